@@ -1,0 +1,73 @@
+"""Plain domain records passed between core and its storage port."""
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ProductRef:
+    id: int
+    is_deleted: bool
+
+
+@dataclass(frozen=True)
+class LocationRef:
+    id: int
+    code: str
+    name: str
+    is_internal: bool
+    warehouse_code: str | None
+    is_active: bool
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A source or a distribution center (`parent_id`: a DC's source)."""
+
+    id: int
+    name: str
+    is_active: bool
+    parent_id: int | None = None
+
+
+@dataclass(frozen=True)
+class MovementDraft:
+    operation_type: str
+    product_id: int
+    quantity: int
+    from_location_id: int
+    to_location_id: int
+    source_id: int | None
+    distribution_center_id: int | None
+    user_id: int | None
+    notes: str | None
+    idempotency_key: str | None
+    document: str | None
+    reversal_of: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Movement(MovementDraft):
+    id: int
+
+    def as_event(self) -> dict[str, Any]:
+        payload = asdict(self)
+        payload["created_at"] = self.created_at.isoformat()
+        payload.pop("idempotency_key")
+        return payload
+
+    def same_request_as(self, draft: MovementDraft) -> bool:
+        """True when a retried request (same idempotency key) asks for the same thing."""
+        keys = (
+            "operation_type",
+            "product_id",
+            "quantity",
+            "from_location_id",
+            "to_location_id",
+            "source_id",
+            "distribution_center_id",
+            "reversal_of",
+        )
+        return all(getattr(self, k) == getattr(draft, k) for k in keys)

@@ -1,0 +1,130 @@
+"""The operations table: the single source of truth for what each operation moves.
+
+Forms, validation, imports, labels and charts all read this table; nothing else decides
+where an operation takes stock from or what it needs.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Loc(StrEnum):
+    """Codes of the seeded locations (see `data.seed`)."""
+
+    MAIN = "MAIN"
+    DEFECT = "DEFECT"
+    VENDOR = "VENDOR"
+    CUSTOMERS = "CUSTOMERS"
+    MARKETPLACE_DC = "MARKETPLACE_DC"
+    SCRAP = "SCRAP"
+    INVENTORY_LOSS = "INVENTORY_LOSS"
+
+
+# Internal warehouses; each has a default location with the same code.
+WAREHOUSES: dict[str, str] = {"MAIN": "Годный", "DEFECT": "Брак"}
+VIRTUAL_LOCATIONS: dict[str, str] = {
+    Loc.VENDOR: "Поставщики",
+    Loc.CUSTOMERS: "Покупатели",
+    Loc.MARKETPLACE_DC: "РЦ маркетплейсов",
+    Loc.SCRAP: "Утилизация",
+    Loc.INVENTORY_LOSS: "Инвентаризационные расхождения",
+}
+
+
+class Requirement(StrEnum):
+    SOURCE = "source"  # where a return or self-purchase came from
+    DISTRIBUTION_CENTER = "distribution_center"
+    REASON = "reason"  # free text in `notes`, must not be empty
+    WAREHOUSE_AND_DIRECTION = "warehouse_and_direction"  # ADJUSTMENT: MAIN|DEFECT, gain|loss
+    LOCATIONS = "locations"  # TRANSFER: explicit internal from and to
+
+
+class Direction(StrEnum):
+    GAIN = "gain"
+    LOSS = "loss"
+
+
+@dataclass(frozen=True)
+class Operation:
+    code: str
+    label_ru: str
+    label_en: str
+    # Location codes; None where the movement itself says (ADJUSTMENT, TRANSFER).
+    from_location: Loc | None
+    to_location: Loc | None
+    shortage_message: str
+    requires: frozenset[Requirement] = frozenset()
+
+    def needs(self, requirement: Requirement) -> bool:
+        return requirement in self.requires
+
+    def label(self, language: str = "ru") -> str:
+        return self.label_en if language == "en" else self.label_ru
+
+
+def _op(
+    code: str,
+    label_ru: str,
+    label_en: str,
+    src: Loc | None,
+    dst: Loc | None,
+    shortage: str,
+    *requires: Requirement,
+) -> Operation:
+    return Operation(code, label_ru, label_en, src, dst, shortage, frozenset(requires))
+
+
+_NO_SHORTAGE = ""  # the source is a virtual location: it never runs short
+
+OPERATIONS: dict[str, Operation] = {
+    op.code: op
+    for op in (
+        _op("RECEIPT", "Приёмка", "Receipt", Loc.VENDOR, Loc.MAIN, _NO_SHORTAGE),
+        _op(
+            "RECEIPT_DEFECT", "Приёмка брака", "Defect receipt", Loc.VENDOR, Loc.DEFECT,
+            _NO_SHORTAGE,
+        ),
+        _op(
+            "RETURN_PICKUP", "Возврат с ПВЗ", "Return from pickup point", Loc.CUSTOMERS,
+            Loc.MAIN, _NO_SHORTAGE, Requirement.SOURCE,
+        ),
+        _op(
+            "RETURN_DEFECT", "Возврат брака", "Defective return", Loc.CUSTOMERS, Loc.DEFECT,
+            _NO_SHORTAGE, Requirement.SOURCE,
+        ),
+        _op(
+            "SELF_PURCHASE", "Самовыкуп", "Self-purchase", Loc.CUSTOMERS, Loc.MAIN,
+            _NO_SHORTAGE, Requirement.SOURCE,
+        ),
+        _op(
+            "SHIPMENT_RC", "Отгрузка на РЦ", "Shipment to DC", Loc.MAIN, Loc.MARKETPLACE_DC,
+            "Недостаточно товара для отгрузки", Requirement.DISTRIBUTION_CENTER,
+        ),
+        _op(
+            "WRITE_OFF", "Списание в брак", "Write-off to defect", Loc.MAIN, Loc.DEFECT,
+            "Недостаточно товара для списания в брак",
+        ),
+        _op(
+            "RESTORATION", "Восстановление", "Restoration", Loc.DEFECT, Loc.MAIN,
+            "Недостаточно брака для восстановления",
+        ),
+        _op(
+            "UTILIZATION", "Утилизация", "Utilization", Loc.DEFECT, Loc.SCRAP,
+            "Недостаточно брака для утилизации",
+        ),
+        _op(
+            "ADJUSTMENT", "Инвентаризация", "Inventory adjustment", None, None,
+            "Недостаточно товара для списания по инвентаризации",
+            Requirement.REASON, Requirement.WAREHOUSE_AND_DIRECTION,
+        ),
+        _op(
+            "TRANSFER", "Перемещение", "Transfer", None, None,
+            "Недостаточно товара для перемещения", Requirement.LOCATIONS,
+        ),
+    )
+}  # fmt: skip
+
+REVERSAL_SHORTAGE_MESSAGE = "Недостаточно товара для сторнирования: остаток уже израсходован"
+
+# A sane upper bound for one movement: catches a barcode scanned into the quantity field.
+MAX_QUANTITY = 1_000_000

@@ -1,0 +1,35 @@
+"""Run-time settings from `WMS_*` environment variables."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = PROJECT_ROOT / "var"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WMS_", env_file=".env", extra="ignore")
+
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str = ""  # empty: a SQLite file in data_dir
+    host: str = "0.0.0.0"
+    port: int = 8080
+    admin_password: str | None = None
+    storage_secret: str | None = None
+    time_zone: str = "Europe/Moscow"
+    language: str = "ru"
+    # FULL: a confirmed movement survives a power cut, not only a crash of the app.
+    sqlite_synchronous: str = "FULL"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'wms.sqlite3'}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

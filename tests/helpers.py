@@ -1,0 +1,35 @@
+"""Small helpers that let tests speak the domain's language."""
+
+from typing import Any
+
+from sqlmodel import select
+
+from core.movements import MovementRequest, Posted, post_movement
+from data.database import Database
+from data.db import write_session
+from data.models import DistributionCenter, Source
+from data.queries import balances
+
+
+def post(db: Database, operation_type: str, product_id: int, quantity: Any, **kw: Any) -> Posted:
+    request = MovementRequest(operation_type, quantity, product_id=product_id, **kw)
+    return post_movement(db.unit_of_work(), request, user_id=None)
+
+
+def stock(db: Database, product_id: int) -> dict[str, int]:
+    row = balances(db.engine, product_id=product_id).items[0]
+    return {k: row[k] for k in ("good", "defect", "reserved", "available")}
+
+
+def source_id(db: Database, name: str = "Wildberries") -> int:
+    with write_session(db.engine) as session:
+        source = session.exec(select(Source).where(Source.name == name)).one()
+        assert source.id is not None
+        return source.id
+
+
+def dc_id(db: Database, name: str = "WB Коледино") -> int:
+    with write_session(db.engine) as session:
+        dc = session.exec(select(DistributionCenter).where(DistributionCenter.name == name)).one()
+        assert dc.id is not None
+        return dc.id
