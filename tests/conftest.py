@@ -17,6 +17,8 @@ from data.migrate import upgrade
 from data.models import Product
 from data.seed import seed_reference_data
 
+pytest_plugins = ["nicegui.testing.user_plugin"]
+
 POSTGRES_URL = os.environ.get("WMS_TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
 

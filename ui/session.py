@@ -1,0 +1,74 @@
+"""The signed-in user, checked on the server for every page and every event handler."""
+
+import inspect
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import quote
+
+from fastapi.responses import RedirectResponse
+from nicegui import app, ui
+
+from core.auth import Identity, identity
+from ui.context import AppContext
+
+USER_KEY = "user_id"
+ALL_ROLES = frozenset({"admin", "manager", "worker"})
+
+
+def current_user(ctx: AppContext) -> Identity | None:
+    """Who is signed in, as the database knows them now: deactivation takes effect at once."""
+    user_id = app.storage.user.get(USER_KEY)
+    if not isinstance(user_id, int):
+        return None
+    return identity(ctx.users, user_id)
+
+
+def sign_in(user: Identity) -> None:
+    app.storage.user[USER_KEY] = user.id
+
+
+def sign_out() -> None:
+    app.storage.user.pop(USER_KEY, None)
+
+
+def require_user(ctx: AppContext, roles: frozenset[str] = ALL_ROLES) -> Identity:
+    """For event handlers: the signed-in user with one of `roles`, or PermissionError."""
+    user = current_user(ctx)
+    if user is None or user.role not in roles:
+        raise PermissionError("not signed in or not allowed")
+    return user
+
+
+def protected_page(
+    ctx: AppContext, path: str, roles: frozenset[str] = ALL_ROLES, **page_kwargs: Any
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a page that only signed-in users with one of `roles` may open.
+
+    A signed-out visitor is sent to sign-in and brought back afterwards; a signed-in user
+    without the role sees a refusal, not the page.
+    """
+
+    def decorate(build: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(build)
+        def page(*args: Any, **kwargs: Any) -> Any:
+            user = current_user(ctx)
+            if user is None:
+                return RedirectResponse(f"/login?next={quote(path)}")
+            if user.role not in roles:
+                ui.page_title("Нет доступа")
+                with ui.column().classes("absolute-center items-center"):
+                    ui.label("Нет доступа").classes("text-h5")
+                    ui.label("У вашей роли нет прав на эту страницу.")
+                    ui.link("На главную", "/")
+                return None
+            return build(user, *args, **kwargs)
+
+        # FastAPI reads query and path parameters from the signature: hide `user`.
+        signature = inspect.signature(build)
+        page.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=list(signature.parameters.values())[1:]
+        )
+        return ui.page(path, **page_kwargs)(page)
+
+    return decorate
