@@ -1,0 +1,82 @@
+"""Read side: balances with search and paging, the journal with filters, totals."""
+
+from datetime import UTC, datetime, timedelta
+
+from core.movements import reverse_movement
+from data.database import Database
+from data.queries import JournalFilter, balances, journal, summary
+from tests.conftest import make_product
+from tests.helpers import dc_id, post, source_id
+
+
+def test_balances_search_by_barcode_sku_or_name_in_any_case(db: Database) -> None:
+    kettle = make_product(db, name="Чайник электрический", sku="KT-1", barcode="4601111111111")
+    make_product(db, name="Кружка", sku="MUG-2", barcode="4602222222222")
+    for query in ("4601111111111", "kt-1", "ЧАЙНИК", "электр"):
+        page = balances(db.engine, q=query)
+        assert [row["product_id"] for row in page.items] == [kettle], query
+        assert page.total == 1
+    assert balances(db.engine, q="460111").total == 0  # a barcode matches whole
+    assert balances(db.engine, q="%").total == 0  # LIKE wildcards are literal
+
+
+def test_balances_values_low_stock_and_paging(db: Database) -> None:
+    low = make_product(db, name="А товар", min_stock=10)
+    ok = make_product(db, name="Б товар", min_stock=2)
+    deleted = make_product(db, name="В товар", is_deleted=True)
+    post(db, "RECEIPT", low, 4)
+    post(db, "RECEIPT_DEFECT", low, 3)
+    post(db, "RECEIPT", ok, 9)
+    row = balances(db.engine, q="А товар").items[0]
+    assert (row["good"], row["defect"], row["reserved"], row["available"]) == (4, 3, 0, 4)
+    assert [r["product_id"] for r in balances(db.engine, low_only=True).items] == [low]
+
+    first = balances(db.engine, limit=1)
+    second = balances(db.engine, limit=1, offset=1)
+    assert first.total == second.total == 2
+    assert [first.items[0]["product_id"], second.items[0]["product_id"]] == [low, ok]
+    assert deleted not in [r["product_id"] for r in balances(db.engine).items]
+
+
+def test_summary_totals(db: Database) -> None:
+    a = make_product(db, min_stock=5)
+    b = make_product(db)
+    make_product(db)  # no stock at all
+    post(db, "RECEIPT", a, 4)
+    post(db, "RECEIPT", b, 10)
+    post(db, "WRITE_OFF", b, 3)
+    assert summary(db.engine) == {
+        "good_units": 11,
+        "defect_units": 3,
+        "reserved_units": 0,
+        "products_in_stock": 2,
+        "low_stock_products": 1,
+    }
+
+
+def test_journal_newest_first_with_filters_and_names(db: Database) -> None:
+    a = make_product(db, name="Альфа")
+    b = make_product(db, name="Бета")
+    receipt = post(db, "RECEIPT", a, 5).movement
+    post(db, "RETURN_PICKUP", b, 1, source_id=source_id(db, "Ozon"))
+    shipment = post(db, "SHIPMENT_RC", a, 2, distribution_center_id=dc_id(db)).movement
+    reverse_movement(db.unit_of_work(), shipment.id, user_id=None)
+
+    page = journal(db.engine)
+    assert page.total == 4
+    assert page.items[0]["reversal_of"] == shipment.id
+    assert page.items[1]["id"] == shipment.id
+    assert page.items[1]["distribution_center_name"] == "WB Коледино"
+    assert page.items[1]["product_name"] == "Альфа"
+    by_id = {item["id"]: item for item in page.items}
+    assert by_id[shipment.id]["is_reversed"] and not by_id[receipt.id]["is_reversed"]
+
+    assert journal(db.engine, JournalFilter(product_id=b)).total == 1
+    assert journal(db.engine, JournalFilter(operation_type="RECEIPT")).total == 1
+    assert journal(db.engine, JournalFilter(source_id=source_id(db, "Ozon"))).total == 1
+    assert journal(db.engine, JournalFilter(distribution_center_id=dc_id(db))).total == 2
+    now = datetime.now(UTC)
+    assert journal(db.engine, JournalFilter(date_from=now - timedelta(minutes=5))).total == 4
+    assert journal(db.engine, JournalFilter(date_to=now - timedelta(minutes=5))).total == 0
+    assert journal(db.engine, limit=2, offset=2).items[-1]["id"] == receipt.id
+    assert page.items[0]["created_at"].tzinfo is not None
