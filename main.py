@@ -12,7 +12,6 @@ from core.settings import Settings, get_settings
 from data.database import Database
 from data.migrate import upgrade
 from data.seed import ensure_admin, seed_reference_data
-from data.users import SqlUserStore
 from ui.app import build
 from ui.context import AppContext
 
@@ -45,7 +44,7 @@ def prepare(settings: Settings) -> Database:
 def main() -> None:
     settings = get_settings()
     db = prepare(settings)
-    build(AppContext(db=db, users=SqlUserStore(db.engine), settings=settings))
+    build(AppContext(db=db, settings=settings))
     ui.run(
         host=settings.host,
         port=settings.port,

@@ -302,3 +302,114 @@ def ledger_discrepancies(engine: Engine) -> list[dict[str, int]]:
     query = sa.select(both).where(both.c.ledger != both.c.quant)
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(query).mappings()]
+
+
+PRODUCT_SORTS = ("name", "sku", "barcode", "min_stock", "created_at", "id")
+
+
+def products(
+    engine: Engine,
+    *,
+    q: str | None = None,
+    deleted: bool | None = False,
+    sort: str = "name",
+    descending: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page:
+    """Products (`deleted`: False live only, True deleted only, None both)."""
+    limit, offset = _page_bounds(limit, offset)
+    conditions: list[sa.ColumnElement[bool]] = []
+    if deleted is not None:
+        conditions.append(product_t.c.is_deleted.is_(deleted))
+    if (search := product_search(q)) is not None:
+        conditions.append(search)
+    column = product_t.c[sort if sort in PRODUCT_SORTS else "name"]
+    order = column.desc() if descending else column.asc()
+    columns = [c for c in product_t.c if c.name != "updated_at"]
+    query = (
+        sa.select(*columns)
+        .where(*conditions)
+        .order_by(order, product_t.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    with engine.connect() as conn:
+        total = conn.execute(
+            sa.select(sa.func.count()).select_from(product_t).where(*conditions)
+        ).scalar_one()
+        return Page([dict(r) for r in conn.execute(query).mappings()], total)
+
+
+def product_by_code(engine: Engine, code: str) -> dict[str, Any] | None:
+    """A live product whose barcode or GTIN is exactly `code` (a scan)."""
+    code = code.strip()
+    query = sa.select(product_t).where(
+        sa.or_(product_t.c.barcode == code, product_t.c.gtin == code),
+        product_t.c.is_deleted.is_(False),
+    )
+    with engine.connect() as conn:
+        row = conn.execute(query).mappings().first()
+        return dict(row) if row else None
+
+
+def sources(engine: Engine, *, active_only: bool = False) -> list[dict[str, Any]]:
+    query = sa.select(source_t.c.id, source_t.c.name, source_t.c.is_active).order_by(
+        source_t.c.name
+    )
+    if active_only:
+        query = query.where(source_t.c.is_active.is_(True))
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def distribution_centers(
+    engine: Engine, *, active_only: bool = False, source_id: int | None = None
+) -> list[dict[str, Any]]:
+    query = (
+        sa.select(
+            dc_t.c.id,
+            dc_t.c.name,
+            dc_t.c.is_active,
+            dc_t.c.source_id,
+            source_t.c.name.label("source_name"),
+        )
+        .join(source_t, source_t.c.id == dc_t.c.source_id)
+        .order_by(source_t.c.name, dc_t.c.name)
+    )
+    if active_only:
+        query = query.where(dc_t.c.is_active.is_(True))
+    if source_id is not None:
+        query = query.where(dc_t.c.source_id == source_id)
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def internal_locations(engine: Engine) -> list[dict[str, Any]]:
+    query = (
+        sa.select(
+            location_t.c.id,
+            location_t.c.code,
+            location_t.c.name,
+            warehouse_t.c.code.label("warehouse"),
+        )
+        .join(warehouse_t, warehouse_t.c.id == location_t.c.warehouse_id)
+        .where(location_t.c.is_active.is_(True))
+        .order_by(location_t.c.route_sequence, location_t.c.code)
+    )
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def users(engine: Engine) -> list[dict[str, Any]]:
+    query = sa.select(
+        user_t.c.id,
+        user_t.c.username,
+        user_t.c.full_name,
+        user_t.c.role,
+        user_t.c.is_active,
+        user_t.c.locked_until,
+        user_t.c.created_at,
+    ).order_by(user_t.c.username)
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]

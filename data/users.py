@@ -4,10 +4,13 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from core.auth import StoredUser
+from core.errors import Conflict
+from core.users import UserRecord
 from data.db import write_connection
-from data.models import User, UtcDateTime
+from data.models import User, UtcDateTime, utc_now
 
 user_t = User.__table__
 _COLUMNS = (
@@ -57,6 +60,81 @@ class SqlUserStore:
             sa.update(user_t)
             .where(user_t.c.id == user_id)
             .values(failed_logins=0, locked_until=None)
+        )
+        with write_connection(self._engine) as conn, conn.begin():
+            conn.execute(statement)
+
+
+class SqlUserAdminStore:
+    """`core.users.UserAdminStore`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    _RECORD = (
+        user_t.c.id,
+        user_t.c.username,
+        user_t.c.full_name,
+        user_t.c.role,
+        user_t.c.is_active,
+    )
+
+    def get(self, user_id: int) -> UserRecord | None:
+        with self._engine.connect() as conn:
+            row = (
+                conn.execute(sa.select(*self._RECORD).where(user_t.c.id == user_id))
+                .mappings()
+                .first()
+            )
+        return UserRecord(**row) if row else None
+
+    def password_hash(self, user_id: int) -> str:
+        with self._engine.connect() as conn:
+            return conn.execute(
+                sa.select(user_t.c.password_hash).where(user_t.c.id == user_id)
+            ).scalar_one()
+
+    def username_taken(self, username: str) -> bool:
+        with self._engine.connect() as conn:
+            query = sa.select(user_t.c.id).where(user_t.c.username == username)
+            return conn.execute(query).first() is not None
+
+    def active_admins(self) -> int:
+        with self._engine.connect() as conn:
+            query = sa.select(sa.func.count()).where(
+                user_t.c.role == "admin", user_t.c.is_active.is_(True)
+            )
+            return conn.execute(query).scalar_one()
+
+    def _write(self, statement: sa.Executable) -> UserRecord:
+        try:
+            with write_connection(self._engine) as conn, conn.begin():
+                row = conn.execute(statement.returning(*self._RECORD)).mappings().one()  # type: ignore[attr-defined]
+        except IntegrityError as error:
+            raise Conflict("username_taken", "Такое имя пользователя уже есть") from error
+        return UserRecord(**row)
+
+    def insert(self, username: str, full_name: str, role: str, password_hash: str) -> UserRecord:
+        values = {
+            "username": username,
+            "full_name": full_name,
+            "role": role,
+            "password_hash": password_hash,
+            "is_active": True,
+            "failed_logins": 0,
+            "created_at": utc_now(),
+        }
+        return self._write(sa.insert(user_t).values(values))
+
+    def update(self, user_id: int, full_name: str, role: str, is_active: bool) -> UserRecord:
+        values = {"full_name": full_name, "role": role, "is_active": is_active}
+        return self._write(sa.update(user_t).where(user_t.c.id == user_id).values(values))
+
+    def set_password(self, user_id: int, password_hash: str) -> None:
+        statement = (
+            sa.update(user_t)
+            .where(user_t.c.id == user_id)
+            .values(password_hash=password_hash, failed_logins=0, locked_until=None)
         )
         with write_connection(self._engine) as conn, conn.begin():
             conn.execute(statement)

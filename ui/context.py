@@ -1,14 +1,25 @@
-"""What every page needs: the database, the user store and the settings of this process."""
+"""What every page and route needs: the database, the stores and the settings."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core.settings import Settings
+from data.catalog import SqlProductStore, SqlReferenceStore
 from data.database import Database
-from data.users import SqlUserStore
+from data.users import SqlUserAdminStore, SqlUserStore
 
 
 @dataclass(frozen=True)
 class AppContext:
     db: Database
-    users: SqlUserStore
     settings: Settings
+    users: SqlUserStore = field(init=False)
+    user_admin: SqlUserAdminStore = field(init=False)
+    products: SqlProductStore = field(init=False)
+    references: SqlReferenceStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        engine = self.db.engine
+        object.__setattr__(self, "users", SqlUserStore(engine))
+        object.__setattr__(self, "user_admin", SqlUserAdminStore(engine))
+        object.__setattr__(self, "products", SqlProductStore(engine))
+        object.__setattr__(self, "references", SqlReferenceStore(engine))

@@ -1,0 +1,163 @@
+"""Products: create, change, soft-delete and restore, with the checks a WMS needs.
+
+Barcodes and GTINs are digits with a valid GS1 check digit (GTIN-8/12/13/14). Neither
+may collide with another product's barcode or GTIN, deleted products included: a scan
+must always name exactly one product.
+"""
+
+from dataclasses import dataclass, fields, replace
+from typing import Any, Protocol
+
+from core.errors import Conflict, NotFound, ValidationError
+
+GTIN_LENGTHS = (8, 12, 13, 14)
+MAX_DIMENSION = 100_000  # mm or g: a typo guard, not a physical limit
+
+
+@dataclass(frozen=True)
+class ProductData:
+    sku: str
+    name: str
+    barcode: str
+    gtin: str | None = None
+    min_stock: int = 0
+    weight_g: int | None = None
+    length_mm: int | None = None
+    width_mm: int | None = None
+    height_mm: int | None = None
+
+
+@dataclass(frozen=True)
+class ProductRecord(ProductData):
+    id: int = 0
+    is_deleted: bool = False
+
+
+EDITABLE = tuple(f.name for f in fields(ProductData))
+
+
+class ProductStore(Protocol):
+    def get(self, product_id: int) -> ProductRecord | None: ...
+    def holder_of_code(self, code: str, *, except_id: int | None) -> ProductRecord | None:
+        """A product whose barcode or GTIN equals `code`, other than `except_id`."""
+
+    def insert(self, data: ProductData) -> ProductRecord:
+        """Raises Conflict when the database refuses a duplicate (a concurrent twin)."""
+
+    def update(self, product_id: int, data: ProductData) -> ProductRecord: ...
+    def set_deleted(self, product_id: int, deleted: bool) -> ProductRecord: ...
+
+
+def gtin_check_digit_ok(code: str) -> bool:
+    """GS1 mod-10: weights 3,1,3,… from the right, excluding the check digit."""
+    digits = [int(c) for c in code]
+    body, check = digits[:-1], digits[-1]
+    total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return (10 - total % 10) % 10 == check
+
+
+def check_code(value: str, field: str, what: str) -> str:
+    code = value.strip()
+    if not code.isascii() or not code.isdigit():
+        raise ValidationError(f"invalid_{field}", f"{what}: только цифры", field=field)
+    if len(code) not in GTIN_LENGTHS:
+        raise ValidationError(f"invalid_{field}", f"{what}: 8, 12, 13 или 14 цифр", field=field)
+    if not gtin_check_digit_ok(code):
+        raise ValidationError(
+            f"invalid_{field}", f"{what}: неверная контрольная цифра", field=field
+        )
+    return code
+
+
+def _text(value: Any, field: str, what: str, limit: int) -> str:
+    text = str(value or "").strip()
+    if not text:
+        raise ValidationError(f"{field}_required", f"Укажите {what}", field=field)
+    if len(text) > limit:
+        raise ValidationError(
+            f"{field}_too_long", f"Слишком длинное значение: не больше {limit} символов",
+            field=field,
+        )  # fmt: skip
+    return text
+
+
+def _whole(value: Any, field: str, what: str, *, optional: bool) -> int | None:
+    if value is None or value == "":
+        if optional:
+            return None
+        raise ValidationError(f"invalid_{field}", f"{what}: укажите число", field=field)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_DIMENSION:
+        raise ValidationError(
+            f"invalid_{field}", f"{what}: целое число от 0 до {MAX_DIMENSION}", field=field
+        )
+    return value
+
+
+def clean(data: ProductData) -> ProductData:
+    gtin = (data.gtin or "").strip()
+    return ProductData(
+        sku=_text(data.sku, "sku", "артикул", 100),
+        name=_text(data.name, "name", "наименование", 500),
+        barcode=check_code(str(data.barcode or ""), "barcode", "Штрихкод"),
+        gtin=check_code(gtin, "gtin", "GTIN") if gtin else None,
+        min_stock=_whole(data.min_stock, "min_stock", "Минимальный остаток", optional=False) or 0,
+        weight_g=_whole(data.weight_g, "weight_g", "Вес", optional=True),
+        length_mm=_whole(data.length_mm, "length_mm", "Длина", optional=True),
+        width_mm=_whole(data.width_mm, "width_mm", "Ширина", optional=True),
+        height_mm=_whole(data.height_mm, "height_mm", "Высота", optional=True),
+    )
+
+
+def _check_codes_free(store: ProductStore, data: ProductData, except_id: int | None) -> None:
+    for code, field, what in ((data.barcode, "barcode", "Штрихкод"), (data.gtin, "gtin", "GTIN")):
+        if code is None:
+            continue
+        holder = store.holder_of_code(code, except_id=except_id)
+        if holder is not None:
+            deleted = " (удалён — его можно восстановить)" if holder.is_deleted else ""
+            raise Conflict(
+                f"{field}_taken",
+                f"{what} {code} уже есть у товара «{holder.name}»{deleted}",
+                field=field,
+            )
+
+
+def create_product(store: ProductStore, data: ProductData) -> ProductRecord:
+    data = clean(data)
+    _check_codes_free(store, data, except_id=None)
+    return store.insert(data)
+
+
+def get_product(store: ProductStore, product_id: int) -> ProductRecord:
+    product = store.get(product_id)
+    if product is None:
+        raise NotFound("product_not_found", "Товар не найден")
+    return product
+
+
+def update_product(store: ProductStore, product_id: int, changes: dict[str, Any]) -> ProductRecord:
+    """Change some fields (PATCH): the others keep their values."""
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise ValidationError("unknown_field", f"Неизвестное поле: {', '.join(sorted(unknown))}")
+    current = get_product(store, product_id)
+    if current.is_deleted:
+        raise Conflict("product_deleted", "Товар удалён: сначала восстановите его")
+    data = clean(replace(_data_of(current), **changes))
+    _check_codes_free(store, data, except_id=product_id)
+    return store.update(product_id, data)
+
+
+def delete_product(store: ProductStore, product_id: int) -> ProductRecord:
+    """Soft delete: the product and its history stay; it leaves lists and operations."""
+    get_product(store, product_id)
+    return store.set_deleted(product_id, True)
+
+
+def restore_product(store: ProductStore, product_id: int) -> ProductRecord:
+    get_product(store, product_id)
+    return store.set_deleted(product_id, False)
+
+
+def _data_of(product: ProductRecord) -> ProductData:
+    return ProductData(**{name: getattr(product, name) for name in EDITABLE})
