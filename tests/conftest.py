@@ -9,13 +9,17 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from nicegui.testing import User
 from sqlmodel import SQLModel
 
+from core.settings import get_settings
+from core.users import create_user
 from data.database import Database
 from data.db import create_engine, write_session
 from data.migrate import upgrade
 from data.models import Product
 from data.seed import seed_reference_data
+from data.users import SqlUserAdminStore
 
 pytest_plugins = ["nicegui.testing.user_plugin"]
 
@@ -119,3 +123,66 @@ def make_product(db: Database, **fields: object) -> int:
         session.commit()
         assert product.id is not None
         return product.id
+
+
+# --- The app as a person uses it (NiceGUI user simulation running main.py) ---
+
+ADMIN_PASSWORD = "correct horse"
+
+
+@pytest.fixture
+def app_database(
+    tmp_path: Path, sqlite_template: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Database]:
+    """main.py runs against a fresh SQLite copy with a known admin password."""
+    path = tmp_path / "app.sqlite3"
+    shutil.copy(sqlite_template, path)
+    monkeypatch.setenv("WMS_DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.setenv("WMS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("WMS_ADMIN_PASSWORD", ADMIN_PASSWORD)
+    monkeypatch.setenv("WMS_SQLITE_SYNCHRONOUS", "OFF")
+    get_settings.cache_clear()
+    db = Database.from_url(f"sqlite:///{path}")
+    yield db
+    db.dispose()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def visitor(app_database: Database, user: User) -> User:
+    """A browser that has not signed in (the app runs on `app_database`)."""
+    return user
+
+
+async def sign_in(user: User, username: str, password: str) -> None:
+    await user.open("/login")
+    user.find("Имя пользователя").type(username)
+    user.find("Пароль").type(password)
+    user.find("Войти").click()
+
+
+def add_user(db: Database, username: str, role: str, password: str = "password-123") -> int:
+    return create_user(SqlUserAdminStore(db.engine), username, "", role, password).id
+
+
+@pytest.fixture
+async def admin(visitor: User) -> User:
+    await sign_in(visitor, "admin", ADMIN_PASSWORD)
+    await visitor.should_see("Дашборд")
+    return visitor
+
+
+@pytest.fixture
+async def manager(visitor: User, app_database: Database) -> User:
+    add_user(app_database, "manager", "manager")
+    await sign_in(visitor, "manager", "password-123")
+    await visitor.should_see("Дашборд")
+    return visitor
+
+
+@pytest.fixture
+async def worker(visitor: User, app_database: Database) -> User:
+    add_user(app_database, "worker", "worker")
+    await sign_in(visitor, "worker", "password-123")
+    await visitor.should_see("Вы вошли как")
+    return visitor

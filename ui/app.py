@@ -1,17 +1,21 @@
 """Registers the app's pages and routes on NiceGUI's FastAPI app."""
 
+import importlib
+import pkgutil
+
 from fastapi.responses import JSONResponse
 from nicegui import app
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+import ui.pages
 from ui.context import AppContext
-from ui.pages import home, login
 
 
 def build(ctx: AppContext) -> None:
-    login.register(ctx)
-    home.register(ctx)
+    # Every module in ui/pages registers its own pages.
+    for module in pkgutil.iter_modules(ui.pages.__path__):
+        importlib.import_module(f"ui.pages.{module.name}").register(ctx)
 
     @app.get("/healthz", include_in_schema=True, tags=["health"])
     def healthz() -> JSONResponse:

@@ -40,6 +40,25 @@ def require_user(ctx: AppContext, roles: frozenset[str] = ALL_ROLES) -> Identity
     return user
 
 
+def guarded(
+    ctx: AppContext, roles: frozenset[str], handler: Callable[..., Any]
+) -> Callable[..., Any]:
+    """Wrap an event handler: the session and the role are checked again on every call
+    (a page left open after sign-out or a role change must not keep acting)."""
+
+    @wraps(handler)
+    async def run(*args: Any) -> Any:
+        user = current_user(ctx)
+        if user is None or user.role not in roles:
+            ui.notify("Сессия истекла или нет прав на это действие", type="negative")
+            ui.navigate.to("/login")
+            return None
+        result = handler(user, *args)
+        return await result if inspect.isawaitable(result) else result
+
+    return run
+
+
 def protected_page(
     ctx: AppContext, path: str, roles: frozenset[str] = ALL_ROLES, **page_kwargs: Any
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
