@@ -44,13 +44,17 @@ def prepare(settings: Settings) -> Database:
 def main() -> None:
     settings = get_settings()
     db = prepare(settings)
-    build(AppContext(db=db, settings=settings))
+    secret = storage_secret(settings)
+    build(AppContext(db=db, settings=settings, secret=secret))
     ui.run(
         host=settings.host,
         port=settings.port,
         title="Склад",
         language="ru",
-        storage_secret=storage_secret(settings),
+        storage_secret=secret,
+        # /docs and /openapi.json list the REST API; NiceGUI's own routes stay out of them.
+        fastapi_docs={"title": "Склад — REST API", "version": "1"},
+        endpoint_documentation="none",
         reload=False,
         show=False,
         favicon="📦",

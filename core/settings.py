@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     storage_secret: str | None = None
     time_zone: str = "Europe/Moscow"
     language: str = "ru"
+    # REST API access tokens (JWT) stay valid this long after sign-in.
+    token_ttl_minutes: int = 720
     # FULL: a confirmed movement survives a power cut, not only a crash of the app.
     sqlite_synchronous: str = "FULL"
 

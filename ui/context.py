@@ -12,6 +12,8 @@ from data.users import SqlUserAdminStore, SqlUserStore
 class AppContext:
     db: Database
     settings: Settings
+    # The app's storage secret; each use (e.g. API tokens) derives its own key from it.
+    secret: str = ""
     users: SqlUserStore = field(init=False)
     user_admin: SqlUserAdminStore = field(init=False)
     products: SqlProductStore = field(init=False)

@@ -1,0 +1,163 @@
+"""Signing in to the API: tokens, refusals with the error body, roles re-checked each time."""
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from nicegui.testing import User
+
+import main
+from core.auth import Identity
+from core.settings import get_settings
+from core.users import update_user
+from data.database import Database
+from data.users import SqlUserAdminStore
+from tests.api_client import API, Api, assert_error, signed_in, token
+from tests.conftest import ADMIN_PASSWORD, add_user
+from ui.api.auth import Tokens
+from ui.context import AppContext
+
+ADMIN = Identity(1, "admin", "", "admin")
+
+# Every v1 route (but the token itself), with a body where one is needed.
+ROUTES = [
+    ("GET", "/products", None),
+    ("POST", "/products", {"sku": "X", "name": "X", "barcode": "4600000000015"}),
+    ("GET", "/products/1", None),
+    ("PATCH", "/products/1", {"name": "Y"}),
+    ("DELETE", "/products/1", None),
+    ("POST", "/products/1/restore", None),
+    ("GET", "/sources", None),
+    ("GET", "/distribution-centers", None),
+    ("POST", "/movements", {"operation_type": "RECEIPT", "product_id": 1, "quantity": 1}),
+    ("GET", "/movements", None),
+    ("GET", "/movements/1", None),
+    ("POST", "/movements/1/reverse", None),
+    ("GET", "/stock/balances", None),
+    ("GET", "/stock/summary", None),
+]
+
+
+def app_tokens(db: Database) -> Tokens:
+    """The running app's token keys: derived from the same storage secret as main.py's."""
+    settings = get_settings()
+    return Tokens.for_app(
+        AppContext(db=db, settings=settings, secret=main.storage_secret(settings))
+    )
+
+
+async def test_admin_gets_a_bearer_token_and_uses_it(visitor: User) -> None:
+    response = await visitor.http_client.post(
+        f"{API}/auth/token", data={"username": "admin", "password": ADMIN_PASSWORD}
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["token_type"] == "bearer"
+    assert body["expires_in"] == 12 * 60 * 60
+    products = await Api(visitor.http_client, body["access_token"]).get("/products")
+    assert products.status_code == 200
+    assert products.json() == {"items": [], "total": 0}
+
+
+async def test_wrong_password_is_401_with_the_error_body(visitor: User) -> None:
+    response = await visitor.http_client.post(
+        f"{API}/auth/token", data={"username": "admin", "password": "wrong"}
+    )
+    error = assert_error(response, 401, "invalid_credentials")
+    assert error["message"] == "Неверное имя пользователя или пароль"
+
+
+async def test_missing_form_field_is_422_naming_it(visitor: User) -> None:
+    response = await visitor.http_client.post(f"{API}/auth/token", data={"username": "admin"})
+    error = assert_error(response, 422, "validation_error")
+    assert error["field"] == "password"
+    assert "password" in error["message"]
+
+
+async def test_five_failures_lock_api_sign_in_too(visitor: User) -> None:
+    for _ in range(5):
+        await visitor.http_client.post(
+            f"{API}/auth/token", data={"username": "admin", "password": "wrong"}
+        )
+    response = await visitor.http_client.post(
+        f"{API}/auth/token", data={"username": "admin", "password": ADMIN_PASSWORD}
+    )
+    assert_error(response, 401, "account_locked")
+
+
+async def test_every_route_refuses_a_request_without_a_token(visitor: User) -> None:
+    for method, path, body in ROUTES:
+        response = await Api(visitor.http_client).request(method, path, json=body)
+        assert_error(response, 401, "not_authenticated")
+        assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+async def test_garbage_and_foreign_tokens_are_refused(
+    visitor: User, app_database: Database
+) -> None:
+    assert_error(await Api(visitor.http_client, "garbage").get("/products"), 401, "invalid_token")
+    forged = replace(app_tokens(app_database), key=b"k" * 32).issue(1, datetime.now(UTC))
+    assert_error(await Api(visitor.http_client, forged).get("/products"), 401, "invalid_token")
+    response = await visitor.http_client.get(
+        f"{API}/products", headers={"Authorization": "Basic YWRtaW46YWRtaW4="}
+    )
+    assert_error(response, 401, "not_authenticated")
+
+
+async def test_an_expired_token_is_refused(visitor: User, app_database: Database) -> None:
+    tokens = app_tokens(app_database)
+    valid = tokens.issue(1, datetime.now(UTC))
+    assert (await Api(visitor.http_client, valid).get("/products")).status_code == 200
+    expired = replace(tokens, ttl=timedelta(minutes=5)).issue(
+        1, datetime.now(UTC) - timedelta(minutes=6)
+    )
+    assert_error(await Api(visitor.http_client, expired).get("/products"), 401, "token_expired")
+
+
+@pytest.fixture
+def half_hour_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WMS_TOKEN_TTL_MINUTES", "30")
+
+
+async def test_the_token_lifetime_comes_from_the_settings(
+    half_hour_tokens: None, visitor: User
+) -> None:
+    response = await visitor.http_client.post(
+        f"{API}/auth/token", data={"username": "admin", "password": ADMIN_PASSWORD}
+    )
+    assert response.json()["expires_in"] == 30 * 60
+
+
+async def test_a_deactivated_user_is_refused_at_once(visitor: User, app_database: Database) -> None:
+    user_id = add_user(app_database, "manager", "manager")
+    api = Api(visitor.http_client, await token(visitor.http_client, "manager", "password-123"))
+    assert (await api.get("/stock/summary")).status_code == 200
+    update_user(SqlUserAdminStore(app_database.engine), ADMIN, user_id, is_active=False)
+    assert_error(await api.get("/stock/summary"), 401, "user_inactive")
+
+
+async def test_a_role_change_takes_effect_on_the_next_request(
+    visitor: User, app_database: Database
+) -> None:
+    user_id = add_user(app_database, "manager", "manager")
+    api = Api(visitor.http_client, await token(visitor.http_client, "manager", "password-123"))
+    assert (await api.get("/products")).status_code == 200
+    update_user(SqlUserAdminStore(app_database.engine), ADMIN, user_id, role="worker")
+    assert_error(await api.get("/products"), 403, "forbidden")
+    update_user(SqlUserAdminStore(app_database.engine), ADMIN, user_id, role="manager")
+    assert (await api.get("/products")).status_code == 200
+
+
+async def test_a_worker_is_refused_on_every_route(visitor: User, app_database: Database) -> None:
+    worker = await signed_in(visitor.http_client, app_database, "worker")
+    for method, path, body in ROUTES:
+        response = await worker.request(method, path, json=body)
+        assert_error(response, 403, "forbidden")
+
+
+async def test_a_manager_may_use_the_api(visitor: User, app_database: Database) -> None:
+    manager = await signed_in(visitor.http_client, app_database, "manager")
+    product = await manager.new_product()
+    posted = await manager.move("RECEIPT", product["id"], 3)
+    assert posted.status_code == 201
+    assert posted.json()["user"].startswith("manager-")

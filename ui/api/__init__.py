@@ -1,0 +1,22 @@
+"""REST API v1 (DESIGN.md §5) on NiceGUI's FastAPI app, documented at /docs."""
+
+from fastapi import APIRouter
+from nicegui import app
+
+from ui.api import auth, errors, movements, products, references, stock
+from ui.context import AppContext
+from ui.layout import MANAGERS
+
+PREFIX = "/api/v1"
+
+
+def register(ctx: AppContext) -> None:
+    # Managers and admins may use every route; a worker's token is refused, as on the pages.
+    tokens = auth.Tokens.for_app(ctx)
+    managers = auth.requirement(ctx, tokens, MANAGERS)
+    router = APIRouter(prefix=PREFIX, route_class=errors.ApiRoute)
+    auth.add_routes(router, ctx, tokens)
+    for module in (products, references, movements, stock):
+        module.add_routes(router, ctx, managers)
+    app.include_router(router)
+    errors.install_handlers(app, router.routes)

@@ -1,0 +1,104 @@
+"""API sign-in: the OAuth2 password flow issues a signed, short-lived token (JWT, HS256).
+
+The token names only the user. Every request loads the user again (core.auth.identity), so
+deactivation and a role change take effect at once, not when the token expires.
+"""
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+import jwt
+from fastapi import APIRouter, Depends, Form
+from fastapi.security import OAuth2PasswordBearer
+
+from core.auth import AuthError, Identity, authenticate, identity
+from ui.api.errors import BEARER, ApiError, responses
+from ui.api.schemas import Text, Token
+from ui.context import AppContext
+
+TOKEN_PATH = "/api/v1/auth/token"
+ALGORITHM = "HS256"
+# Sent to Swagger UI's "Authorize" button; we raise our own 401 with the error body.
+bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_PATH, auto_error=False)
+
+
+def _unauthorized(code: str, message: str) -> ApiError:
+    return ApiError(401, code, message, headers=BEARER)
+
+
+@dataclass(frozen=True)
+class Tokens:
+    key: bytes
+    ttl: timedelta
+
+    @classmethod
+    def for_app(cls, ctx: AppContext) -> "Tokens":
+        # Without the app's secret (a context built by hand), tokens last one process.
+        secret = ctx.secret or secrets.token_urlsafe(32)
+        # A key for this purpose only: the session cookie's secret is not reused as is.
+        key = hmac.new(secret.encode(), b"wms/api/token/v1", hashlib.sha256).digest()
+        return cls(key, timedelta(minutes=ctx.settings.token_ttl_minutes))
+
+    def issue(self, user_id: int, now: datetime) -> str:
+        claims = {"sub": str(user_id), "iat": now, "exp": now + self.ttl}
+        return jwt.encode(claims, self.key, algorithm=ALGORITHM)
+
+    def user_id(self, token: str) -> int:
+        try:
+            claims = jwt.decode(
+                token, self.key, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]}
+            )
+        except jwt.ExpiredSignatureError:
+            raise _unauthorized(
+                "token_expired", "Срок действия токена истёк: получите новый"
+            ) from None
+        except jwt.InvalidTokenError:
+            raise _unauthorized("invalid_token", "Недействительный токен") from None
+        subject = claims["sub"]
+        if not isinstance(subject, str) or not subject.isdigit() or len(subject) > 10:
+            raise _unauthorized("invalid_token", "Недействительный токен")
+        return int(subject)
+
+
+def requirement(ctx: AppContext, tokens: Tokens, roles: frozenset[str]) -> Callable[..., Identity]:
+    """A dependency: the user behind the bearer token, as the database knows them now."""
+
+    def current_user(token: Annotated[str | None, Depends(bearer)]) -> Identity:
+        if not token:
+            raise _unauthorized(
+                "not_authenticated", "Нужен токен: заголовок Authorization: Bearer …"
+            )
+        user = identity(ctx.users, tokens.user_id(token))
+        if user is None:
+            raise _unauthorized("user_inactive", "Пользователь отключён или удалён")
+        if user.role not in roles:
+            raise ApiError(403, "forbidden", "У вашей роли нет доступа к API")
+        return user
+
+    return current_user
+
+
+def add_routes(router: APIRouter, ctx: AppContext, tokens: Tokens) -> None:
+    @router.post("/auth/token", response_model=Token, tags=["auth"], responses=responses(401, 422))
+    def issue_token(
+        username: Annotated[Text, Form(max_length=64, description="Имя пользователя")],
+        password: Annotated[Text, Form(max_length=1024, description="Пароль")],
+    ) -> Token:
+        """Получить токен доступа (OAuth2 password flow).
+
+        После пяти неудачных попыток вход блокируется на 5 минут — как и в интерфейсе.
+        """
+        now = datetime.now(UTC)
+        try:
+            user = authenticate(ctx.users, username, password, now)
+        except AuthError as error:
+            raise _unauthorized(error.code, error.message) from None
+        return Token(
+            access_token=tokens.issue(user.id, now),
+            expires_in=int(tokens.ttl.total_seconds()),
+        )

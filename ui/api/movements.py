@@ -1,0 +1,165 @@
+"""Movements: post one (idempotent), the journal, and reversal — all through core."""
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Header, Query, Response, status
+
+from core.auth import Identity
+from core.errors import NotFound, ValidationError
+from core.movements import MovementRequest, Posted, operation, post_movement, reverse_movement
+from data import queries
+from ui.api.errors import responses
+from ui.api.schemas import (
+    MAX_ID,
+    Limit,
+    Movement,
+    MovementIn,
+    MovementList,
+    Offset,
+    PathId,
+    ReverseIn,
+    Text,
+)
+from ui.context import AppContext
+
+IdempotencyKey = Annotated[
+    Text | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=128,
+        description="Повтор запроса с тем же ключом не проводит операцию второй раз",
+    ),
+]
+DateParam = Annotated[
+    str | None,
+    Query(
+        max_length=40,
+        description="ГГГГ-ММ-ДД (весь день) или дата и время ISO 8601; "
+        "без часового пояса — в часовом поясе склада",
+    ),
+]
+REPLAY = {
+    200: {"model": Movement, "description": "Повтор с тем же Idempotency-Key: та же операция"}
+}
+
+
+def moment(value: str | None, field: str, tz: ZoneInfo, *, end: bool) -> datetime | None:
+    """A filter bound in UTC. A date means the whole day in the warehouse's time zone, so
+    `date_to=2024-05-31` includes the 31st; an end bound is returned exclusive."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        try:
+            day = date.fromisoformat(text)
+        except ValueError:
+            at = datetime.fromisoformat(text)
+            if at.tzinfo is None:
+                at = at.replace(tzinfo=tz)
+            exclusive = at + timedelta(microseconds=1) if end else at
+        else:
+            start = datetime.combine(day, time.min, tzinfo=tz)
+            exclusive = start + timedelta(days=1) if end else start
+        return exclusive.astimezone(UTC)
+    except OverflowError:
+        return None  # beyond year 9999 or before year 1: no bound on that side
+    except ValueError:
+        raise ValidationError(
+            "invalid_date", f"{field}: ожидается дата ГГГГ-ММ-ДД или дата и время ISO 8601",
+            field=field,
+        ) from None  # fmt: skip
+
+
+def add_routes(router: APIRouter, ctx: AppContext, managers: Callable[..., Any]) -> None:
+    tags: list[Any] = ["movements"]
+    tz = ZoneInfo(ctx.settings.time_zone)
+
+    def read(movement_id: int) -> Movement:
+        row = queries.journal_entry(ctx.db.engine, movement_id)
+        if row is None:
+            raise NotFound("movement_not_found", "Операция не найдена")
+        return Movement.model_validate(row)
+
+    def answer(posted: Posted, response: Response) -> Movement:
+        # 201 for a new ledger row; a replayed key returns the row it wrote the first time.
+        response.status_code = status.HTTP_200_OK if posted.replayed else status.HTTP_201_CREATED
+        return read(posted.movement.id)
+
+    @router.post(
+        "/movements", response_model=Movement, status_code=status.HTTP_201_CREATED, tags=tags,
+        responses={**REPLAY, **responses(401, 403, 409, 422)},
+    )  # fmt: skip
+    def post(
+        body: MovementIn,
+        response: Response,
+        user: Annotated[Identity, Depends(managers)],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Movement:
+        """Провести одну операцию.
+
+        Товар — `product_id` или `barcode`. Для ADJUSTMENT нужны `warehouse` (MAIN или
+        DEFECT), `direction` (gain или loss) и причина в `notes`; для TRANSFER —
+        `from_location_id` и `to_location_id`. Остатки не уходят в минус: нехватка — 409.
+        """
+        request = MovementRequest(**body.model_dump(), idempotency_key=idempotency_key)
+        return answer(post_movement(ctx.db.unit_of_work(), request, user_id=user.id), response)
+
+    @router.get(
+        "/movements", response_model=MovementList, tags=tags, dependencies=[Depends(managers)],
+        responses=responses(401, 403, 422),
+    )  # fmt: skip
+    def journal(
+        operation_type: Annotated[Text | None, Query(max_length=32)] = None,
+        product_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+        date_from: DateParam = None,
+        date_to: DateParam = None,
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> MovementList:
+        """Журнал операций, новые сверху."""
+        flt = queries.JournalFilter(
+            operation_type=operation(operation_type).code if operation_type else None,
+            product_id=product_id,
+            date_from=moment(date_from, "date_from", tz, end=False),
+            date_to=moment(date_to, "date_to", tz, end=True),
+        )
+        page = queries.journal(ctx.db.engine, flt, limit=limit, offset=offset)
+        items = [Movement.model_validate(r) for r in page.items]
+        return MovementList(items=items, total=page.total)
+
+    @router.get(
+        "/movements/{movement_id}", response_model=Movement, tags=tags,
+        dependencies=[Depends(managers)], responses=responses(401, 403, 404, 422),
+    )  # fmt: skip
+    def read_movement(movement_id: PathId) -> Movement:
+        """Одна операция."""
+        return read(movement_id)
+
+    @router.post(
+        "/movements/{movement_id}/reverse", response_model=Movement,
+        status_code=status.HTTP_201_CREATED, tags=tags,
+        responses={**REPLAY, **responses(401, 403, 404, 409, 422)},
+    )  # fmt: skip
+    def reverse(
+        movement_id: PathId,
+        response: Response,
+        user: Annotated[Identity, Depends(managers)],
+        body: ReverseIn | None = None,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Movement:
+        """Сторнировать операцию: новая операция в обратную сторону.
+
+        409 — если операция уже сторнирована, сама является сторно или остаток уже
+        израсходован.
+        """
+        posted = reverse_movement(
+            ctx.db.unit_of_work(),
+            movement_id,
+            user_id=user.id,
+            notes=body.notes if body else None,
+            idempotency_key=idempotency_key,
+        )
+        return answer(posted, response)
