@@ -1,0 +1,154 @@
+"""The balances page as a manager uses it: stock per product, totals, search, the
+"below minimum" filter and server-side pages (NiceGUI user simulation)."""
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from nicegui import ui
+from nicegui.testing import User
+
+from data.database import Database
+from tests.conftest import arrived, make_product, open_page
+from tests.helpers import dc_id, post
+from ui.formatting import THIN_SPACE
+
+
+async def until(check: Callable[[], Any], timeout: float = 5.0) -> None:
+    """Wait for a background reload (handlers run the query in a thread)."""
+    for _ in range(int(timeout / 0.05)):
+        if check():
+            return
+        await asyncio.sleep(0.05)
+    assert check()
+
+
+def table_of(user: User) -> ui.table:
+    return user.find(marker="balances-table").elements.pop()
+
+
+def rows_by_sku(user: User) -> dict[str, dict[str, Any]]:
+    return {row["sku"]: row for row in table_of(user).rows}
+
+
+def total(user: User, key: str) -> str:
+    return user.find(marker=f"total-{key}").elements.pop().text
+
+
+async def open_balances(user: User) -> None:
+    await open_page(user, "/balances")
+    await user.should_see(marker="balances-table")
+
+
+def stock_two_products(db: Database) -> tuple[int, int]:
+    """A mug well stocked (minimum 10) and a tee below its minimum of 50."""
+    mug = make_product(db, sku="MUG", name="Кружка", min_stock=10)
+    tee = make_product(db, sku="TEE", name="Футболка", min_stock=50)
+    post(db, "RECEIPT", mug, 1200)
+    post(db, "RECEIPT_DEFECT", mug, 3)
+    post(db, "SHIPMENT_RC", mug, 200, distribution_center_id=dc_id(db))
+    post(db, "RECEIPT", tee, 40)
+    post(db, "WRITE_OFF", tee, 5)
+    return mug, tee
+
+
+async def test_signed_out_visitor_is_sent_to_sign_in(visitor: User) -> None:
+    await visitor.open("/balances")
+    await visitor.should_see("Войти")
+    await visitor.should_not_see(marker="balances-table")
+
+
+async def test_a_warehouse_worker_may_not_see_balances(worker: User) -> None:
+    await open_page(worker, "/balances")
+    await worker.should_see("Нет доступа")
+    await worker.should_not_see(marker="balances-table")
+
+
+async def test_each_product_shows_good_defect_reserved_and_available(
+    manager: User, app_database: Database
+) -> None:
+    stock_two_products(app_database)
+    make_product(app_database, sku="NEW", name="Ящик", min_stock=0)  # never received
+    await open_balances(manager)
+    rows = rows_by_sku(manager)
+    assert {
+        sku: (row["good"], row["defect"], row["reserved"], row["available"])
+        for sku, row in rows.items()
+    } == {
+        "MUG": (f"1{THIN_SPACE}000", "3", "0", f"1{THIN_SPACE}000"),
+        "TEE": ("35", "5", "0", "35"),
+        "NEW": ("0", "0", "0", "0"),
+    }
+    assert [sku for sku, row in rows.items() if row["low"]] == ["TEE"]
+    await manager.should_see("Товаров: 3")
+
+
+async def test_totals_on_top(manager: User, app_database: Database) -> None:
+    stock_two_products(app_database)
+    await open_balances(manager)
+    assert total(manager, "good_units") == f"1{THIN_SPACE}035"
+    assert total(manager, "defect_units") == "8"
+    assert total(manager, "reserved_units") == "0"
+    assert total(manager, "available_units") == f"1{THIN_SPACE}035"
+    assert total(manager, "products_in_stock") == "2"
+    assert total(manager, "low_stock_products") == "1"
+
+
+async def test_totals_refresh_on_request(manager: User, app_database: Database) -> None:
+    mug, _ = stock_two_products(app_database)
+    await open_balances(manager)
+    post(app_database, "RECEIPT", mug, 65)
+    manager.find(marker="refresh").click()
+    await until(lambda: total(manager, "good_units") == f"1{THIN_SPACE}100")
+    await until(lambda: rows_by_sku(manager)["MUG"]["good"] == f"1{THIN_SPACE}065")
+
+
+async def test_below_minimum_only(manager: User, app_database: Database) -> None:
+    stock_two_products(app_database)
+    await open_balances(manager)
+    manager.find(marker="low-only").click()
+    await until(lambda: list(rows_by_sku(manager)) == ["TEE"])
+    await manager.should_see("Товаров: 1")
+    manager.find(marker="low-only").click()
+    await until(lambda: sorted(rows_by_sku(manager)) == ["MUG", "TEE"])
+
+
+async def test_below_minimum_from_a_link(manager: User, app_database: Database) -> None:
+    stock_two_products(app_database)
+    await open_page(manager, "/balances?low=true")
+    await manager.should_see(marker="balances-table")
+    assert list(rows_by_sku(manager)) == ["TEE"]
+
+
+async def test_search(manager: User, app_database: Database) -> None:
+    stock_two_products(app_database)
+    await open_balances(manager)
+    search = manager.find(marker="balance-search")
+    search.type("футб")
+    await until(lambda: list(rows_by_sku(manager)) == ["TEE"])
+    search.clear().type("mug")
+    await until(lambda: list(rows_by_sku(manager)) == ["MUG"])
+    search.clear()
+    await until(lambda: sorted(rows_by_sku(manager)) == ["MUG", "TEE"])
+
+
+async def test_pages_come_from_the_server(manager: User, app_database: Database) -> None:
+    for number in range(60):
+        make_product(app_database, sku=f"P-{number:02d}", name=f"Товар {number:02d}")
+    await open_balances(manager)
+    table = table_of(manager)
+    assert len(table.rows) == 20
+    assert table.pagination["rowsNumber"] == 60
+    manager.find(marker="balances-table").trigger("request", {"page": 2, "rowsPerPage": 20})
+    await until(lambda: table.rows[0]["sku"] == "P-20")
+    assert [row["sku"] for row in table.rows] == [f"P-{n:02d}" for n in range(20, 40)]
+    assert table.pagination["page"] == 2
+
+
+async def test_clicking_a_row_opens_the_product_card(manager: User, app_database: Database) -> None:
+    mug, _ = stock_two_products(app_database)
+    await open_balances(manager)
+    manager.find(marker="balances-table").trigger("rowClick", mug)  # Quasar's row-click
+    await arrived(manager, f"/products/{mug}")
+    await manager.should_see(marker="card-name")
+    await manager.should_see("Кружка")

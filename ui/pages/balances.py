@@ -1,0 +1,223 @@
+"""Balances: good, defect, reserved and available stock per product, one page at a time from
+the server, with the warehouse totals on top and the products below their minimum marked."""
+
+from dataclasses import dataclass
+from math import ceil
+from typing import Any
+
+from nicegui import run, ui
+from sqlalchemy.engine import Engine
+
+from core.auth import Identity
+from core.catalog import GTIN_LENGTHS
+from data.queries import Page, balances, product_by_code, summary
+from ui.context import AppContext
+from ui.formatting import quantity
+from ui.i18n import tr
+from ui.layout import MANAGERS, frame
+from ui.session import guarded, protected_page
+
+PAGE_SIZES = [20, 50, 100]
+SEARCH_DEBOUNCE_MS = 300
+
+TOTALS = (
+    ("good_units", "Годный, шт.", "Good, units"),
+    ("defect_units", "Брак, шт.", "Defect, units"),
+    ("reserved_units", "В резерве, шт.", "Reserved, units"),
+    ("available_units", "Доступно, шт.", "Available, units"),
+    ("products_in_stock", "Товаров в наличии", "Products in stock"),
+    ("low_stock_products", "Ниже минимума", "Below minimum"),
+)
+
+
+def fetch_balances(engine: Engine, *, q: str, low_only: bool, limit: int, offset: int) -> Page:
+    """One page of balances; a scanned barcode or GTIN goes straight to its product."""
+    code = q.strip()
+    if code.isdigit() and len(code) in GTIN_LENGTHS:
+        hit = product_by_code(engine, code)
+        if hit is not None:
+            return balances(engine, product_id=hit["id"], low_only=low_only, limit=limit)
+    return balances(engine, q=q, low_only=low_only, limit=limit, offset=offset)
+
+
+def is_low(item: dict[str, Any]) -> bool:
+    """The same rule as data.queries' low_only filter: available below the minimum."""
+    return bool(item["available"] < item["min_stock"])
+
+
+def _row(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "product_id": item["product_id"],
+        "sku": item["sku"],
+        "name": item["name"],
+        "barcode": item["barcode"],
+        "good": quantity(item["good"]),
+        "defect": quantity(item["defect"]),
+        "reserved": quantity(item["reserved"]),
+        "available": quantity(item["available"]),
+        "min_stock": quantity(item["min_stock"]),
+        "low": is_low(item),
+    }
+
+
+def _columns() -> list[dict[str, Any]]:
+    def column(name: str, label: str, align: str = "right", **extra: Any) -> dict[str, Any]:
+        return {"name": name, "label": label, "field": name, "align": align, **extra}
+
+    return [
+        column("sku", tr("Артикул", "SKU"), "left"),
+        column("name", tr("Наименование", "Name"), "left", classes="balance-name"),
+        column("barcode", tr("Штрихкод", "Barcode"), "left", classes="gt-sm",
+               headerClasses="gt-sm"),
+        column("good", tr("Годный", "Good")),
+        column("defect", tr("Брак", "Defect")),
+        column("reserved", tr("Резерв", "Reserved")),
+        column("available", tr("Доступно", "Available"), classes="text-weight-bold"),
+        column("min_stock", tr("Мин.", "Min.")),
+    ]  # fmt: skip
+
+
+@dataclass
+class BalanceState:
+    q: str = ""
+    low_only: bool = False
+    page: int = 1
+    rows_per_page: int = PAGE_SIZES[0]
+    request_no: int = 0  # only the newest answer is shown when requests overlap
+
+
+CSS = """
+.balances-table tr.low-stock td { background: rgba(255, 152, 0, 0.16); }
+.balances-table tr.low-stock td.text-weight-bold { color: var(--q-negative); }
+.body--dark .balances-table tr.low-stock td.text-weight-bold { color: #ff8a80; }
+.balances-table td.balance-name { white-space: normal; min-width: 12rem; }
+"""
+
+
+def register(ctx: AppContext) -> None:
+    @protected_page(ctx, "/balances", MANAGERS)
+    def balances_page(user: Identity, low: bool = False) -> None:
+        state = BalanceState(low_only=low)
+        with frame(user, tr("Остатки", "Balances"), "/balances"):
+            ui.add_css(CSS)
+            totals_labels: dict[str, ui.label] = {}
+            with ui.element("div").classes("w-full grid grid-cols-3 lg:grid-cols-6 gap-3"):
+                for key, ru, en in TOTALS:
+                    card = ui.card().classes("gap-1 p-3")
+                    if key == "low_stock_products":
+                        card.classes("cursor-pointer").on(
+                            "click", lambda: low_switch.set_value(True)
+                        ).tooltip(tr("Показать только их", "Show only these"))
+                    with card:
+                        ui.label(tr(ru, en)).classes("text-caption text-grey-7")
+                        totals_labels[key] = ui.label().classes("text-h5").mark(f"total-{key}")
+            with ui.row().classes("w-full items-center gap-3"):
+                search = (
+                    ui.input(
+                        tr("Поиск: штрихкод, артикул или название", "Search: barcode, SKU or name")
+                    )
+                    .props(f"outlined clearable autofocus debounce={SEARCH_DEBOUNCE_MS}")
+                    .classes("grow min-w-64")
+                    .mark("balance-search")
+                )
+                with search.add_slot("prepend"):
+                    ui.icon("search")
+                low_switch = (
+                    ui.switch(tr("Только ниже минимума", "Below minimum only"), value=low)
+                    .props("size=lg")
+                    .mark("low-only")
+                )
+                ui.button(
+                    icon="refresh",
+                    on_click=guarded(ctx, MANAGERS, lambda _u, _e=None: reload(with_totals=True)),
+                ).props("flat round size=lg").tooltip(tr("Обновить", "Refresh")).mark("refresh")
+            found = ui.label().classes("text-body2 text-grey-7").mark("balances-found")
+            table = (
+                ui.table(
+                    columns=_columns(),
+                    rows=[],
+                    row_key="product_id",
+                    pagination={"page": 1, "rowsPerPage": state.rows_per_page, "rowsNumber": 0},
+                )
+                .props("flat bordered")
+                .classes("w-full balances-table cursor-pointer")
+                .mark("balances-table")
+            )
+            table.props["rows-per-page-options"] = PAGE_SIZES
+            table.props["no-data-label"] = tr("Ничего не найдено", "Nothing found")
+            table.props[":table-row-class-fn"] = "row => row.low ? 'low-stock' : ''"
+
+        def show_totals(totals: dict[str, int]) -> None:
+            totals = {**totals, "available_units": totals["good_units"] - totals["reserved_units"]}
+            for key, label in totals_labels.items():
+                label.text = quantity(totals[key])
+
+        def show(page: Page) -> None:
+            table.rows = [_row(item) for item in page.items]
+            table.pagination = {
+                "page": state.page,
+                "rowsPerPage": state.rows_per_page,
+                "rowsNumber": page.total,
+            }
+            found.text = tr("Товаров: ", "Products: ") + quantity(page.total)
+
+        def query_args() -> dict[str, Any]:
+            return {
+                "q": state.q,
+                "low_only": state.low_only,
+                "limit": state.rows_per_page,
+                "offset": (state.page - 1) * state.rows_per_page,
+            }
+
+        async def reload(*, with_totals: bool = False) -> None:
+            state.request_no += 1
+            mine = state.request_no
+            page = await run.io_bound(fetch_balances, ctx.db.engine, **query_args())
+            totals = await run.io_bound(summary, ctx.db.engine) if with_totals else None
+            if page is None or mine != state.request_no:
+                return  # the app is stopping, or a newer request has overtaken this one
+            last_page = max(1, ceil(page.total / state.rows_per_page))
+            if state.page > last_page:
+                state.page = last_page
+                await reload(with_totals=with_totals)
+                return
+            show(page)
+            if totals is not None:
+                show_totals(totals)
+
+        async def on_request(_user: Identity, event: Any) -> None:
+            pagination = event.args or {}
+            state.page = int(pagination.get("page") or 1)
+            state.rows_per_page = int(pagination.get("rowsPerPage") or PAGE_SIZES[0])
+            await reload()
+
+        async def on_search(_user: Identity, event: Any) -> None:
+            text = str((event.value if hasattr(event, "value") else event.args) or "")
+            if text == state.q:
+                return  # Enter already searched for it; the debounced change comes after
+            state.q = text
+            state.page = 1
+            await reload()
+
+        async def on_low(_user: Identity, event: Any) -> None:
+            state.low_only = bool(event.value)
+            state.page = 1
+            await reload()
+
+        search.on_value_change(guarded(ctx, MANAGERS, on_search))
+        search.on(
+            "keydown.enter",
+            guarded(ctx, MANAGERS, on_search),
+            js_handler="(e) => emit(e.target.value)",
+        )
+        low_switch.on_value_change(guarded(ctx, MANAGERS, on_low))
+        table.on(
+            "request", guarded(ctx, MANAGERS, on_request), js_handler="(p) => emit(p.pagination)"
+        )
+        table.on(
+            "row-click",
+            lambda e: ui.navigate.to(f"/products/{int(e.args)}"),
+            js_handler="(evt, row) => emit(row.product_id)",
+        )
+        show(fetch_balances(ctx.db.engine, **query_args()))
+        show_totals(summary(ctx.db.engine))
