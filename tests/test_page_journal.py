@@ -1,0 +1,301 @@
+"""/journal as a manager reads it: filters (also from links), pages, reversal."""
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from nicegui.testing import User
+
+import core.movements
+from data.database import Database
+from data.queries import journal
+from tests.conftest import add_user, make_product
+from tests.helpers import dc_id, post, source_id, stock
+
+WAIT = 50  # should_see attempts (0.1 s apart): a reversal runs in a worker thread
+
+
+def element(user: User, marker: str) -> Any:
+    (found,) = user.find(marker=marker).elements
+    return found
+
+
+def rows(user: User) -> list[dict[str, Any]]:
+    return element(user, "journal").rows
+
+
+def ids(user: User) -> list[int]:
+    return [row["id"] for row in rows(user)]
+
+
+def choose(user: User, marker: str, value: Any) -> None:
+    with user.client:
+        element(user, marker).value = value
+
+
+async def settle() -> None:
+    """Let the page's event handlers (background tasks) run."""
+    for _ in range(5):
+        await asyncio.sleep(0.02)
+
+
+def at(monkeypatch: pytest.MonkeyPatch, when: datetime) -> None:
+    """Movements posted from now on are stamped `when` (UTC)."""
+    monkeypatch.setattr(core.movements, "now_utc", lambda: when)
+
+
+async def test_signed_out_visitor_is_sent_to_sign_in(visitor: User) -> None:
+    await visitor.open("/journal")
+    await visitor.should_see("Войти")
+    await visitor.should_not_see(marker="journal")
+
+
+async def test_worker_is_refused(worker: User) -> None:
+    await worker.open("/journal")
+    await worker.should_see("Нет доступа")
+    await worker.should_not_see(marker="journal")
+
+
+async def test_the_journal_lists_movements_newest_first_in_words(
+    manager: User, app_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    product = make_product(app_database, name="Кружка 350 мл", sku="MUG-350")
+    at(monkeypatch, datetime(2026, 11, 21, 9, 5, tzinfo=UTC))
+    receipt = post(app_database, "RECEIPT", product, 10).movement.id
+    at(monkeypatch, datetime(2026, 11, 21, 10, 0, tzinfo=UTC))
+    shipment = post(
+        app_database, "SHIPMENT_RC", product, 4, distribution_center_id=dc_id(app_database),
+        notes="Короб 1 из 2",
+    ).movement.id  # fmt: skip
+    await manager.open("/journal")
+    await manager.should_see("Найдено операций: 2")
+    assert ids(manager) == [shipment, receipt]
+    first = rows(manager)[0]
+    assert first["created_at"] == "21.11.2026 13:00"  # Moscow time, stored as UTC
+    assert first["operation"] == "Отгрузка на РЦ"
+    assert (first["product"], first["sku"]) == ("Кружка 350 мл", "MUG-350")
+    assert first["quantity"] == "4"
+    assert first["route"] == "Годный → РЦ маркетплейсов"
+    assert (first["reference"], first["reference_caption"]) == ("WB Коледино", "Wildberries")
+    assert first["notes"] == "Короб 1 из 2"
+    assert rows(manager)[1]["route"] == "Поставщики → Годный"
+
+
+async def test_filters_come_from_the_address(manager: User, app_database: Database) -> None:
+    mug = make_product(app_database, name="Кружка 350 мл")
+    other = make_product(app_database, name="Набор отвёрток")
+    wanted = post(app_database, "RECEIPT", mug, 5).movement.id
+    post(app_database, "RECEIPT_DEFECT", mug, 1)
+    post(app_database, "RECEIPT", other, 7)
+    await manager.open(f"/journal?product_id={mug}&operation_type=RECEIPT")
+    await manager.should_see("Найдено операций: 1")
+    assert ids(manager) == [wanted]
+    assert element(manager, "operation").value == "RECEIPT"
+    assert element(manager, "product").value == mug
+    await manager.should_see("Кружка 350 мл", retries=1)
+
+
+async def test_source_and_distribution_center_links(manager: User, app_database: Database) -> None:
+    product = make_product(app_database)
+    post(app_database, "RECEIPT", product, 10)
+    ozon_return = post(
+        app_database, "RETURN_PICKUP", product, 1, source_id=source_id(app_database, "Ozon")
+    ).movement.id
+    post(app_database, "RETURN_PICKUP", product, 1, source_id=source_id(app_database))
+    to_tula = post(
+        app_database,
+        "SHIPMENT_RC",
+        product,
+        2,
+        distribution_center_id=dc_id(app_database, "WB Тула"),
+    ).movement.id
+    post(app_database, "SHIPMENT_RC", product, 2, distribution_center_id=dc_id(app_database))
+    await manager.open(f"/journal?source_id={source_id(app_database, 'Ozon')}")
+    await manager.should_see("Найдено операций: 1")
+    assert ids(manager) == [ozon_return]
+    await manager.open(f"/journal?distribution_center_id={dc_id(app_database, 'WB Тула')}")
+    await manager.should_see("Найдено операций: 1")
+    assert ids(manager) == [to_tula]
+
+
+async def test_a_period_is_whole_days_in_moscow_time(
+    manager: User, app_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    product = make_product(app_database)
+    at(monkeypatch, datetime(2026, 11, 21, 20, 30, tzinfo=UTC))  # 21.11 23:30 in Moscow
+    late_evening = post(app_database, "RECEIPT", product, 1).movement.id
+    at(monkeypatch, datetime(2026, 11, 21, 21, 30, tzinfo=UTC))  # 22.11 00:30 in Moscow
+    after_midnight = post(app_database, "RECEIPT", product, 1).movement.id
+    await manager.open("/journal?date_from=2026-11-22&date_to=2026-11-22")
+    await manager.should_see("Найдено операций: 1")
+    assert ids(manager) == [after_midnight]
+    assert rows(manager)[0]["created_at"] == "22.11.2026 00:30"
+    assert element(manager, "date-from").value == "22.11.2026"
+    await manager.open("/journal?date_to=2026-11-21")  # "to" includes all of its day
+    await manager.should_see("Найдено операций: 1")
+    assert ids(manager) == [late_evening]
+
+
+async def test_filters_chosen_on_the_page(manager: User, app_database: Database) -> None:
+    mug = make_product(app_database, name="Кружка керамическая")
+    other = make_product(app_database, name="Набор отвёрток")
+    clerk = add_user(app_database, "clerk", "manager")
+    post(app_database, "RECEIPT", mug, 5)
+    by_clerk = core.movements.post_movement(
+        app_database.unit_of_work(),
+        core.movements.MovementRequest("RECEIPT_DEFECT", 2, product_id=other),
+        user_id=clerk,
+    ).movement.id
+    post(app_database, "RECEIPT", other, 3)
+    await manager.open("/journal")
+    await manager.should_see("Найдено операций: 3")
+
+    choose(manager, "user", clerk)
+    await settle()
+    assert ids(manager) == [by_clerk]
+    choose(manager, "user", None)
+    choose(manager, "operation", "RECEIPT")
+    await settle()
+    assert len(ids(manager)) == 2
+    manager.find(marker="product").trigger("inputValue", "керамич")
+    await settle()
+    choose(manager, "product", mug)
+    await settle()
+    assert [row["product"] for row in rows(manager)] == ["Кружка керамическая"]
+
+    manager.find(marker="reset").click()
+    await settle()
+    await manager.should_see("Найдено операций: 3")
+    assert element(manager, "operation").value is None
+
+
+async def test_a_typed_date_applies_and_a_wrong_one_is_flagged(
+    manager: User, app_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    product = make_product(app_database)
+    at(monkeypatch, datetime(2026, 11, 1, 9, 0, tzinfo=UTC))
+    post(app_database, "RECEIPT", product, 1)
+    at(monkeypatch, datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
+    recent = post(app_database, "RECEIPT", product, 1).movement.id
+    await manager.open("/journal")
+    await manager.should_see("Найдено операций: 2")
+    choose(manager, "date-from", "15.11.2026")  # typed (or picked) into the field
+    await settle()
+    assert ids(manager) == [recent]
+    choose(manager, "date-from", "31.02.2026")
+    await settle()
+    assert ids(manager) == [recent]  # not applied while it does not parse
+    manager.find(marker="date-from").trigger("blur")
+    await settle()
+    assert element(manager, "date-from").props.get("error") is True
+    await manager.should_see("Найдено операций: 2")  # an impossible date filters nothing
+
+
+async def test_nonsense_in_the_address_is_ignored(manager: User, app_database: Database) -> None:
+    post(app_database, "RECEIPT", make_product(app_database), 1)
+    await manager.open("/journal?product_id=abc&operation_type=NOPE&date_from=yesterday")
+    await manager.should_see("Найдено операций: 1")
+
+
+async def test_pages_are_fetched_from_the_server(manager: User, app_database: Database) -> None:
+    product = make_product(app_database)
+    numbers = [post(app_database, "RECEIPT", product, n).movement.id for n in range(1, 31)]
+    await manager.open("/journal")
+    await manager.should_see("Найдено операций: 30")
+    table = element(manager, "journal")
+    assert ids(manager) == numbers[::-1][:25]
+    assert table.pagination["rowsNumber"] == 30
+    manager.find(marker="journal").trigger(
+        "request", {"pagination": {"page": 2, "rowsPerPage": 25, "rowsNumber": 30}}
+    )
+    await settle()
+    assert ids(manager) == numbers[::-1][25:]
+    assert table.pagination["page"] == 2
+    manager.find(marker="journal").trigger(
+        "request", {"pagination": {"page": 1, "rowsPerPage": 50}}
+    )
+    await settle()
+    assert len(ids(manager)) == 30
+
+
+async def reverse(user: User, movement_id: int) -> None:
+    """The row's «Сторно» button, then the confirmation dialog's."""
+    user.find(marker="journal").trigger("reverse", movement_id)
+    await user.should_see(marker="reverse-dialog")
+    user.find(marker="reverse-confirm").click()
+
+
+async def test_a_manager_reverses_a_movement_after_confirming(
+    manager: User, app_database: Database
+) -> None:
+    product = make_product(app_database, name="Кружка 350 мл")
+    post(app_database, "RECEIPT", product, 10)
+    shipment = post(
+        app_database, "SHIPMENT_RC", product, 4, distribution_center_id=dc_id(app_database)
+    ).movement.id
+    await manager.open("/journal")
+    manager.find(marker="journal").trigger("reverse", shipment)
+    await manager.should_see(f"Сторнировать операцию №{shipment}?")
+    await manager.should_see("Будет проведена обратная операция: РЦ маркетплейсов → Годный.")
+    manager.find(marker="reverse-cancel").click()
+    await settle()
+    assert stock(app_database, product)["good"] == 6  # cancelled: nothing happened
+
+    await reverse(manager, shipment)
+    await manager.should_see(f"Операция №{shipment} сторнирована", retries=WAIT)
+    assert stock(app_database, product)["good"] == 10
+    newest, reversed_row = rows(manager)[0], rows(manager)[1]
+    assert newest["reversal_text"] == f"сторно №{shipment}"
+    assert not newest["can_reverse"]  # a reversal is not reversed again
+    assert (reversed_row["id"], reversed_row["reversed_text"]) == (shipment, "сторнирована")
+    assert not reversed_row["can_reverse"]
+    assert journal(app_database.engine).items[0]["user"] == "manager"
+
+
+async def test_reversing_twice_is_refused_with_a_message(
+    manager: User, app_database: Database
+) -> None:
+    product = make_product(app_database)
+    receipt = post(app_database, "RECEIPT", product, 5).movement.id
+    await manager.open("/journal")
+    manager.find(marker="journal").trigger("reverse", receipt)
+    await manager.should_see(marker="reverse-dialog")
+    # Meanwhile someone else reverses it (another manager, the API).
+    core.movements.reverse_movement(app_database.unit_of_work(), receipt, user_id=None)
+    manager.find(marker="reverse-confirm").click()
+    await manager.should_see(marker="reverse-error", retries=WAIT)
+    assert element(manager, "reverse-error").text == "Операция уже сторнирована"
+    assert stock(app_database, product)["good"] == 0
+    assert journal(app_database.engine).total == 2
+
+
+async def test_a_reversal_the_stock_no_longer_allows_is_refused(
+    manager: User, app_database: Database
+) -> None:
+    product = make_product(app_database)
+    receipt = post(app_database, "RECEIPT", product, 5).movement.id
+    post(app_database, "SHIPMENT_RC", product, 5, distribution_center_id=dc_id(app_database))
+    await manager.open("/journal")
+    await reverse(manager, receipt)
+    await manager.should_see(marker="reverse-error", retries=WAIT)
+    assert element(manager, "reverse-error").text == (
+        "Недостаточно товара для сторнирования: остаток уже израсходован"
+    )
+    assert stock(app_database, product)["good"] == 0
+    assert journal(app_database.engine).total == 2
+
+
+async def test_a_double_click_on_confirm_reverses_once(
+    manager: User, app_database: Database
+) -> None:
+    product = make_product(app_database)
+    receipt = post(app_database, "RECEIPT", product, 5).movement.id
+    await manager.open("/journal")
+    manager.find(marker="journal").trigger("reverse", receipt)
+    await manager.should_see(marker="reverse-dialog")
+    manager.find(marker="reverse-confirm").click().click()
+    await manager.should_see(f"Операция №{receipt} сторнирована", retries=WAIT)
+    await settle()
+    assert journal(app_database.engine).total == 2
+    assert stock(app_database, product)["good"] == 0

@@ -1,0 +1,356 @@
+"""/operations as a manager uses it: scan a barcode, fill what the operation needs, post."""
+
+import asyncio
+import importlib
+from typing import Any
+
+import pytest
+from nicegui import ui
+from nicegui.testing import User
+from sqlalchemy.exc import OperationalError
+
+from core.operations import OPERATIONS, Requirement
+from data.database import Database
+from data.queries import internal_locations, journal, product_stock
+from tests.conftest import make_product
+from tests.helpers import dc_id, post, source_id, stock
+
+WAIT = 50  # should_see attempts (0.1 s apart): a post runs in a worker thread
+
+
+def movements(db: Database) -> int:
+    return journal(db.engine).total
+
+
+def element(user: User, marker: str) -> Any:
+    (found,) = user.find(marker=marker).elements
+    return found
+
+
+def choose(user: User, marker: str, value: Any) -> None:
+    """Pick an option of a select or toggle, as a click on it would."""
+    with user.client:
+        element(user, marker).value = value
+
+
+async def scan(user: User, code: str) -> None:
+    """A USB scanner: the code typed into the scan field, then Enter."""
+    user.find(marker="scan").clear().type(code).trigger("keydown.enter")
+    await asyncio.sleep(0)
+
+
+def text(user: User, marker: str) -> str:
+    return element(user, marker).text
+
+
+async def submit(user: User) -> None:
+    user.find(marker="submit").click()
+
+
+async def posted(user: User) -> str:
+    """Wait for the confirmation and return it."""
+    await user.should_see(marker="result", retries=WAIT)
+    return text(user, "result")
+
+
+async def failed(user: User) -> str:
+    await user.should_see(marker="form-error", retries=WAIT)
+    return text(user, "form-error")
+
+
+def location(db: Database, code: str) -> int:
+    return next(loc["id"] for loc in internal_locations(db.engine) if loc["code"] == code)
+
+
+async def test_signed_out_visitor_is_sent_to_sign_in(visitor: User) -> None:
+    await visitor.open("/operations")
+    await visitor.should_see("Войти")
+    await visitor.should_not_see(marker="scan")
+
+
+async def test_worker_is_refused(worker: User) -> None:
+    await worker.open("/operations")
+    await worker.should_see("Нет доступа")
+    await worker.should_not_see(marker="scan")
+
+
+async def test_a_scan_shows_the_product_and_its_stock(
+    manager: User, app_database: Database
+) -> None:
+    product = make_product(app_database, name="Кружка 350 мл", sku="MUG-350", gtin="04600000000017")
+    post(app_database, "RECEIPT", product, 12)
+    post(app_database, "RECEIPT_DEFECT", product, 2)
+    await manager.open("/operations")
+    await scan(manager, "04600000000017")  # the GTIN finds it as well as the barcode
+    await manager.should_see("Кружка 350 мл")
+    await manager.should_see("MUG-350")
+    assert text(manager, "stock-good") == "12"
+    assert text(manager, "stock-defect") == "2"
+    assert text(manager, "stock-available") == "12"
+
+
+async def test_an_unknown_barcode_says_so_and_forgets_the_previous_product(
+    manager: User, app_database: Database
+) -> None:
+    make_product(app_database, name="Кружка 350 мл", barcode="4600000099999")
+    await manager.open("/operations")
+    await scan(manager, "4600000099999")
+    await manager.should_see(marker="product-card")
+    await scan(manager, "0000000000000")
+    await manager.should_see("Товар со штрихкодом или GTIN «0000000000000» не найден")
+    await manager.should_not_see(marker="product-card")  # the next post cannot hit the old one
+    await submit(manager)
+    assert await failed(manager) == "Укажите товар"
+    assert movements(app_database) == 0
+
+
+async def test_receipt_by_scan_books_the_stock_and_shows_the_new_balance(
+    manager: User, app_database: Database
+) -> None:
+    product = make_product(app_database, barcode="4600000011111")
+    await manager.open("/operations")
+    await scan(manager, "4600000011111")
+    await manager.should_see(marker="product-card")
+    manager.find(marker="quantity").clear().type("7")
+    await submit(manager)
+    confirmation = await posted(manager)
+    number = journal(app_database.engine).items[0]["id"]
+    assert confirmation == f"Проведено: Приёмка №{number}, 7 шт."
+    assert stock(app_database, product)["good"] == 7
+    assert text(manager, "stock-good") == "7"
+    assert journal(app_database.engine).items[0]["user"] == "manager"
+
+
+async def test_scanning_the_same_product_again_adds_one(
+    manager: User, app_database: Database
+) -> None:
+    product = make_product(app_database, barcode="4600000022222")
+    await manager.open("/operations")
+    for _ in range(3):
+        await scan(manager, "4600000022222")
+    await manager.should_see("Повторный скан: количество +1")
+    await submit(manager)
+    await posted(manager)
+    assert stock(app_database, product)["good"] == 3
+    await scan(manager, "4600000022222")  # after posting, a scan starts a new count
+    assert element(manager, "quantity").value == 1
+
+
+async def test_the_product_can_be_found_by_name_instead(
+    manager: User, app_database: Database
+) -> None:
+    make_product(app_database, name="Набор отвёрток")
+    wanted = make_product(app_database, name="Кружка керамическая", sku="MUG-1")
+    await manager.open("/operations")
+    manager.find(marker="product-search").trigger("inputValue", "керамич")
+    picker = element(manager, "product-search")
+    await asyncio.sleep(0.3)
+    assert list(picker.options) == [wanted]
+    choose(manager, "product-search", wanted)
+    await manager.should_see(marker="product-card")
+    assert text(manager, "product-name") == "Кружка керамическая"
+
+
+FIELD_OF = {
+    Requirement.SOURCE: "source",
+    Requirement.DISTRIBUTION_CENTER: "distribution-center",
+    Requirement.WAREHOUSE_AND_DIRECTION: "direction",
+    Requirement.LOCATIONS: "from-location",
+}
+
+
+async def test_the_form_asks_for_what_each_operation_requires(manager: User) -> None:
+    await manager.open("/operations")
+    for code, op in OPERATIONS.items():
+        manager.find(marker=f"operation-{code}").click()
+        for requirement, marker in FIELD_OF.items():
+            if op.needs(requirement):
+                await manager.should_see(marker=marker)
+            else:
+                await manager.should_not_see(marker=marker)
+        notes = element(manager, "notes")
+        assert ("обязательно" in notes.label) == op.needs(Requirement.REASON), code
+        assert text(manager, "submit") == f"Провести: {op.label_ru}"
+
+
+def _fill(user: User, db: Database, code: str) -> None:
+    """What each operation needs on top of product and quantity."""
+    if code in ("RETURN_PICKUP", "RETURN_DEFECT", "SELF_PURCHASE"):
+        choose(user, "source", source_id(db, "Ozon"))
+    if code == "SHIPMENT_RC":
+        choose(user, "distribution-center", dc_id(db, "WB Коледино"))
+    if code == "ADJUSTMENT":
+        choose(user, "warehouse", "DEFECT")
+        choose(user, "direction", "loss")
+        user.find(marker="notes").type("Пересчёт ячейки")
+    if code == "TRANSFER":
+        choose(user, "from-location", location(db, "MAIN"))
+        choose(user, "to-location", location(db, "DEFECT"))
+
+
+# (good, defect) change when 3 are posted
+CHANGE = {
+    "RECEIPT": (3, 0),
+    "RECEIPT_DEFECT": (0, 3),
+    "RETURN_PICKUP": (3, 0),
+    "RETURN_DEFECT": (0, 3),
+    "SELF_PURCHASE": (3, 0),
+    "SHIPMENT_RC": (-3, 0),
+    "WRITE_OFF": (-3, 3),
+    "RESTORATION": (3, -3),
+    "UTILIZATION": (0, -3),
+    "ADJUSTMENT": (0, -3),  # DEFECT, shortage
+    "TRANSFER": (-3, 3),  # MAIN → DEFECT
+}
+
+
+async def test_every_operation_can_be_posted_from_the_page(
+    manager: User, app_database: Database
+) -> None:
+    assert set(CHANGE) == set(OPERATIONS)
+    product = make_product(app_database, barcode="4600000033333")
+    post(app_database, "RECEIPT", product, 10)
+    post(app_database, "RECEIPT_DEFECT", product, 10)
+    await manager.open("/operations")
+    for code, (good, defect) in CHANGE.items():
+        before = stock(app_database, product)
+        manager.find(marker=f"operation-{code}").click()
+        await scan(manager, "4600000033333")
+        await manager.should_see(marker="product-card")
+        manager.find(marker="quantity").clear().type("3")
+        _fill(manager, app_database, code)
+        await submit(manager)
+        confirmation = await posted(manager)
+        assert confirmation.startswith(f"Проведено: {OPERATIONS[code].label_ru} №"), code
+        after = stock(app_database, product)
+        assert after["good"] - before["good"] == good, code
+        assert after["defect"] - before["defect"] == defect, code
+        assert text(manager, "stock-good") == str(after["good"]), code
+        entry = journal(app_database.engine).items[0]
+        assert (entry["operation_type"], entry["quantity"]) == (code, 3)
+        if code == "SHIPMENT_RC":
+            assert entry["distribution_center_name"] == "WB Коледино"
+        if code == "ADJUSTMENT":
+            assert entry["notes"] == "Пересчёт ячейки"
+        manager.find(marker="notes").clear()
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("RETURN_PICKUP", "Укажите источник"),
+        ("SHIPMENT_RC", "Укажите РЦ назначения"),
+        ("ADJUSTMENT", "Укажите причину в комментарии"),
+        ("TRANSFER", "Укажите, откуда и куда переместить"),
+    ],
+)
+async def test_a_missing_required_field_is_named_and_nothing_is_written(
+    manager: User, app_database: Database, code: str, message: str
+) -> None:
+    product = make_product(app_database, barcode="4600000044444")
+    post(app_database, "RECEIPT", product, 10)
+    await manager.open("/operations")
+    manager.find(marker=f"operation-{code}").click()
+    await scan(manager, "4600000044444")
+    await manager.should_see(marker="product-card")
+    await submit(manager)
+    assert await failed(manager) == message
+    assert movements(app_database) == 1
+
+
+async def test_insufficient_stock_is_shown_beside_the_form_and_nothing_is_written(
+    manager: User, app_database: Database
+) -> None:
+    product = make_product(app_database, barcode="4600000055555")
+    post(app_database, "RECEIPT", product, 2)
+    await manager.open("/operations")
+    manager.find(marker="operation-SHIPMENT_RC").click()
+    await scan(manager, "4600000055555")
+    await manager.should_see(marker="product-card")
+    manager.find(marker="quantity").clear().type("5")
+    choose(manager, "distribution-center", dc_id(app_database))
+    await submit(manager)
+    assert await failed(manager) == "Недостаточно товара для отгрузки"
+    assert stock(app_database, product)["good"] == 2
+    assert movements(app_database) == 1
+    await manager.should_not_see(marker="result")
+
+
+async def test_a_double_click_books_once(manager: User, app_database: Database) -> None:
+    product = make_product(app_database, barcode="4600000066666")
+    await manager.open("/operations")
+    await scan(manager, "4600000066666")
+    await manager.should_see(marker="product-card")
+    manager.find(marker="submit").click().click()  # both clicks arrive before either is done
+    await posted(manager)
+    await asyncio.sleep(0.2)
+    assert stock(app_database, product)["good"] == 1
+    assert movements(app_database) == 1
+
+
+async def test_a_retry_after_a_lost_answer_books_once(
+    manager: User, app_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The movement was committed but the answer was lost: the retried click reuses the
+    form's idempotency key, so it is not booked a second time."""
+    product = make_product(app_database, barcode="4600000077777")
+    # The module as the running app loaded it (the simulation reloads the app per test).
+    operations_page = importlib.import_module("ui.pages.operations")
+    real = operations_page.post_movement
+    calls: list[str | None] = []
+
+    def commit_then_lose_the_answer(uow: Any, request: Any, **kw: Any) -> Any:
+        calls.append(request.idempotency_key)
+        result = real(uow, request, **kw)
+        if len(calls) == 1:
+            raise OperationalError("COMMIT", {}, Exception("connection lost"))
+        return result
+
+    monkeypatch.setattr(operations_page, "post_movement", commit_then_lose_the_answer)
+    await manager.open("/operations")
+    await scan(manager, "4600000077777")
+    await manager.should_see(marker="product-card")
+    await submit(manager)
+    assert "база данных недоступна" in await failed(manager)
+    await submit(manager)
+    assert (await posted(manager)).startswith("Уже проведено ранее: Приёмка №")
+    assert calls[0] is not None and calls[0] == calls[1]
+    assert stock(app_database, product)["good"] == 1
+    assert movements(app_database) == 1
+
+
+async def test_a_changed_form_is_a_new_submission(manager: User, app_database: Database) -> None:
+    product = make_product(app_database, barcode="4600000088888")
+    await manager.open("/operations")
+    await scan(manager, "4600000088888")
+    await manager.should_see(marker="product-card")
+    await submit(manager)
+    await posted(manager)
+    await submit(manager)  # the same form again, deliberately: a second receipt
+    await asyncio.sleep(0.2)
+    assert stock(app_database, product)["good"] == 2
+    assert movements(app_database) == 2
+
+
+async def test_operation_and_product_can_be_preselected_by_link(
+    manager: User, app_database: Database
+) -> None:
+    product = make_product(app_database, name="Футболка L")
+    await manager.open(f"/operations?operation_type=WRITE_OFF&product_id={product}")
+    await manager.should_see("Футболка L")
+    assert text(manager, "submit") == "Провести: Списание в брак"
+    assert isinstance(element(manager, "scan"), ui.input)
+
+
+def test_the_scan_reads_the_same_stock_as_the_balances(db: Database) -> None:
+    """product_stock (one product, fast) agrees with balances (the balances page)."""
+    product = make_product(db)
+    untouched = make_product(db)
+    post(db, "RECEIPT", product, 9)
+    post(db, "RECEIPT_DEFECT", product, 4)
+    post(db, "WRITE_OFF", product, 2)
+    assert product_stock(db.engine, product) == stock(db, product)
+    assert product_stock(db.engine, product) == {
+        "good": 7, "defect": 6, "reserved": 0, "available": 7
+    }  # fmt: skip
+    assert product_stock(db.engine, untouched) == stock(db, untouched)

@@ -1,0 +1,90 @@
+"""A product select that searches on the server (name, SKU, barcode or GTIN) as one types.
+
+Used where a product is chosen without a scanner: the operations form and the journal
+filter. The catalogue may be large, so options are fetched 20 at a time, never all.
+"""
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from nicegui import events, ui
+
+from core.auth import Identity
+from data.queries import products
+from ui.context import AppContext
+from ui.i18n import tr
+from ui.session import guarded
+
+OPTIONS_LIMIT = 20
+
+
+def product_label(product: Mapping[str, Any]) -> str:
+    """'Name · SKU · barcode': the select filters on this text in the browser too."""
+    return f"{product['name']} · {product['sku']} · {product['barcode']}"
+
+
+class ProductPicker:
+    def __init__(
+        self,
+        ctx: AppContext,
+        roles: frozenset[str],
+        *,
+        label: str,
+        on_pick: Callable[[int | None], Any],
+        include_deleted: bool = False,
+    ) -> None:
+        self._ctx = ctx
+        self._deleted: bool | None = None if include_deleted else False
+        self._on_pick = on_pick
+        self._labels: dict[int, str] = {}  # every product ever offered: keeps the value shown
+        self._silent = False  # True while the page sets the value itself
+        self.select = (
+            ui.select({}, label=label, with_input=True, clearable=True)
+            .props("outlined hide-dropdown-icon")
+            .classes("w-full")
+        )
+        with self.select.add_slot("no-option"), ui.item(), ui.item_section():
+            ui.label(tr("Ничего не найдено", "Nothing found")).classes("text-grey-7")
+        # Sent at most every 0.25 s while typing; the last text always arrives.
+        self.select.on("input-value", guarded(ctx, roles, self._search), throttle=0.25)
+        self.select.on_value_change(self._changed)
+        self.search("")  # something to choose from before the first keystroke
+
+    def _search(self, _user: Identity, e: events.GenericEventArguments) -> None:
+        text = e.args if isinstance(e.args, str) else ""
+        self.search(text)
+
+    def search(self, text: str) -> None:
+        """Offer the first products matching `text` (all products by name when empty)."""
+        page = products(
+            self._ctx.db.engine, q=text or None, deleted=self._deleted, limit=OPTIONS_LIMIT
+        )
+        options = {row["id"]: product_label(row) for row in page.items}
+        current = self.select.value
+        if current is not None and current not in options and current in self._labels:
+            options[current] = self._labels[current]  # keep the chosen one displayable
+        self._labels.update(options)
+        self.select.set_options(options)
+
+    def show(self, product: Mapping[str, Any] | None) -> None:
+        """Display `product` as chosen (e.g. after a scan) without calling `on_pick`."""
+        if product is None:
+            self._set(None)
+            return
+        self._labels[product["id"]] = product_label(product)
+        options = dict(self.select.options) if isinstance(self.select.options, dict) else {}
+        options[product["id"]] = product_label(product)
+        self.select.set_options(options)
+        self._set(product["id"])
+
+    def _set(self, value: int | None) -> None:
+        self._silent = True
+        try:
+            self.select.value = value
+        finally:
+            self._silent = False
+
+    def _changed(self, e: events.ValueChangeEventArguments) -> Any:
+        if self._silent:
+            return None
+        return self._on_pick(e.value)
