@@ -10,6 +10,8 @@ from core.errors import Conflict, NotFound, ValidationError
 
 Kind = Literal["source", "distribution_center"]
 NAMES: dict[Kind, str] = {"source": "Источник", "distribution_center": "РЦ"}
+# The columns' lengths: a longer name would fail in PostgreSQL instead of being refused.
+MAX_NAME: dict[Kind, int] = {"source": 100, "distribution_center": 200}
 
 
 @dataclass(frozen=True)
@@ -33,8 +35,9 @@ def _name(store: ReferenceStore, kind: Kind, name: str, except_id: int | None) -
     name = (name or "").strip()
     if not name:
         raise ValidationError("name_required", "Укажите название", field="name")
-    if len(name) > 200:
-        raise ValidationError("name_too_long", "Название: не больше 200 символов", field="name")
+    if len(name) > (limit := MAX_NAME[kind]):
+        message = f"Название: не больше {limit} символов"
+        raise ValidationError("name_too_long", message, field="name")
     if store.name_taken(kind, name, except_id=except_id):
         raise Conflict("name_taken", f"{NAMES[kind]} «{name}» уже есть", field="name")
     return name

@@ -88,15 +88,21 @@ def balances(
     product_id: int | None = None,
     limit: int = 50,
     offset: int = 0,
+    include_deleted: bool = False,
 ) -> Page:
-    """One row per (not deleted) product: good, defect, reserved, available."""
+    """One row per (not deleted) product: good, defect, reserved, available.
+
+    `include_deleted`: deleted products too (a deleted product's card still shows its stock).
+    """
     limit, offset = _page_bounds(limit, offset)
     stock = _stock_by_product()
     good = sa.func.coalesce(stock.c.good, 0)
     defect = sa.func.coalesce(stock.c.defect, 0)
     reserved = sa.func.coalesce(stock.c.reserved, 0)
     available = good - reserved
-    conditions: list[sa.ColumnElement[bool]] = [product_t.c.is_deleted.is_(False)]
+    conditions: list[sa.ColumnElement[bool]] = []
+    if not include_deleted:
+        conditions.append(product_t.c.is_deleted.is_(False))
     if (search := product_search(q)) is not None:
         conditions.append(search)
     if low_only:
@@ -127,6 +133,43 @@ def balances(
             rows.order_by(product_t.c.name, product_t.c.id).limit(limit).offset(offset)
         ).mappings()
         return Page([dict(r) for r in items], total)
+
+
+def product_stock(engine: Engine, product_id: int) -> dict[str, int]:
+    """good, defect, reserved and available of one product (zeros when it has no stock).
+
+    The same sums as `balances`, filtered before grouping: a scan needs one product's
+    numbers fast however large the catalogue is.
+    """
+    in_main = warehouse_t.c.code == "MAIN"
+    in_defect = warehouse_t.c.code == "DEFECT"
+    query = (
+        sa.select(
+            sa.func.coalesce(sa.func.sum(sa.case((in_main, quant_t.c.quantity), else_=0)), 0)
+            .label("good"),
+            sa.func.coalesce(sa.func.sum(sa.case((in_defect, quant_t.c.quantity), else_=0)), 0)
+            .label("defect"),
+            sa.func.coalesce(sa.func.sum(sa.case((in_main, quant_t.c.reserved), else_=0)), 0)
+            .label("reserved"),
+        )
+        .join(location_t, location_t.c.id == quant_t.c.location_id)
+        .join(warehouse_t, warehouse_t.c.id == location_t.c.warehouse_id)
+        .where(
+            # Spelled per partial unique index (loose / in a unit) so each can be used;
+            # quant has no plain index on product_id and would be scanned whole.
+            sa.or_(
+                sa.and_(quant_t.c.product_id == product_id, quant_t.c.handling_unit_id.is_(None)),
+                sa.and_(
+                    quant_t.c.product_id == product_id, quant_t.c.handling_unit_id.is_not(None)
+                ),
+            )
+        )
+    )  # fmt: skip
+    with engine.connect() as conn:
+        row = conn.execute(query).mappings().one()
+    stock = {key: int(value) for key, value in row.items()}
+    stock["available"] = stock["good"] - stock["reserved"]
+    return stock
 
 
 def summary(engine: Engine) -> dict[str, int]:
@@ -160,6 +203,7 @@ class JournalFilter:
     distribution_center_id: int | None = None
     date_from: datetime | None = None  # inclusive, aware
     date_to: datetime | None = None  # exclusive, aware
+    movement_id: int | None = None  # one movement (the API returns it with names)
 
     def conditions(self) -> list[sa.ColumnElement[bool]]:
         m = movement_t.c
@@ -170,6 +214,7 @@ class JournalFilter:
             (m.user_id, self.user_id),
             (m.source_id, self.source_id),
             (m.distribution_center_id, self.distribution_center_id),
+            (m.id, self.movement_id),
         ):
             if value is not None:
                 wanted.append(column == value)
@@ -237,6 +282,12 @@ def journal(
             for item in items:
                 item["is_reversed"] = item["id"] in done
         return Page(items, total)
+
+
+def journal_entry(engine: Engine, movement_id: int) -> dict[str, Any] | None:
+    """One movement as the journal shows it (with names), or None."""
+    items = journal(engine, JournalFilter(movement_id=movement_id), limit=1).items
+    return items[0] if items else None
 
 
 def ledger_discrepancies(engine: Engine) -> list[dict[str, int]]:

@@ -1,6 +1,7 @@
 """Fixtures: a fresh, migrated and seeded database per test, on SQLite always and on
 PostgreSQL too when WMS_TEST_POSTGRES_URL is set (.ci/run sets it)."""
 
+import asyncio
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from nicegui import ElementFilter, ui
 from nicegui.testing import User
 from sqlmodel import SQLModel
 
@@ -161,6 +163,27 @@ async def sign_in(user: User, username: str, password: str) -> None:
     user.find("Войти").click()
 
 
+async def arrived(user: User, path: str) -> None:
+    """Wait until a navigation (run as a background task in the simulation) has finished
+    connecting to `path` and the page's drawer has had its JavaScript answer. Opening
+    another page before that, or blocking the event loop (password hashing in a test) for
+    a second, leaves the drawer's request unanswered: an ERROR log that fails the test."""
+    for _ in range(200):
+        if user.back_history and user.back_history[-1] == path and user.client is not None:
+            with user.client:
+                drawers = list(ElementFilter(kind=ui.left_drawer, local_scope=False))
+            if all(drawer.value is not None for drawer in drawers):
+                return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"never arrived at {path}")
+
+
+async def open_page(user: User, path: str) -> None:
+    """`user.open(path)` and wait until the page is settled (see `arrived`)."""
+    await user.open(path)
+    await arrived(user, path)
+
+
 def add_user(db: Database, username: str, role: str, password: str = "password-123") -> int:
     return create_user(SqlUserAdminStore(db.engine), username, "", role, password).id
 
@@ -169,6 +192,7 @@ def add_user(db: Database, username: str, role: str, password: str = "password-1
 async def admin(visitor: User) -> User:
     await sign_in(visitor, "admin", ADMIN_PASSWORD)
     await visitor.should_see("Дашборд")
+    await arrived(visitor, "/")
     return visitor
 
 
@@ -177,6 +201,7 @@ async def manager(visitor: User, app_database: Database) -> User:
     add_user(app_database, "manager", "manager")
     await sign_in(visitor, "manager", "password-123")
     await visitor.should_see("Дашборд")
+    await arrived(visitor, "/")
     return visitor
 
 
@@ -185,4 +210,5 @@ async def worker(visitor: User, app_database: Database) -> User:
     add_user(app_database, "worker", "worker")
     await sign_in(visitor, "worker", "password-123")
     await visitor.should_see("Вы вошли как")
+    await arrived(visitor, "/")
     return visitor

@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 import ui.pages
+from ui import security
 from ui.context import AppContext
 
 
@@ -16,6 +17,8 @@ def build(ctx: AppContext) -> None:
     # Every module in ui/pages registers its own pages.
     for module in pkgutil.iter_modules(ui.pages.__path__):
         importlib.import_module(f"ui.pages.{module.name}").register(ctx)
+    security.install(app, ctx)  # NiceGUI's upload routes: signed-in sessions only
+    importlib.import_module("ui.api").register(ctx)  # REST API under /api/v1 (DESIGN.md §5)
 
     @app.get("/healthz", include_in_schema=True, tags=["health"])
     def healthz() -> JSONResponse:

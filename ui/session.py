@@ -59,6 +59,16 @@ def guarded(
     return run
 
 
+def _requested(path: str) -> str:
+    """The address asked for, with its real ids and query (`path` may be a template such as
+    /products/{product_id}), so that sign-in brings the visitor back to it."""
+    try:
+        url = ui.context.client.request.url
+    except RuntimeError:  # no request behind this client
+        return path
+    return url.path + (f"?{url.query}" if url.query else "")
+
+
 def protected_page(
     ctx: AppContext, path: str, roles: frozenset[str] = ALL_ROLES, **page_kwargs: Any
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -73,7 +83,7 @@ def protected_page(
         def page(*args: Any, **kwargs: Any) -> Any:
             user = current_user(ctx)
             if user is None:
-                return RedirectResponse(f"/login?next={quote(path)}")
+                return RedirectResponse(f"/login?next={quote(_requested(path))}")
             if user.role not in roles:
                 ui.page_title("Нет доступа")
                 with ui.column().classes("absolute-center items-center"):

@@ -1,0 +1,114 @@
+"""Changing one's own password: every signed-in role may, and only with the current one."""
+
+from datetime import UTC, datetime
+
+from nicegui import ElementFilter
+from nicegui.testing import User
+
+from core.auth import AuthError, authenticate, identity
+from core.security import verify_password
+from core.users import update_user
+from data.database import Database
+from data.users import SqlUserAdminStore, SqlUserStore
+from tests.conftest import ADMIN_PASSWORD, add_user, open_page
+
+
+def can_sign_in(db: Database, username: str, password: str) -> bool:
+    try:
+        authenticate(SqlUserStore(db.engine), username, password, datetime.now(UTC))
+    except AuthError:
+        return False
+    return True
+
+
+def texts_in(user: User, marker: str) -> list[str]:
+    with user.client:  # type: ignore[union-attr]
+        found = list(ElementFilter(marker=marker, local_scope=False))
+    return [getattr(e, "text", "") for f in found for e in f.descendants(include_self=True)]
+
+
+def fill(user: User, current: str, new: str, repeat: str) -> None:
+    user.find(marker="current-password").type(current)
+    user.find(marker="new-password").type(new)
+    user.find(marker="repeat-password").type(repeat)
+    user.find(marker="password-save").click()
+
+
+async def test_signed_out_visitor_is_sent_to_sign_in(visitor: User) -> None:
+    await open_page(visitor, "/password")
+    await visitor.should_see("Войти")
+    await visitor.should_not_see("Текущий пароль")
+
+
+async def test_worker_changes_their_password(worker: User, app_database: Database) -> None:
+    await open_page(worker, "/password")
+    fill(worker, "password-123", "novyi-parol-1", "novyi-parol-1")
+    await worker.should_see("Пароль изменён")
+    assert can_sign_in(app_database, "worker", "novyi-parol-1")
+    assert not can_sign_in(app_database, "worker", "password-123")
+    # the form is emptied: the passwords do not stay on the screen
+    assert all(
+        not e.value  # type: ignore[attr-defined]
+        for marker in ("current-password", "new-password", "repeat-password")
+        for e in worker.find(marker=marker).elements
+    )
+
+
+async def test_manager_and_admin_may_change_theirs_too(
+    manager: User, app_database: Database
+) -> None:
+    await open_page(manager, "/password")
+    fill(manager, "password-123", "menedzher-1", "menedzher-1")
+    await manager.should_see("Пароль изменён")
+    assert can_sign_in(app_database, "manager", "menedzher-1")
+
+
+async def test_admin_changes_their_password(admin: User, app_database: Database) -> None:
+    await open_page(admin, "/password")
+    fill(admin, ADMIN_PASSWORD, "admin-parol-2", "admin-parol-2")
+    await admin.should_see("Пароль изменён")
+    assert can_sign_in(app_database, "admin", "admin-parol-2")
+
+
+async def test_wrong_current_password_is_refused(worker: User, app_database: Database) -> None:
+    await open_page(worker, "/password")
+    fill(worker, "ne-tot-parol", "novyi-parol-1", "novyi-parol-1")
+    await worker.should_see("Текущий пароль указан неверно")
+    assert "Текущий пароль указан неверно" in texts_in(worker, "password-error")
+    assert can_sign_in(app_database, "worker", "password-123")
+    assert not can_sign_in(app_database, "worker", "novyi-parol-1")
+
+
+async def test_mistyped_repeat_is_refused(worker: User, app_database: Database) -> None:
+    await open_page(worker, "/password")
+    fill(worker, "password-123", "novyi-parol-1", "novyi-parol-2")
+    await worker.should_see("Новый пароль и повтор не совпадают")
+    assert can_sign_in(app_database, "worker", "password-123")
+
+
+async def test_short_new_password_is_refused(worker: User, app_database: Database) -> None:
+    await open_page(worker, "/password")
+    fill(worker, "password-123", "short", "short")
+    await worker.should_see("Пароль: не короче 8 символов")
+    assert can_sign_in(app_database, "worker", "password-123")
+
+
+async def test_user_deactivated_while_signed_in_is_treated_as_signed_out(
+    worker: User, app_database: Database
+) -> None:
+    await open_page(worker, "/password")
+    users = SqlUserStore(app_database.engine)
+    chief = identity(users, add_user(app_database, "chief", "admin"))
+    me = users.find("worker")
+    assert chief is not None and me is not None
+    update_user(SqlUserAdminStore(app_database.engine), chief, me.id, is_active=False)
+
+    # the page still open can no longer act ...
+    fill(worker, "password-123", "novyi-parol-1", "novyi-parol-1")
+    await worker.should_see("Сессия истекла или нет прав на это действие")
+    stored = SqlUserAdminStore(app_database.engine).password_hash(me.id)
+    assert verify_password(stored, "password-123")  # unchanged
+    # ... and the next page load is a signed-out one
+    await open_page(worker, "/password")
+    await worker.should_see("Войти")
+    await worker.should_not_see("Текущий пароль")

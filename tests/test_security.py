@@ -1,0 +1,124 @@
+"""NiceGUI's own routes act only for signed-in browsers; the sign-in page keeps working;
+responses carry security headers."""
+
+import re
+
+from nicegui import app, ui
+from nicegui.testing import User
+from starlette.routing import Route
+
+from core.auth import identity
+from core.users import update_user
+from data.database import Database
+from data.users import SqlUserAdminStore, SqlUserStore
+from tests.conftest import add_user, open_page
+from ui.security import SECURITY_HEADERS, is_internal_action
+
+CSV = {"file": ("остатки.csv", "Баркод;Количество\n4600000000012;5\n".encode(), "text/csv")}
+
+
+def upload_probe() -> list[str]:
+    """A page with a file upload, as an import page would have; returns what arrived."""
+    received: list[str] = []
+
+    @ui.page("/upload-probe")
+    def probe() -> None:
+        ui.upload(on_upload=lambda e: received.append(e.file.name), auto_upload=True)
+
+    return received
+
+
+def upload_url(user: User) -> str:
+    upload = user.find(kind=ui.upload).elements.pop()
+    return str(upload.props["url"])
+
+
+async def test_anonymous_upload_is_refused(visitor: User) -> None:
+    received = upload_probe()
+    await open_page(visitor, "/upload-probe")
+    url = upload_url(visitor)
+    assert re.fullmatch(r"/_nicegui/client/[0-9a-f-]+/upload/\d+", url)
+
+    response = await visitor.http_client.post(url, files=CSV)
+
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+    assert received == []
+
+
+async def test_anonymous_request_to_a_guessed_upload_route_is_refused(visitor: User) -> None:
+    response = await visitor.http_client.post("/_nicegui/client/abc/upload/1", files=CSV)
+    assert response.status_code == 401
+
+
+async def test_signed_in_upload_still_works(admin: User) -> None:
+    received = upload_probe()
+    await open_page(admin, "/upload-probe")
+
+    response = await admin.http_client.post(upload_url(admin), files=CSV)
+
+    assert response.status_code == 200
+    assert received == ["остатки.csv"]
+
+
+async def test_upload_of_a_user_deactivated_meanwhile_is_refused(
+    worker: User, app_database: Database
+) -> None:
+    received = upload_probe()
+    await open_page(worker, "/upload-probe")
+    users = SqlUserStore(app_database.engine)
+    chief = identity(users, add_user(app_database, "chief", "admin"))
+    me = users.find("worker")
+    assert chief is not None and me is not None
+    update_user(SqlUserAdminStore(app_database.engine), chief, me.id, is_active=False)
+
+    response = await worker.http_client.post(upload_url(worker), files=CSV)
+
+    assert response.status_code == 401
+    assert received == []
+
+
+async def test_no_internal_route_acts_for_an_anonymous_browser(visitor: User) -> None:
+    """Every route NiceGUI serves under /_nicegui that is not a plain read is refused."""
+    upload_probe()
+    await open_page(visitor, "/upload-probe")
+    acting = [
+        (method, route.path.replace("{key:path}", "x").replace("{path:path}", "x"))
+        for route in app.routes
+        if isinstance(route, Route) and route.path.startswith("/_nicegui")
+        for method in route.methods or ()
+        if method not in {"GET", "HEAD"}
+    ]
+    assert acting, "the probe page's upload route should be listed"
+    for method, path in acting:
+        response = await visitor.http_client.request(method, path)
+        assert response.status_code == 401, (method, path)
+
+
+async def test_sign_in_page_and_its_assets_stay_open(visitor: User) -> None:
+    page = await visitor.http_client.get("/login")
+    assert page.status_code == 200
+    asset = re.search(r'"(/_nicegui/[\d.]+/static/[^"]+\.js)"', page.text)
+    assert asset is not None
+    assert (await visitor.http_client.get(asset.group(1))).status_code == 200
+    # socket.io's long-polling handshake, the first thing the page does
+    socket = await visitor.http_client.get("/_nicegui_ws/socket.io/?EIO=4&transport=polling")
+    assert socket.status_code == 200
+    assert (await visitor.http_client.get("/favicon.ico")).status_code == 200
+
+
+async def test_responses_carry_security_headers(visitor: User) -> None:
+    for path in ("/login", "/healthz"):
+        response = await visitor.http_client.get(path)
+        for name, value in SECURITY_HEADERS.items():
+            assert response.headers[name] == value, (path, name)
+    refused = await visitor.http_client.post("/_nicegui/client/abc/upload/1")
+    assert refused.headers["X-Frame-Options"] == "DENY"
+
+
+def test_only_state_changing_internal_requests_are_checked() -> None:
+    assert is_internal_action("POST", "/_nicegui/client/c/upload/5")
+    assert is_internal_action("delete", "/_nicegui/anything")
+    assert not is_internal_action("GET", "/_nicegui/3.18.0/static/nicegui.js")
+    assert not is_internal_action("POST", "/_nicegui_ws/socket.io/")  # the sign-in page needs it
+    assert not is_internal_action("POST", "/api/v1/movements")  # the API has its own tokens
