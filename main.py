@@ -52,8 +52,7 @@ def main() -> None:
         title="Склад",
         language="ru",
         storage_secret=secret,
-        # /docs and /openapi.json list the REST API; NiceGUI's own routes stay out of them.
-        fastapi_docs={"title": "Склад — REST API", "version": "1"},
+        # /docs and /openapi.json (ui/api/docs.py) list the REST API, not NiceGUI's routes.
         endpoint_documentation="none",
         reload=False,
         show=False,

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 from nicegui import app
 
 from ui.api import auth, errors, movements, products, references, stock
+from ui.api.docs import add_docs
 from ui.context import AppContext
 from ui.layout import MANAGERS
 
@@ -19,4 +20,5 @@ def register(ctx: AppContext) -> None:
     for module in (products, references, movements, stock):
         module.add_routes(router, ctx, managers)
     app.include_router(router)
+    add_docs("Склад — REST API", "1")
     errors.install_handlers(app, router.routes)
