@@ -18,6 +18,7 @@ import json
 import os
 import random
 import re
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -284,16 +285,10 @@ def sqlite_backend(keep: bool) -> Backend:
     backend = Backend("sqlite", use_case_db, raw_db, lambda: sqlite_connect(raw_path), True)
     backend.cleanup += [use_case_db.dispose, raw_db.dispose]
     if not keep:
-        backend.cleanup.append(lambda: _rmtree(directory))
+        backend.cleanup.append(lambda: shutil.rmtree(directory))
     else:
         print(f"sqlite databases kept in {directory}", file=sys.stderr)
     return backend
-
-
-def _rmtree(directory: Path) -> None:
-    for path in directory.iterdir():
-        path.unlink()
-    directory.rmdir()
 
 
 def prepare(db: Database, n_products: int) -> Fixture:
@@ -333,10 +328,15 @@ class RunResult:
     posted: int
     short: int
     seconds: float
+    cpu_seconds: float  # this process, all threads: less sensitive to a busy machine than rate
 
     @property
     def rate(self) -> float:
         return self.posted / self.seconds
+
+    @property
+    def cpu_us(self) -> float:
+        return self.cpu_seconds / max(self.posted + self.short, 1) * 1e6
 
 
 def run_threads(
@@ -351,6 +351,7 @@ def run_threads(
     clock: dict[str, float] = {}
 
     def start() -> None:  # runs once, when every worker has warmed up
+        clock["cpu_start"] = time.process_time()
         clock["t0"] = time.perf_counter()
         clock["deadline"] = clock["t0"] + duration
 
@@ -372,6 +373,7 @@ def run_threads(
                     else:
                         short[i] += 1
                 ends[i] = time.perf_counter()
+                clock[f"cpu_end{i}"] = time.process_time()
             finally:
                 close()
         except BaseException as exc:
@@ -385,7 +387,8 @@ def run_threads(
         t.join()
     if errors:
         raise errors[0]
-    return RunResult(sum(posted), sum(short), max(ends) - clock["t0"])
+    cpu_end = max(clock[f"cpu_end{i}"] for i in range(workers))
+    return RunResult(sum(posted), sum(short), max(ends) - clock["t0"], cpu_end - clock["cpu_start"])
 
 
 def use_case_worker(
@@ -428,6 +431,12 @@ class Row:
     def ratio(self) -> float:
         return statistics.median(self.use_case) / statistics.median(self.raw)
 
+    @property
+    def paired_ratio(self) -> float:
+        """Median of each repeat's own ratio: its two runs were back to back, so a load
+        spike elsewhere on the machine tends to hit both."""
+        return statistics.median(u / r for u, r in zip(self.use_case, self.raw, strict=True))
+
 
 def bench_backend(backend: Backend, args: argparse.Namespace) -> list[Row]:
     fx_uc = prepare(backend.use_case_db, args.products)
@@ -448,8 +457,8 @@ def bench_backend(backend: Backend, args: argparse.Namespace) -> list[Row]:
                 sink.append(result.rate)
                 print(
                     f"  {backend.name:8} {workers} workers  run {rep + 1}/{args.repeat}  "
-                    f"{label:8} {result.rate:8.0f} mov/s  ({result.posted} posted, "
-                    f"{result.short} short)",
+                    f"{label:8} {result.rate:8.0f} mov/s  {result.cpu_us:5.0f} µs CPU/mov  "
+                    f"({result.posted} posted, {result.short} short)",
                     file=sys.stderr,
                     flush=True,
                 )
@@ -531,10 +540,14 @@ def opened(factory: Callable[[], Backend]) -> Iterator[Backend]:
 
 def print_table(rows: list[Row], repeat: int) -> None:
     print(f"\nmedian of {repeat} run(s) per configuration, movements/s")
-    print(f"{'backend':9} {'workers':>7} {'use case':>10} {'raw':>10} {'ratio':>7}")
+    print("ratio = median use case / median raw; paired = median of per-repeat ratios")
+    print(f"{'backend':9} {'workers':>7} {'use case':>10} {'raw':>10} {'ratio':>7} {'paired':>7}")
     for r in rows:
         uc, raw = statistics.median(r.use_case), statistics.median(r.raw)
-        print(f"{r.backend:9} {r.workers:>7} {uc:>10.0f} {raw:>10.0f} {r.ratio:>7.2f}")
+        print(
+            f"{r.backend:9} {r.workers:>7} {uc:>10.0f} {raw:>10.0f} {r.ratio:>7.2f} "
+            f"{r.paired_ratio:>7.2f}"
+        )
 
 
 def print_targets(rows: list[Row]) -> None:

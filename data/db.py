@@ -1,5 +1,6 @@
 """Engines and transactions for SQLite (embedded default) and PostgreSQL."""
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,6 +12,10 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 WRITE = "wms_write"  # execution option: this connection will write
+# A pooled connection is pinged before use only if it sat idle this long; one back from a
+# unit of work a moment ago is alive, and a ping per checkout is a round trip per posting.
+PING_AFTER_IDLE_SECONDS = 1.0
+_IDLE_SINCE = "wms_idle_since"
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -22,7 +27,29 @@ def create_engine(url: str, *, sqlite_synchronous: str = "FULL", **kwargs: Any) 
         return _create_sqlite_engine(url, sqlite_synchronous, **kwargs)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    return sa.create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = sa.create_engine(url, **kwargs)
+    _ping_idle_connections(engine)
+    return engine
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """pool_pre_ping, but skipped for a connection that was checked in under a second ago."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get(_IDLE_SINCE)  # None: a new connection, alive by definition
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # As pool_pre_ping does: the server likely restarted, so drop every pooled
+            # connection; the pool then opens a fresh one for this checkout.
+            raise sa.exc.InvalidatePoolError(str(error)) from error
 
 
 def _create_sqlite_engine(url: str, synchronous: str, **kwargs: Any) -> Engine:
