@@ -88,7 +88,6 @@ def ensure_admin(engine: Engine, password: str | None) -> str | None:
         session.add(
             User(
                 username="admin",
-                full_name="Администратор",
                 role="admin",
                 password_hash=hash_password(password or generated or ""),
             )
