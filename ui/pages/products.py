@@ -157,7 +157,9 @@ def product_dialog(ctx: AppContext, product: ProductRecord | None, on_saved: Sav
             ui.button(tr("Сохранить", "Save"), on_click=guarded(ctx, MANAGERS, save)).props(
                 "size=lg"
             ).mark("product-save")
-    dialog.on_value_change(lambda e: None if e.value else dialog.delete())
+    # Deleted once the browser has hidden it: deleting on close would pull the page out
+    # from under the handler that closed it (its notification and navigation would fail).
+    dialog.on("hide", lambda: dialog.delete())
     dialog.open()
 
 
@@ -203,7 +205,9 @@ def confirm_delete(ctx: AppContext, product: ProductRecord, on_done: Saved) -> N
             ui.button(
                 tr("Удалить", "Delete"), color="negative", on_click=guarded(ctx, MANAGERS, delete)
             ).props("size=lg").mark("confirm-delete")
-    dialog.on_value_change(lambda e: None if e.value else dialog.delete())
+    # Deleted once the browser has hidden it: deleting on close would pull the page out
+    # from under the handler that closed it (its notification and navigation would fail).
+    dialog.on("hide", lambda: dialog.delete())
     dialog.open()
 
 
@@ -287,7 +291,7 @@ def register(ctx: AppContext) -> None:
                     tr("Добавить товар", "Add product"),
                     icon="add",
                     on_click=guarded(ctx, MANAGERS, lambda _u, _e=None: new_product()),
-                ).props("size=lg").mark("add-product")
+                ).props("size=lg no-caps").mark("add-product")
             found = ui.label().classes("text-body2 text-grey-7").mark("products-found")
             table = (
                 ui.table(
