@@ -7,6 +7,7 @@ product per movement) so that two-leg movements cannot deadlock each other.
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol, cast
 
 from core.errors import Conflict, InsufficientStock, NotFound, ValidationError
 from core.model import LocationRef, Movement, MovementDraft, ProductRef
@@ -248,7 +249,33 @@ def _replay(uow: UnitOfWork, draft: MovementDraft) -> Movement | None:
     return earlier
 
 
-def post_movement(uow: UnitOfWork, req: MovementRequest, *, user_id: int | None) -> Posted:
+class LocationLookup(Protocol):
+    def location(self, code: str) -> LocationRef: ...
+    def location_by_id(self, location_id: int) -> LocationRef | None: ...
+
+
+def check_request(req: MovementRequest) -> tuple[Operation, int, str | None]:
+    """The checks post_movement makes before it touches storage: the operation, the
+    quantity and the fields the operation needs. Imports check whole files with it.
+    Returns the operation, the quantity and the cleaned notes."""
+    op = operation(req.operation_type)
+    quantity = check_quantity(req.quantity)
+    notes = _clean_text(req.notes, MAX_NOTES, "notes_too_long", "Комментарий", "notes")
+    _check_fields(op, req, notes)
+    return op, quantity, notes
+
+
+def resolve_locations(
+    locations: LocationLookup, op: Operation, req: MovementRequest
+) -> tuple[LocationRef, LocationRef]:
+    """Where a checked request takes stock from and where it puts it."""
+    return _resolve_locations(cast(UnitOfWork, locations), op, req)
+
+
+def post_movement(
+    uow: UnitOfWork, req: MovementRequest, *, user_id: int | None, at: datetime | None = None
+) -> Posted:
+    """`at`: the movement's time (default now); demo data and back-dated loads set it."""
     op = operation(req.operation_type)
     quantity = check_quantity(req.quantity)
     notes = _clean_text(req.notes, MAX_NOTES, "notes_too_long", "Комментарий", "notes")
@@ -271,7 +298,7 @@ def post_movement(uow: UnitOfWork, req: MovementRequest, *, user_id: int | None)
             idempotency_key=key,
             document=req.document,
             reversal_of=None,
-            created_at=now_utc(),
+            created_at=at or now_utc(),
         )
         movement = _apply(uow, draft, op.shortage_message)
         if movement is None:
@@ -289,8 +316,10 @@ def reverse_movement(
     user_id: int | None,
     notes: str | None = None,
     idempotency_key: str | None = None,
+    at: datetime | None = None,
 ) -> Posted:
-    """Book the mirror image of a movement as a new ledger row that points at it."""
+    """Book the mirror image of a movement as a new ledger row that points at it.
+    `at`: its time (default now)."""
     notes = _clean_text(notes, MAX_NOTES, "notes_too_long", "Комментарий", "notes")
     key = _clean_key(idempotency_key)
     with uow:
@@ -312,7 +341,7 @@ def reverse_movement(
             idempotency_key=key,
             document=original.document,
             reversal_of=original.id,
-            created_at=now_utc(),
+            created_at=at or now_utc(),
         )
         movement = _apply(uow, draft, REVERSAL_SHORTAGE_MESSAGE)
         if movement is None:

@@ -128,3 +128,58 @@ REVERSAL_SHORTAGE_MESSAGE = "Недостаточно товара для сто
 
 # A sane upper bound for one movement: catches a barcode scanned into the quantity field.
 MAX_QUANTITY = 1_000_000
+
+
+# --- Import files (DESIGN.md §5): header names per field, and names of values ---
+# The first name of each field is the one example files write. Headers are matched
+# ignoring case, spaces and punctuation (see `header_key`), Russian or English.
+IMPORT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "barcode": ("Баркод", "Штрихкод", "Barcode", "Штрих-код", "EAN"),
+    "sku": ("Артикул", "Артикул продавца", "SKU", "Article"),
+    "name": ("Наименование", "Название", "Товар", "Name"),
+    "gtin": ("GTIN",),
+    "quantity": ("Количество", "Кол-во", "Qty", "Quantity"),
+    "operation": ("Операция", "Operation"),
+    "source": ("Источник", "Source"),
+    "distribution_center": ("РЦ", "Склад назначения", "Distribution center"),
+    "notes": ("Комментарий", "Примечание", "Notes"),
+    # products
+    "min_stock": ("Мин. остаток", "Минимальный остаток", "Min stock"),
+    "weight_g": ("Вес, г", "Вес", "Weight, g"),
+    "length_mm": ("Длина, мм", "Длина", "Length, mm"),
+    "width_mm": ("Ширина, мм", "Ширина", "Width, mm"),
+    "height_mm": ("Высота, мм", "Высота", "Height, mm"),
+    # opening balances: the stock to set in each warehouse
+    "good": ("Годный", "Годные", "Годный остаток", "Good"),
+    "defect": ("Брак", "Defect"),
+    # an ADJUSTMENT row in a movements file
+    "warehouse": ("Склад", "Warehouse"),
+    "direction": ("Направление", "Direction"),
+}
+# Names accepted in the «Склад» and «Направление» cells, besides the codes themselves.
+WAREHOUSE_NAMES: dict[str, tuple[str, ...]] = {
+    "MAIN": ("Годный", "Годные", "Good"),
+    "DEFECT": ("Брак", "Defect"),
+}
+DIRECTION_NAMES: dict[str, tuple[str, ...]] = {
+    Direction.GAIN: ("Излишек", "Surplus", "+"),
+    Direction.LOSS: ("Недостача", "Shortage", "-"),
+}
+
+
+def header_key(text: str) -> str:
+    """A header or a name as compared: lower case, «ё» as «е», letters and digits only."""
+    folded = text.lower().replace("ё", "е")
+    return "".join(ch for ch in folded if ch.isalnum()) or folded.strip()
+
+
+def operation_by_name(text: str) -> Operation | None:
+    """An operation named by its code or its Russian (or English) label."""
+    return _OPERATION_NAMES.get(header_key(text))
+
+
+_OPERATION_NAMES: dict[str, Operation] = {
+    header_key(name): op
+    for op in OPERATIONS.values()
+    for name in (op.code, op.label_ru, op.label_en)
+}

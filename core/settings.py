@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     token_ttl_minutes: int = 720
     # FULL: a confirmed movement survives a power cut, not only a crash of the app.
     sqlite_synchronous: str = "FULL"
+    # Imports (Excel/CSV): an upload larger than this is refused while it is being read.
+    import_max_bytes: int = 50 * 1024 * 1024
+    import_max_rows: int = 1_000_000
+    # An .xlsx is a zip: its parts may expand to at most this much (a zip bomb guard).
+    import_max_unpacked_bytes: int = 600 * 1024 * 1024
 
     @property
     def resolved_database_url(self) -> str:

@@ -228,3 +228,30 @@ class OutboxEvent(SQLModel, table=True):
     payload: str  # JSON
     created_at: datetime = Field(sa_column=sa.Column(UtcDateTime(), nullable=False))
     published_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class ImportBatch(SQLModel, table=True):
+    """One confirmed import of a file (applied, or refused for its errors). Its movements
+    carry document = "import:<id>"."""
+
+    __tablename__ = "import_batch"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "kind IN ('products', 'movements', 'opening_balances')", name="kind_known"
+        ),
+        sa.Index("ix_import_batch_created_at", "created_at"),
+        sa.Index("ix_import_batch_file_sha256", "file_sha256"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    file_name: str = Field(max_length=255)
+    file_sha256: str = Field(max_length=64)
+    kind: str = Field(max_length=32)
+    operation_type: str | None = Field(default=None, max_length=32)
+    user_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utc_now, sa_column=_created_at())
+    rows_total: int = Field(default=0)
+    rows_ok: int = Field(default=0)
+    applied: bool = Field(default=False)
+    error_count: int = Field(default=0)
+

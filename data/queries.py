@@ -3,6 +3,7 @@
 Pages and the API read through these; nothing here writes.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -80,6 +81,107 @@ def _stock_by_product() -> sa.Subquery:
     )
 
 
+_TOTAL = "total_matching__"  # the window count riding along with a filtered page
+
+
+def _page_with_total(
+    conn: sa.Connection,
+    query: sa.Select[Any],
+    order: list[tuple[str, bool]],
+    count_query: sa.Select[Any],
+    *,
+    filtered: bool,
+    limit: int,
+    offset: int,
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of `query` in `order` (selected column names, descending?) and the
+    number of all its rows.
+
+    Unfiltered, the count is a cheap separate statement and the page an index-ordered read
+    that stops after `limit` rows. Filtered (a text search, the low-stock test), every
+    candidate has to be looked at anyway: the matches are collected once, counted by a
+    window over them and sorted, so the table is scanned once, not twice. The matches are
+    a materialised CTE because PostgreSQL would otherwise walk the name index hoping to
+    meet `limit` matches early, reading the whole table when they cluster at the end.
+    """
+
+    def ordered(columns: Any) -> list[sa.ColumnElement[Any]]:
+        return [columns[name].desc() if desc else columns[name].asc() for name, desc in order]
+
+    if not filtered:
+        total = conn.execute(count_query).scalar_one()
+        page = query.order_by(*ordered(query.selected_columns)).limit(limit).offset(offset)
+        return [dict(r) for r in conn.execute(page).mappings()], total
+    matches = query.cte("matches").prefix_with("MATERIALIZED", dialect="postgresql")
+    page = (
+        sa.select(matches, sa.func.count().over().label(_TOTAL))
+        .order_by(*ordered(matches.c))
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = [dict(r) for r in conn.execute(page).mappings()]
+    if not rows:  # nothing matches, or the page lies past the end: count on its own
+        return [], 0 if offset == 0 else conn.execute(count_query).scalar_one()
+    total = int(rows[0][_TOTAL])
+    for row in rows:
+        del row[_TOTAL]
+    return rows, total
+
+
+def _main_locations() -> sa.Select[Any]:
+    return (
+        sa.select(location_t.c.id)
+        .join(warehouse_t, warehouse_t.c.id == location_t.c.warehouse_id)
+        .where(warehouse_t.c.code == "MAIN")
+    )
+
+
+def _available_by_product() -> sa.Subquery:
+    """available (good − reserved) per product that has good stock quants."""
+    return (
+        sa.select(
+            quant_t.c.product_id,
+            sa.func.sum(quant_t.c.quantity - quant_t.c.reserved).label("available"),
+        )
+        .where(quant_t.c.location_id.in_(_main_locations()))
+        .group_by(quant_t.c.product_id)
+        .subquery("available")
+    )
+
+
+def _stock_of(conn: sa.Connection, product_ids: list[int]) -> dict[int, dict[str, int]]:
+    """good, defect and reserved of these products only (a page's worth), by product id;
+    the same sums as `_stock_by_product`, filtered before grouping."""
+    if not product_ids:
+        return {}
+    ids = sorted(set(product_ids))
+    in_main = warehouse_t.c.code == "MAIN"
+    in_defect = warehouse_t.c.code == "DEFECT"
+    query = (
+        sa.select(
+            quant_t.c.product_id,
+            sa.func.sum(sa.case((in_main, quant_t.c.quantity), else_=0)).label("good"),
+            sa.func.sum(sa.case((in_defect, quant_t.c.quantity), else_=0)).label("defect"),
+            sa.func.sum(sa.case((in_main, quant_t.c.reserved), else_=0)).label("reserved"),
+        )
+        .join(location_t, location_t.c.id == quant_t.c.location_id)
+        .join(warehouse_t, warehouse_t.c.id == location_t.c.warehouse_id)
+        .where(
+            # Spelled per partial unique index (loose / in a unit) so each can be used.
+            sa.or_(
+                sa.and_(quant_t.c.product_id.in_(ids), quant_t.c.handling_unit_id.is_(None)),
+                sa.and_(quant_t.c.product_id.in_(ids), quant_t.c.handling_unit_id.is_not(None)),
+            )
+        )
+        .group_by(quant_t.c.product_id)
+    )
+    return {
+        row.product_id: {"good": int(row.good), "defect": int(row.defect),
+                         "reserved": int(row.reserved)}
+        for row in conn.execute(query)
+    }  # fmt: skip
+
+
 def balances(
     engine: Engine,
     *,
@@ -93,46 +195,51 @@ def balances(
     """One row per (not deleted) product: good, defect, reserved, available.
 
     `include_deleted`: deleted products too (a deleted product's card still shows its stock).
+
+    The page of products is chosen first and only its stock is summed: summing every
+    quant of a large catalogue to show twenty rows was most of the time. Only the
+    low-stock test needs every candidate's stock, and then only `available`.
     """
     limit, offset = _page_bounds(limit, offset)
-    stock = _stock_by_product()
-    good = sa.func.coalesce(stock.c.good, 0)
-    defect = sa.func.coalesce(stock.c.defect, 0)
-    reserved = sa.func.coalesce(stock.c.reserved, 0)
-    available = good - reserved
     conditions: list[sa.ColumnElement[bool]] = []
     if not include_deleted:
         conditions.append(product_t.c.is_deleted.is_(False))
     if (search := product_search(q)) is not None:
         conditions.append(search)
-    if low_only:
-        conditions.append(available < product_t.c.min_stock)
     if product_id is not None:
         conditions.append(product_t.c.id == product_id)
-    base = product_t.outerjoin(stock, stock.c.product_id == product_t.c.id)
-    rows = (
+    base: sa.FromClause = product_t
+    if low_only:
+        available = _available_by_product()
+        base = product_t.outerjoin(available, available.c.product_id == product_t.c.id)
+        # available is never negative (0 <= reserved <= quantity), so a product can only be
+        # low when its minimum is positive: a cheap test that spares most of the join.
+        conditions.append(product_t.c.min_stock > 0)
+        conditions.append(sa.func.coalesce(available.c.available, 0) < product_t.c.min_stock)
+    query = (
         sa.select(
             product_t.c.id.label("product_id"),
             product_t.c.barcode,
             product_t.c.sku,
             product_t.c.name,
             product_t.c.min_stock,
-            good.label("good"),
-            defect.label("defect"),
-            reserved.label("reserved"),
-            available.label("available"),
         )
         .select_from(base)
         .where(*conditions)
     )
+    count_query = sa.select(sa.func.count()).select_from(base).where(*conditions)
     with engine.connect() as conn:
-        total = conn.execute(
-            sa.select(sa.func.count()).select_from(base).where(*conditions)
-        ).scalar_one()
-        items = conn.execute(
-            rows.order_by(product_t.c.name, product_t.c.id).limit(limit).offset(offset)
-        ).mappings()
-        return Page([dict(r) for r in items], total)
+        rows, total = _page_with_total(
+            conn, query, [("name", False), ("product_id", False)], count_query,
+            filtered=search is not None or low_only, limit=limit, offset=offset,
+        )  # fmt: skip
+        stock = _stock_of(conn, [row["product_id"] for row in rows])
+    no_stock = {"good": 0, "defect": 0, "reserved": 0}
+    items = []
+    for row in rows:
+        numbers = stock.get(row["product_id"], no_stock)
+        items.append({**row, **numbers, "available": numbers["good"] - numbers["reserved"]})
+    return Page(items, total)
 
 
 def product_stock(engine: Engine, product_id: int) -> dict[str, int]:
@@ -375,21 +482,16 @@ def products(
         conditions.append(product_t.c.is_deleted.is_(deleted))
     if (search := product_search(q)) is not None:
         conditions.append(search)
-    column = product_t.c[sort if sort in PRODUCT_SORTS else "name"]
-    order = column.desc() if descending else column.asc()
+    sort = sort if sort in PRODUCT_SORTS else "name"
     columns = [c for c in product_t.c if c.name != "updated_at"]
-    query = (
-        sa.select(*columns)
-        .where(*conditions)
-        .order_by(order, product_t.c.id)
-        .limit(limit)
-        .offset(offset)
-    )
+    query = sa.select(*columns).where(*conditions)
+    count_query = sa.select(sa.func.count()).select_from(product_t).where(*conditions)
     with engine.connect() as conn:
-        total = conn.execute(
-            sa.select(sa.func.count()).select_from(product_t).where(*conditions)
-        ).scalar_one()
-        return Page([dict(r) for r in conn.execute(query).mappings()], total)
+        rows, total = _page_with_total(
+            conn, query, [(sort, descending), ("id", False)], count_query,
+            filtered=search is not None, limit=limit, offset=offset,
+        )  # fmt: skip
+    return Page(rows, total)
 
 
 def product_by_code(engine: Engine, code: str) -> dict[str, Any] | None:
@@ -464,3 +566,162 @@ def users(engine: Engine) -> list[dict[str, Any]]:
     ).order_by(user_t.c.username)
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(query).mappings()]
+
+
+# --- Whole tables for exports: read in constant memory, however long the table ---
+
+EXPORT_CHUNK = 5000
+
+
+def iter_products(
+    engine: Engine,
+    *,
+    q: str | None = None,
+    deleted: bool | None = False,
+    sort: str = "name",
+    descending: bool = False,
+) -> Iterator[dict[str, Any]]:
+    """Every product `products` would list with these filters, in its order, streamed
+    from one query (the catalogue is bounded; one query is one consistent snapshot)."""
+    conditions: list[sa.ColumnElement[bool]] = []
+    if deleted is not None:
+        conditions.append(product_t.c.is_deleted.is_(deleted))
+    if (search := product_search(q)) is not None:
+        conditions.append(search)
+    column = product_t.c[sort if sort in PRODUCT_SORTS else "name"]
+    order = column.desc() if descending else column.asc()
+    columns = [c for c in product_t.c if c.name != "updated_at"]
+    query = sa.select(*columns).where(*conditions).order_by(order, product_t.c.id)
+    with engine.connect() as conn:
+        rows = conn.execution_options(yield_per=EXPORT_CHUNK).execute(query).mappings()
+        for row in rows:
+            yield dict(row)
+
+
+def iter_balances(
+    engine: Engine, *, q: str | None = None, low_only: bool = False
+) -> Iterator[dict[str, Any]]:
+    """Every row `balances` would list with these filters (live products, by name), streamed
+    from one query."""
+    stock = _stock_by_product()
+    good = sa.func.coalesce(stock.c.good, 0)
+    defect = sa.func.coalesce(stock.c.defect, 0)
+    reserved = sa.func.coalesce(stock.c.reserved, 0)
+    available = good - reserved
+    conditions: list[sa.ColumnElement[bool]] = [product_t.c.is_deleted.is_(False)]
+    if (search := product_search(q)) is not None:
+        conditions.append(search)
+    if low_only:
+        conditions.append(available < product_t.c.min_stock)
+    query = (
+        sa.select(
+            product_t.c.id.label("product_id"),
+            product_t.c.barcode,
+            product_t.c.sku,
+            product_t.c.name,
+            product_t.c.min_stock,
+            good.label("good"),
+            defect.label("defect"),
+            reserved.label("reserved"),
+            available.label("available"),
+        )
+        .select_from(product_t.outerjoin(stock, stock.c.product_id == product_t.c.id))
+        .where(*conditions)
+        .order_by(product_t.c.name, product_t.c.id)
+    )
+    with engine.connect() as conn:
+        rows = conn.execution_options(yield_per=EXPORT_CHUNK).execute(query).mappings()
+        for row in rows:
+            yield dict(row)
+
+
+def journal_chunks(
+    engine: Engine, flt: JournalFilter | None = None, *, chunk_size: int = EXPORT_CHUNK
+) -> Iterator[list[dict[str, Any]]]:
+    """The journal in `journal`'s order (newest first), `chunk_size` movements at a time.
+
+    Keyset pagination: each query continues after the last (created_at, id) it returned,
+    so every chunk is one short index range read (no OFFSET rescanning what came before,
+    no transaction held open for the whole export). Movements posted meanwhile are newer
+    than the first chunk and do not shift the rest.
+    """
+    size = max(1, chunk_size)
+    m = movement_t.c
+    from_loc = location_t.alias("from_loc")
+    to_loc = location_t.alias("to_loc")
+    base = (
+        sa.select(
+            m.id,
+            m.created_at,
+            m.operation_type,
+            m.quantity,
+            product_t.c.sku,
+            product_t.c.barcode,
+            product_t.c.name.label("product_name"),
+            from_loc.c.code.label("from_location"),
+            to_loc.c.code.label("to_location"),
+            source_t.c.name.label("source_name"),
+            dc_t.c.name.label("distribution_center_name"),
+            user_t.c.username.label("user"),
+            m.notes,
+            m.reversal_of,
+            m.document,
+        )
+        .select_from(
+            movement_t.join(product_t, product_t.c.id == m.product_id)
+            .join(from_loc, from_loc.c.id == m.from_location_id)
+            .join(to_loc, to_loc.c.id == m.to_location_id)
+            .outerjoin(user_t, user_t.c.id == m.user_id)
+            .outerjoin(source_t, source_t.c.id == m.source_id)
+            .outerjoin(dc_t, dc_t.c.id == m.distribution_center_id)
+        )
+        .where(*(flt or JournalFilter()).conditions())
+        .order_by(m.created_at.desc(), m.id.desc())
+        .limit(size)
+    )
+    after: tuple[datetime, int] | None = None
+    while True:
+        query = base
+        if after is not None:
+            at, last_id = after
+            # Spelled as a range on created_at first, so its indexes serve the query.
+            query = query.where(m.created_at <= at, sa.or_(m.created_at < at, m.id < last_id))
+        with engine.connect() as conn:
+            chunk = [dict(r) for r in conn.execute(query).mappings()]
+        if not chunk:
+            return
+        yield chunk
+        if len(chunk) < size:
+            return
+        after = (chunk[-1]["created_at"], chunk[-1]["id"])
+
+
+def import_history(engine: Engine, *, limit: int = 50, offset: int = 0) -> Page:
+    """Confirmed imports, newest first: file, sha256, kind, user, time, rows and result."""
+    from data.models import ImportBatch  # here, not above: keeps this addition self-contained
+
+    limit, offset = _page_bounds(limit, offset)
+    b = ImportBatch.__table__.c
+    query = (
+        sa.select(
+            b.id,
+            b.file_name,
+            b.file_sha256,
+            b.kind,
+            b.operation_type,
+            user_t.c.username.label("user"),
+            b.created_at,
+            b.rows_total,
+            b.rows_ok,
+            b.applied,
+            b.error_count,
+        )
+        .select_from(ImportBatch.__table__.outerjoin(user_t, user_t.c.id == b.user_id))
+        .order_by(b.created_at.desc(), b.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    with engine.connect() as conn:
+        total = conn.execute(sa.select(sa.func.count()).select_from(ImportBatch.__table__))
+        items = [{**dict(r), "applied": bool(r["applied"])} for r in conn.execute(query).mappings()]
+        return Page(items, total.scalar_one())

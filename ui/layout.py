@@ -30,6 +30,7 @@ NAVIGATION = (
     NavItem("/balances", "Остатки", "Balances", "inventory_2", MANAGERS),
     NavItem("/journal", "Журнал", "Journal", "receipt_long", MANAGERS),
     NavItem("/products", "Товары", "Products", "sell", MANAGERS),
+    NavItem("/import", "Импорт", "Import", "upload_file", MANAGERS),
     NavItem("/references", "Справочники", "Reference data", "menu_book", ADMINS),
     NavItem("/users", "Пользователи", "Users", "group", ADMINS),
 )

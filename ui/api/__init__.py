@@ -4,6 +4,8 @@ from fastapi import APIRouter
 from nicegui import app
 
 from ui.api import auth, errors, movements, products, references, stock
+from ui.api import exports as api_exports
+from ui.api import imports as api_imports
 from ui.api.docs import add_docs
 from ui.context import AppContext
 from ui.layout import MANAGERS
@@ -19,6 +21,8 @@ def register(ctx: AppContext) -> None:
     auth.add_routes(router, ctx, tokens)
     for module in (products, references, movements, stock):
         module.add_routes(router, ctx, managers)
+    api_exports.add_routes(router, ctx, managers)  # GET /exports/… (.xlsx files)
+    api_imports.add_routes(router, ctx, managers)  # POST /imports (.xlsx, .xls, .csv)
     app.include_router(router)
     add_docs("Склад — REST API", "1")
     errors.install_handlers(app, router.routes)

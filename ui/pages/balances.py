@@ -12,6 +12,7 @@ from core.auth import Identity
 from core.catalog import GTIN_LENGTHS
 from data.queries import Page, balances, product_by_code, summary
 from ui.context import AppContext
+from ui.downloads import export_button
 from ui.formatting import quantity
 from ui.i18n import tr
 from ui.layout import MANAGERS, frame
@@ -131,6 +132,7 @@ def register(ctx: AppContext) -> None:
                     icon="refresh",
                     on_click=guarded(ctx, MANAGERS, lambda _u, _e=None: reload(with_totals=True)),
                 ).props("flat round size=lg").tooltip(tr("Обновить", "Refresh")).mark("refresh")
+                export_button(ctx, "balances", lambda: {"q": state.q, "low_only": state.low_only})
             found = ui.label().classes("text-body2 text-grey-7").mark("balances-found")
             table = (
                 ui.table(

@@ -29,6 +29,7 @@ from data.queries import (
     users,
 )
 from ui.context import AppContext
+from ui.downloads import export_button
 from ui.feedback import show_done, show_error
 from ui.formatting import format_time, zone
 from ui.i18n import language, number, tr
@@ -361,11 +362,15 @@ class JournalView:
     def _build_table(self) -> None:
         with ui.row().classes("w-full items-center justify-between -my-2"):
             self.total = ui.label().classes("text-body1 text-grey-8").mark("total")
-            ui.button(
-                tr("Сбросить фильтры", "Clear filters"),
-                icon="filter_alt_off",
-                on_click=guarded(self.ctx, ROLES, self._reset),
-            ).props("flat no-caps").classes("min-h-12").mark("reset")
+            with ui.row().classes("items-center gap-2"):
+                ui.button(
+                    tr("Сбросить фильтры", "Clear filters"),
+                    icon="filter_alt_off",
+                    on_click=guarded(self.ctx, ROLES, self._reset),
+                ).props("flat no-caps").classes("min-h-12").mark("reset")
+                export_button(
+                    self.ctx, "journal", lambda: {"flt": self.filters.journal_filter(self.tz_name)}
+                )
         columns = [
             {
                 "name": name,

@@ -24,6 +24,7 @@ from core.catalog import (
 from core.errors import DomainError
 from data.queries import Page, balances, product_by_code, products
 from ui.context import AppContext
+from ui.downloads import export_button
 from ui.feedback import show_done, show_error
 from ui.formatting import quantity
 from ui.i18n import tr
@@ -292,6 +293,16 @@ def register(ctx: AppContext) -> None:
                     icon="add",
                     on_click=guarded(ctx, MANAGERS, lambda _u, _e=None: new_product()),
                 ).props("size=lg no-caps").mark("add-product")
+                export_button(
+                    ctx,
+                    "products",
+                    lambda: {
+                        "q": state.q,
+                        "deleted": state.deleted,
+                        "sort": state.sort_by if state.sort_by in SORTABLE else "name",
+                        "descending": state.descending if state.sort_by in SORTABLE else False,
+                    },
+                )
             found = ui.label().classes("text-body2 text-grey-7").mark("products-found")
             table = (
                 ui.table(

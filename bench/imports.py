@@ -1,0 +1,236 @@
+"""Speed of importing a receipt .xlsx end to end: parse, check, write (core.imports).
+
+Run from the project root:
+
+    uv run python -m bench.imports                 # 100,000 rows, PostgreSQL and SQLite
+    uv run python -m bench.imports --million       # 1,000,000 rows as well
+    uv run python -m bench.imports --quick         # smoke run: 5,000 rows, 1 run
+
+The files are generated once and kept in the temp folder. For each size it prints the
+reader-only time of python-calamine (what the import uses) and of openpyxl in read-only
+mode, then for each backend the end-to-end time of `import_file(dry_run=False)` and the
+peak memory of the process doing it (each run in a fresh subprocess on a freshly emptied
+database, so ru_maxrss is that run's own peak). Figures are medians of `--runs` runs.
+Afterwards the ledger must equal the quants.
+"""
+
+import argparse
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from openpyxl import Workbook, load_workbook
+
+from core.catalog import gtin_check_digit_ok
+from core.imports import import_file
+from core.settings import Settings
+from data import spreadsheets
+from data.database import Database
+from data.db import create_engine
+from data.migrate import upgrade
+from data.models import Product
+from data.queries import ledger_discrepancies
+from data.seed import seed_reference_data
+
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/wms_bench_imports"
+FOLDER = Path(tempfile.gettempdir()) / "wms-bench-imports"
+PRODUCTS = 5_000
+
+
+def barcode(number: int) -> str:
+    body = f"46{number:010d}"
+    return next(body + str(d) for d in range(10) if gtin_check_digit_ok(body + str(d)))
+
+
+def receipt_file(rows: int) -> Path:
+    """A receipt .xlsx as people make them: a title block, then Баркод / Количество /
+    Комментарий; barcodes as text, some with a leading zero product code."""
+    FOLDER.mkdir(exist_ok=True)
+    path = FOLDER / f"receipt-{rows}.xlsx"
+    if path.exists():
+        return path
+    rng = random.Random(rows)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Приёмка")
+    sheet.append(["Приёмка от поставщика"])
+    sheet.append([f"Строк: {rows}"])
+    sheet.append([])
+    sheet.append(["Баркод", "Количество", "Комментарий"])
+    codes = [barcode(n) for n in range(PRODUCTS)]
+    for i in range(rows):
+        sheet.append([codes[rng.randrange(PRODUCTS)], rng.randint(1, 50), f"Поставка {i // 1000}"])
+    tmp = path.with_suffix(".tmp")
+    workbook.save(tmp)
+    tmp.rename(path)
+    return path
+
+
+# ---------------------------------------------------------------- databases
+
+
+def prepare(url: str) -> None:
+    """An empty, migrated and seeded database with PRODUCTS products."""
+    engine = create_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+            conn.exec_driver_sql("CREATE SCHEMA public")
+    upgrade(engine)
+    seed_reference_data(engine)
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(Product.__table__),
+            [
+                {"sku": f"SKU-{n}", "name": f"Товар {n}", "barcode": barcode(n), "min_stock": 0,
+                 "is_deleted": False, "created_at": now, "updated_at": now}
+                for n in range(PRODUCTS)
+            ],
+        )  # fmt: skip
+    engine.dispose()
+
+
+def sqlite_url() -> str:
+    path = FOLDER / "bench.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+def pg_database_exists(url: str) -> bool:
+    try:
+        engine = create_engine(url)
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except sa.exc.OperationalError:
+        return False
+
+
+# ---------------------------------------------------------------- measurements
+
+
+def child(url: str, path: str) -> None:
+    """One end-to-end import in this (fresh) process; prints its figures as JSON."""
+    content = Path(path).read_bytes()
+    db = Database.from_url(url, sqlite_synchronous="NORMAL")
+    stages: dict[str, float] = {}
+    started = time.perf_counter()
+
+    def progress(stage: str, _fraction: float) -> None:
+        stages.setdefault(stage, time.perf_counter() - started)
+
+    report = import_file(
+        db, content=content, file_name=Path(path).name, kind="movements",
+        operation_type="RECEIPT", dry_run=False, settings=Settings(), progress=progress,
+    )  # fmt: skip
+    elapsed = time.perf_counter() - started
+    assert report.applied and not report.errors, report.errors[:5]
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": elapsed, "peak_mb": peak_mb, "stages": stages}))
+    db.dispose()
+
+
+def end_to_end(url: str, path: Path) -> dict[str, Any]:
+    prepare(url)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.imports", "--child", url, str(path)],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"import failed:\n{done.stderr[-3000:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    engine = create_engine(url)
+    assert ledger_discrepancies(engine) == [], "quants differ from the ledger"
+    with engine.connect() as conn:
+        result["movements"] = conn.execute(sa.text("SELECT count(*) FROM movement")).scalar()
+    engine.dispose()
+    return result
+
+
+def read_calamine(path: Path) -> float:
+    started = time.perf_counter()
+    limits = spreadsheets.Limits(10**10, 10**8, 10**12)
+    sheet = spreadsheets.read_sheet(path.read_bytes(), path.name, limits)
+    rows = sum(1 for _ in sheet.rows)
+    assert rows > 0
+    return time.perf_counter() - started
+
+
+def read_openpyxl(path: Path) -> float:
+    started = time.perf_counter()
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    rows = sum(1 for _ in workbook.worksheets[0].iter_rows(values_only=True))
+    workbook.close()
+    assert rows > 0
+    return time.perf_counter() - started
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    p.add_argument("--rows", type=int, default=100_000)
+    p.add_argument("--million", action="store_true", help="also 1,000,000 rows")
+    p.add_argument("--runs", type=int, default=3, help="runs per measurement (median)")
+    p.add_argument("--backends", default="postgres,sqlite", help="comma-separated")
+    p.add_argument("--pg-url", default=os.environ.get("WMS_BENCH_POSTGRES_URL", DEFAULT_PG_URL))
+    p.add_argument("--skip-openpyxl", action="store_true", help="openpyxl takes ~1 min per 1M")
+    p.add_argument("--quick", action="store_true", help="smoke run: 5,000 rows, 1 run")
+    p.add_argument("--child", nargs=2, metavar=("URL", "FILE"), help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.child:
+        child(*args.child)
+        return 0
+    sizes = [5_000] if args.quick else [args.rows] + ([1_000_000] if args.million else [])
+    runs = 1 if args.quick else args.runs
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    if "postgres" in backends and not pg_database_exists(args.pg_url):
+        print(f"PostgreSQL database missing ({args.pg_url}); create it or pass --pg-url")
+        backends.remove("postgres")
+    print(f"{'rows':>9} {'what':<28} {'median s':>9} {'peak MB':>8}  runs")
+    for rows in sizes:
+        started = time.perf_counter()
+        path = receipt_file(rows)
+        generated = time.perf_counter() - started
+        size_mb = path.stat().st_size / 1024 / 1024
+        print(f"# {path} ({size_mb:.1f} MB; ready in {generated:.1f} s)")
+        times = [read_calamine(path) for _ in range(runs)]
+        print(f"{rows:>9} {'read: python-calamine':<28} {median(times):>9.2f} {'':>8}  {times}")
+        if not args.skip_openpyxl:
+            times = [read_openpyxl(path) for _ in range(max(1, runs if rows <= 100_000 else 1))]
+            print(
+                f"{rows:>9} {'read: openpyxl read-only':<28} {median(times):>9.2f} {'':>8}  {times}"
+            )
+        for backend in backends:
+            results = [
+                end_to_end(args.pg_url if backend == "postgres" else sqlite_url(), path)
+                for _ in range(runs)
+            ]
+            seconds = [round(r["seconds"], 2) for r in results]
+            peak = max(r["peak_mb"] for r in results)
+            assert all(r["movements"] == rows for r in results)
+            stages = results[len(results) // 2]["stages"]
+            label = f"import end to end: {backend}"
+            print(f"{rows:>9} {label:<28} {median(seconds):>9.2f} {peak:>8.0f}  {seconds}")
+            marks = ", ".join(f"{k} from {v:.2f} s" for k, v in stages.items())
+            print(f"{'':>9}   stages (one run): {marks}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

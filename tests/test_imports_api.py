@@ -1,0 +1,138 @@
+"""POST /api/v1/imports: the report (200), dry run by default, the contract's errors."""
+
+from collections.abc import AsyncIterator
+
+import pytest
+import sqlalchemy as sa
+from httpx import Response
+from nicegui.testing import User
+
+from core.settings import get_settings
+from data.database import Database
+from tests.api_client import API, Api, assert_error, signed_in
+from tests.helpers import stock
+from tests.import_files import csv_file, ean, xlsx
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+async def upload(api: Api, content: bytes, *, name: str = "file.xlsx", **form: str) -> Response:
+    return await api.post("/imports", files={"file": (name, content, XLSX)}, data=form)
+
+
+async def manager_with_product(visitor: User, db: Database) -> tuple[Api, int, str]:
+    api = await signed_in(visitor.http_client, db, "manager")
+    code = ean()
+    product = (await api.new_product(barcode=code))["id"]
+    return api, product, code
+
+
+def movements(db: Database) -> int:
+    with db.engine.connect() as conn:
+        return conn.execute(sa.text("SELECT count(*) FROM movement")).scalar_one()
+
+
+async def test_the_report_of_a_dry_run_writes_nothing(
+    visitor: User, app_database: Database
+) -> None:
+    api, product, code = await manager_with_product(visitor, app_database)
+    content = xlsx([["Баркод", "Количество"], [code, 5], [ean(), 1], [code, "10 шт"]])
+    response = await upload(api, content, kind="movements", operation_type="RECEIPT")
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert {k: report[k] for k in ("kind", "dry_run", "rows_total", "rows_ok", "applied")} == {
+        "kind": "movements",
+        "dry_run": True,
+        "rows_total": 3,
+        "rows_ok": 1,
+        "applied": False,
+    }
+    assert [(e["row"], e["column"], e["code"]) for e in report["errors"]] == [
+        (3, "Баркод", "unknown_barcode"),
+        (4, "Количество", "invalid_quantity"),
+    ]
+    assert all(set(e) == {"row", "column", "code", "message"} for e in report["errors"])
+    assert report["import_id"] is None and len(report["file_sha256"]) == 64
+    assert movements(app_database) == 0 and stock(app_database, product)["good"] == 0
+
+
+async def test_a_clean_file_is_written_when_dry_run_is_false(
+    visitor: User, app_database: Database
+) -> None:
+    api, product, code = await manager_with_product(visitor, app_database)
+    content = csv_file([["Штрихкод", "Кол-во", "Операция"], [code, "4", "Приёмка"]])
+    response = await upload(api, content, name="in.csv", kind="movements", dry_run="false")
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert report["applied"] and report["import_id"] and report["counts"] == {"RECEIPT": 1}
+    assert stock(app_database, product)["good"] == 4
+    journal = (await api.get("/movements")).json()["items"]
+    assert [(m["operation_type"], m["quantity"], m["user"]) for m in journal] == [
+        ("RECEIPT", 4, api_user(api, app_database))
+    ]
+
+
+def api_user(api: Api, db: Database) -> str:
+    with db.engine.connect() as conn:
+        query = sa.text("SELECT username FROM app_user WHERE role = 'manager'")
+        return conn.execute(query).scalar_one()
+
+
+async def test_a_file_that_is_not_a_spreadsheet_is_422(
+    visitor: User, app_database: Database
+) -> None:
+    api = await signed_in(visitor.http_client, app_database)
+    response = await upload(api, b"%PDF-1.7 \x00\x01\x02", name="scan.pdf", kind="products")
+    assert_error(response, 422, "not_a_spreadsheet")
+    response = await upload(api, xlsx([["Дата", "Сумма"]]), kind="products")
+    assert_error(response, 422, "no_header")
+    response = await upload(api, xlsx([["Баркод", "Кол-во"]]), kind="orders")
+    assert_error(response, 422, "invalid_kind")
+
+
+@pytest.fixture
+def small_limit(monkeypatch: pytest.MonkeyPatch, app_database: Database) -> None:
+    """The app (started after this fixture) accepts uploads up to 20 KB."""
+    monkeypatch.setenv("WMS_IMPORT_MAX_BYTES", str(20 * 1024))
+    get_settings.cache_clear()
+
+
+async def test_a_file_over_the_limit_is_413(
+    small_limit: None, visitor: User, app_database: Database
+) -> None:
+    api = await signed_in(visitor.http_client, app_database)
+    rows = [["Баркод", "Количество"], *[["4601234567893", "1"]] * 2000]
+    big = csv_file(rows)
+    assert len(big) > 20 * 1024
+    response = await upload(api, big, name="big.csv", kind="movements")
+    assert_error(response, 413, "file_too_large")
+
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: counted while read
+        boundary = b"--b\r\n"
+        yield boundary + b'Content-Disposition: form-data; name="kind"\r\n\r\nmovements\r\n'
+        yield boundary + b'Content-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\n'
+        for _ in range(50):
+            yield big[:1024]
+        yield b"\r\n--b--\r\n"
+
+    response = await visitor.http_client.post(
+        f"{API}/imports",
+        content=chunks(),
+        headers={
+            "Authorization": f"Bearer {api.token}",
+            "Content-Type": "multipart/form-data; boundary=b",
+        },
+    )
+    assert_error(response, 413, "file_too_large")
+    small = await upload(api, csv_file(rows[:50]), name="ok.csv", kind="movements")
+    assert small.status_code == 200, small.text
+
+
+async def test_imports_need_a_manager_token(visitor: User, app_database: Database) -> None:
+    content = xlsx([["Баркод", "Количество"], [ean(), 1]])
+    anonymous = await visitor.http_client.post(
+        f"{API}/imports", files={"file": ("f.xlsx", content, XLSX)}, data={"kind": "movements"}
+    )
+    assert_error(anonymous, 401)
+    worker = await signed_in(visitor.http_client, app_database, "worker")
+    assert_error(await upload(worker, content, kind="movements"), 403)

@@ -1,0 +1,280 @@
+"""The import page as a manager uses it: drop a file, see what it will do and every error
+at once, confirm, and find it in the history (NiceGUI user simulation; the file goes
+through the page's real upload route)."""
+
+import asyncio
+import io
+from collections.abc import Callable
+from typing import Any
+
+import openpyxl
+import pytest
+from nicegui import ElementFilter, ui
+from nicegui.testing import User
+
+from core.settings import get_settings
+from data.database import Database
+from data.queries import balances, import_history, journal
+from tests.conftest import make_product, open_page
+from ui.pages.imports import HISTORY_PATH, PATH
+
+GOOD = "4601234567893"
+OTHER = "4607654321091"
+
+
+async def until(check: Callable[[], Any], timeout: float = 15.0) -> None:
+    """Wait for work done off the event loop (checking and writing run in a thread)."""
+    for _ in range(int(timeout / 0.05)):
+        if check():
+            return
+        await asyncio.sleep(0.05)
+    assert check()
+
+
+def element(user: User, marker: str) -> Any:
+    return user.find(marker=marker).elements.pop()
+
+
+def found(user: User, marker: str) -> list[Any]:
+    assert user.client is not None
+    with user.client:
+        return list(ElementFilter(marker=marker, local_scope=False))
+
+
+def sees(user: User, marker: str) -> bool:
+    return any(e.visible for e in found(user, marker))
+
+
+def dialog_open(user: User) -> bool:
+    assert user.client is not None
+    with user.client:
+        return any(d.value for d in ElementFilter(kind=ui.dialog, local_scope=False))
+
+
+def texts(user: User, marker: str) -> str:
+    return " ".join(getattr(e, "text", "") or "" for e in found(user, marker))
+
+
+async def upload(user: User, name: str, content: bytes, media: str = "text/csv") -> int:
+    """Send the file the way the browser's drop zone does; the HTTP status."""
+    url = str(element(user, "import-upload").props["url"])
+    response = await user.http_client.post(url, files={"file": (name, content, media)})
+    return response.status_code
+
+
+async def open_import(user: User, kind: str = "movements", operation: str | None = None) -> None:
+    await open_page(user, PATH)
+    await user.should_see(marker="import-upload")
+    user.find(marker="import-kind").elements.pop().set_value(kind)
+    if operation is not None:
+        element(user, "import-operation").set_value(operation)
+
+
+def receipts_csv(*rows: tuple[str, Any]) -> bytes:
+    lines = ["Баркод;Количество"] + [f"{code};{qty}" for code, qty in rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+async def checked(user: User) -> None:
+    await until(lambda: sees(user, "import-summary") or sees(user, "import-done"))
+
+
+def good_stock(db: Database, product_id: int) -> int:
+    return int(balances(db.engine, product_id=product_id).items[0]["good"])
+
+
+async def test_signed_out_visitor_is_sent_to_sign_in(visitor: User) -> None:
+    await visitor.open(PATH)
+    await visitor.should_see("Войти")
+    await visitor.should_not_see(marker="import-upload")
+
+
+async def test_a_warehouse_worker_may_not_import(worker: User) -> None:
+    await open_page(worker, PATH)
+    await worker.should_see("Нет доступа")
+    await worker.should_not_see(marker="import-upload")
+    await open_page(worker, HISTORY_PATH)
+    await worker.should_see("Нет доступа")
+
+
+async def test_a_valid_file_is_previewed_then_written_on_confirm(
+    manager: User, app_database: Database
+) -> None:
+    kettle = make_product(app_database, barcode=GOOD, name="Чайник")
+    mug = make_product(app_database, barcode=OTHER, name="Кружка")
+    await open_import(manager, operation="RECEIPT")
+    assert await upload(manager, "поставка.csv", receipts_csv((GOOD, 10), (OTHER, 4))) == 200
+    await checked(manager)
+
+    assert "Строк в файле: 2 · без ошибок: 2 · ошибок: 0" in texts(manager, "import-counts")
+    await manager.should_see("Приёмка: 2")
+    changes = element(manager, "import-changes").rows
+    assert [(c["row"], c["action"]) for c in changes] == [(2, "Приёмка"), (3, "Приёмка")]
+    assert "Чайник" in changes[0]["description"]
+    assert journal(app_database.engine).total == 0  # a preview writes nothing
+
+    manager.find(marker="import-confirm").click()
+    await until(lambda: sees(manager, "import-done"))
+    await manager.should_see("Загружено: 2 строк из «поставка.csv»")
+    assert (good_stock(app_database, kettle), good_stock(app_database, mug)) == (10, 4)
+    history = import_history(app_database.engine).items
+    assert [(h["file_name"], h["applied"], h["user"]) for h in history] == [
+        ("поставка.csv", True, "manager")
+    ]
+
+
+async def test_a_file_with_errors_shows_them_all_and_writes_nothing(
+    manager: User, app_database: Database
+) -> None:
+    kettle = make_product(app_database, barcode=GOOD, name="Чайник")
+    await open_import(manager, operation="RECEIPT")
+    content = receipts_csv((GOOD, 5), ("4600000000000", 3), (GOOD, "10 шт"))
+    await upload(manager, "ошибки.csv", content)
+    await checked(manager)
+
+    errors = element(manager, "import-errors").rows
+    assert [(e["row"], e["column"]) for e in errors] == [(3, "Баркод"), (4, "Количество")]
+    assert all(e["message"] for e in errors)
+    assert "ошибок: 2" in texts(manager, "import-counts")
+    await manager.should_not_see(marker="import-confirm")
+    assert good_stock(app_database, kettle) == 0
+    assert journal(app_database.engine).total == 0
+
+    manager.find(marker="import-errors-download").click()
+    response = await manager.download.next(timeout=10)
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    header = next(r for r in rows if "Ошибка" in r)
+    marked = [r for r in rows[rows.index(header) + 1 :] if r[header.index("Ошибка")]]
+    assert len(marked) == 2
+
+
+async def test_the_same_file_again_asks_before_writing(
+    manager: User, app_database: Database
+) -> None:
+    kettle = make_product(app_database, barcode=GOOD)
+    content = receipts_csv((GOOD, 3))
+    await open_import(manager, operation="RECEIPT")
+    await upload(manager, "r.csv", content)
+    await checked(manager)
+    manager.find(marker="import-confirm").click()
+    await until(lambda: sees(manager, "import-done"))
+    assert good_stock(app_database, kettle) == 3
+
+    manager.find(marker="import-another").click()
+    await upload(manager, "r (copy).csv", content)
+    await until(lambda: sees(manager, "import-summary"))
+    await manager.should_see(marker="import-seen-before")
+    manager.find(marker="import-confirm").click()
+    await manager.should_see(marker="import-again")
+    assert good_stock(app_database, kettle) == 3  # nothing until confirmed
+    manager.find(marker="import-again-cancel").click()
+    await until(lambda: not dialog_open(manager))
+    assert good_stock(app_database, kettle) == 3
+
+    manager.find(marker="import-confirm").click()
+    await manager.should_see(marker="import-again")
+    manager.find(marker="import-again-confirm").click()
+    await until(lambda: sees(manager, "import-done"))
+    assert good_stock(app_database, kettle) == 6
+
+
+async def test_changing_the_kind_checks_the_same_file_again(
+    manager: User, app_database: Database
+) -> None:
+    make_product(app_database, barcode=GOOD)
+    await open_import(manager)  # no operation chosen and no «Операция» column
+    await upload(manager, "r.csv", receipts_csv((GOOD, 3)))
+    await checked(manager)
+    assert element(manager, "import-errors").rows  # the operation is missing
+    element(manager, "import-operation").set_value("RECEIPT")
+    await until(lambda: sees(manager, "import-changes"))
+    await manager.should_see("Приёмка: 1")
+
+
+async def test_a_file_that_is_not_a_spreadsheet_gets_a_clear_message(manager: User) -> None:
+    await open_import(manager, operation="RECEIPT")
+    await upload(manager, "photo.xlsx", b"\x89PNG\r\n\x1a\n" + bytes(200), "image/png")
+    await until(lambda: element(manager, "import-failure").visible)
+    assert "не похож на таблицу" in element(manager, "import-failure").text
+    await manager.should_not_see(marker="import-confirm")
+
+
+@pytest.fixture
+def small_limit(app_database: Database, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Imports limited to 2,000 bytes (set before the app starts)."""
+    monkeypatch.setenv("WMS_IMPORT_MAX_BYTES", "2000")
+    get_settings.cache_clear()
+    return 2000
+
+
+async def test_an_upload_over_the_limit_is_refused_by_the_server(
+    small_limit: int, manager: User, app_database: Database
+) -> None:
+    make_product(app_database, barcode=GOOD)
+    await open_import(manager, operation="RECEIPT")
+    padding = b" " * (small_limit + 1)
+    # Far too large: refused while it arrives, before the page sees anything.
+    huge = b" " * (200 * 1024)
+    assert await upload(manager, "huge.csv", receipts_csv((GOOD, 1)) + huge) == 413
+    # Just over (within the request's envelope): measured again when it has arrived.
+    assert await upload(manager, "big.csv", receipts_csv((GOOD, 1)) + padding) == 200
+    await until(lambda: element(manager, "import-failure").visible)
+    assert "Файл больше" in element(manager, "import-failure").text
+    await manager.should_not_see(marker="import-summary")
+    assert journal(app_database.engine).total == 0
+
+
+@pytest.mark.parametrize("kind", ["products", "movements", "opening_balances"])
+async def test_example_files_download(manager: User, kind: str) -> None:
+    await open_import(manager, kind=kind)
+    manager.find(marker="import-example").click()
+    response = await manager.download.next(timeout=10)
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    cells = {c for row in sheet.iter_rows(values_only=True) for c in row if c}
+    assert "Баркод" in cells
+
+
+async def test_an_example_products_file_imports_as_is(
+    manager: User, app_database: Database
+) -> None:
+    await open_import(manager, kind="products")
+    manager.find(marker="import-example").click()
+    example = (await manager.download.next(timeout=10)).content
+    await upload(manager, "example-products.xlsx", example, "application/octet-stream")
+    await checked(manager)
+    await manager.should_see("Новые товары: 2")
+    manager.find(marker="import-confirm").click()
+    await until(lambda: sees(manager, "import-done"))
+
+
+async def test_history_lists_every_import_with_its_result(
+    manager: User, app_database: Database
+) -> None:
+    make_product(app_database, barcode=GOOD)
+    await open_import(manager, operation="RECEIPT")
+    await upload(manager, "good.csv", receipts_csv((GOOD, 2)))
+    await checked(manager)
+    manager.find(marker="import-confirm").click()
+    await until(lambda: sees(manager, "import-done"))
+
+    await open_page(manager, HISTORY_PATH)
+    await manager.should_see(marker="import-history")
+    rows = element(manager, "import-history").rows
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["file_name"], row["user"], row["rows"], row["applied"]) == (
+        "good.csv", "manager", "1 / 1", True,
+    )  # fmt: skip
+    assert row["result"] == "Загружен" and row["kind"] == "Операции: Приёмка"
+    assert len(row["sha"]) == 12 and row["sha_full"].startswith(row["sha"])
+    await manager.should_see("Импортов: 1")
+
+
+async def test_import_is_in_the_navigation(manager: User) -> None:
+    await open_page(manager, PATH)
+    with manager.client:  # type: ignore[union-attr]
+        elements = sorted(manager.find(kind=ui.link).elements, key=lambda e: e.id)
+        links = [link.props.get("href") for link in elements]  # in page order
+    assert links.index("/import") == links.index("/products") + 1, links
