@@ -9,8 +9,9 @@ For each backend (PostgreSQL, SQLite) and each worker count, the use case
 `core.movements.post_movement` and a hand-driven raw-driver transaction (psycopg / sqlite3)
 each post a mixed workload for a fixed time; every configuration is repeated and the median
 is reported. The raw path issues the very statements of `data.uow` (their SQL text is reused,
-so the comparison measures the layers above the driver, not different SQL). Afterwards the
-ledger of every database must match its quants.
+so the comparison measures the layers above the driver, not different SQL), the two daily
+aggregate upserts of `data.flows` included. Afterwards the ledger of every database must
+match its quants.
 """
 
 import argparse
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import psycopg
 import sqlalchemy as sa
@@ -38,8 +40,17 @@ import sqlalchemy as sa
 from core.errors import InsufficientStock
 from core.movements import EVENT_MOVEMENT_POSTED, MovementRequest, post_movement
 from core.operations import OPERATIONS
+from core.settings import get_settings
 from data.database import Database
 from data.db import write_session
+from data.flows import (
+    ADD_DAY_FLOW,
+    ADD_MONTH_FLOW,
+    ADD_PRODUCT_FLOW,
+    ALL_TIME,
+    SHARDS,
+    stock_deltas,
+)
 from data.migrate import upgrade
 from data.models import Product
 from data.queries import ledger_discrepancies
@@ -141,9 +152,14 @@ class RawPoster:
         self.cur = conn.cursor()
         self.fx = fx
         self.sqlite = sqlite
-        texts = (PRODUCT_BY_ID, DISTRIBUTION_CENTER, INSERT_MOVEMENT, TAKE, PUT, INSERT_EVENT)
+        texts = (
+            PRODUCT_BY_ID, DISTRIBUTION_CENTER, INSERT_MOVEMENT, TAKE, PUT, INSERT_EVENT,
+            ADD_PRODUCT_FLOW, ADD_MONTH_FLOW, ADD_DAY_FLOW,
+        )  # fmt: skip
         sql = [t.text if sqlite else pg_sql(t) for t in texts]
-        self.product, self.dc, self.insert_movement, self.take, self.put, self.event = sql
+        self.product, self.dc, self.insert_movement, self.take, self.put, self.event = sql[:6]
+        self.product_flow, self.month_flow, self.day_flow = sql[6:]
+        self.zone = ZoneInfo(get_settings().time_zone)
 
     def _ts(self, at: datetime) -> Any:
         return (
@@ -213,6 +229,28 @@ class RawPoster:
                     "at": self._ts(created_at),
                 },
             )
+            # The aggregates, after the quants as in the unit of work (a movement of now
+            # is today's: its day_flow row is sharded).
+            day = created_at.astimezone(self.zone).date()
+            month = day.replace(day=1)
+            good, defect = stock_deltas(job.quantity, op.from_location, op.to_location)
+            values = {
+                "product_id": job.product_id,
+                "operation_type": job.operation,
+                "movements": 1,
+                "units": job.quantity,
+                "good_delta": good,
+                "defect_delta": defect,
+            }
+            keys = {"source_id": source_id or 0, "distribution_center_id": job.dc_id or 0}
+            day_param = day.isoformat() if self.sqlite else day
+            cur.execute(self.product_flow, {**values, **keys, "day": day_param})
+            cur.execute(
+                self.month_flow, {**values, "month": month.isoformat() if self.sqlite else month}
+            )
+            del values["product_id"]
+            shard = job.product_id % SHARDS
+            cur.execute(self.day_flow, {**values, **keys, "day": day_param, "shard": shard})
             self.conn.commit()
             return True
         except BaseException:
@@ -489,11 +527,25 @@ def check(name: str, db: Database, *, replay: bool) -> tuple[bool, str]:
     with db.engine.connect() as conn:
         movements = conn.execute(sa.text("SELECT count(*) FROM movement")).scalar_one()
         events = conn.execute(sa.text("SELECT count(*) FROM outbox_event")).scalar_one()
+        # No reversals here: every movement counts +1 in both aggregate tables, and their
+        # stock deltas add up to the quants.
+        flows = conn.execute(
+            sa.text(
+                "SELECT (SELECT sum(movements) FROM product_day_flow), "
+                "(SELECT sum(movements) FROM day_flow), "
+                "(SELECT sum(movements) FROM product_month_flow WHERE month = :all), "
+                "(SELECT sum(movements) FROM product_month_flow WHERE month <> :all), "
+                "(SELECT sum(good_delta) + sum(defect_delta) FROM product_day_flow), "
+                "(SELECT sum(quantity) FROM quant)"
+            ).bindparams(sa.bindparam("all", ALL_TIME, type_=sa.Date()))
+        ).one()
     discrepancies = ledger_discrepancies(db.engine)
-    ok = replays_ok and movements == events and not discrepancies
+    flows_ok = flows[0] == flows[1] == flows[2] == flows[3] == movements and flows[4] == flows[5]
+    ok = replays_ok and movements == events and not discrepancies and flows_ok
     line = (
         f"{name:18} ledger_discrepancies={discrepancies or '[] (empty)'}  "
-        f"movements={movements} outbox_events={events}"
+        f"movements={movements} outbox_events={events}  "
+        f"aggregates={'ok' if flows_ok else f'WRONG {tuple(flows)}'}"
         + (f"  replays={'ok' if replays_ok else 'POSTED TWICE'}" if replay else "")
         + f"  -> {'OK' if ok else 'FAILED'}"
     )

@@ -3,7 +3,8 @@
 Ledger rows go in with COPY on PostgreSQL and executemany on SQLite; quants then change
 once per (product, location) with the same atomic statements every posting uses
 (data.uow.TAKE and PUT), in (product, location) order, so a decrement is still refused by
-the database when the stock is not there.
+the database when the stock is not there. The daily aggregates (data.flows) are summed per
+key while the rows stream and written last, one executemany per table in key order.
 """
 
 import json
@@ -22,8 +23,10 @@ from core.catalog import EDITABLE, ProductData, ProductRecord
 from core.errors import Conflict
 from core.imports import BatchRecord, ImportStore, LedgerRow
 from core.model import LocationRef, Reference
+from core.settings import get_settings
 from data.database import Database
 from data.db import read_connection, write_connection
+from data.flows import FOLDS, FlowTotals, local_today
 from data.models import (
     DistributionCenter,
     ImportBatch,
@@ -73,9 +76,18 @@ class SqlImportStore:
         self._ledger: _CopyLedger | _InsertLedger | None = None
         self._document = ""
         self._reader: Connection | None = None
+        self._flows = FlowTotals(get_settings().time_zone)
+        self._ledger_at: datetime | None = None
 
     def commit(self) -> None:
+        zone = get_settings().time_zone
+        if self._flows:
+            # After the quants (change_stock), like every writer: no deadlocks.
+            for statement, rows in self._flows.rows(local_today(zone)).by_statement():
+                self.conn.execute(statement, rows)
+            self._flows.clear()
         self._transaction.commit()
+        FOLDS.run(self._engine, zone)
 
     def rollback(self) -> None:
         # A COPY still open must end before a rollback; if the connection is gone, the
@@ -189,16 +201,36 @@ class SqlImportStore:
     def open_ledger(self, *, document: str, user_id: int | None, at: datetime) -> None:
         dialect = self.conn.dialect
         self._document = document
+        self._ledger_at = at
         if dialect.name == "postgresql" and dialect.driver == "psycopg":
             self._ledger = _CopyLedger(self.conn, document, user_id, at)
         else:
             self._ledger = _InsertLedger(self.conn, document, user_id, at)
 
     def write_ledger(self, rows: Sequence[LedgerRow]) -> None:
-        assert self._ledger is not None, "open_ledger first"
+        assert self._ledger is not None and self._ledger_at is not None, "open_ledger first"
         self._ledger.write(rows)
+        self._count_flows(rows, self._ledger_at)
+
+    def _count_flows(self, rows: Sequence[LedgerRow], at: datetime) -> None:
+        warehouses: dict[int, str | None] = {}
+
+        def warehouse(location_id: int) -> str | None:
+            if location_id not in warehouses:
+                location = self._locations.by_id(self._reads(), location_id)
+                warehouses[location_id] = location.warehouse_code if location else None
+            return warehouses[location_id]
+
+        add = self._flows.add
+        for op, product, quantity, src, dst, source, dc, _notes in rows:
+            add(
+                at=at, product_id=product, operation_type=op, source_id=source,
+                distribution_center_id=dc, quantity=quantity, from_warehouse=warehouse(src),
+                to_warehouse=warehouse(dst), reversal=False,
+            )  # fmt: skip
 
     def abort_ledger(self) -> None:
+        self._flows.clear()
         if self._ledger is not None:
             self._ledger.abort()
             self._ledger = None

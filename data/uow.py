@@ -8,7 +8,7 @@ balance into Python first.
 import json
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from threading import Lock
 from types import TracebackType
@@ -18,7 +18,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect, Engine, RowMapping
 
 from core.model import LocationRef, Movement, MovementDraft, ProductRef, Reference
+from core.settings import get_settings
 from data.db import write_connection
+from data.flows import FOLDS, STATEMENTS, FlowTotals, local_today
 from data.models import UtcDateTime
 
 _AT = sa.bindparam("at", type_=UtcDateTime())
@@ -81,7 +83,7 @@ LOCATIONS = sa.text(
 # Same SQL, same connection, same transaction; errors are still raised as SQLAlchemy's.
 _HOT = (
     PRODUCT_BY_ID, PRODUCT_BY_BARCODE, SOURCE, DISTRIBUTION_CENTER, INSERT_MOVEMENT, TAKE,
-    PUT, INSERT_EVENT,
+    PUT, INSERT_EVENT, *STATEMENTS,
 )  # fmt: skip
 _NAMED_PARAM = re.compile(r"(?<![:\w]):(\w+)")
 
@@ -97,9 +99,18 @@ class _DriverSql:
         # (on SQLite that includes its text format, which ordering by time relies on).
         bind = UtcDateTime().dialect_impl(dialect).bind_processor(dialect)
         self.timestamp: Callable[[datetime], Any] = bind or (lambda value: value)
+        bind_date = sa.Date().dialect_impl(dialect).bind_processor(dialect)
+        self.date: Callable[[date], Any] = bind_date or (lambda value: value)
 
     def params(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {k: self.timestamp(v) if isinstance(v, datetime) else v for k, v in params.items()}
+        return {k: self._value(v) for k, v in params.items()}
+
+    def _value(self, value: Any) -> Any:
+        if isinstance(value, datetime):
+            return self.timestamp(value)
+        if isinstance(value, date):
+            return self.date(value)
+        return value
 
 
 @lru_cache(maxsize=16)
@@ -165,6 +176,7 @@ class SqlUnitOfWork:
         self._transaction = self.conn.begin()
         self._driver = _driver_sql(self._engine.dialect)
         self._cursor: Any = None
+        self._flows: FlowTotals | None = None
         return self
 
     def __exit__(
@@ -182,7 +194,16 @@ class SqlUnitOfWork:
             self._connection_cm.__exit__(exc_type, exc, tb)
 
     def commit(self) -> None:
+        zone = get_settings().time_zone
+        if self._flows:
+            # The aggregates of the movements, last: every writer locks quants before
+            # aggregates (and aggregates in table and key order), so none can deadlock.
+            for statement, rows in self._flows.rows(local_today(zone)).by_statement():
+                for params in rows:
+                    self._run(statement, params)
+            self._flows.clear()
         self._transaction.commit()
+        FOLDS.run(self._engine, zone)  # the first commit of a day folds yesterday's shards
 
     def _run(self, statement: sa.TextClause, params: dict[str, Any]) -> list[Any]:
         """Execute one of the hot statements; the rows it returns (none for plain DML)."""
@@ -253,7 +274,26 @@ class SqlUnitOfWork:
         rows = self._run(INSERT_MOVEMENT, draft.__dict__)
         if not rows:
             return None
+        self._count_flow(draft)
         return Movement(**draft.__dict__, id=rows[0][0])
+
+    def _count_flow(self, draft: MovementDraft) -> None:
+        """Remember the movement for the daily aggregates, written on commit."""
+        src = self._locations.by_id(self.conn, draft.from_location_id)
+        dst = self._locations.by_id(self.conn, draft.to_location_id)
+        if self._flows is None:
+            self._flows = FlowTotals(get_settings().time_zone)
+        self._flows.add(
+            at=draft.created_at,
+            product_id=draft.product_id,
+            operation_type=draft.operation_type,
+            source_id=draft.source_id,
+            distribution_center_id=draft.distribution_center_id,
+            quantity=draft.quantity,
+            from_warehouse=src.warehouse_code if src else None,
+            to_warehouse=dst.warehouse_code if dst else None,
+            reversal=draft.reversal_of is not None,
+        )
 
     def take(self, product_id: int, location_id: int, quantity: int) -> bool:
         params = {"p": product_id, "l": location_id, "q": quantity}
