@@ -9,11 +9,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 import ui.pages
-from ui import security
+from ui import live, security
 from ui.context import AppContext
 
 
 def build(ctx: AppContext) -> None:
+    live.install(ctx)  # the ledger watch: live pages and the header's low-stock count
     # Every module in ui/pages registers its own pages.
     for module in pkgutil.iter_modules(ui.pages.__path__):
         importlib.import_module(f"ui.pages.{module.name}").register(ctx)

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from core.settings import Settings
 from data.catalog import SqlProductStore, SqlReferenceStore
 from data.database import Database
+from data.ledger_watch import LedgerWatch
 from data.users import SqlUserAdminStore, SqlUserStore
 
 
@@ -18,6 +19,10 @@ class AppContext:
     user_admin: SqlUserAdminStore = field(init=False)
     products: SqlProductStore = field(init=False)
     references: SqlReferenceStore = field(init=False)
+    # Notices commits by anyone (pages refresh on it). Not started here: ui.live.install
+    # starts it with the app and stops it on shutdown, so a context made for a test or a
+    # script leaves no thread behind.
+    watch: LedgerWatch = field(init=False)
 
     def __post_init__(self) -> None:
         engine = self.db.engine
@@ -25,3 +30,4 @@ class AppContext:
         object.__setattr__(self, "user_admin", SqlUserAdminStore(engine))
         object.__setattr__(self, "products", SqlProductStore(engine))
         object.__setattr__(self, "references", SqlReferenceStore(engine))
+        object.__setattr__(self, "watch", LedgerWatch(engine))

@@ -1,15 +1,18 @@
 """The shared frame of every manager page: navigation, the signed-in user, language and
-dark-mode switches. Navigation shows only what the user's role may open; the pages
-check the role again on the server (ui.session.protected_page)."""
+dark-mode switches, and for managers the count of products below their minimum stock
+(live). Navigation shows only what the user's role may open; the pages check the role
+again on the server (ui.session.protected_page)."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from nicegui import app, ui
+from nicegui import app, run, ui
 
 from core.auth import Identity
-from ui.i18n import language, set_language, tr
+from ui import live
+from ui.context import AppContext
+from ui.i18n import language, number, set_language, tr
 
 MANAGERS = frozenset({"admin", "manager"})
 ADMINS = frozenset({"admin"})
@@ -28,6 +31,7 @@ NAVIGATION = (
     NavItem("/", "Дашборд", "Dashboard", "dashboard", MANAGERS),
     NavItem("/operations", "Операции", "Operations", "swap_horiz", MANAGERS),
     NavItem("/balances", "Остатки", "Balances", "inventory_2", MANAGERS),
+    NavItem("/alerts", "Дефицит", "Low stock", "notification_important", MANAGERS),
     NavItem("/journal", "Журнал", "Journal", "receipt_long", MANAGERS),
     NavItem("/products", "Товары", "Products", "sell", MANAGERS),
     NavItem("/import", "Импорт", "Import", "upload_file", MANAGERS),
@@ -61,6 +65,9 @@ def frame(user: Identity, title: str, path: str) -> Iterator[ui.column]:
         ui.label(f"{user.display_name} · {role_label(user.role)}").classes(
             "gt-xs text-body2 ellipsis"
         )
+        ctx = live.app_context()
+        if ctx is not None and user.role in MANAGERS:
+            _low_stock_bell(ctx)
         settings = ui.button(icon="more_vert").props("flat round color=white aria-label=Settings")
         dark_label = (
             tr("Светлая тема", "Light mode") if dark.value else tr("Тёмная тема", "Dark mode")
@@ -89,6 +96,43 @@ def frame(user: Identity, title: str, path: str) -> Iterator[ui.column]:
                 ui.label(tr(item.ru, item.en))
     with ui.column().classes("w-full p-4 gap-4") as content:
         yield content
+
+
+def _low_stock_bell(ctx: AppContext) -> None:
+    """A bell with the number of products below their minimum (none at zero); it opens
+    /alerts and follows every change to the stock (ui.live)."""
+    with (
+        ui.button(icon="notifications", on_click=lambda: ui.navigate.to("/alerts"))
+        .props("flat round color=white")
+        .mark("low-stock-bell") as bell
+    ):
+        badge = (
+            ui.badge()
+            .props("floating rounded color=negative")
+            .style("top: 1px")  # Quasar's -4px would touch the header's top edge
+            .mark("low-stock-count")
+        )
+        hint = ui.tooltip()
+
+    def show(count: int) -> None:
+        badge.set_text(number(count) if count < 1000 else "999+")
+        badge.set_visibility(count > 0)
+        text = (
+            tr(f"Товаров ниже минимума: {count}", f"Products below minimum: {count}")
+            if count
+            else tr("Нет товаров ниже минимума", "No products below minimum")
+        )
+        hint.set_text(text)
+        bell.props(f'aria-label="{text}"')
+
+    async def refresh() -> None:
+        count = await run.io_bound(ctx.watch.low_stock_count)
+        if count is not None:  # None: the app is stopping
+            show(count)
+
+    # Before the first read: a change in between is caught by the first check.
+    live.refresh_on_ledger_change(ctx, refresh, roles=MANAGERS)
+    show(ctx.watch.low_stock_count())
 
 
 def _switch_language(path: str) -> None:

@@ -1,5 +1,7 @@
 """Balances: good, defect, reserved and available stock per product, one page at a time from
-the server, with the warehouse totals on top and the products below their minimum marked."""
+the server, with the warehouse totals on top and the products below their minimum marked.
+Live: the page the user is on refreshes after any movement (ui.live), keeping its search,
+filter and page."""
 
 from dataclasses import dataclass
 from math import ceil
@@ -16,6 +18,7 @@ from ui.downloads import export_button
 from ui.formatting import quantity
 from ui.i18n import tr
 from ui.layout import MANAGERS, frame
+from ui.live import refresh_on_ledger_change
 from ui.session import guarded, protected_page
 
 PAGE_SIZES = [20, 50, 100]
@@ -221,5 +224,6 @@ def register(ctx: AppContext) -> None:
             lambda e: ui.navigate.to(f"/products/{int(e.args)}"),
             js_handler="(evt, row) => emit(row.product_id)",
         )
+        refresh_on_ledger_change(ctx, lambda: reload(with_totals=True), roles=MANAGERS)
         show(fetch_balances(ctx.db.engine, **query_args()))
         show_totals(summary(ctx.db.engine))

@@ -3,7 +3,8 @@
 Filters come from the page and from the address too (the product card and the dashboard
 link here), e.g. /journal?product_id=5&operation_type=RECEIPT&date_from=2026-11-01.
 Dates are days in the configured time zone; stored times are UTC. A manager can reverse a
-movement after a confirmation; core decides whether that is still possible.
+movement after a confirmation; core decides whether that is still possible. Live: the
+page the user is on is read again after any movement (ui.live), with the same filters.
 """
 
 import logging
@@ -22,6 +23,7 @@ from core.movements import reverse_movement
 from core.operations import OPERATIONS, VIRTUAL_LOCATIONS
 from data.queries import (
     JournalFilter,
+    Page,
     distribution_centers,
     internal_locations,
     journal,
@@ -34,6 +36,7 @@ from ui.feedback import show_done, show_error
 from ui.formatting import format_time, zone
 from ui.i18n import language, number, tr
 from ui.layout import MANAGERS, frame
+from ui.live import refresh_on_ledger_change
 from ui.product_picker import ProductPicker, product_label
 from ui.session import guarded, protected_page
 
@@ -204,8 +207,10 @@ class JournalView:
             **{loc["code"]: loc["name"] for loc in internal_locations(engine)},
         }
         self.rows: dict[int, dict[str, Any]] = {}
+        self._loads = 0  # a live refresh shows its answer only if nothing loaded meanwhile
         self._build_filters()
         self._build_table()
+        refresh_on_ledger_change(ctx, self.refresh, roles=ROLES)  # before the first read
         self.load(page=1)
 
     # --- filters ----------------------------------------------------------------------
@@ -418,13 +423,33 @@ class JournalView:
             size=size if size in PAGE_SIZES else PAGE_SIZES[0],
         )
 
-    def load(self, *, page: int, size: int | None = None) -> None:
-        size = size or int(self.table.pagination.get("rowsPerPage") or PAGE_SIZES[0])
-        flt = self.filters.journal_filter(self.tz_name)
+    def _fetch(self, filters: Filters, page: int, size: int) -> tuple[Page, int]:
+        """Page `page` of the journal and its number (the last, if it emptied meanwhile)."""
+        flt = filters.journal_filter(self.tz_name)
         result = journal(self.ctx.db.engine, flt, limit=size, offset=(page - 1) * size)
         if not result.items and page > 1 and result.total:
-            last = (result.total - 1) // size + 1  # the page emptied meanwhile: show the last
-            return self.load(page=last, size=size)
+            page = (result.total - 1) // size + 1
+            result = journal(self.ctx.db.engine, flt, limit=size, offset=(page - 1) * size)
+        return result, page
+
+    def load(self, *, page: int, size: int | None = None) -> None:
+        size = size or int(self.table.pagination.get("rowsPerPage") or PAGE_SIZES[0])
+        self._loads += 1
+        result, page = self._fetch(self.filters, page, size)
+        self._show(result, page, size)
+
+    async def refresh(self) -> None:
+        """The page the user is on, read again (off the event loop) with the same filters."""
+        pagination = self.table.pagination
+        page = int(pagination.get("page") or 1)
+        size = int(pagination.get("rowsPerPage") or PAGE_SIZES[0])
+        loads = self._loads
+        fetched = await run.io_bound(self._fetch, self.filters, page, size)
+        if fetched is None or loads != self._loads:
+            return  # the app is stopping, or the user moved on while this was read
+        self._show(*fetched, size)
+
+    def _show(self, result: Page, page: int, size: int) -> None:
         self.rows = {item["id"]: item for item in result.items}
         self.table.rows = [self._row(item) for item in result.items]
         self.table.pagination = {
@@ -434,7 +459,6 @@ class JournalView:
             "rowsNumber": result.total,
         }
         self.total.set_text(tr("Найдено операций: ", "Movements found: ") + number(result.total))
-        return None
 
     def _place(self, code: str | None) -> str:
         return self.location_names.get(code or "", code or "")
