@@ -22,7 +22,7 @@ async def test_sign_in_shows_the_current_totals(visitor: User, app_database: Dat
     await sign_in(visitor, "admin", ADMIN_PASSWORD)
     await visitor.should_see("Остатки сейчас")
     await visitor.should_see("Администратор")
-    assert visitor.find(marker="good_units").elements.pop().text == "1 234"
+    assert visitor.find(marker="good_units").elements.pop().text == "1\u202f234"
     assert visitor.find(marker="defect_units").elements.pop().text == "5"
 
 
