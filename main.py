@@ -1,15 +1,22 @@
 """Start the WMS: read settings, upgrade the schema, seed reference data, serve the app.
 
 uv run main.py
+uv run main.py --demo    # an empty database: fill it with demo data first
 """
 
+import argparse
+import os
 import secrets
+import sys
 from pathlib import Path
 
 from nicegui import ui
 
+from core.demo import DEMO_DAYS
+from core.errors import DomainError
 from core.settings import Settings, get_settings
 from data.database import Database
+from data.demo import check_empty, fill
 from data.migrate import upgrade
 from data.seed import ensure_admin, seed_reference_data
 from ui.app import build
@@ -28,22 +35,69 @@ def storage_secret(settings: Settings) -> str:
     return path.read_text().strip()
 
 
-def prepare(settings: Settings) -> Database:
+def prepare(settings: Settings, *, demo: bool = False) -> Database:
     db = Database.from_url(
         settings.resolved_database_url, sqlite_synchronous=settings.sqlite_synchronous
     )
+    if demo:
+        check_empty(db.engine)  # before anything is written, the schema included
     upgrade(db.engine)
     seed_reference_data(db.engine)
     generated = ensure_admin(db.engine, settings.admin_password)
     if generated:
         # Shown once; only its hash is stored.
         print(f"Создан пользователь admin с паролем: {generated}", flush=True)
+    if demo:
+        load_demo(db, settings)
     return db
 
 
-def main() -> None:
+def load_demo(db: Database, settings: Settings) -> None:
+    print("Загружаю демо-данные…", flush=True)
+    report = fill(
+        db,
+        time_zone=settings.time_zone,
+        progress=lambda done, total: print(f"  операций: {done} из {total}", flush=True),
+    )
+    for username, password in report.passwords.items():
+        print(f"Создан пользователь {username} с паролем: {password}", flush=True)
+    loaded = report.loaded
+    print(
+        f"Демо-данные загружены за {report.seconds:.0f} с: товаров — {loaded.products}, "
+        f"операций — {loaded.movements} за {DEMO_DAYS} дней.",
+        flush=True,
+    )
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="main.py", description="Складская система: веб-приложение и REST API."
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="заполнить пустую базу демо-данными (товары и операции за 90 дней), "
+        "затем запустить приложение",
+    )
+    return parser.parse_args(argv)
+
+
+def command_line() -> list[str]:
+    """This script's arguments; none when NiceGUI's test harness runs it in-process
+    (runpy: sys.argv is then pytest's, with only argv[0] replaced)."""
+    if os.environ.get("NICEGUI_USER_SIMULATION") or os.environ.get("NICEGUI_SCREEN_TEST_PORT"):
+        return []
+    return sys.argv[1:]
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(command_line() if argv is None else argv)
     settings = get_settings()
-    db = prepare(settings)
+    try:
+        db = prepare(settings, demo=args.demo)
+    except DomainError as error:
+        print(error.message, file=sys.stderr, flush=True)
+        raise SystemExit(1) from None
     secret = storage_secret(settings)
     build(AppContext(db=db, settings=settings, secret=secret))
     ui.run(
