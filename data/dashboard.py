@@ -28,6 +28,7 @@ from core.settings import get_settings
 from data.flows import ALL_TIME
 from data.models import (
     DayFlow,
+    DayStock,
     DistributionCenter,
     Location,
     Product,
@@ -48,6 +49,7 @@ __all__ = [
 pdf = ProductDayFlow.__table__
 pmf = ProductMonthFlow.__table__
 dayf = DayFlow.__table__
+day_stock_t = DayStock.__table__
 product_t = Product.__table__
 quant_t = Quant.__table__
 location_t = Location.__table__
@@ -284,10 +286,70 @@ class _StockAt:
     low_stock_skus: int
 
 
-def _stock_at(conn: Connection, days: list[date], reading: _Reading) -> list[_StockAt]:
-    """Stock at the end of each local day of `days`, in one query: units, products with
-    good stock, and products below their minimum. The minimum test for a past day uses
-    today's reservations (those of a past day are not kept): an approximation."""
+def _stock_at(conn: Connection, days: list[date], today_: date) -> list[_StockAt]:
+    """Stock at the end of each local day of `days`: the counts of day_stock where it has
+    them (with the units from day_flow), the rest from the aggregates per product."""
+    past = [d for d in days if d < today_]
+    stored = {
+        row.day: row
+        for row in conn.execute(sa.select(day_stock_t).where(day_stock_t.c.day.in_(past)))
+    } if past else {}  # fmt: skip
+    live_days = [d for d in days if d not in stored]
+    live = dict(zip(live_days, _stock_per_product(conn, live_days, _reading(conn)), strict=True))
+    units = _units_at(conn, list(stored))
+    return [
+        live[d] if d in live else _StockAt(*units[d], stored[d].skus_in_stock,
+                                           stored[d].low_stock_skus)
+        for d in days
+    ]  # fmt: skip
+
+
+def _units_at(conn: Connection, days: list[date]) -> dict[date, tuple[int, int]]:
+    """Good and defect units at the end of each day: today's less the changes after it."""
+    if not days:
+        return {}
+    main = quant_t.c.location_id.in_(_warehouse_locations("MAIN"))
+    defect = quant_t.c.location_id.in_(_warehouse_locations("DEFECT"))
+    now = conn.execute(
+        sa.select(
+            sa.func.sum(quant_t.c.quantity).filter(main),
+            sa.func.sum(quant_t.c.quantity).filter(defect),
+        )
+    ).one()
+    later = conn.execute(
+        sa.select(
+            *(sa.func.sum(dayf.c[c]).filter(dayf.c.day > d) for d in days
+              for c in ("good_delta", "defect_delta"))
+        ).where(dayf.c.day > min(days))
+    ).one()  # fmt: skip
+    return {
+        d: (_int(now[0]) - _int(later[2 * i]), _int(now[1]) - _int(later[2 * i + 1]))
+        for i, d in enumerate(days)
+    }
+
+
+def take_day_stock(conn: Connection, day: date) -> bool:
+    """Store the counts at the end of `day` unless stored; run by the daily job in a write
+    transaction holding data.flows.lock_past_days. True when taken."""
+    exists = conn.execute(sa.select(day_stock_t.c.day).where(day_stock_t.c.day == day))
+    if exists.first() is not None:
+        return False
+    [stock] = _stock_per_product(conn, [day], _reading(conn))
+    conn.execute(
+        sa.insert(day_stock_t).values(
+            day=day, skus_in_stock=stock.skus_in_stock, low_stock_skus=stock.low_stock_skus
+        )
+    )
+    return True
+
+
+def _stock_per_product(conn: Connection, days: list[date], reading: _Reading) -> list[_StockAt]:
+    """Stock at the end of each local day of `days`, in one query over the products:
+    units, products with good stock, and products below their minimum. The minimum test
+    for a past day uses today's minimums and reservations (those of a past day are not
+    kept): an approximation."""
+    if not days:
+        return []
     now = _stock_now()
     base: sa.FromClause = product_t.outerjoin(now, now.c.product_id == product_t.c.id)
     good_now = sa.func.coalesce(now.c.good, 0)
@@ -353,7 +415,7 @@ def kpis(engine: Engine, period: Period) -> list[Kpi]:
     """The KPI cards, in core.kpis.KPI_KEYS order, each with the previous period's value."""
     previous = period.previous()
     with engine.connect() as conn:
-        stock = _stock_at(conn, [period.end, previous.end], _reading(conn))
+        stock = _stock_at(conn, [period.end, previous.end], today())
         units = _units_by_operation(conn, period, previous)
 
     def total(which: int, codes: tuple[str, ...]) -> int:

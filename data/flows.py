@@ -15,6 +15,11 @@ day_flow spreads today's rows over SHARDS rows per key (product_id % SHARDS), so
 concurrent movements of different products rarely wait on one row; `fold_past_days`
 merges them into shard 0 once the day is over, which keeps the table at a few dozen rows
 a day for the charts. A movement booked on a past day (a backfill) goes to shard 0.
+
+day_stock keeps counts at the end of days at least SNAPSHOT_LAG days old (taken by the
+same daily job, see data.dashboard.take_day_stock); a posting booked on such a day
+deletes the counts from that day on, under the same lock as the job, before it writes
+its aggregates (lock order: quants, that lock, aggregates).
 """
 
 import logging
@@ -38,7 +43,7 @@ log = logging.getLogger(__name__)
 SHARDS = 16
 VALUES = ("movements", "units", "good_delta", "defect_delta")
 PRODUCT_KEY = ("day", "product_id", "operation_type", "source_id", "distribution_center_id")
-MONTH_KEY = ("month", "product_id", "operation_type")
+MONTH_KEY = ("month", "operation_type", "product_id")
 DAY_KEY = ("day", "operation_type", "source_id", "distribution_center_id", "shard")
 
 
@@ -129,6 +134,9 @@ class FlowTotals:
     def __bool__(self) -> bool:
         return bool(self._product)
 
+    def earliest_day(self) -> date | None:
+        return min((key[0] for key in self._product), default=None)
+
     def clear(self) -> None:
         self._product.clear()
 
@@ -166,7 +174,7 @@ class FlowTotals:
         month: dict[tuple[Any, ...], list[int]] = {}
         day: dict[tuple[Any, ...], list[int]] = {}
         for (d, product_id, op, source, dc), sums in self._product.items():
-            _summed(month, (month_of(d), product_id, op), sums)
+            _summed(month, (month_of(d), op, product_id), sums)
             _summed(day, (d, op, source, dc, shard_of(product_id, d, today)), sums)
         return FlowRows(
             _params(PRODUCT_KEY, self._product), _params(MONTH_KEY, month), _params(DAY_KEY, day)
@@ -176,9 +184,6 @@ class FlowTotals:
 # ---------------------------------------------------------------- folding past days
 
 _DAY_VALUES = ", ".join(VALUES)
-_UNFOLDED = sa.text("SELECT 1 FROM day_flow WHERE day < :today AND shard <> 0 LIMIT 1").bindparams(
-    sa.bindparam("today", type_=sa.Date())
-)
 _TAKE_SHARDS = (
     sa.text(
         "DELETE FROM day_flow WHERE day < :today AND shard <> 0 "
@@ -187,14 +192,35 @@ _TAKE_SHARDS = (
     .bindparams(sa.bindparam("today", type_=sa.Date()))
     .columns(day=sa.Date())
 )
-_FOLD_LOCK = 0x776D_7366  # PostgreSQL advisory lock: one fold at a time ("wmsf")
+# PostgreSQL advisory lock of the daily job and of postings booked on old days ("wmsf").
+_PAST_LOCK = 0x776D_7366
+SNAPSHOT_LAG = 2  # day_stock holds days up to today − this
+_FORGET_DAY_STOCK = sa.text("DELETE FROM day_stock WHERE day >= :day").bindparams(
+    sa.bindparam("day", type_=sa.Date())
+)
+
+
+def lock_past_days(conn: Connection) -> None:
+    """Wait for the daily job (or another posting on an old day) to finish; held until
+    the end of the transaction. SQLite writers are serialised anyway."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PAST_LOCK})
+
+
+def touches_day_stock(earliest: date, today: date) -> bool:
+    """Whether a posting booked on `earliest` changes counts day_stock may hold."""
+    return earliest <= today - timedelta(days=SNAPSHOT_LAG)
+
+
+def forget_day_stock(conn: Connection, earliest: date) -> None:
+    """Delete the counts a posting booked on `earliest` made wrong (caller holds the lock)."""
+    conn.execute(_FORGET_DAY_STOCK, {"day": earliest})
 
 
 def fold_past_days(conn: Connection, today: date) -> int:
     """Merge the shards of every day before `today` into shard 0, in the caller's
     transaction (the sums stay the same). Returns the number of rows merged."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _FOLD_LOCK})
+    lock_past_days(conn)
     merged: dict[tuple[Any, ...], list[int]] = {}
     rows = conn.execute(_TAKE_SHARDS, {"today": today}).all()
     for d, op, source, dc, *sums in rows:
@@ -226,8 +252,9 @@ local_today = _Today()
 
 
 class _Folds:
-    """Per engine, the local day its past days were last folded for: the first commit of
-    a new day folds yesterday's shards (once per process and day; any process may)."""
+    """Per engine, the local day the daily job last ran for: the first commit of a new
+    day folds yesterday's shards and takes the counts of the day before yesterday (once
+    per process and day; any process may, the work is done once)."""
 
     def __init__(self) -> None:
         self._done: WeakKeyDictionary[Engine, date] = WeakKeyDictionary()
@@ -241,16 +268,17 @@ class _Folds:
             if self._done.get(engine) == day:
                 return
             self._done[engine] = day  # one attempt per day, even if it fails
+        from data.dashboard import take_day_stock  # it reads through data.flows' tables
+
         try:
-            with engine.connect() as reader:
-                if reader.execute(_UNFOLDED, {"today": day}).first() is None:
-                    return
             with write_connection(engine) as conn, conn.begin():
                 merged = fold_past_days(conn, day)
-            log.info("folded %d day_flow shard rows of days before %s", merged, day)
+                taken = take_day_stock(conn, day - timedelta(days=SNAPSHOT_LAG))
+            log.info("folded %d day_flow shard rows before %s; day_stock taken: %s", merged,
+                     day, taken)  # fmt: skip
         except sa.exc.SQLAlchemyError:
-            # The movement is committed; unfolded rows only make the charts read more.
-            log.warning("could not fold day_flow shards; will try again tomorrow", exc_info=True)
+            # The movement is committed; without the job the reads only do more work.
+            log.warning("the daily aggregate job failed; it runs again tomorrow", exc_info=True)
 
 
 FOLDS = _Folds()

@@ -26,7 +26,14 @@ from core.model import LocationRef, Reference
 from core.settings import get_settings
 from data.database import Database
 from data.db import read_connection, write_connection
-from data.flows import FOLDS, FlowTotals, local_today
+from data.flows import (
+    FOLDS,
+    FlowTotals,
+    forget_day_stock,
+    local_today,
+    lock_past_days,
+    touches_day_stock,
+)
 from data.models import (
     DistributionCenter,
     ImportBatch,
@@ -83,8 +90,15 @@ class SqlImportStore:
         zone = get_settings().time_zone
         if self._flows:
             # After the quants (change_stock), like every writer: no deadlocks.
-            for statement, rows in self._flows.rows(local_today(zone)).by_statement():
+            today_ = local_today(zone)
+            earliest = self._flows.earliest_day()
+            old = earliest is not None and touches_day_stock(earliest, today_)
+            if old:  # an import that ran past midnight two days ago, say
+                lock_past_days(self.conn)
+            for statement, rows in self._flows.rows(today_).by_statement():
                 self.conn.execute(statement, rows)
+            if old and earliest is not None:
+                forget_day_stock(self.conn, earliest)
             self._flows.clear()
         self._transaction.commit()
         FOLDS.run(self._engine, zone)

@@ -287,8 +287,10 @@ class ProductMonthFlow(SQLModel, table=True):
     __tablename__ = "product_month_flow"
 
     month: date = Field(primary_key=True)
-    product_id: int = Field(primary_key=True, foreign_key="product.id")
+    # The operation before the product: a month's (or all-time) rows of one operation,
+    # e.g. the shipments for the top list, are one range of the key.
     operation_type: str = Field(primary_key=True, max_length=32)
+    product_id: int = Field(primary_key=True, foreign_key="product.id")
     movements: int = Field(default=0)
     units: int = Field(default=0)
     good_delta: int = Field(default=0)
@@ -311,3 +313,17 @@ class DayFlow(SQLModel, table=True):
     units: int = Field(default=0)
     good_delta: int = Field(default=0)
     defect_delta: int = Field(default=0)
+
+
+class DayStock(SQLModel, table=True):
+    """Counts at the end of a past day, taken once the day is two days old (no posting of
+    it can still be on its way): products with good stock, and products below their
+    minimum (by the minimums and reservations when taken). A posting booked on a day this
+    old or older deletes the counts from that day on; missing days are computed from the
+    aggregates when asked (data.dashboard)."""
+
+    __tablename__ = "day_stock"
+
+    day: date = Field(primary_key=True)
+    skus_in_stock: int
+    low_stock_skus: int

@@ -20,7 +20,15 @@ from sqlalchemy.engine import Connection, Dialect, Engine, RowMapping
 from core.model import LocationRef, Movement, MovementDraft, ProductRef, Reference
 from core.settings import get_settings
 from data.db import write_connection
-from data.flows import FOLDS, STATEMENTS, FlowTotals, local_today
+from data.flows import (
+    FOLDS,
+    STATEMENTS,
+    FlowTotals,
+    forget_day_stock,
+    local_today,
+    lock_past_days,
+    touches_day_stock,
+)
 from data.models import UtcDateTime
 
 _AT = sa.bindparam("at", type_=UtcDateTime())
@@ -198,9 +206,18 @@ class SqlUnitOfWork:
         if self._flows:
             # The aggregates of the movements, last: every writer locks quants before
             # aggregates (and aggregates in table and key order), so none can deadlock.
-            for statement, rows in self._flows.rows(local_today(zone)).by_statement():
-                for params in rows:
-                    self._run(statement, params)
+            today_ = local_today(zone)
+            earliest = self._flows.earliest_day()
+            old = earliest is not None and touches_day_stock(earliest, today_)
+            if old:  # booked on a day old enough to have counts in day_stock
+                lock_past_days(self.conn)
+            self._run_all(
+                [(statement, params)
+                 for statement, rows in self._flows.rows(today_).by_statement()
+                 for params in rows]
+            )  # fmt: skip
+            if old and earliest is not None:
+                forget_day_stock(self.conn, earliest)
             self._flows.clear()
         self._transaction.commit()
         FOLDS.run(self._engine, zone)  # the first commit of a day folds yesterday's shards
@@ -218,6 +235,26 @@ class SqlUnitOfWork:
             self._cursor.execute(sql, params)
             # fetchall: a RETURNING statement must run to completion before COMMIT (SQLite)
             return self._cursor.fetchall() if self._cursor.description else []
+        except driver.error as error:
+            raise self._wrap(error, sql, params) from error
+
+    def _run_all(self, items: list[tuple[sa.TextClause, dict[str, Any]]]) -> None:
+        """Execute hot statements that return no rows; with psycopg in one round trip
+        (pipeline mode: sent together, errors raised when the batch is synced)."""
+        driver = self._driver
+        if driver is None or driver.dialect.driver != "psycopg" or len(items) < 2:
+            for statement, params in items:
+                self._run(statement, params)
+            return
+        raw: Any = self.conn.connection.dbapi_connection
+        if self._cursor is None:
+            self._cursor = raw.cursor()
+        sql, params = "", {}
+        try:
+            with raw.pipeline():
+                for statement, values in items:
+                    sql, params = driver.sql[statement], driver.params(values)
+                    self._cursor.execute(sql, params)
         except driver.error as error:
             raise self._wrap(error, sql, params) from error
 

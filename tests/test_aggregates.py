@@ -15,8 +15,9 @@ from core.errors import Conflict, InsufficientStock
 from core.movements import MovementRequest, post_movement, reverse_movement
 from core.operations import OPERATIONS, Requirement
 from data.database import Database
+from data.db import write_session
 from data.migrate import upgrade
-from data.models import UtcDateTime
+from data.models import Product, UtcDateTime
 from tests.conftest import DatabaseFactory, make_product
 from tests.flow_check import aggregates, assert_aggregates_match_ledger
 from tests.helpers import dc_id, post, source_id
@@ -280,3 +281,90 @@ def test_the_migration_fills_the_aggregates_of_an_existing_ledger(
         engine.dispose()
         if drop is not None:
             drop()
+
+
+def test_the_daily_job_keeps_counts_of_old_days_and_backfills_forget_them(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import data.dashboard
+    import data.flows
+    import data.uow
+    from core.kpis import Period
+
+    def set_today(day: date) -> None:
+        monkeypatch.setattr(data.uow, "local_today", lambda _zone: day)
+        monkeypatch.setattr(data.flows, "local_today", lambda _zone: day)
+        monkeypatch.setattr(data.dashboard, "today", lambda: day)
+
+    moscow = ZoneInfo("Europe/Moscow")
+
+    def at(day: int, hour: int = 12) -> datetime:
+        return datetime(2026, 3, day, hour, tzinfo=moscow)
+
+    def receive(product: int, qty: int, day: int) -> None:
+        request = MovementRequest("RECEIPT", qty, product_id=product)
+        post_movement(db.unit_of_work(), request, user_id=None, at=at(day))
+
+    def ship(product: int, qty: int, day: int) -> None:
+        request = MovementRequest(
+            "SHIPMENT_RC", qty, product_id=product, distribution_center_id=dc_id(db)
+        )
+        post_movement(db.unit_of_work(), request, user_id=None, at=at(day))
+
+    def stored() -> dict[date, tuple[int, int]]:
+        with db.engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT day, skus_in_stock, low_stock_skus FROM day_stock"))
+            return {date.fromisoformat(str(d)): (s, low) for d, s, low in rows}
+
+    a, b = make_product(db, min_stock=10), make_product(db, min_stock=3)
+    set_today(date(2026, 3, 3))
+    receive(a, 20, 1)  # the first commit of the 3rd takes the counts at the end of the 1st
+    receive(b, 2, 2)
+    ship(a, 20, 3)  # a runs out on the 3rd
+    assert stored() == {date(2026, 3, 1): (1, 1)}  # a in stock; b below its minimum
+    set_today(date(2026, 3, 5))
+    receive(b, 5, 5)
+    # At the end of the 3rd: b in stock (a shipped out), both below their minimums.
+    assert stored() == {date(2026, 3, 1): (1, 1), date(2026, 3, 3): (1, 2)}
+
+    # The KPIs of the period ending on the 4th compare with the end of the 3rd... from
+    # day_stock: a changed minimum does not change stored counts.
+    with write_session(db.engine) as session:
+        session.exec(sa.update(Product).where(Product.id == b).values(min_stock=0))  # type: ignore[call-overload]
+        session.commit()
+    kpis = {
+        k.key: k for k in data.dashboard.kpis(db.engine, Period(date(2026, 3, 4), date(2026, 3, 4)))
+    }
+    assert (kpis["skus_in_stock"].previous, kpis["low_stock_skus"].previous) == (1, 2)
+    assert (kpis["good_units"].previous, kpis["good_units"].value) == (2, 2)
+    assert kpis["low_stock_skus"].value == 1  # the 4th is computed now: only a is low
+
+    # A posting booked on the 3rd changes the end of the 3rd and of every later day.
+    receive(a, 1, 3)
+    assert stored() == {date(2026, 3, 1): (1, 1)}
+    kpis = {
+        k.key: k for k in data.dashboard.kpis(db.engine, Period(date(2026, 3, 4), date(2026, 3, 4)))
+    }
+    assert (kpis["skus_in_stock"].previous, kpis["good_units"].previous) == (2, 3)
+
+
+def test_a_failing_aggregate_write_rolls_the_posting_back(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The aggregate upserts go to the driver together (a pipeline on psycopg): an error
+    among them is still raised as SQLAlchemy's and nothing of the posting stays."""
+    from data.flows import ADD_DAY_FLOW
+    from data.uow import _driver_sql
+
+    product = make_product(db)
+    post(db, "RECEIPT", product, 3)
+    driver = _driver_sql(db.engine.dialect)
+    assert driver is not None
+    monkeypatch.setitem(driver.sql, ADD_DAY_FLOW, "INSERT INTO no_such_table VALUES (1)")
+    with pytest.raises(sa.exc.DBAPIError):
+        post(db, "RECEIPT", product, 4)
+    monkeypatch.undo()
+    post(db, "RECEIPT", product, 5)  # the connection went back to the pool usable
+    with db.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM movement")).scalar_one() == 2
+    assert_aggregates_match_ledger(db)

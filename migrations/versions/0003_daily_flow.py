@@ -1,5 +1,6 @@
-"""Aggregates of the ledger (product_day_flow, product_month_flow, day_flow) and, on
-PostgreSQL, a NOTIFY on channel 'wms_ledger' after every statement that inserts movements.
+"""Aggregates of the ledger (product_day_flow, product_month_flow, day_flow, day_stock)
+and, on PostgreSQL, a NOTIFY on channel 'wms_ledger' after every statement that inserts
+movements.
 
 The aggregates are filled here from any ledger rows already there, so an existing
 database gets dashboard figures equal to its ledger. Their `day` is the local date in
@@ -55,14 +56,14 @@ def upgrade() -> None:
     op.create_table(
         "product_month_flow",
         sa.Column("month", sa.Date(), nullable=False),
-        sa.Column("product_id", sa.Integer(), nullable=False),
         sa.Column("operation_type", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("product_id", sa.Integer(), nullable=False),
         *_value_columns(),
         sa.ForeignKeyConstraint(
             ["product_id"], ["product.id"], name=op.f("fk_product_month_flow_product_id_product")
         ),
         sa.PrimaryKeyConstraint(
-            "month", "product_id", "operation_type", name=op.f("pk_product_month_flow")
+            "month", "operation_type", "product_id", name=op.f("pk_product_month_flow")
         ),
     )
     op.create_table(
@@ -78,7 +79,14 @@ def upgrade() -> None:
             name=op.f("pk_day_flow"),
         ),
     )  # fmt: skip
-    _fill_from_ledger()
+    op.create_table(
+        "day_stock",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("skus_in_stock", sa.Integer(), nullable=False),
+        sa.Column("low_stock_skus", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("day", name=op.f("pk_day_stock")),
+    )
+    _fill_from_ledger()  # day_stock stays empty: its counts are computed when missing
     if op.get_bind().dialect.name == "postgresql":
         # Statement level: one notification per INSERT, however many rows (an import's
         # COPY is one); PostgreSQL delivers it on commit only, and folds duplicates.
@@ -191,6 +199,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER movement_notify ON movement")
         op.execute("DROP FUNCTION movement_notify()")
+    op.drop_table("day_stock")
     op.drop_table("day_flow")
     op.drop_table("product_month_flow")
     with op.batch_alter_table("product_day_flow", schema=None) as batch_op:
