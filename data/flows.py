@@ -24,6 +24,7 @@ its aggregates (lock order: quants, that lock, aggregates).
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
@@ -215,6 +216,24 @@ def touches_day_stock(earliest: date, today: date) -> bool:
 def forget_day_stock(conn: Connection, earliest: date) -> None:
     """Delete the counts a posting booked on `earliest` made wrong (caller holds the lock)."""
     conn.execute(_FORGET_DAY_STOCK, {"day": earliest})
+
+
+WriteStatements = Callable[[list[tuple[sa.TextClause, list[dict[str, Any]]]]], None]
+
+
+def write_totals(conn: Connection, totals: FlowTotals, today: date, write: WriteStatements) -> None:
+    """Add `totals` to the aggregate tables with `write` (each writer runs the statements
+    its own way), in the caller's transaction, after its quants. A posting booked on a day
+    old enough to have counts in day_stock takes the daily job's lock first and forgets
+    those counts (lock order: quants, that lock, aggregates)."""
+    earliest = totals.earliest_day()
+    old = earliest is not None and touches_day_stock(earliest, today)
+    if old:
+        lock_past_days(conn)
+    write(totals.rows(today).by_statement())
+    if old and earliest is not None:
+        forget_day_stock(conn, earliest)
+    totals.clear()
 
 
 def fold_past_days(conn: Connection, today: date) -> int:

@@ -26,14 +26,7 @@ from core.model import LocationRef, Reference
 from core.settings import get_settings
 from data.database import Database
 from data.db import read_connection, write_connection
-from data.flows import (
-    FOLDS,
-    FlowTotals,
-    forget_day_stock,
-    local_today,
-    lock_past_days,
-    touches_day_stock,
-)
+from data.flows import FOLDS, FlowTotals, local_today, write_totals
 from data.models import (
     DistributionCenter,
     ImportBatch,
@@ -90,18 +83,13 @@ class SqlImportStore:
         zone = get_settings().time_zone
         if self._flows:
             # After the quants (change_stock), like every writer: no deadlocks.
-            today_ = local_today(zone)
-            earliest = self._flows.earliest_day()
-            old = earliest is not None and touches_day_stock(earliest, today_)
-            if old:  # an import that ran past midnight two days ago, say
-                lock_past_days(self.conn)
-            for statement, rows in self._flows.rows(today_).by_statement():
-                self.conn.execute(statement, rows)
-            if old and earliest is not None:
-                forget_day_stock(self.conn, earliest)
-            self._flows.clear()
+            write_totals(self.conn, self._flows, local_today(zone), self._execute_many)
         self._transaction.commit()
         FOLDS.run(self._engine, zone)
+
+    def _execute_many(self, statements: list[tuple[sa.TextClause, list[dict[str, Any]]]]) -> None:
+        for statement, rows in statements:
+            self.conn.execute(statement, rows)
 
     def rollback(self) -> None:
         # A COPY still open must end before a rollback; if the connection is gone, the

@@ -20,15 +20,7 @@ from sqlalchemy.engine import Connection, Dialect, Engine, RowMapping
 from core.model import LocationRef, Movement, MovementDraft, ProductRef, Reference
 from core.settings import get_settings
 from data.db import write_connection
-from data.flows import (
-    FOLDS,
-    STATEMENTS,
-    FlowTotals,
-    forget_day_stock,
-    local_today,
-    lock_past_days,
-    touches_day_stock,
-)
+from data.flows import FOLDS, STATEMENTS, FlowTotals, local_today, write_totals
 from data.models import UtcDateTime
 
 _AT = sa.bindparam("at", type_=UtcDateTime())
@@ -206,19 +198,7 @@ class SqlUnitOfWork:
         if self._flows:
             # The aggregates of the movements, last: every writer locks quants before
             # aggregates (and aggregates in table and key order), so none can deadlock.
-            today_ = local_today(zone)
-            earliest = self._flows.earliest_day()
-            old = earliest is not None and touches_day_stock(earliest, today_)
-            if old:  # booked on a day old enough to have counts in day_stock
-                lock_past_days(self.conn)
-            self._run_all(
-                [(statement, params)
-                 for statement, rows in self._flows.rows(today_).by_statement()
-                 for params in rows]
-            )  # fmt: skip
-            if old and earliest is not None:
-                forget_day_stock(self.conn, earliest)
-            self._flows.clear()
+            write_totals(self.conn, self._flows, local_today(zone), self._run_each)
         self._transaction.commit()
         FOLDS.run(self._engine, zone)  # the first commit of a day folds yesterday's shards
 
@@ -237,6 +217,9 @@ class SqlUnitOfWork:
             return self._cursor.fetchall() if self._cursor.description else []
         except driver.error as error:
             raise self._wrap(error, sql, params) from error
+
+    def _run_each(self, statements: list[tuple[sa.TextClause, list[dict[str, Any]]]]) -> None:
+        self._run_all([(statement, params) for statement, rows in statements for params in rows])
 
     def _run_all(self, items: list[tuple[sa.TextClause, dict[str, Any]]]) -> None:
         """Execute hot statements that return no rows; with psycopg in one round trip
