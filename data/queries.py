@@ -332,16 +332,12 @@ class JournalFilter:
         return wanted
 
 
-def journal(
-    engine: Engine, flt: JournalFilter | None = None, *, limit: int = 50, offset: int = 0
-) -> Page:
-    """Movements, newest first, with the names a person needs to read them."""
-    limit, offset = _page_bounds(limit, offset)
-    conditions = (flt or JournalFilter()).conditions()
+def _journal_rows(conditions: list[sa.ColumnElement[bool]]) -> sa.Select[Any]:
+    """The journal's movements with the names a person needs, newest first."""
     m = movement_t.c
     from_loc = location_t.alias("from_loc")
     to_loc = location_t.alias("to_loc")
-    query = (
+    return (
         sa.select(
             m.id,
             m.operation_type,
@@ -374,9 +370,17 @@ def journal(
         )
         .where(*conditions)
         .order_by(m.created_at.desc(), m.id.desc())
-        .limit(limit)
-        .offset(offset)
     )
+
+
+def journal(
+    engine: Engine, flt: JournalFilter | None = None, *, limit: int = 50, offset: int = 0
+) -> Page:
+    """Movements, newest first, with the names a person needs to read them."""
+    limit, offset = _page_bounds(limit, offset)
+    conditions = (flt or JournalFilter()).conditions()
+    m = movement_t.c
+    query = _journal_rows(conditions).limit(limit).offset(offset)
     with engine.connect() as conn:
         total = conn.execute(
             sa.select(sa.func.count()).select_from(movement_t).where(*conditions)
@@ -647,38 +651,7 @@ def journal_chunks(
     """
     size = max(1, chunk_size)
     m = movement_t.c
-    from_loc = location_t.alias("from_loc")
-    to_loc = location_t.alias("to_loc")
-    base = (
-        sa.select(
-            m.id,
-            m.created_at,
-            m.operation_type,
-            m.quantity,
-            product_t.c.sku,
-            product_t.c.barcode,
-            product_t.c.name.label("product_name"),
-            from_loc.c.code.label("from_location"),
-            to_loc.c.code.label("to_location"),
-            source_t.c.name.label("source_name"),
-            dc_t.c.name.label("distribution_center_name"),
-            user_t.c.username.label("user"),
-            m.notes,
-            m.reversal_of,
-            m.document,
-        )
-        .select_from(
-            movement_t.join(product_t, product_t.c.id == m.product_id)
-            .join(from_loc, from_loc.c.id == m.from_location_id)
-            .join(to_loc, to_loc.c.id == m.to_location_id)
-            .outerjoin(user_t, user_t.c.id == m.user_id)
-            .outerjoin(source_t, source_t.c.id == m.source_id)
-            .outerjoin(dc_t, dc_t.c.id == m.distribution_center_id)
-        )
-        .where(*(flt or JournalFilter()).conditions())
-        .order_by(m.created_at.desc(), m.id.desc())
-        .limit(size)
-    )
+    base = _journal_rows((flt or JournalFilter()).conditions()).limit(size)
     after: tuple[datetime, int] | None = None
     while True:
         query = base
