@@ -20,9 +20,9 @@ from ui.formatting import quantity
 from ui.i18n import language, tr
 from ui.layout import MANAGERS, frame
 from ui.session import guarded, protected_page
+from ui.tables import PAGE_SIZES, server_table
 
 PATH = "/alerts"
-PAGE_SIZES = [20, 50, 100]
 URGENT_DAYS = 7  # less than a week of stock left: shown in red
 
 
@@ -100,21 +100,14 @@ def register(ctx: AppContext) -> None:
                 )
             ).classes("text-body2 text-grey-7")
             found = ui.label().classes("text-body1").mark("alerts-found")
-            table = (
-                ui.table(
-                    columns=_columns(),
-                    rows=[],
-                    row_key="product_id",
-                    pagination={"page": 1, "rowsPerPage": state.rows_per_page, "rowsNumber": 0},
-                )
-                .props("flat bordered")
-                .classes("w-full alerts-table cursor-pointer")
-                .mark("alerts-table")
-            )
-            table.props["rows-per-page-options"] = PAGE_SIZES
-            table.props["rows-per-page-label"] = tr("Строк на странице:", "Rows per page:")
-            table.props["no-data-label"] = tr(
-                "Все товары выше минимального остатка", "No product is below its minimum"
+            table = server_table(
+                _columns(),
+                row_key="product_id",
+                name="alerts-table",
+                rows_per_page=state.rows_per_page,
+                empty_text=tr(
+                    "Все товары выше минимального остатка", "No product is below its minimum"
+                ),
             )
             table.props[":table-row-class-fn"] = "row => row.urgent ? 'urgent' : ''"
 

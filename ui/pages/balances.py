@@ -20,8 +20,8 @@ from ui.i18n import tr
 from ui.layout import MANAGERS, frame
 from ui.live import refresh_on_ledger_change
 from ui.session import guarded, protected_page
+from ui.tables import PAGE_SIZES, server_table
 
-PAGE_SIZES = [20, 50, 100]
 SEARCH_DEBOUNCE_MS = 300
 
 TOTALS = (
@@ -137,19 +137,13 @@ def register(ctx: AppContext) -> None:
                 ).props("flat round size=lg").tooltip(tr("Обновить", "Refresh")).mark("refresh")
                 export_button(ctx, "balances", lambda: {"q": state.q, "low_only": state.low_only})
             found = ui.label().classes("text-body2 text-grey-7").mark("balances-found")
-            table = (
-                ui.table(
-                    columns=_columns(),
-                    rows=[],
-                    row_key="product_id",
-                    pagination={"page": 1, "rowsPerPage": state.rows_per_page, "rowsNumber": 0},
-                )
-                .props("flat bordered")
-                .classes("w-full balances-table cursor-pointer")
-                .mark("balances-table")
+            table = server_table(
+                _columns(),
+                row_key="product_id",
+                name="balances-table",
+                rows_per_page=state.rows_per_page,
+                empty_text=tr("Ничего не найдено", "Nothing found"),
             )
-            table.props["rows-per-page-options"] = PAGE_SIZES
-            table.props["no-data-label"] = tr("Ничего не найдено", "Nothing found")
             table.props[":table-row-class-fn"] = "row => row.low ? 'low-stock' : ''"
 
         def show_totals(totals: dict[str, int]) -> None:

@@ -30,8 +30,8 @@ from ui.formatting import quantity
 from ui.i18n import tr
 from ui.layout import MANAGERS, frame
 from ui.session import guarded, protected_page
+from ui.tables import PAGE_SIZES, server_table
 
-PAGE_SIZES = [20, 50, 100]
 SORTABLE = {"sku", "name", "barcode", "min_stock"}  # table column → data.queries sort key
 SEARCH_DEBOUNCE_MS = 300
 
@@ -304,25 +304,15 @@ def register(ctx: AppContext) -> None:
                     },
                 )
             found = ui.label().classes("text-body2 text-grey-7").mark("products-found")
-            table = (
-                ui.table(
-                    columns=_columns(),
-                    rows=[],
-                    row_key="id",
-                    pagination={
-                        "page": 1,
-                        "rowsPerPage": state.rows_per_page,
-                        "sortBy": state.sort_by,
-                        "descending": state.descending,
-                        "rowsNumber": 0,
-                    },
-                )
-                .props("flat bordered binary-state-sort")
-                .classes("w-full products-table cursor-pointer")
-                .mark("products-table")
+            table = server_table(
+                _columns(),
+                row_key="id",
+                name="products-table",
+                rows_per_page=state.rows_per_page,
+                empty_text=tr("Товаров не найдено", "No products found"),
+                sort_by=state.sort_by,
+                descending=state.descending,
             )
-            table.props["rows-per-page-options"] = PAGE_SIZES
-            table.props["no-data-label"] = tr("Товаров не найдено", "No products found")
             table.add_slot(
                 "body-cell-actions",
                 ACTIONS_SLOT.replace("{edit}", tr("Изменить", "Edit"))
