@@ -83,8 +83,10 @@ def test_mixed_increments_and_decrements_hammering_few_products(db: Database) ->
 
 def test_write_off_and_restoration_racing_on_one_product_never_deadlock(db: Database) -> None:
     product = make_product(db)
-    post(db, "RECEIPT", product, 100)
-    post(db, "RECEIPT_DEFECT", product, 100)
+    # Enough on each side for all four threads of one kind to run before any of the
+    # other (4 × 30 = 120): a shortage here would be the scheduler's, not a deadlock.
+    post(db, "RECEIPT", product, 120)
+    post(db, "RECEIPT_DEFECT", product, 120)
 
     def work(index: int) -> None:
         code = "WRITE_OFF" if index % 2 else "RESTORATION"
@@ -94,8 +96,8 @@ def test_write_off_and_restoration_racing_on_one_product_never_deadlock(db: Data
     run_in_threads(work)
 
     # Four threads each way, thirty units each: the totals cancel out exactly.
-    assert stock(db, product)["good"] == 100
-    assert stock(db, product)["defect"] == 100
+    assert stock(db, product)["good"] == 120
+    assert stock(db, product)["defect"] == 120
     assert ledger_rows(db) == 2 + THREADS * 30
     assert ledger_discrepancies(db.engine) == []
 
