@@ -114,7 +114,8 @@ class Measure:
 MEASURES: dict[str, Measure] = {
     "good_units": Measure("Годный товар, шт.", "Good stock, units", True),
     "defect_units": Measure("Брак на складе, шт.", "Defect stock, units", False),
-    "skus_in_stock": Measure("Товаров в наличии", "SKUs in stock", True),
+    # Good stock only; the balances page counts products with any stock, defect included.
+    "skus_in_stock": Measure("Товаров с годным остатком", "SKUs with good stock", True),
     "low_stock_skus": Measure("Ниже мин. остатка", "Below minimum stock", False),
     "received": Measure("Принято, шт.", "Received, units", True),
     "shipped": Measure("Отгружено на РЦ, шт.", "Shipped to DCs, units", True),
