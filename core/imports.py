@@ -544,6 +544,7 @@ class _Importer:
         self.default_op = default_op
         self.file_name = file_name
         self.rows_total = 0
+        self._first_row_of: dict[str, int] = {}  # barcode → its first row (_unique_barcode)
         self._zeros_lost: dict[str, ProductRecord] = {}  # see _products_by_code
         for name in self.required:
             if name not in sheet.columns:
@@ -567,6 +568,19 @@ class _Importer:
         code = row.code("barcode", "Штрихкод")
         if "barcode" in self.sheet.columns and spreadsheets.is_empty(row.raw("barcode")):
             self.errors.add(row.number, "barcode", "barcode_required", "Укажите штрихкод")
+        return code
+
+    def _unique_barcode(self, row: _Row) -> str | None:
+        """The row's barcode; a file that sets a product's stock or card names each
+        product once, so a second row with the same barcode is an error."""
+        code = self._barcode(row)
+        if code:
+            first = self._first_row_of.setdefault(code, row.number)
+            if first != row.number:
+                self.errors.add(
+                    row.number, "barcode", "duplicate_barcode",
+                    f"Штрихкод {code} уже есть в строке {first}",
+                )  # fmt: skip
         return code
 
     def _product(
@@ -1025,18 +1039,10 @@ class _OpeningBalanceImporter(_Importer):
                 self.errors, self.sheet.header_row, "good",
                 " (или «Брак»): укажите остатки, которые надо установить",
             )  # fmt: skip
-        self.first_row_of: dict[str, int] = {}
 
     def parse_row(self, row: _Row) -> None:
         item = _Balance(row.number)
-        item.barcode = self._barcode(row)
-        if item.barcode:
-            first = self.first_row_of.setdefault(item.barcode, row.number)
-            if first != row.number:
-                self.errors.add(
-                    row.number, "barcode", "duplicate_barcode",
-                    f"Штрихкод {item.barcode} уже есть в строке {first}",
-                )  # fmt: skip
+        item.barcode = self._unique_barcode(row)
         item.good = self._stock(row, "good", "Годный")
         item.defect = self._stock(row, "defect", "Брак")
         item.notes = row.text("notes") or None
@@ -1175,18 +1181,10 @@ class _ProductImporter(_Importer):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.rows: list[_ProductRow] = []
-        self.first_row_of: dict[str, int] = {}
 
     def parse_row(self, row: _Row) -> None:
         item = _ProductRow(row.number)
-        item.barcode = self._barcode(row)
-        if item.barcode:
-            first = self.first_row_of.setdefault(item.barcode, row.number)
-            if first != row.number:
-                self.errors.add(
-                    row.number, "barcode", "duplicate_barcode",
-                    f"Штрихкод {item.barcode} уже есть в строке {first}",
-                )  # fmt: skip
+        item.barcode = self._unique_barcode(row)
         values: dict[str, Any] = {}  # only the cells the file fills
         for name in _PRODUCT_TEXT:
             if text := row.text(name):
