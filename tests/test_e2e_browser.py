@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -169,7 +170,14 @@ def browser(tmp_path: Path) -> Iterator[WebDriver]:
 
 
 def wait(driver: WebDriver) -> WebDriverWait[WebDriver]:
-    return WebDriverWait(driver, WAIT_SECONDS, poll_frequency=0.05)
+    # Pages re-render live (a refresh, a navigation): an element read a moment ago may be
+    # gone, and the next poll finds the new one.
+    return WebDriverWait(
+        driver,
+        WAIT_SECONDS,
+        poll_frequency=0.05,
+        ignored_exceptions=(StaleElementReferenceException,),
+    )
 
 
 def visible(driver: WebDriver, xpath: str) -> WebElement:

@@ -246,7 +246,9 @@ def switch_dark_mode(driver: WebDriver) -> None:
     click(driver, visible(driver, "//header//button[@aria-label='Settings']"))
     click(driver, visible(driver, "//div[contains(@class, 'q-item')][contains(., 'Тёмная тема')]"))
     wait(driver).until(
-        lambda d: "body--dark" in (d.find_element(By.TAG_NAME, "body").get_attribute("class") or "")
+        # the switch reloads the page: read the new body, never hold the old one
+        lambda d: "body--dark" in d.execute_script("return document.body.className"),
+        "the page did not turn dark",
     )
 
 
