@@ -498,6 +498,31 @@ def products(
     return Page(rows, total)
 
 
+def product_options(
+    engine: Engine, *, q: str | None = None, deleted: bool | None = False, limit: int = 20
+) -> list[dict[str, Any]]:
+    """The first `limit` products matching `q`, by name, for a picker as one types.
+
+    Unlike `products` it counts nothing: a picker shows a few options and no total, so the
+    name index is read in order and the scan stops at the `limit`-th match.
+    """
+    limit, _ = _page_bounds(limit, 0)
+    conditions: list[sa.ColumnElement[bool]] = []
+    if deleted is not None:
+        conditions.append(product_t.c.is_deleted.is_(deleted))
+    if (search := product_search(q)) is not None:
+        conditions.append(search)
+    columns = [c for c in product_t.c if c.name != "updated_at"]
+    query = (
+        sa.select(*columns)
+        .where(*conditions)
+        .order_by(product_t.c.name, product_t.c.id)
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
 def product_by_code(engine: Engine, code: str) -> dict[str, Any] | None:
     """A live product whose barcode or GTIN is exactly `code` (a scan)."""
     code = code.strip()

@@ -1,5 +1,7 @@
 """Small helpers that let tests speak the domain's language."""
 
+import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from sqlmodel import select
@@ -33,3 +35,12 @@ def dc_id(db: Database, name: str = "WB Коледино") -> int:
         dc = session.exec(select(DistributionCenter).where(DistributionCenter.name == name)).one()
         assert dc.id is not None
         return dc.id
+
+
+async def eventually(check: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Wait until `check()` holds: page handlers run as background tasks (and database
+    reads off the event loop), later on a loaded CI machine than on a quiet one."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, "the page did not change in time"
+        await asyncio.sleep(0.02)

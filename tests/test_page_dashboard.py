@@ -3,7 +3,6 @@ picker, a bar that opens the journal, a chart's figures as .xlsx."""
 
 import asyncio
 import io
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -17,7 +16,7 @@ import data.dashboard
 from core.kpis import Kpi, Period, today
 from data.database import Database
 from tests.conftest import make_product
-from tests.helpers import dc_id, post, source_id
+from tests.helpers import dc_id, eventually, post, source_id
 from ui.formatting import MINUS, THIN_SPACE
 from ui.pages.dashboard import Change, Choice, choose_period, describe_change
 
@@ -31,13 +30,6 @@ def element(user: User, marker: str) -> Any:
 
 def text(user: User, marker: str) -> str:
     return str(element(user, marker).text)
-
-
-async def eventually(check: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not check():
-        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
 
 
 def at(monkeypatch: pytest.MonkeyPatch, when: datetime) -> None:

@@ -13,7 +13,7 @@ from core.operations import OPERATIONS, Requirement
 from data.database import Database
 from data.queries import internal_locations, journal, product_stock
 from tests.conftest import make_product
-from tests.helpers import dc_id, post, source_id, stock
+from tests.helpers import dc_id, eventually, post, source_id, stock
 
 WAIT = 50  # should_see attempts (0.1 s apart): a post runs in a worker thread
 
@@ -144,8 +144,7 @@ async def test_the_product_can_be_found_by_name_instead(
     await manager.open("/operations")
     manager.find(marker="product-search").trigger("inputValue", "керамич")
     picker = element(manager, "product-search")
-    await asyncio.sleep(0.3)
-    assert list(picker.options) == [wanted]
+    await eventually(lambda: list(picker.options) == [wanted])
     choose(manager, "product-search", wanted)
     await manager.should_see(marker="product-card")
     assert text(manager, "product-name") == "Кружка керамическая"

@@ -1,8 +1,6 @@
 """Reference data page: the admin keeps the list of marketplaces and their distribution
 centers; nobody else may see or change it."""
 
-import asyncio
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,7 +16,7 @@ from data.database import Database
 from data.queries import distribution_centers, sources
 from data.users import SqlUserAdminStore, SqlUserStore
 from tests.conftest import add_user, open_page
-from tests.helpers import dc_id, source_id
+from tests.helpers import dc_id, eventually, source_id
 
 
 def source_names(db: Database, *, active_only: bool = False) -> list[str]:
@@ -39,15 +37,6 @@ def texts_in(user: User, marker: str) -> list[str]:
     with user.client:  # type: ignore[union-attr]
         found = list(ElementFilter(marker=marker, local_scope=False))
     return [getattr(e, "text", "") for f in found for e in f.descendants(include_self=True)]
-
-
-async def eventually(condition: Callable[[], bool]) -> None:
-    """Handlers run as background tasks: give them a moment to finish."""
-    for _ in range(40):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the page did not change as expected")
 
 
 async def open_editor(user: User, row: str) -> None:

@@ -1,7 +1,6 @@
 """User administration page: the admin creates accounts, changes roles, resets passwords
 and deactivates people; the rules about oneself are core's and their messages are shown."""
 
-import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,6 +13,7 @@ from data.database import Database
 from data.queries import users
 from data.users import SqlUserStore
 from tests.conftest import add_user, arrived, open_page, sign_in
+from tests.helpers import eventually
 
 
 def account(db: Database, username: str) -> dict[str, Any]:
@@ -32,15 +32,6 @@ def texts_in(user: User, marker: str) -> list[str]:
     with user.client:  # type: ignore[union-attr]
         found = list(ElementFilter(marker=marker, local_scope=False))
     return [getattr(e, "text", "") for f in found for e in f.descendants(include_self=True)]
-
-
-async def eventually(condition: Callable[[], bool]) -> None:
-    """Handlers run as background tasks: give them a moment to finish."""
-    for _ in range(40):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the page did not change as expected")
 
 
 def click_in_row(user: User, row: str, button: str) -> None:

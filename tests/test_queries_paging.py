@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from data.database import Database
 from data.db import write_session
-from data.queries import balances, products
+from data.queries import balances, product_options, products
 from tests.conftest import make_product
 from tests.helpers import post
 
@@ -34,6 +34,23 @@ def test_a_search_counts_all_matches_on_every_page_even_past_the_end(db: Databas
     assert products(db.engine, q="mug", deleted=None, limit=5).total == 24
     by_sku_desc = products(db.engine, q="mug-", sort="sku", descending=True, limit=3)
     assert [row["sku"] for row in by_sku_desc.items] == ["MUG-22", "MUG-21", "MUG-20"]
+
+
+def test_picker_options_are_the_first_matches_by_name_without_a_count(db: Database) -> None:
+    mugs = [make_product(db, name=f"Кружка {n:02d}", sku=f"MUG-{n:02d}") for n in range(25)]
+    plate = make_product(db, name="Тарелка", sku="PLT-1", barcode="4690000000017")
+    gone = make_product(db, name="Кружка удалённая", sku="MUG-X", is_deleted=True)
+
+    def ids(**kwargs: object) -> list[int]:
+        return [row["id"] for row in product_options(db.engine, **kwargs)]  # type: ignore[arg-type]
+
+    assert ids(q="кружка") == mugs[:20]  # by name, twenty at most
+    assert ids(q="КРУЖКА", limit=30) == mugs
+    assert ids(q="mug-x") == []  # deleted ones only when asked for
+    assert ids(q="mug-x", deleted=None) == [gone]
+    assert ids(q="4690000000017") == [plate]  # a whole barcode
+    assert ids(q="самовар") == []
+    assert ids(limit=3) == mugs[:3]  # nothing typed yet: the first by name
 
 
 def test_balance_rows_carry_their_own_stock_on_every_page(db: Database) -> None:

@@ -7,10 +7,10 @@ filter. The catalogue may be large, so options are fetched 20 at a time, never a
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from nicegui import events, ui
+from nicegui import events, run, ui
 
 from core.auth import Identity
-from data.queries import products
+from data.queries import product_options
 from ui.context import AppContext
 from ui.i18n import tr
 from ui.session import guarded
@@ -38,6 +38,7 @@ class ProductPicker:
         self._on_pick = on_pick
         self._labels: dict[int, str] = {}  # every product ever offered: keeps the value shown
         self._silent = False  # True while the page sets the value itself
+        self._typed = 0  # how many texts were asked for: only the newest answer is shown
         self.select = (
             ui.select({}, label=label, with_input=True, clearable=True)
             .props("outlined hide-dropdown-icon")
@@ -48,18 +49,25 @@ class ProductPicker:
         # Sent at most every 0.25 s while typing; the last text always arrives.
         self.select.on("input-value", guarded(ctx, roles, self._search), throttle=0.25)
         self.select.on_value_change(self._changed)
-        self.search("")  # something to choose from before the first keystroke
+        self._offer(self._options(""))  # something to choose from before the first keystroke
 
-    def _search(self, _user: Identity, e: events.GenericEventArguments) -> None:
+    async def _search(self, _user: Identity, e: events.GenericEventArguments) -> None:
         text = e.args if isinstance(e.args, str) else ""
-        self.search(text)
+        self._typed += 1
+        asked = self._typed
+        # Off the event loop: the page (and other users' pages) stay responsive meanwhile.
+        rows = await run.io_bound(self._options, text)
+        if asked == self._typed:  # a later keystroke's answer supersedes this one
+            self._offer(rows)
 
-    def search(self, text: str) -> None:
-        """Offer the first products matching `text` (all products by name when empty)."""
-        page = products(
+    def _options(self, text: str) -> list[dict[str, Any]]:
+        """The first products matching `text` (all products by name when empty)."""
+        return product_options(
             self._ctx.db.engine, q=text or None, deleted=self._deleted, limit=OPTIONS_LIMIT
         )
-        options = {row["id"]: product_label(row) for row in page.items}
+
+    def _offer(self, rows: list[dict[str, Any]]) -> None:
+        options = {row["id"]: product_label(row) for row in rows}
         current = self.select.value
         if current is not None and current not in options and current in self._labels:
             options[current] = self._labels[current]  # keep the chosen one displayable
