@@ -11,6 +11,7 @@ from sqlmodel import SQLModel
 import data.models  # noqa: F401  (registers the tables)
 from core.settings import get_settings
 from data.db import create_engine
+from data.migrate import include_object
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -22,6 +23,7 @@ def _configure(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
 
 
