@@ -471,7 +471,7 @@ def scenarios(engine: sa.Engine, s: Sample) -> list[Scenario]:
                  search(SEARCH_INPUT, s.barcode, balances_shown)),
         Scenario("journal: filter by operation", 300, "/journal",
                  lambda: journal_answer(Filters(operation_type="WRITE_OFF")), operation_filter),
-        Scenario("journal: product picker options (100 ms throttle)", 300, "/journal",
+        Scenario("journal: product picker, typed SKU → options", 300, "/journal",
                  lambda: product_options(e, q=s.popular_sku, deleted=None), picker_options),
         Scenario("journal: filter by product (busiest)", 300, "/journal",
                  lambda: journal_answer(Filters(product_id=s.popular_id)), product_filter),

@@ -150,6 +150,21 @@ async def test_the_product_can_be_found_by_name_instead(
     assert text(manager, "product-name") == "Кружка керамическая"
 
 
+async def test_the_picker_answers_the_last_text_typed(
+    manager: User, app_database: Database
+) -> None:
+    screwdrivers = make_product(app_database, name="Набор отвёрток")
+    make_product(app_database, name="Кружка керамическая")
+    await manager.open("/operations")
+    search = manager.find(marker="product-search")
+    for text in ("к", "кр", "кру", "н", "на", "набор"):  # typed faster than answered
+        search.trigger("inputValue", text)
+    picker = element(manager, "product-search")
+    await eventually(lambda: list(picker.options) == [screwdrivers])
+    await asyncio.sleep(0.3)  # and no older answer lands after it
+    assert list(picker.options) == [screwdrivers]
+
+
 FIELD_OF = {
     Requirement.SOURCE: "source",
     Requirement.DISTRIBUTION_CENTER: "distribution-center",

@@ -38,7 +38,8 @@ class ProductPicker:
         self._on_pick = on_pick
         self._labels: dict[int, str] = {}  # every product ever offered: keeps the value shown
         self._silent = False  # True while the page sets the value itself
-        self._typed = 0  # how many texts were asked for: only the newest answer is shown
+        self._wanted = ""  # the newest text typed into the field
+        self._searching = False  # a query for this picker is running
         self.select = (
             ui.select({}, label=label, with_input=True, clearable=True)
             .props("outlined hide-dropdown-icon")
@@ -46,19 +47,29 @@ class ProductPicker:
         )
         with self.select.add_slot("no-option"), ui.item(), ui.item_section():
             ui.label(tr("Ничего не найдено", "Nothing found")).classes("text-grey-7")
-        # Sent at most every 0.1 s while typing; the last text always arrives.
-        self.select.on("input-value", guarded(ctx, roles, self._search), throttle=0.1)
+        self.select.on("input-value", guarded(ctx, roles, self._search))
         self.select.on_value_change(self._changed)
         self._offer(self._options(""))  # something to choose from before the first keystroke
 
     async def _search(self, _user: Identity, e: events.GenericEventArguments) -> None:
-        text = e.args if isinstance(e.args, str) else ""
-        self._typed += 1
-        asked = self._typed
-        # Off the event loop: the page (and other users' pages) stay responsive meanwhile.
-        rows = await run.io_bound(self._options, text)
-        if asked == self._typed:  # a later keystroke's answer supersedes this one
-            self._offer(rows)
+        """Answer the newest text typed. One query at a time per picker: keystrokes that
+        arrive meanwhile only replace the text wanted, asked for when the query returns."""
+        self._wanted = e.args if isinstance(e.args, str) else ""
+        if self._searching:
+            return
+        self._searching = True
+        try:
+            while True:
+                text = self._wanted
+                # Off the event loop: the page (and other users' pages) stay responsive.
+                rows = await run.io_bound(self._options, text)
+                if rows is None:  # the app is stopping
+                    return
+                if text == self._wanted:
+                    self._offer(rows)
+                    return
+        finally:
+            self._searching = False
 
     def _options(self, text: str) -> list[dict[str, Any]]:
         """The first products matching `text` (all products by name when empty)."""
