@@ -56,15 +56,13 @@ PRODUCT_SEARCH_TEXT = sa.func.lower(product_t.c.sku + sa.literal_column("' '") +
 
 
 def product_search(q: str | None) -> sa.ColumnElement[bool] | None:
-    """Barcode or GTIN exactly, or SKU or name containing the text (case-insensitive)."""
+    """Barcode or GTIN exactly, or SKU and name containing every word of the text, in any
+    order and case («свеча ван» finds «Свеча ароматическая …, ваниль»)."""
     if not q or not q.strip():
         return None
     q = q.strip()
-    return sa.or_(
-        product_t.c.barcode == q,
-        product_t.c.gtin == q,
-        PRODUCT_SEARCH_TEXT.like(_like_pattern(q), escape="\\"),
-    )
+    words = [PRODUCT_SEARCH_TEXT.like(_like_pattern(word), escape="\\") for word in q.split()]
+    return sa.or_(product_t.c.barcode == q, product_t.c.gtin == q, sa.and_(*words))
 
 
 def _stock_by_product() -> sa.Subquery:

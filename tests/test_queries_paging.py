@@ -50,6 +50,8 @@ def test_picker_options_are_the_first_matches_by_name_without_a_count(db: Databa
     assert ids(q="mug-x", deleted=None) == [gone]
     assert ids(q="4690000000017") == [plate]  # a whole barcode
     assert ids(q="самовар") == []
+    assert ids(q="  12 кружка ") == [mugs[12]]  # every word, in any order
+    assert ids(q="кружка тарелка") == []
     assert ids(limit=3) == mugs[:3]  # nothing typed yet: the first by name
 
 
