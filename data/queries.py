@@ -505,8 +505,8 @@ def product_options(
 ) -> list[dict[str, Any]]:
     """The first `limit` products matching `q`, by name, for a picker as one types.
 
-    Unlike `products` it counts nothing: a picker shows a few options and no total, so the
-    name index is read in order and the scan stops at the `limit`-th match.
+    Unlike `products` it counts nothing: a picker shows a few options and no total. With
+    nothing typed, the name index is read in order and stops after `limit` rows.
     """
     limit, _ = _page_bounds(limit, 0)
     conditions: list[sa.ColumnElement[bool]] = []

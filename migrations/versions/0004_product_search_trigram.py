@@ -1,5 +1,5 @@
-"""On PostgreSQL, a trigram index for the product text search (SKU or name containing
-what was typed): `lower(sku || ' ' || name)`, the expression data.queries.PRODUCT_SEARCH_TEXT
+"""On PostgreSQL, a trigram index for the product text search (SKU and name containing
+each word typed): `lower(sku || ' ' || name)`, the expression data.queries.PRODUCT_SEARCH_TEXT
 searches, so a search reads the index instead of every product. SQLite has no such index
 type; there the search stays a scan.
 
