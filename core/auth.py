@@ -24,6 +24,7 @@ class StoredUser:
     password_hash: str
     is_active: bool
     locked_until: datetime | None
+    credentials_version: int
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Identity:
     username: str
     full_name: str
     role: str
+    credentials_version: int = 0  # what a session or token given to this user carries
 
     @property
     def display_name(self) -> str:
@@ -65,11 +67,25 @@ def authenticate(store: UserStore, username: str, password: str, now: datetime) 
     return _identity(user)
 
 
-def identity(store: UserStore, user_id: int) -> Identity | None:
-    """The signed-in user as the database knows them now (None if gone or deactivated)."""
+def signed_in(store: UserStore, user_id: int, credentials_version: int) -> Identity:
+    """The user a session or token names, as the database knows them now; AuthError if
+    gone or deactivated, or if the password changed since the session or token (given
+    with `credentials_version`) was."""
     user = store.get(user_id)
-    return _identity(user) if user is not None and user.is_active else None
+    if user is None or not user.is_active:
+        raise AuthError("user_inactive", "Пользователь отключён или удалён")
+    if user.credentials_version != credentials_version:
+        raise AuthError("credentials_changed", "Пароль пользователя изменён: войдите снова")
+    return _identity(user)
+
+
+def identity(store: UserStore, user_id: int, credentials_version: int) -> Identity | None:
+    """`signed_in`, or None."""
+    try:
+        return signed_in(store, user_id, credentials_version)
+    except AuthError:
+        return None
 
 
 def _identity(user: StoredUser) -> Identity:
-    return Identity(user.id, user.username, user.full_name, user.role)
+    return Identity(user.id, user.username, user.full_name, user.role, user.credentials_version)

@@ -1,6 +1,6 @@
 """User administration and one's own password."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from core.auth import Identity
@@ -28,7 +28,8 @@ class UserAdminStore(Protocol):
         """Raises Conflict when the username was taken meanwhile."""
 
     def update(self, user_id: int, full_name: str, role: str, is_active: bool) -> UserRecord: ...
-    def set_password(self, user_id: int, password_hash: str) -> None: ...
+    def set_password(self, user_id: int, password_hash: str) -> int:
+        """Returns the user's new credentials version."""
 
 
 def check_password(password: str) -> str:
@@ -95,13 +96,17 @@ def update_user(
 
 
 def reset_password(store: UserAdminStore, user_id: int, new_password: str) -> None:
+    """An admin sets a user's password: the user's open sessions and API tokens end."""
     get_user(store, user_id)
     store.set_password(user_id, hash_password(check_password(new_password)))
 
 
 def change_own_password(
     store: UserAdminStore, actor: Identity, old_password: str, new_password: str
-) -> None:
+) -> Identity:
+    """Other sessions and API tokens of the actor end; the returned identity (the new
+    credentials version) keeps the session that made the change signed in."""
     if not verify_password(store.password_hash(actor.id), old_password):
         raise Forbidden("wrong_password", "Текущий пароль указан неверно")
-    store.set_password(actor.id, hash_password(check_password(new_password)))
+    version = store.set_password(actor.id, hash_password(check_password(new_password)))
+    return replace(actor, credentials_version=version)

@@ -60,6 +60,8 @@ class User(SQLModel, table=True):
     is_active: bool = Field(default=True)
     failed_logins: int = Field(default=0)
     locked_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # Raised by every password change: sessions and API tokens given before it stop working.
+    credentials_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utc_now, sa_column=_created_at())
 
 

@@ -21,6 +21,7 @@ _COLUMNS = (
     user_t.c.password_hash,
     user_t.c.is_active,
     user_t.c.locked_until,
+    user_t.c.credentials_version,
 )
 
 
@@ -130,11 +131,17 @@ class SqlUserAdminStore:
         values = {"full_name": full_name, "role": role, "is_active": is_active}
         return self._write(sa.update(user_t).where(user_t.c.id == user_id).values(values))
 
-    def set_password(self, user_id: int, password_hash: str) -> None:
+    def set_password(self, user_id: int, password_hash: str) -> int:
         statement = (
             sa.update(user_t)
             .where(user_t.c.id == user_id)
-            .values(password_hash=password_hash, failed_logins=0, locked_until=None)
+            .values(
+                password_hash=password_hash,
+                failed_logins=0,
+                locked_until=None,
+                credentials_version=user_t.c.credentials_version + 1,
+            )
+            .returning(user_t.c.credentials_version)
         )
         with write_connection(self._engine) as conn, conn.begin():
-            conn.execute(statement)
+            return int(conn.execute(statement).scalar_one())

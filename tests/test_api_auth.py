@@ -9,7 +9,7 @@ from nicegui.testing import User
 import main
 from core.auth import Identity
 from core.settings import get_settings
-from core.users import update_user
+from core.users import reset_password, update_user
 from data.database import Database
 from data.users import SqlUserAdminStore
 from tests.api_client import API, Api, assert_error, signed_in, token
@@ -96,7 +96,7 @@ async def test_garbage_and_foreign_tokens_are_refused(
     visitor: User, app_database: Database
 ) -> None:
     assert_error(await Api(visitor.http_client, "garbage").get("/products"), 401, "invalid_token")
-    forged = replace(app_tokens(app_database), key=b"k" * 32).issue(1, datetime.now(UTC))
+    forged = replace(app_tokens(app_database), key=b"k" * 32).issue(ADMIN, datetime.now(UTC))
     assert_error(await Api(visitor.http_client, forged).get("/products"), 401, "invalid_token")
     response = await visitor.http_client.get(
         f"{API}/products", headers={"Authorization": "Basic YWRtaW46YWRtaW4="}
@@ -106,10 +106,10 @@ async def test_garbage_and_foreign_tokens_are_refused(
 
 async def test_an_expired_token_is_refused(visitor: User, app_database: Database) -> None:
     tokens = app_tokens(app_database)
-    valid = tokens.issue(1, datetime.now(UTC))
+    valid = tokens.issue(ADMIN, datetime.now(UTC))
     assert (await Api(visitor.http_client, valid).get("/products")).status_code == 200
     expired = replace(tokens, ttl=timedelta(minutes=5)).issue(
-        1, datetime.now(UTC) - timedelta(minutes=6)
+        ADMIN, datetime.now(UTC) - timedelta(minutes=6)
     )
     assert_error(await Api(visitor.http_client, expired).get("/products"), 401, "token_expired")
 
@@ -134,6 +134,18 @@ async def test_a_deactivated_user_is_refused_at_once(visitor: User, app_database
     assert (await api.get("/stock/summary")).status_code == 200
     update_user(SqlUserAdminStore(app_database.engine), ADMIN, user_id, is_active=False)
     assert_error(await api.get("/stock/summary"), 401, "user_inactive")
+
+
+async def test_a_password_reset_ends_the_tokens_given_before_it(
+    visitor: User, app_database: Database
+) -> None:
+    user_id = add_user(app_database, "manager", "manager")
+    old = Api(visitor.http_client, await token(visitor.http_client, "manager", "password-123"))
+    assert (await old.get("/stock/summary")).status_code == 200
+    reset_password(SqlUserAdminStore(app_database.engine), user_id, "novyi-parol-1")
+    assert_error(await old.get("/stock/summary"), 401, "credentials_changed")
+    new = Api(visitor.http_client, await token(visitor.http_client, "manager", "novyi-parol-1"))
+    assert (await new.get("/stock/summary")).status_code == 200
 
 
 async def test_a_role_change_takes_effect_on_the_next_request(

@@ -57,8 +57,10 @@ async def test_five_failures_lock_the_account(visitor: User) -> None:
 async def test_sign_out(visitor: User) -> None:
     await sign_in(visitor, "admin", ADMIN_PASSWORD)
     await visitor.should_see("Остатки сейчас")
-    await visitor.open("/logout")
+    visitor.find(marker="sign-out").click()
+    await visitor.should_see("Войти")
     await visitor.open("/")
+    await visitor.should_see("Войти")
     await visitor.should_not_see("Остатки сейчас")
 
 

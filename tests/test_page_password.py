@@ -1,5 +1,6 @@
 """Changing one's own password: every signed-in role may, and only with the current one."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from nicegui import ElementFilter
@@ -10,7 +11,8 @@ from core.security import verify_password
 from core.users import update_user
 from data.database import Database
 from data.users import SqlUserAdminStore, SqlUserStore
-from tests.conftest import ADMIN_PASSWORD, add_user, open_page
+from tests.api_client import Api, assert_error, token
+from tests.conftest import ADMIN_PASSWORD, add_user, arrived, open_page, sign_in
 
 
 def can_sign_in(db: Database, username: str, password: str) -> bool:
@@ -98,7 +100,7 @@ async def test_user_deactivated_while_signed_in_is_treated_as_signed_out(
 ) -> None:
     await open_page(worker, "/password")
     users = SqlUserStore(app_database.engine)
-    chief = identity(users, add_user(app_database, "chief", "admin"))
+    chief = identity(users, add_user(app_database, "chief", "admin"), 0)
     me = users.find("worker")
     assert chief is not None and me is not None
     update_user(SqlUserAdminStore(app_database.engine), chief, me.id, is_active=False)
@@ -112,3 +114,24 @@ async def test_user_deactivated_while_signed_in_is_treated_as_signed_out(
     await open_page(worker, "/password")
     await worker.should_see("Войти")
     await worker.should_not_see("Текущий пароль")
+
+
+async def test_ones_own_change_keeps_this_session_and_ends_the_others(
+    manager: User, create_user: Callable[[], User], app_database: Database
+) -> None:
+    office = create_user()  # the same manager, signed in on another computer
+    await sign_in(office, "manager", "password-123")
+    await arrived(office, "/")
+    old_token = await token(manager.http_client, "manager", "password-123")  # type: ignore[arg-type]
+
+    await open_page(manager, "/password")
+    fill(manager, "password-123", "novyi-parol-1", "novyi-parol-1")
+    await manager.should_see("Пароль изменён")
+
+    await open_page(manager, "/password")  # this browser stays signed in
+    await manager.should_see("Текущий пароль")
+    await open_page(office, "/password")  # the other one does not
+    await office.should_see("Войти")
+    await office.should_not_see("Текущий пароль")
+    answer = await Api(manager.http_client, old_token).get("/stock/summary")  # type: ignore[arg-type]
+    assert_error(answer, 401, "credentials_changed")

@@ -256,7 +256,9 @@ async def test_admin_demoted_while_the_page_is_open_can_no_longer_act(
     admin: User, app_database: Database
 ) -> None:
     await open_page(admin, "/references")
-    other_admin = identity(SqlUserStore(app_database.engine), add_user(app_database, "a2", "admin"))
+    other_admin = identity(
+        SqlUserStore(app_database.engine), add_user(app_database, "a2", "admin"), 0
+    )
     assert other_admin is not None
     me = SqlUserStore(app_database.engine).find("admin")
     assert me is not None

@@ -255,3 +255,27 @@ async def test_user_deactivated_by_the_admin_is_signed_out_on_the_next_page(
     await open_page(tablet, "/password")
     await tablet.should_see("Войти")
     await tablet.should_not_see("Текущий пароль")
+
+
+async def test_a_password_reset_signs_the_user_out_everywhere(
+    admin: User, create_user: Callable[[], User], app_database: Database
+) -> None:
+    """The reason to reset a password is often a password someone else learnt: the
+    sessions opened with it must not go on."""
+    packer = add_user(app_database, "upakovshchik", "worker")
+    tablet = create_user()
+    await sign_in(tablet, "upakovshchik", "password-123")
+    await tablet.should_see("Вы вошли как")
+    await arrived(tablet, "/")
+
+    await open_page(admin, "/users")
+    await open_dialog(admin, f"user-{packer}", "reset-password")
+    admin.find(marker="reset-new-password").type("novyi-parol-1")
+    admin.find(marker="reset-save").click()
+    await admin.should_see("Пароль изменён")
+
+    await open_page(tablet, "/password")
+    await tablet.should_see("Войти")
+    await tablet.should_not_see("Текущий пароль")
+    await sign_in(tablet, "upakovshchik", "novyi-parol-1")  # the new password lets them in
+    await tablet.should_see("Вы вошли как")

@@ -67,7 +67,7 @@ async def test_upload_of_a_user_deactivated_meanwhile_is_refused(
     received = upload_probe()
     await open_page(worker, "/upload-probe")
     users = SqlUserStore(app_database.engine)
-    chief = identity(users, add_user(app_database, "chief", "admin"))
+    chief = identity(users, add_user(app_database, "chief", "admin"), 0)
     me = users.find("worker")
     assert chief is not None and me is not None
     update_user(SqlUserAdminStore(app_database.engine), chief, me.id, is_active=False)

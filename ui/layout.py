@@ -13,6 +13,7 @@ from core.auth import Identity
 from ui import live
 from ui.context import AppContext
 from ui.i18n import language, number, set_language, tr
+from ui.session import sign_out
 
 MANAGERS = frozenset({"admin", "manager"})
 ADMINS = frozenset({"admin"})
@@ -82,7 +83,7 @@ def frame(user: Identity, title: str, path: str) -> Iterator[ui.column]:
                 tr("Сменить пароль", "Change password"),
                 on_click=lambda: ui.navigate.to("/password"),
             )
-            ui.menu_item(tr("Выйти", "Sign out"), on_click=lambda: ui.navigate.to("/logout"))
+            ui.menu_item(tr("Выйти", "Sign out"), on_click=_sign_out).mark("sign-out")
     with ui.left_drawer(value=None).props("width=220 breakpoint=1000 bordered") as drawer:
         for item in NAVIGATION:
             if user.role not in item.roles:
@@ -138,6 +139,12 @@ def _low_stock_bell(ctx: AppContext) -> None:
 def _switch_language(path: str) -> None:
     set_language("en" if language() == "ru" else "ru")
     ui.navigate.to(path)  # the page is built again in the new language
+
+
+def _sign_out() -> None:
+    # An event from the page itself, not a GET /logout another site could make a browser open.
+    sign_out()
+    ui.navigate.to("/login")
 
 
 def _toggle_dark(dark: ui.dark_mode, path: str) -> None:

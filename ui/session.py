@@ -13,23 +13,27 @@ from core.auth import Identity, identity
 from ui.context import AppContext
 
 USER_KEY = "user_id"
+CREDENTIALS_KEY = "credentials_version"  # a password change ends sessions given before it
 ALL_ROLES = frozenset({"admin", "manager", "worker"})
 
 
 def current_user(ctx: AppContext) -> Identity | None:
     """Who is signed in, as the database knows them now: deactivation takes effect at once."""
     user_id = app.storage.user.get(USER_KEY)
-    if not isinstance(user_id, int):
+    version = app.storage.user.get(CREDENTIALS_KEY, 0)
+    if not isinstance(user_id, int) or not isinstance(version, int):
         return None
-    return identity(ctx.users, user_id)
+    return identity(ctx.users, user_id, version)
 
 
 def sign_in(user: Identity) -> None:
     app.storage.user[USER_KEY] = user.id
+    app.storage.user[CREDENTIALS_KEY] = user.credentials_version
 
 
 def sign_out() -> None:
     app.storage.user.pop(USER_KEY, None)
+    app.storage.user.pop(CREDENTIALS_KEY, None)
 
 
 def require_user(ctx: AppContext, roles: frozenset[str] = ALL_ROLES) -> Identity:

@@ -1,7 +1,8 @@
 """API sign-in: the OAuth2 password flow issues a signed, short-lived token (JWT, HS256).
 
-The token names only the user. Every request loads the user again (core.auth.identity), so
-deactivation and a role change take effect at once, not when the token expires.
+The token names the user and their credentials version. Every request loads the user again
+(core.auth.identity), so deactivation, a role change and a password change take effect at
+once, not when the token expires.
 """
 
 import hashlib
@@ -16,7 +17,7 @@ import jwt
 from fastapi import APIRouter, Depends, Form
 from fastapi.security import OAuth2PasswordBearer
 
-from core.auth import AuthError, Identity, authenticate, identity
+from core.auth import AuthError, Identity, authenticate, signed_in
 from ui.api.errors import BEARER, ApiError, responses
 from ui.api.schemas import Text, Token
 from ui.context import AppContext
@@ -44,11 +45,17 @@ class Tokens:
         key = hmac.new(secret.encode(), b"wms/api/token/v1", hashlib.sha256).digest()
         return cls(key, timedelta(minutes=ctx.settings.token_ttl_minutes))
 
-    def issue(self, user_id: int, now: datetime) -> str:
-        claims = {"sub": str(user_id), "iat": now, "exp": now + self.ttl}
+    def issue(self, user: Identity, now: datetime) -> str:
+        claims = {
+            "sub": str(user.id),
+            "cv": user.credentials_version,
+            "iat": now,
+            "exp": now + self.ttl,
+        }
         return jwt.encode(claims, self.key, algorithm=ALGORITHM)
 
-    def user_id(self, token: str) -> int:
+    def subject(self, token: str) -> tuple[int, int]:
+        """The user id and credentials version the token was issued for."""
         try:
             claims = jwt.decode(
                 token, self.key, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]}
@@ -59,10 +66,12 @@ class Tokens:
             ) from None
         except jwt.InvalidTokenError:
             raise _unauthorized("invalid_token", "Недействительный токен") from None
-        subject = claims["sub"]
+        subject, version = claims["sub"], claims.get("cv", 0)
         if not isinstance(subject, str) or not subject.isdigit() or len(subject) > 10:
             raise _unauthorized("invalid_token", "Недействительный токен")
-        return int(subject)
+        if not isinstance(version, int):
+            raise _unauthorized("invalid_token", "Недействительный токен")
+        return int(subject), version
 
 
 def requirement(ctx: AppContext, tokens: Tokens, roles: frozenset[str]) -> Callable[..., Identity]:
@@ -73,9 +82,10 @@ def requirement(ctx: AppContext, tokens: Tokens, roles: frozenset[str]) -> Calla
             raise _unauthorized(
                 "not_authenticated", "Нужен токен: заголовок Authorization: Bearer …"
             )
-        user = identity(ctx.users, tokens.user_id(token))
-        if user is None:
-            raise _unauthorized("user_inactive", "Пользователь отключён или удалён")
+        try:
+            user = signed_in(ctx.users, *tokens.subject(token))
+        except AuthError as error:
+            raise _unauthorized(error.code, error.message) from None
         if user.role not in roles:
             raise ApiError(403, "forbidden", "У вашей роли нет доступа к API")
         return user
@@ -99,6 +109,6 @@ def add_routes(router: APIRouter, ctx: AppContext, tokens: Tokens) -> None:
         except AuthError as error:
             raise _unauthorized(error.code, error.message) from None
         return Token(
-            access_token=tokens.issue(user.id, now),
+            access_token=tokens.issue(user, now),
             expires_in=int(tokens.ttl.total_seconds()),
         )

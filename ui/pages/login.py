@@ -8,7 +8,7 @@ from nicegui import ui
 from core.auth import authenticate
 from core.errors import DomainError
 from ui.context import AppContext
-from ui.session import current_user, sign_in, sign_out
+from ui.session import current_user, sign_in
 
 
 def _safe_next(target: str | None) -> str:
@@ -52,8 +52,3 @@ def register(ctx: AppContext) -> None:
             message.set_visibility(False)
             ui.button("Войти", on_click=attempt).classes("w-full").props("size=lg")
         return None
-
-    @ui.page("/logout")
-    def logout() -> RedirectResponse:
-        sign_out()
-        return RedirectResponse("/login")

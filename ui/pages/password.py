@@ -11,7 +11,7 @@ from ui.context import AppContext
 from ui.feedback import show_done
 from ui.i18n import tr
 from ui.layout import frame
-from ui.session import ALL_ROLES, guarded, protected_page
+from ui.session import ALL_ROLES, guarded, protected_page, sign_in
 
 
 def register(ctx: AppContext) -> None:
@@ -45,13 +45,16 @@ def password_form(ctx: AppContext, user: Identity) -> None:
             error.set_visibility(True)
             return
         try:
-            change_own_password(ctx.user_admin, signed_in, current.value or "", new.value or "")
+            renewed = change_own_password(
+                ctx.user_admin, signed_in, current.value or "", new.value or ""
+            )
         except DomainError as failure:
             error.set_text(failure.message)
             error.set_visibility(True)
             if failure.code == "wrong_password":
                 current.set_value("")
             return
+        sign_in(renewed)  # this session goes on; the user's other sessions and tokens end
         error.set_visibility(False)
         for field in (current, new, repeat):
             field.set_value("")
