@@ -23,10 +23,11 @@ RECEIVED = _codes("RECEIPT", "RECEIPT_DEFECT")
 SHIPPED = _codes("SHIPMENT_RC")
 RETURNED = _codes("RETURN_PICKUP", "RETURN_DEFECT")  # a self-purchase is not a return
 WRITTEN_OFF = _codes("WRITE_OFF", "UTILIZATION")
-# Units entering the fulfillment center from outside, and the part of it (plus good stock
-# found defective inside, WRITE_OFF) that is defect.
+# Units entering the fulfillment center from outside, and the part of them that came in
+# defective. Stock found defective inside (WRITE_OFF) came in earlier and is not inflow:
+# counted here it could push the rate past 100 % (the «written off» card shows it).
 INFLOW = _codes("RECEIPT", "RECEIPT_DEFECT", "RETURN_PICKUP", "RETURN_DEFECT", "SELF_PURCHASE")
-DEFECT_INFLOW = _codes("RECEIPT_DEFECT", "RETURN_DEFECT", "WRITE_OFF")
+DEFECT_INFLOW = _codes("RECEIPT_DEFECT", "RETURN_DEFECT")
 # The «returns by source» chart: everything that comes back from a marketplace's buyers.
 RETURNS_BY_SOURCE = _codes("RETURN_PICKUP", "RETURN_DEFECT", "SELF_PURCHASE")
 

@@ -2,6 +2,7 @@
 picker, a bar that opens the journal, a chart's figures as .xlsx."""
 
 import asyncio
+import importlib
 import io
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -18,7 +19,7 @@ from data.database import Database
 from tests.conftest import make_product
 from tests.helpers import dc_id, eventually, post, source_id
 from ui.formatting import MINUS, THIN_SPACE
-from ui.pages.dashboard import Change, Choice, choose_period, describe_change
+from ui.pages.dashboard import Change, Choice, choose_period, describe_change, show_day
 
 T = THIN_SPACE
 
@@ -98,9 +99,10 @@ async def test_cards_show_the_known_ledger_against_the_previous_period(
     assert text(manager, "shipped-change") == "▲ +300"
     assert text(manager, "returned") == "6"
     assert text(manager, "written_off") == "4"
-    # Defect inflow 5 + 2 + 3 of inflow 1000 + 5 + 4 + 2 + 2 = 0,99 %; none before.
-    assert text(manager, "defect_rate") == f"1,0{T}%"
-    assert text(manager, "defect_rate-change") == "▲ 1,0 п.п."
+    # Defect inflow 5 + 2 of inflow 1000 + 5 + 4 + 2 + 2 = 0,69 % (the 3 written off came
+    # in ten days ago: not inflow); none before.
+    assert text(manager, "defect_rate") == f"0,7{T}%"
+    assert text(manager, "defect_rate-change") == "▲ 0,7 п.п."
 
 
 async def test_colours_say_whether_a_change_is_good_news(
@@ -160,6 +162,33 @@ async def test_the_dashboard_follows_movements_posted_behind_its_back(
     await eventually(lambda: text(manager, "received") == "12", timeout=2.0)
     names = {t["name"] for t in element(manager, "chart-movements").figure["data"]}
     assert names == {"Приёмка"}
+
+
+async def test_the_last_days_move_on_at_midnight_on_a_page_left_open(
+    manager: User, app_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    product = make_product(app_database)
+    await manager.open("/?days=1")
+    await manager.should_see("Остатки сейчас")
+    yesterday = local_today() - timedelta(days=1)
+    # The module as the running app loaded it (the simulation reloads the app per test).
+    dashboard_page = importlib.import_module("ui.pages.dashboard")
+    real_now, real_today = core.movements.now_utc, dashboard_page.today
+    at(monkeypatch, datetime.now(UTC) - timedelta(days=1))
+    post(app_database, "RECEIPT", product, 7)  # booked yesterday: not today's
+    monkeypatch.setattr(core.movements, "now_utc", real_now)
+    await eventually(lambda: text(manager, "good_units") == "7", timeout=2.0)
+    assert text(manager, "received") == "0"
+    # The page was opened «yesterday»: at the next movement it catches up with the date.
+    monkeypatch.setattr(dashboard_page, "today", lambda _zone: yesterday)
+    await manager.open("/?days=1")
+    await manager.should_see("Остатки")
+    await eventually(lambda: text(manager, "period-range") == show_day(yesterday))
+    assert text(manager, "received") == "7"
+    monkeypatch.setattr(dashboard_page, "today", real_today)  # midnight has passed
+    post(app_database, "RECEIPT", product, 5)  # today
+    await eventually(lambda: text(manager, "received") == "5", timeout=2.0)
+    assert text(manager, "period-range") == show_day(local_today())
 
 
 async def test_a_database_outage_is_said_on_the_page_and_can_be_retried(

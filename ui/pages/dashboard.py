@@ -526,7 +526,12 @@ class DashboardView:
 
     async def refresh(self) -> None:
         """Load the current period off the event loop and show it; a slower answer for an
-        older period is dropped."""
+        older period is dropped. «The last N days» move on at local midnight: a page left
+        open overnight shows the new day's movements, not yesterday's period forever."""
+        days, local_today = self.choice.days, self.today()
+        if days is not None and self.period.end != local_today:
+            self.choice = Choice(Period.last_days(days, local_today), days)
+            self._show_choice()
         self.request_no += 1
         mine = self.request_no
         try:
