@@ -1069,10 +1069,23 @@ class _OpeningBalanceImporter(_Importer):
         codes = {r.barcode for r in self.rows if r.barcode}
         by_code = _products_by_code(store, codes, self._zeros_lost)
         found: list[tuple[_Balance, ProductRecord]] = []
+        row_of_product: dict[int, int] = {}
         for item in self.rows:
             product = self._product(item.number, item.barcode, by_code) if item.barcode else None
-            if product is not None:
-                found.append((item, product))
+            if product is None:
+                continue
+            # One row per product, also when one row names it by barcode and another by
+            # GTIN: each row's adjustment is reckoned from the stock before the file.
+            first = row_of_product.setdefault(product.id, item.number)
+            if first != item.number:
+                if item.number in self.errors.rows:  # the same barcode twice: said already
+                    continue
+                self.errors.add(
+                    item.number, "barcode", "duplicate_product",
+                    f"Товар «{product.name}» уже есть в строке {first} (по штрихкоду или GTIN)",
+                )  # fmt: skip
+                continue
+            found.append((item, product))
         stock = store.stock({p.id for _, p in found})
         default_notes = f"Начальные остатки из файла «{self.file_name}»"[:MAX_NOTES]
         tick = _fractions(len(found), progress)

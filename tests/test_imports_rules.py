@@ -341,6 +341,18 @@ def test_opening_balances_cannot_drop_below_reserved_stock(db: Database) -> None
     ]
 
 
+def test_opening_balances_name_a_product_once_by_barcode_or_gtin(db: Database) -> None:
+    """Each row's adjustment is reckoned from the stock before the file: two rows for one
+    product would book both differences and leave neither number."""
+    product, code = product_with_barcode(db, gtin="04601234567892")
+    post(db, "RECEIPT", product, 10)
+    content = xlsx([["Баркод", "Годный"], [code, 5], ["04601234567892", 8]])
+    report = run(db, content, "opening_balances", dry_run=False)
+    assert errors_of(report) == [(3, "Баркод", "duplicate_product")]
+    assert not report.applied
+    assert stock(db, product)["good"] == 10
+
+
 # --- Files for people ---
 
 
