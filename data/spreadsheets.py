@@ -32,6 +32,10 @@ Progress = Callable[[float], None]
 
 HEADER_SCAN_ROWS = 50  # the header must be within the first rows (a title block above it)
 MAX_COLUMNS = 200  # an import file has a dozen columns; a sheet far wider is not one
+# calamine holds a sheet as a full grid, from A1 to the last used row and column, at about
+# 33 bytes a cell: a grid is allowed this many cells per permitted row (20 M cells, some
+# 650 MB, for the default million rows), so a few cells far apart cannot ask for gigabytes.
+GRID_CELLS_PER_ROW = 20
 # An .xlsx part that expands more than this many times over is a zip bomb, not a sheet
 # (a real worksheet compresses 5–20 times).
 MAX_ZIP_RATIO = 200
@@ -328,7 +332,8 @@ def _check_zip(content: bytes, limits: Limits) -> None:
     The declared sizes are checked first; then every part is unpacked here, in chunks
     and bounded by its declared size (zipfile stops there and checks the CRC), so a part
     that lies about its size is caught too. The first sheet's rows and widest column
-    are counted on the way, so a sheet too big to hold in memory is refused as well."""
+    are counted on the way, so a sheet too big to hold in memory is refused as well.
+    Every worksheet is measured, not only the one that will be read."""
     archive_too_large = SpreadsheetError(
         "archive_too_large",
         "Файл распаковывается в слишком большой объём: это не похоже на обычную таблицу",
@@ -346,20 +351,13 @@ def _check_zip(content: bytes, limits: Limits) -> None:
             part.compress_size, 1
         ):
             raise archive_too_large
-    sheet_part = _first_sheet_part(archive)
+    sheet_parts = _sheet_parts(archive)
     try:
         for part in parts:
             if part.is_dir():
                 continue
-            if part.filename == sheet_part:
-                rows, width = _scan_sheet(archive, part)
-                if rows > 2 * limits.max_rows + 1000:
-                    raise SpreadsheetError("too_many_rows", _too_many_rows(limits.max_rows))
-                if width > MAX_COLUMNS:
-                    raise SpreadsheetError(
-                        "too_many_columns",
-                        f"В таблице больше {MAX_COLUMNS} столбцов: это не похоже на файл импорта",
-                    )
+            if part.filename in sheet_parts:
+                _check_grid(*_scan_sheet(archive, part), limits)
             else:
                 with archive.open(part) as stream:
                     while stream.read(_CHUNK):
@@ -369,25 +367,52 @@ def _check_zip(content: bytes, limits: Limits) -> None:
         raise SpreadsheetError("not_a_spreadsheet", _NOT_A_SPREADSHEET) from None
 
 
-_CELL_COLUMN = re.compile(rb' r="([A-Z]{2,3})[0-9]')  # columns beyond Z: rare, cheap to find
+def _check_grid(rows: int, width: int, limits: Limits) -> None:
+    if rows > 2 * limits.max_rows + 1000:  # even allowing for formatted blank rows
+        raise SpreadsheetError("too_many_rows", _too_many_rows(limits.max_rows))
+    if width > MAX_COLUMNS:
+        raise SpreadsheetError(
+            "too_many_columns",
+            f"В таблице больше {MAX_COLUMNS} столбцов: это не похоже на файл импорта",
+        )
+    if rows * width > GRID_CELLS_PER_ROW * max(limits.max_rows, 1000):
+        raise SpreadsheetError(
+            "sheet_too_large",
+            f"Таблица занимает {rows:,} строк × {width} столбцов (до последней заполненной "
+            "ячейки): удалите лишние ячейки справа и снизу или разделите файл на части"
+            .replace(",", " "),
+        )  # fmt: skip
+
+
+# A cell's or a row's own position: r="AB12" or r="12". Matches cut by a chunk boundary
+# are found again in the overlap kept from the previous chunk (a maximum minds no repeats).
+# Found with C-level reductions (max, set): a million-row sheet is scanned in about 2 s.
+_CELL_ROW = re.compile(rb' r="[A-Z]{1,3}([0-9]{1,7})"')
+_CELL_COLUMN = re.compile(rb' r="([A-Z]{1,3})[0-9]')
+_ROW_REF = re.compile(rb'<row [^>]*?r="([0-9]{1,7})"')
+_OVERLAP = 256
 
 
 def _scan_sheet(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> tuple[int, int]:
-    """(rows, widest column number beyond Z, or 26) of a worksheet part, unpacked in chunks."""
-    rows, width, tail = 0, 26, b""
+    """(rows, columns) of the grid a worksheet part spans: from A1 to its last row and
+    its widest column, by the positions cells and rows give (or, where they give none, by
+    counting row tags), read in chunks."""
+    tags, last_row, width, tail = 0, 0, 1, b""
     with archive.open(part) as stream:
         while chunk := stream.read(_CHUNK):
             window = tail + chunk
-            # Count "<row" tags that end in this chunk; keep a short tail for the next one.
-            rows += (
+            # "<row" tags that end in this chunk (the tail's were counted with the last one)
+            tags += (
                 window.count(b"<row ")
                 + window.count(b"<row>")
                 - (tail.count(b"<row ") + tail.count(b"<row>"))
             )
-            for letters in _CELL_COLUMN.findall(window):
-                width = max(width, _column_number(letters))
-            tail = window[-16:]
-    return rows, width
+            numbers = _CELL_ROW.findall(window) + _ROW_REF.findall(window)
+            last_row = max(last_row, max(map(int, numbers), default=0))
+            columns = set(_CELL_COLUMN.findall(window))
+            width = max(width, max(map(_column_number, columns), default=0))
+            tail = window[-_OVERLAP:]
+    return max(tags, last_row), width
 
 
 def _column_number(letters: bytes) -> int:
@@ -398,27 +423,24 @@ def _column_number(letters: bytes) -> int:
 
 
 _RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_DOC_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 
-def _first_sheet_part(archive: zipfile.ZipFile) -> str | None:
-    """The zip path of the workbook's first sheet (workbook.xml and its relationships)."""
+def _sheet_parts(archive: zipfile.ZipFile) -> set[str]:
+    """The zip paths of the workbook's worksheets (workbook.xml's relationships), and
+    whatever lies under xl/worksheets/."""
+    parts = {name for name in archive.namelist() if name.startswith("xl/worksheets/")}
     try:
-        with archive.open("xl/workbook.xml") as stream:
-            if archive.getinfo("xl/workbook.xml").file_size > 10 * 1024 * 1024:
-                return None
-            workbook = ElementTree.parse(stream).getroot()
         with archive.open("xl/_rels/workbook.xml.rels") as stream:
+            if archive.getinfo("xl/_rels/workbook.xml.rels").file_size > 10 * 1024 * 1024:
+                return parts
             rels = ElementTree.parse(stream).getroot()
     except (KeyError, ElementTree.ParseError, zipfile.BadZipFile, OSError):
-        return None
-    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(_RELS)}
-    for sheet in workbook.iter(f"{_MAIN}sheet"):
-        target = targets.get(sheet.get(_DOC_REL))
-        if target:
-            return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-    return None
+        return parts
+    for rel in rels.iter(_RELS):
+        target = rel.get("Target", "")
+        if rel.get("Type", "").endswith("/worksheet") and target:
+            parts.add(target.lstrip("/") if target.startswith("/") else f"xl/{target}")
+    return parts
 
 
 # --- .csv ---

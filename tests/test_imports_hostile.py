@@ -145,3 +145,43 @@ def test_a_sheet_far_too_wide_is_refused() -> None:
     buffer = io.BytesIO()
     workbook.save(buffer)
     assert rejected(buffer.getvalue()) == "too_many_columns"
+
+
+def _workbook(*, hidden_first: bool = False, **far_cells: str) -> bytes:
+    """An .xlsx with a normal header and a few values at the given far-away cells; with
+    `hidden_first`, they sit on a hidden first sheet and the file is read from the second."""
+    workbook = Workbook()
+    sheet = workbook.active
+    if hidden_first:
+        sheet.sheet_state = "hidden"
+        shown = workbook.create_sheet("Приёмка")
+        shown.append(HEADER)
+        shown.append(["4601234567893", 1])
+    else:
+        sheet.append(HEADER)
+        sheet.append(["4601234567893", 1])
+    for cell, value in far_cells.items():
+        sheet[cell] = value
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_few_cells_far_apart_cannot_make_the_reader_build_a_huge_grid() -> None:
+    """Two rows of data and one cell at GR1048576 are a tiny file, but the reader would
+    hold the whole 1,048,576 × 200 grid in memory (gigabytes)."""
+    content = _workbook(GR1048576="x")
+    assert len(content) < 10_000
+    assert rejected(content) == "sheet_too_large"
+    # the bound is the grid: rows × columns against the row limit
+    settings = Settings(import_max_rows=1000)
+    assert rejected(_workbook(T5000="x"), settings) == "too_many_rows"
+    assert rejected(_workbook(GR1500="x"), settings) == "sheet_too_large"  # 1500 × 200
+    sheet = read_file(_workbook(T900="x"), "ok.xlsx", settings)  # 900 × 20: allowed
+    assert sheet.header[:2] == HEADER
+
+
+def test_a_hidden_first_sheet_is_measured_too() -> None:
+    assert rejected(_workbook(hidden_first=True, GR1048576="x")) == "sheet_too_large"
+    sheet = read_file(_workbook(hidden_first=True), "ok.xlsx", SETTINGS)
+    assert sheet.header[:2] == HEADER
