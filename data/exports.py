@@ -193,7 +193,9 @@ def is_formula_like(text: str) -> bool:
     return text.startswith(FORMULA_STARTS)
 
 
-def _clean(text: str) -> str:
+def xml_safe(text: str) -> str:
+    """`text` without what an .xlsx cannot hold: XML 1.0's forbidden characters, and
+    anything past Excel's 32,767 characters a cell."""
     return _NOT_XML.sub("", text)[:EXCEL_MAX_TEXT]
 
 
@@ -209,7 +211,7 @@ def _t_element(text: str) -> str:
 @lru_cache(maxsize=4096)
 def _inline_body(text: str) -> str:
     """An inline text cell after its reference (for texts that rarely repeat: notes)."""
-    text = _clean(text)
+    text = xml_safe(text)
     if not text:
         return ""
     return f' s="{_text_style(text)}" t="inlineStr"><is>{_t_element(text)}</is></c>'
@@ -266,7 +268,7 @@ class XlsxWriter:
         if tail is None:
             if len(self._shared) >= MAX_SHARED_STRINGS:
                 return _inline_cell(ref, text)
-            clean = _clean(text)
+            clean = xml_safe(text)
             if not clean:
                 return ""
             tail = f' s="{_text_style(clean)}" t="s"><v>{len(self._shared)}</v></c>'
@@ -441,7 +443,7 @@ class XlsxWriter:
             )
             batch: list[str] = []
             for text in self._shared:
-                batch.append(f"<si>{_t_element(_clean(text))}</si>")
+                batch.append(f"<si>{_t_element(xml_safe(text))}</si>")
                 if len(batch) >= 1000:
                     part.write("".join(batch).encode())
                     batch.clear()

@@ -26,6 +26,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from core.operations import IMPORT_COLUMNS, header_key
+from data.exports import xml_safe
 
 Cell = str | int | float | bool | date | datetime | time | timedelta | None
 Progress = Callable[[float], None]
@@ -447,8 +448,8 @@ def _sheet_parts(archive: zipfile.ZipFile) -> set[str]:
 
 
 def _decode(content: bytes) -> tuple[str, str]:
-    if b"\x00" in content[:65536]:
-        raise SpreadsheetError("not_a_spreadsheet", _NOT_A_SPREADSHEET)  # binary or UTF-16
+    if b"\x00" in content:  # binary, UTF-16, or a damaged file (no cell may hold a NUL)
+        raise SpreadsheetError("not_a_spreadsheet", _NOT_A_SPREADSHEET)
     if content.startswith(b"\xef\xbb\xbf"):
         try:
             return content[3:].decode("utf-8"), "utf-8-sig"
@@ -528,6 +529,8 @@ ERROR_FONT = Font(color="9C0006")
 
 
 def _text_cell(sheet: Any, value: Cell, **style: Any) -> WriteOnlyCell:
+    if isinstance(value, str):
+        value = xml_safe(value)  # a control character read from the file cannot be written
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str):
         cell.data_type = "s"  # a text starting with "=" stays text, never a formula

@@ -185,3 +185,12 @@ def test_a_hidden_first_sheet_is_measured_too() -> None:
     assert rejected(_workbook(hidden_first=True, GR1048576="x")) == "sheet_too_large"
     sheet = read_file(_workbook(hidden_first=True), "ok.xlsx", SETTINGS)
     assert sheet.header[:2] == HEADER
+
+
+def test_a_nul_anywhere_in_a_csv_makes_it_unreadable() -> None:
+    """Not only in the first bytes: PostgreSQL cannot store a NUL, so a preview that let
+    one through would promise a write that then fails."""
+    rows = [HEADER, *[["4601234567893", "1"]] * 5000, ["4601234567893", "1\x00"]]
+    content = csv_file(rows)
+    assert len(content) > 65536
+    assert rejected(content, name="file.csv") == "not_a_spreadsheet"

@@ -368,6 +368,18 @@ def test_the_errors_workbook_holds_the_rows_and_their_errors(db: Database) -> No
     assert rows[3][2:] == [code, "много"]
 
 
+def test_the_errors_workbook_takes_control_characters_read_from_a_csv(db: Database) -> None:
+    """A CSV may carry characters an .xlsx cannot (a vertical tab pasted into a note)."""
+    _, code = product_with_barcode(db)
+    content = csv_file([["Баркод", "Количество", "Комментарий"], [code, "2", "a\x0bb"],
+                        [code, "0", "c\x1fd"]])  # fmt: skip
+    report = run(db, content, operation_type="RECEIPT")
+    assert errors_of(report) == [(3, "Количество", "invalid_quantity")]
+    sheet = load_workbook(io.BytesIO(errors_workbook(content, "f.csv", report))).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert [row[-1] for row in rows[2:]] == ["ab", "cd"]
+
+
 @pytest.mark.parametrize("kind", IMPORT_KINDS)
 def test_example_files_name_their_columns_as_the_import_reads_them(kind: str) -> None:
     name, content = example_file(kind)
