@@ -30,7 +30,7 @@ from core.catalog import (
     check_code,
     clean,
 )
-from core.errors import DomainError, InsufficientStock, ValidationError
+from core.errors import Conflict, DomainError, InsufficientStock, ValidationError
 from core.model import LocationRef, Reference
 from core.movements import (
     MAX_NOTES,
@@ -343,8 +343,13 @@ def import_file(
     user_id: int | None = None,
     settings: Settings,
     progress: Progress | None = None,
+    repeat_allowed: bool = True,
 ) -> ImportReport:
     """Check a file and, unless `dry_run` or any row has an error, write it whole.
+
+    `repeat_allowed=False`: refuse (Conflict `file_imported_before`) a file whose sha256
+    was imported already — the page passes it when its preview said the file was new, so
+    a file another manager imported meanwhile is not booked twice without a question.
 
     Raises FileRejected when the file cannot be read at
     all, ValidationError for a bad `kind` or `operation_type`, InsufficientStock when the
@@ -361,6 +366,7 @@ def import_file(
         user_id=user_id,
         settings=settings,
         progress=progress,
+        repeat_allowed=repeat_allowed,
     )
 
 
@@ -375,6 +381,7 @@ def run_import(
     user_id: int | None,
     settings: Settings,
     progress: Progress | None = None,
+    repeat_allowed: bool = True,
 ) -> ImportReport:
     report_progress: Progress = progress or (lambda _stage, _fraction: None)
     if kind not in IMPORT_KINDS:
@@ -435,6 +442,12 @@ def run_import(
 
     with stores(not dry_run) as store:
         before = store.imported_before(sha)
+        if before and not dry_run and not repeat_allowed:
+            raise Conflict(
+                "file_imported_before",
+                "Этот файл уже загружен — возможно, другим пользователем, пока был открыт "
+                "предпросмотр. Загрузите его ещё раз, только если так и задумано",
+            )
         at = datetime.now(UTC)
         # The history row goes first (its id names the ledger rows' document); it is
         # completed at the end and commits with everything else, or not at all.

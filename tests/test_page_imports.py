@@ -12,6 +12,7 @@ import pytest
 from nicegui import ElementFilter, ui
 from nicegui.testing import User
 
+from core.imports import import_file
 from core.settings import get_settings
 from data.database import Database
 from data.queries import balances, import_history, journal
@@ -173,6 +174,28 @@ async def test_the_same_file_again_asks_before_writing(
     assert good_stock(app_database, kettle) == 3
 
     manager.find(marker="import-confirm").click()
+    await manager.should_see(marker="import-again")
+    manager.find(marker="import-again-confirm").click()
+    await until(lambda: sees(manager, "import-done"))
+    assert good_stock(app_database, kettle) == 6
+
+
+async def test_a_file_imported_by_someone_else_meanwhile_is_not_booked_twice(
+    manager: User, app_database: Database
+) -> None:
+    kettle = make_product(app_database, barcode=GOOD)
+    content = receipts_csv((GOOD, 3))
+    await open_import(manager, operation="RECEIPT")
+    await upload(manager, "r.csv", content)
+    await checked(manager)  # the preview: a new file
+    # another manager imports the same file while this preview is open
+    import_file(app_database, content=content, file_name="r.csv", kind="movements",
+                operation_type="RECEIPT", dry_run=False, settings=get_settings())  # fmt: skip
+    assert good_stock(app_database, kettle) == 3
+    manager.find(marker="import-confirm").click()
+    await manager.should_see("Этот файл уже загружен")
+    assert good_stock(app_database, kettle) == 3
+    manager.find(marker="import-confirm").click()  # now it asks, as for a known repeat
     await manager.should_see(marker="import-again")
     manager.find(marker="import-again-confirm").click()
     await until(lambda: sees(manager, "import-done"))

@@ -12,7 +12,7 @@ measured again, and core.imports checks it once more.
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from nicegui import app, events, run, ui
@@ -432,6 +432,8 @@ class ImportView:
                 user_id=user.id,
                 settings=self.settings,
                 progress=self.progress,
+                # asked only when the preview said so: a file imported since is refused
+                repeat_allowed=data.report is not None and data.report.same_file_imported_before,
             )
         except FileRejected as error:
             self.preview.clear()
@@ -440,6 +442,8 @@ class ImportView:
             show_error(error)
             self._fail(error.message)
             if data.report is not None:
+                if error.code == "file_imported_before":  # the next confirm asks first
+                    data.report = replace(data.report, same_file_imported_before=True)
                 self._show(data)
         except SQLAlchemyError as error:
             log.warning("import failed: %s", error)
