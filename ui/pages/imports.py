@@ -548,9 +548,11 @@ class ImportView:
             ui.label(
                 tr(
                     f"Показаны первые {number(len(report.errors))} ошибок из "
-                    f"{number(report.error_count)}; в файле ошибок они отмечены все.",
+                    f"{number(report.error_count)}, и они же отмечены в файле ошибок: "
+                    "исправьте их и загрузите файл снова, чтобы увидеть остальные.",
                     f"The first {number(len(report.errors))} of {number(report.error_count)} "
-                    "errors are shown.",
+                    "errors are shown and marked in the errors file: fix them and upload the "
+                    "file again to see the rest.",
                 )
             ).classes("text-body2 text-grey-7")
         columns = [
