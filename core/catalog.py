@@ -45,7 +45,10 @@ class ProductStore(Protocol):
         """Raises Conflict when the database refuses a duplicate (a concurrent twin)."""
 
     def update(self, product_id: int, data: ProductData) -> ProductRecord: ...
-    def set_deleted(self, product_id: int, deleted: bool) -> ProductRecord: ...
+    def delete(self, product_id: int) -> ProductRecord | None:
+        """Mark deleted unless some of it is in stock (None then), in one statement."""
+
+    def restore(self, product_id: int) -> ProductRecord: ...
 
 
 def gtin_check_digit_ok(code: str) -> bool:
@@ -149,14 +152,22 @@ def update_product(store: ProductStore, product_id: int, changes: dict[str, Any]
 
 
 def delete_product(store: ProductStore, product_id: int) -> ProductRecord:
-    """Soft delete: the product and its history stay; it leaves lists and operations."""
+    """Soft delete: the product and its history stay; it leaves lists and operations.
+    Not while it is in stock (good or defect): its units would drop out of the balances."""
     get_product(store, product_id)
-    return store.set_deleted(product_id, True)
+    deleted = store.delete(product_id)
+    if deleted is None:
+        raise Conflict(
+            "product_in_stock",
+            "Товар есть на складе: сначала отгрузите, спишите или утилизируйте остаток, "
+            "потом удаляйте",
+        )
+    return deleted
 
 
 def restore_product(store: ProductStore, product_id: int) -> ProductRecord:
     get_product(store, product_id)
-    return store.set_deleted(product_id, False)
+    return store.restore(product_id)
 
 
 def _data_of(product: ProductRecord) -> ProductData:

@@ -8,9 +8,10 @@ from core.catalog import EDITABLE, ProductData, ProductRecord
 from core.errors import Conflict
 from core.references import Kind, ReferenceRecord
 from data.db import write_connection
-from data.models import DistributionCenter, Product, Source, utc_now
+from data.models import DistributionCenter, Product, Quant, Source, utc_now
 
 product_t = Product.__table__
+quant_t = Quant.__table__
 _PRODUCT_COLUMNS = [product_t.c[name] for name in (*EDITABLE, "id", "is_deleted")]
 _TABLES = {"source": Source.__table__, "distribution_center": DistributionCenter.__table__}
 
@@ -51,11 +52,23 @@ class SqlProductStore:
         values = {**data.__dict__, "updated_at": utc_now()}
         return self._write(sa.update(product_t).where(product_t.c.id == product_id).values(values))
 
-    def set_deleted(self, product_id: int, deleted: bool) -> ProductRecord:
+    def delete(self, product_id: int) -> ProductRecord | None:
+        in_stock = sa.exists().where(quant_t.c.product_id == product_id, quant_t.c.quantity > 0)
+        statement = (
+            sa.update(product_t)
+            .where(product_t.c.id == product_id, ~in_stock)
+            .values(is_deleted=True, updated_at=utc_now())
+            .returning(*_PRODUCT_COLUMNS)
+        )
+        with write_connection(self._engine) as conn, conn.begin():
+            row = conn.execute(statement).mappings().first()
+        return ProductRecord(**row) if row else None
+
+    def restore(self, product_id: int) -> ProductRecord:
         statement = (
             sa.update(product_t)
             .where(product_t.c.id == product_id)
-            .values(is_deleted=deleted, updated_at=utc_now())
+            .values(is_deleted=False, updated_at=utc_now())
         )
         return self._write(statement)
 

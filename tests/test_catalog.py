@@ -21,6 +21,7 @@ from data.database import Database
 from data.queries import products
 from data.seed import ensure_admin
 from data.users import SqlUserAdminStore, SqlUserStore
+from tests.helpers import post
 
 EAN = "4600000000008"  # valid EAN-13 check digit
 EAN2 = "4600000000015"
@@ -104,6 +105,19 @@ def test_update_delete_restore(db: Database) -> None:
     assert not restore_product(store, product.id).is_deleted
     with pytest.raises(NotFound):
         delete_product(store, 999_999)
+
+
+def test_a_product_in_stock_cannot_be_deleted(db: Database) -> None:
+    """Its units would drop out of the balances while they are still on the shelf."""
+    store = SqlProductStore(db.engine)
+    product = create_product(store, kettle())
+    post(db, "RECEIPT_DEFECT", product.id, 2)  # defect stock counts too
+    with pytest.raises(Conflict) as error:
+        delete_product(store, product.id)
+    assert error.value.code == "product_in_stock"
+    assert not store.get(product.id).is_deleted  # type: ignore[union-attr]
+    post(db, "UTILIZATION", product.id, 2)
+    assert delete_product(store, product.id).is_deleted
 
 
 def test_reference_data(db: Database) -> None:

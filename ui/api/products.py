@@ -80,10 +80,11 @@ def add_routes(router: APIRouter, ctx: AppContext, managers: Callable[..., Any])
 
     @router.delete(
         "/products/{product_id}", response_model=Product, tags=tags, dependencies=guard,
-        responses=responses(401, 403, 404, 422),
+        responses=responses(401, 403, 404, 409, 422),
     )  # fmt: skip
     def remove_product(product_id: PathId) -> Product:
-        """Удалить товар (мягко): история и остатки сохраняются, его можно восстановить."""
+        """Удалить товар (мягко): история сохраняется, его можно восстановить. Товар, который
+        есть на складе (годный или брак), не удаляется: 409 `product_in_stock`."""
         return Product.model_validate(delete_product(ctx.products, product_id))
 
     @router.post(

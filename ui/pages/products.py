@@ -192,20 +192,29 @@ def confirm_delete(ctx: AppContext, product: ProductRecord, on_done: Saved) -> N
                 "and it can be restored.",
             )
         ).classes("text-body2")
-        if stock["good"] or stock["defect"]:
+        in_stock = bool(stock["good"] or stock["defect"])
+        if in_stock:  # core refuses it too; said here before the click
             ui.label(
                 tr(
-                    f"На складе ещё есть этот товар: годный {quantity(stock['good'])}, "
-                    f"брак {quantity(stock['defect'])}.",
-                    f"This product is still in stock: good {quantity(stock['good'])}, "
-                    f"defect {quantity(stock['defect'])}.",
+                    f"Удалить нельзя: на складе есть этот товар — годный "
+                    f"{quantity(stock['good'])}, брак {quantity(stock['defect'])}. Сначала "
+                    "отгрузите, спишите или утилизируйте остаток.",
+                    f"Cannot delete: this product is in stock — good {quantity(stock['good'])}, "
+                    f"defect {quantity(stock['defect'])}. Ship, write off or scrap it first.",
                 )
-            ).classes("text-negative text-body2")
+            ).classes("text-negative text-body2").mark("delete-in-stock")
         with ui.row().classes("w-full justify-end gap-2"):
             ui.button(tr("Отмена", "Cancel"), on_click=dialog.close).props("flat size=lg")
-            ui.button(
-                tr("Удалить", "Delete"), color="negative", on_click=guarded(ctx, MANAGERS, delete)
-            ).props("size=lg").mark("confirm-delete")
+            delete_button = (
+                ui.button(
+                    tr("Удалить", "Delete"),
+                    color="negative",
+                    on_click=guarded(ctx, MANAGERS, delete),
+                )
+                .props("size=lg")
+                .mark("confirm-delete")
+            )
+            delete_button.set_enabled(not in_stock)
     # Deleted once the browser has hidden it: deleting on close would pull the page out
     # from under the handler that closed it (its notification and navigation would fail).
     dialog.on("hide", lambda: dialog.delete())
