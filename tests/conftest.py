@@ -163,6 +163,24 @@ async def sign_in(user: User, username: str, password: str) -> None:
     user.find("Войти").click()
 
 
+async def another_browser(
+    create_user: Callable[[], User], username: str, password: str = "password-123"
+) -> User:
+    """A second browser (a tablet on the floor, another office computer) signed in as
+    `username` and on the dashboard."""
+    browser = create_user()
+    await sign_in(browser, username, password)
+    await arrived(browser, "/")
+    return browser
+
+
+async def assert_signed_out(user: User) -> None:
+    """The next page this browser opens is the sign-in form, not the page."""
+    await open_page(user, "/password")
+    await user.should_see("Войти")
+    await user.should_not_see("Текущий пароль")
+
+
 async def arrived(user: User, path: str) -> None:
     """Wait until a navigation (run as a background task in the simulation) has finished
     connecting to `path` and the page's drawer has had its JavaScript answer. Opening

@@ -12,7 +12,7 @@ from core.users import update_user
 from data.database import Database
 from data.users import SqlUserAdminStore, SqlUserStore
 from tests.api_client import Api, assert_error, token
-from tests.conftest import ADMIN_PASSWORD, add_user, arrived, open_page, sign_in
+from tests.conftest import ADMIN_PASSWORD, add_user, another_browser, assert_signed_out, open_page
 
 
 def can_sign_in(db: Database, username: str, password: str) -> bool:
@@ -119,9 +119,7 @@ async def test_user_deactivated_while_signed_in_is_treated_as_signed_out(
 async def test_ones_own_change_keeps_this_session_and_ends_the_others(
     manager: User, create_user: Callable[[], User], app_database: Database
 ) -> None:
-    office = create_user()  # the same manager, signed in on another computer
-    await sign_in(office, "manager", "password-123")
-    await arrived(office, "/")
+    office = await another_browser(create_user, "manager")  # the same manager, elsewhere
     old_token = await token(manager.http_client, "manager", "password-123")  # type: ignore[arg-type]
 
     await open_page(manager, "/password")
@@ -130,8 +128,6 @@ async def test_ones_own_change_keeps_this_session_and_ends_the_others(
 
     await open_page(manager, "/password")  # this browser stays signed in
     await manager.should_see("Текущий пароль")
-    await open_page(office, "/password")  # the other one does not
-    await office.should_see("Войти")
-    await office.should_not_see("Текущий пароль")
+    await assert_signed_out(office)  # the other one does not
     answer = await Api(manager.http_client, old_token).get("/stock/summary")  # type: ignore[arg-type]
     assert_error(answer, 401, "credentials_changed")

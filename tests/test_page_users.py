@@ -12,7 +12,7 @@ from core.auth import AuthError, authenticate
 from data.database import Database
 from data.queries import users
 from data.users import SqlUserStore
-from tests.conftest import add_user, arrived, open_page, sign_in
+from tests.conftest import add_user, another_browser, assert_signed_out, open_page, sign_in
 from tests.helpers import eventually
 
 
@@ -243,18 +243,13 @@ async def test_user_deactivated_by_the_admin_is_signed_out_on_the_next_page(
     admin: User, create_user: Callable[[], User], app_database: Database
 ) -> None:
     packer = add_user(app_database, "upakovshchik", "worker")
-    tablet = create_user()
-    await sign_in(tablet, "upakovshchik", "password-123")
-    await tablet.should_see("Вы вошли как")
-    await arrived(tablet, "/")
+    tablet = await another_browser(create_user, "upakovshchik")
 
     await open_page(admin, "/users")
     click_in_row(admin, f"user-{packer}", "deactivate")
     await eventually(lambda: not account(app_database, "upakovshchik")["is_active"])
 
-    await open_page(tablet, "/password")
-    await tablet.should_see("Войти")
-    await tablet.should_not_see("Текущий пароль")
+    await assert_signed_out(tablet)
 
 
 async def test_a_password_reset_signs_the_user_out_everywhere(
@@ -263,10 +258,7 @@ async def test_a_password_reset_signs_the_user_out_everywhere(
     """The reason to reset a password is often a password someone else learnt: the
     sessions opened with it must not go on."""
     packer = add_user(app_database, "upakovshchik", "worker")
-    tablet = create_user()
-    await sign_in(tablet, "upakovshchik", "password-123")
-    await tablet.should_see("Вы вошли как")
-    await arrived(tablet, "/")
+    tablet = await another_browser(create_user, "upakovshchik")
 
     await open_page(admin, "/users")
     await open_dialog(admin, f"user-{packer}", "reset-password")
@@ -274,8 +266,6 @@ async def test_a_password_reset_signs_the_user_out_everywhere(
     admin.find(marker="reset-save").click()
     await admin.should_see("Пароль изменён")
 
-    await open_page(tablet, "/password")
-    await tablet.should_see("Войти")
-    await tablet.should_not_see("Текущий пароль")
+    await assert_signed_out(tablet)
     await sign_in(tablet, "upakovshchik", "novyi-parol-1")  # the new password lets them in
     await tablet.should_see("Вы вошли как")
