@@ -471,6 +471,22 @@ def ledger_discrepancies(engine: Engine) -> list[dict[str, int]]:
 PRODUCT_SORTS = ("name", "sku", "barcode", "min_stock", "created_at", "id")
 
 
+_PRODUCT_LIST_COLUMNS = [c for c in product_t.c if c.name != "updated_at"]
+
+
+def _product_filter(
+    q: str | None, deleted: bool | None
+) -> tuple[list[sa.ColumnElement[bool]], sa.ColumnElement[bool] | None]:
+    """The WHERE of a product list (`deleted`: False live only, True deleted only, None
+    both), and the text search part of it (None when nothing was typed)."""
+    conditions: list[sa.ColumnElement[bool]] = []
+    if deleted is not None:
+        conditions.append(product_t.c.is_deleted.is_(deleted))
+    if (search := product_search(q)) is not None:
+        conditions.append(search)
+    return conditions, search
+
+
 def products(
     engine: Engine,
     *,
@@ -483,14 +499,9 @@ def products(
 ) -> Page:
     """Products (`deleted`: False live only, True deleted only, None both)."""
     limit, offset = _page_bounds(limit, offset)
-    conditions: list[sa.ColumnElement[bool]] = []
-    if deleted is not None:
-        conditions.append(product_t.c.is_deleted.is_(deleted))
-    if (search := product_search(q)) is not None:
-        conditions.append(search)
+    conditions, search = _product_filter(q, deleted)
     sort = sort if sort in PRODUCT_SORTS else "name"
-    columns = [c for c in product_t.c if c.name != "updated_at"]
-    query = sa.select(*columns).where(*conditions)
+    query = sa.select(*_PRODUCT_LIST_COLUMNS).where(*conditions)
     count_query = sa.select(sa.func.count()).select_from(product_t).where(*conditions)
     with engine.connect() as conn:
         rows, total = _page_with_total(
@@ -509,13 +520,8 @@ def product_options(
     nothing typed, the name index is read in order and stops after `limit` rows.
     """
     limit, _ = _page_bounds(limit, 0)
-    conditions: list[sa.ColumnElement[bool]] = []
-    if deleted is not None:
-        conditions.append(product_t.c.is_deleted.is_(deleted))
-    if (search := product_search(q)) is not None:
-        conditions.append(search)
-    columns = [c for c in product_t.c if c.name != "updated_at"]
-    matches = sa.select(*columns).where(*conditions).cte("matches")
+    conditions, search = _product_filter(q, deleted)
+    matches = sa.select(*_PRODUCT_LIST_COLUMNS).where(*conditions).cte("matches")
     if search is not None:
         # SQLite would walk the name index for the order, reading every product's row on
         # the way: twice as slow as a plain scan that sorts the matches, which a

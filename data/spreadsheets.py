@@ -290,8 +290,7 @@ def _read_workbook(content: bytes, kind: str, limits: Limits, progress: Progress
     numbered = ((i + 1, row) for i, row in enumerate(_rows_of(sheet)))
     number, cells, columns = _split_header(numbered)
     total = max((sheet.end or (0, 0))[0] + 1 - number, 0)
-    if total > 2 * limits.max_rows + 1000:  # even allowing for formatted blank rows
-        raise SpreadsheetError("too_many_rows", _too_many_rows(limits.max_rows))
+    _check_row_count(total, limits)
     return Sheet(
         header_row=number,
         header=[cell_text(v) for v in cells],
@@ -368,9 +367,13 @@ def _check_zip(content: bytes, limits: Limits) -> None:
         raise SpreadsheetError("not_a_spreadsheet", _NOT_A_SPREADSHEET) from None
 
 
-def _check_grid(rows: int, width: int, limits: Limits) -> None:
+def _check_row_count(rows: int, limits: Limits) -> None:
     if rows > 2 * limits.max_rows + 1000:  # even allowing for formatted blank rows
         raise SpreadsheetError("too_many_rows", _too_many_rows(limits.max_rows))
+
+
+def _check_grid(rows: int, width: int, limits: Limits) -> None:
+    _check_row_count(rows, limits)
     if width > MAX_COLUMNS:
         raise SpreadsheetError(
             "too_many_columns",

@@ -1,7 +1,7 @@
 """API sign-in: the OAuth2 password flow issues a signed, short-lived token (JWT, HS256).
 
 The token names the user and their credentials version. Every request loads the user again
-(core.auth.identity), so deactivation, a role change and a password change take effect at
+(core.auth.signed_in), so deactivation, a role change and a password change take effect at
 once, not when the token expires.
 """
 
