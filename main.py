@@ -12,11 +12,11 @@ from pathlib import Path
 
 from nicegui import ui
 
-from core.demo import DEMO_DAYS
 from core.errors import DomainError
 from core.settings import Settings, get_settings
 from data.database import Database
-from data.demo import check_empty, fill
+from data.demo.load import check_empty, fill
+from data.demo.plan import DEMO_DAYS
 from data.migrate import upgrade
 from data.seed import ensure_admin, seed_reference_data
 from ui.app import build

@@ -14,11 +14,11 @@ import pytest
 import sqlalchemy as sa
 
 from core.catalog import gtin_check_digit_ok
-from core.demo import DEMO_DAYS, DEMO_PRODUCTS, PlannedMovement, PlannedReversal, build_plan
 from core.errors import Conflict
 from core.operations import OPERATIONS
 from data.database import Database
-from data.demo import existing_data, fill
+from data.demo.load import existing_data, fill
+from data.demo.plan import DEMO_DAYS, DEMO_PRODUCTS, PlannedMovement, PlannedReversal, build_plan
 from data.models import Movement, Product, User
 from data.queries import balances, ledger_discrepancies
 from data.seed import DISTRIBUTION_CENTERS, SOURCES

@@ -1,11 +1,9 @@
-"""Demo data: a fulfillment center's catalogue and 90 days of its ledger.
+"""Demo data: a fulfillment center's catalogue and 90 days of its ledger, as a plan.
 
 `build_plan` is pure: a seeded `random.Random` and the reference data in, a list of
 products and of movements (with their times) out, the same every time for the same
 inputs. It keeps the stock as it goes, so no movement ever takes more than is there.
-`load_plan` books the plan through the ordinary use cases (`create_product`,
-`post_movement`, `reverse_movement`), one unit of work per movement, exactly as the app
-does: quants, ledger and everything derived stay consistent.
+`data.demo.load` books the plan through the ordinary use cases.
 
 The simulated center serves a few dozen sellers' brands: weekly or fortnightly supplies
 (some units arrive defective), shipments to the marketplaces' distribution centers on
@@ -23,235 +21,25 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from core.catalog import ProductData, ProductStore, create_product, gtin_check_digit_ok
+from core.catalog import ProductData
 from core.errors import Conflict
-from core.movements import MovementRequest, post_movement, reverse_movement
 from core.operations import OPERATIONS, Direction, Loc
-from core.ports import UnitOfWork
+from data.demo.catalogue import (
+    AXES,
+    CATEGORIES,
+    RUNS,
+    Brand,
+    CatalogueProduct,
+    Item,
+    Variant,
+    ean13,
+)
 
 DEMO_SEED = 20240901
 DEMO_DAYS = 90
 DEMO_PRODUCTS = 300
-# The accounts the demo's movements are booked under (see data.demo, which creates them).
+# The accounts the demo's movements are booked under (data.demo.load creates them).
 WORKER, MANAGER = "worker", "manager"
-
-
-def refuse_unless_empty(products: int, movements: int) -> None:
-    """Demo data goes into an empty database only: it must never mix with real data."""
-    if products or movements:
-        raise Conflict(
-            "database_not_empty",
-            f"В базе уже есть данные (товаров: {products}, операций: {movements}). "
-            "Демо-данные загружаются только в пустую базу: укажите другую "
-            "(WMS_DATA_DIR или WMS_DATABASE_URL) или запустите приложение без --demo.",
-        )
-
-
-# --- The catalogue -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Variant:
-    label: str  # as it reads in the name
-    code: str  # as it reads in the SKU
-    weight: float = 1.0  # share of the family's demand (sizes: M and L sell most)
-
-
-def _variants(*items: tuple[str, str] | tuple[str, str, float]) -> tuple[_Variant, ...]:
-    return tuple(_Variant(*item) for item in items)
-
-
-_COLOURS = _variants(
-    ("чёрный", "BLK"), ("белый", "WHT"), ("бежевый", "BEG"), ("серый меланж", "GRM"),
-    ("графит", "GRF"), ("хаки", "KHK"), ("молочный", "MLK"), ("пудровый", "PDR"),
-    ("тёмно-синий", "NVY"), ("оливковый", "OLV"),
-)  # fmt: skip
-_DARK_LIGHT = _variants(("чёрный", "BLK"), ("белый", "WHT"))
-_SIZES = _variants(
-    ("размер XS", "XS", 0.5), ("размер S", "S", 0.9), ("размер M", "M", 1.4),
-    ("размер L", "L", 1.3), ("размер XL", "XL", 0.9), ("размер XXL", "XXL", 0.5),
-)  # fmt: skip
-_KIDS = _variants(
-    ("рост 56", "56", 0.7), ("рост 62", "62", 1.0), ("рост 68", "68", 1.2),
-    ("рост 74", "74", 1.2), ("рост 80", "80", 1.0), ("рост 86", "86", 0.8),
-)  # fmt: skip
-_SOCKS = _variants(("размер 36–40", "3640", 1.2), ("размер 41–45", "4145", 1.0))
-_BEDDING = _variants(("1,5-спальный", "15", 1.0), ("2-спальный", "20", 1.2), ("евро", "EU", 0.8))
-_PHONES = _variants(
-    ("для iPhone 13", "IP13", 0.8), ("для iPhone 14", "IP14", 0.9), ("для iPhone 15", "IP15", 1.3),
-    ("для iPhone 15 Pro", "IP15P", 1.1), ("для iPhone 16", "IP16", 1.2),
-    ("для Samsung Galaxy A55", "SA55", 0.7), ("для Xiaomi Redmi Note 13", "RN13", 0.8),
-)  # fmt: skip
-_SCENTS = _variants(
-    ("лаванда", "LAV"), ("ваниль", "VAN"), ("сандал", "SND"), ("хлопок", "CTN"),
-    ("грейпфрут", "GRP"), ("кокос", "COC"),
-)  # fmt: skip
-_LIPS = _variants(("вишня", "CHR"), ("мята", "MNT"), ("ваниль", "VAN"), ("без запаха", "NEU"))
-_CREAM = _variants(("50 мл", "50"), ("75 мл", "75"))
-_CABLES = _variants(("1 м", "1M", 1.3), ("2 м", "2M", 0.8))
-_PET_SIZES = _variants(("50 см", "50"), ("60 см", "60", 1.2), ("70 см", "70", 0.8))
-
-# How many of an axis a family takes: (fewest, most); sizes are taken as a run.
-_AXES: dict[int, tuple[int, int]] = {
-    id(_COLOURS): (1, 3), id(_DARK_LIGHT): (1, 2), id(_SIZES): (3, 5), id(_KIDS): (3, 5),
-    id(_SOCKS): (2, 2), id(_BEDDING): (2, 3), id(_PHONES): (3, 6), id(_SCENTS): (2, 4),
-    id(_LIPS): (2, 4), id(_CREAM): (1, 2), id(_CABLES): (1, 2), id(_PET_SIZES): (2, 3),
-}  # fmt: skip
-_RUNS = {id(_SIZES), id(_KIDS), id(_PET_SIZES)}  # contiguous sizes, not a random pick
-
-
-@dataclass(frozen=True)
-class _Item:
-    code: str  # SKU prefix
-    name: str  # "{b}" is the brand
-    axes: tuple[tuple[_Variant, ...], ...]
-    weight_g: int
-    dims: tuple[int, int, int]  # packed, mm
-    pack: int  # units in the supplier's carton: receipts come in whole cartons
-    popularity: float
-
-
-def _item(
-    code: str,
-    name: str,
-    axes: tuple[tuple[_Variant, ...], ...],
-    weight_g: int,
-    dims: tuple[int, int, int],
-    pack: int,
-    popularity: float,
-) -> _Item:
-    return _Item(code, name, axes, weight_g, dims, pack, popularity)
-
-
-@dataclass(frozen=True)
-class _Category:
-    name: str
-    brands: tuple[str, ...]
-    return_rate: float  # share of shipped units that come back from pickup points
-    share: float  # share of the catalogue's families
-    items: tuple[_Item, ...]
-    damage_notes: tuple[str, ...]
-
-
-_COMMON_DAMAGE = ("Повреждена упаковка при хранении", "Брак обнаружен при сборке отгрузки")
-
-CATEGORIES: tuple[_Category, ...] = (
-    _Category("Одежда", ("URBAN TREND", "Nordline", "MOOD basic", "Лён и Хлопок", "SOFTWEAR"),
-        0.14, 0.30, (
-        _item("TSH", "Футболка оверсайз {b} из хлопка",
-              (_COLOURS, _SIZES), 190, (300, 250, 20), 20, 1.6),
-        _item("HDY", "Худи {b} с капюшоном на флисе",
-              (_COLOURS, _SIZES), 560, (350, 300, 60), 10, 1.0),
-        _item("SWT", "Свитшот {b} базовый", (_COLOURS, _SIZES), 430, (330, 280, 50), 10, 0.9),
-        _item("JOG", "Брюки-джоггеры {b} трикотажные",
-              (_COLOURS, _SIZES), 380, (330, 260, 40), 10, 0.8),
-        _item("PJM", "Пижама женская {b} со штанами",
-              (_COLOURS, _SIZES), 350, (300, 250, 50), 10, 0.7),
-        _item("LEG", "Легинсы {b} спортивные с высокой посадкой",
-              (_COLOURS, _SIZES), 220, (280, 200, 30), 20, 0.9),
-        _item("DRS", "Платье-рубашка {b} из льна",
-              (_COLOURS, _SIZES), 310, (320, 260, 40), 10, 0.5),
-        _item("SCK", "Носки {b} хлопковые, 5 пар",
-              (_COLOURS, _SOCKS), 160, (200, 120, 30), 50, 2.0),
-    ), (*_COMMON_DAMAGE, "Пятно на изделии", "Распорот шов")),
-    _Category("Дом", ("Uyut Home", "Домовита", "Nordhaus", "Сонный кот"), 0.04, 0.18, (
-        _item("TWL", "Полотенце махровое {b} 70×140 см", (_COLOURS,), 450, (300, 250, 60), 20, 1.0),
-        _item("BED", "Комплект постельного белья {b}, сатин",
-              (_BEDDING,), 1300, (400, 300, 80), 6, 0.6),
-        _item("PLD", "Плед {b} флисовый 150×200 см", (_COLOURS,), 700, (350, 300, 80), 10, 0.6),
-        _item("ORG", "Органайзер для хранения {b} с крышкой, 3 шт",
-              (), 600, (400, 300, 150), 8, 0.5),
-        _item("CNT", "Контейнеры для продуктов {b} стеклянные, 3 шт",
-              (), 1500, (250, 200, 150), 6, 0.6),
-        _item("CND", "Свеча ароматическая {b} в стакане", (_SCENTS,), 260, (90, 90, 100), 24, 0.8),
-        _item("HNG", "Вешалки-плечики {b} деревянные, 10 шт", (), 1200, (450, 250, 60), 10, 0.5),
-        _item("MAT", "Коврик для ванной {b} противоскользящий 50×80 см",
-              (_COLOURS,), 600, (400, 150, 150), 10, 0.5),
-    ), (*_COMMON_DAMAGE, "Бой стекла", "Деформирована коробка")),
-    _Category("Косметика", ("SKINLAB", "Vitamina Skin", "Белый лотос", "GLOW UP", "Травы Алтая"),
-        0.02, 0.20, (
-        _item("SRM", "Сыворотка для лица {b} с гиалуроновой кислотой, 30 мл",
-              (), 90, (120, 50, 50), 24, 1.3),
-        _item("HCR", "Крем для рук {b} питательный", (_CREAM,), 70, (160, 50, 35), 48, 1.2),
-        _item("SHP", "Шампунь {b} для объёма волос, 400 мл", (), 450, (220, 80, 60), 12, 1.0),
-        _item("HMS", "Маска для волос {b} восстанавливающая, 250 мл",
-              (), 300, (100, 100, 80), 12, 0.7),
-        _item("PTC", "Патчи под глаза {b} гидрогелевые, 60 шт", (), 120, (90, 90, 40), 36, 1.4),
-        _item("LPB", "Бальзам для губ {b}", (_LIPS,), 15, (80, 20, 20), 100, 1.0),
-        _item("SHG", "Гель для душа {b}", (_SCENTS,), 280, (190, 70, 50), 12, 0.8),
-        _item("SCR", "Скраб для тела {b} кофейный, 250 мл", (), 300, (100, 100, 70), 12, 0.6),
-    ), (*_COMMON_DAMAGE, "Протёк флакон", "Истекает срок годности")),
-    _Category("Электроника и аксессуары", ("TechPro", "VOLTEX", "Smartline", "GoCharge"),
-        0.05, 0.16, (
-        _item("CBL", "Кабель {b} USB-C — Lightning",
-              (_DARK_LIGHT, _CABLES), 40, (150, 80, 20), 100, 1.5),
-        _item("CHG", "Сетевое зарядное устройство {b} 20 Вт USB-C",
-              (_DARK_LIGHT,), 60, (100, 60, 40), 50, 1.2),
-        _item("CSE", "Чехол {b} силиконовый с MagSafe", (_PHONES,), 40, (180, 100, 20), 50, 1.3),
-        _item("GLS", "Защитное стекло {b} 9H", (_PHONES,), 30, (190, 100, 10), 100, 1.5),
-        _item("EAR", "Беспроводные наушники {b} TWS с шумоподавлением",
-              (_DARK_LIGHT,), 150, (120, 100, 50), 20, 0.8),
-        _item("PWB", "Внешний аккумулятор {b} 10000 мА·ч",
-              (_DARK_LIGHT,), 230, (150, 80, 30), 20, 0.7),
-        _item("HLD", "Держатель для телефона {b} в автомобиль, магнитный",
-              (), 90, (120, 80, 60), 50, 0.6),
-        _item("LMP", "Кольцевая лампа {b} 26 см со штативом", (), 1100, (300, 300, 80), 6, 0.4),
-    ), (*_COMMON_DAMAGE, "Не включается", "Разбит корпус")),
-    _Category("Детские товары", ("BabyBoom", "Мамино солнышко", "Little Fox", "Умка и Ко"),
-        0.08, 0.10, (
-        _item("BDY", "Боди {b} с длинным рукавом, хлопок",
-              (_COLOURS, _KIDS), 90, (200, 150, 20), 20, 1.2),
-        _item("ROM", "Комбинезон-слип {b} на молнии",
-              (_COLOURS, _KIDS), 160, (250, 200, 30), 10, 0.8),
-        _item("BIB", "Нагрудник {b} силиконовый с карманом",
-              (_COLOURS,), 80, (200, 150, 20), 30, 0.7),
-        _item("BTL", "Бутылочка для кормления {b} антиколиковая, 240 мл",
-              (), 120, (180, 70, 70), 24, 0.6),
-        _item("PZL", "Пазл {b} «Животные леса», 60 элементов", (), 350, (300, 220, 50), 12, 0.5),
-        _item("CNS", "Конструктор {b} магнитный, 64 детали", (), 900, (350, 250, 80), 6, 0.6),
-        _item("TOY", "Игрушка-сортер {b} деревянная", (), 600, (250, 250, 120), 8, 0.5),
-    ), (*_COMMON_DAMAGE, "Некомплект", "Пятно на изделии")),
-    _Category("Спорт", ("FitRise", "Спортлайн"), 0.05, 0.04, (
-        _item("YGM", "Коврик для йоги {b} 183×61 см, 6 мм",
-              (_COLOURS,), 900, (620, 150, 150), 10, 0.7),
-        _item("BND", "Фитнес-резинки {b}, набор 5 шт", (), 150, (150, 100, 40), 40, 1.0),
-        _item("BTW", "Бутылка для воды {b} с таймером, 1 л",
-              (_COLOURS,), 200, (280, 90, 90), 24, 0.8),
-    ), _COMMON_DAMAGE),
-    _Category("Зоотовары", ("КотоДом", "PetJoy"), 0.03, 0.02, (
-        _item("PBD", "Лежанка для кошек и собак {b} круглая",
-              (_PET_SIZES,), 700, (500, 500, 150), 6, 0.5),
-        _item("SCT", "Когтеточка-столбик {b} с игрушкой", (), 1500, (400, 300, 300), 4, 0.4),
-        _item("BWL", "Миска {b} керамическая на подставке",
-              (_COLOURS,), 500, (200, 200, 120), 12, 0.5),
-    ), _COMMON_DAMAGE),
-)  # fmt: skip
-
-
-def ean13(body: str) -> str:
-    """Twelve digits and the GS1 check digit that makes them a valid EAN-13."""
-    assert len(body) == 12 and body.isdigit()
-    return next(body + d for d in "0123456789" if gtin_check_digit_ok(body + d))
-
-
-@dataclass(frozen=True)
-class _Brand:
-    name: str
-    category: _Category
-    gs1_prefix: str | None  # a Russian GS1 company prefix (460–469); None: WB barcodes only
-    supply_weekday: int  # Monday = 0
-    supply_weeks: int  # 1: weekly, 2: fortnightly
-    delayed_from: int | None  # the day its supplier stops delivering (an alert in the making)
-
-
-@dataclass
-class _Product:
-    data: ProductData
-    brand: _Brand
-    pack: int
-    demand: float  # units per day across all marketplaces
-    trend: float  # demand at the end of the period ÷ at its start
-    listed: dict[str, float]  # marketplace → share of the demand
 
 
 # --- The plan ------------------------------------------------------------------------
@@ -361,7 +149,7 @@ class _Planner:
         self.days = days
         self.now = now_local
         self.current = now_local  # the time of the event being run
-        self.products: list[_Product] = []
+        self.products: list[CatalogueProduct] = []
         self.good: list[int] = []
         self.defect: list[int] = []
         self.steps: list[Step] = []
@@ -464,7 +252,7 @@ class _Planner:
     def build_catalogue(self, count: int) -> None:
         rng = self.rng
         used_codes: set[str] = set()
-        brands: dict[str, _Brand] = {}
+        brands: dict[str, Brand] = {}
         delayed = 0
         for category in CATEGORIES:
             for name in category.brands:
@@ -476,7 +264,7 @@ class _Planner:
                 # A few suppliers stop delivering in the last weeks: low-stock alerts.
                 late = delayed < 3 and rng.random() < 0.2
                 delayed += late
-                brands[name] = _Brand(
+                brands[name] = Brand(
                     name, category, prefix,
                     supply_weekday=rng.randint(0, 3),
                     supply_weeks=1 if rng.random() < 0.7 else 2,
@@ -489,11 +277,11 @@ class _Planner:
             item = rng.choice(category.items)
             brand = brands[rng.choice(category.brands)]
             family += rng.randint(1, 7)
-            combos: list[list[_Variant]] = [[]]
+            combos: list[list[Variant]] = [[]]
             for axis in item.axes:
-                fewest, most = _AXES[id(axis)]
+                fewest, most = AXES[id(axis)]
                 n = rng.randint(fewest, min(most, len(axis)))
-                if id(axis) in _RUNS:
+                if id(axis) in RUNS:
                     start = rng.randint(0, len(axis) - n)
                     chosen = list(axis[start : start + n])
                 else:
@@ -506,7 +294,7 @@ class _Planner:
             listed = self.listing()
             for step, (combo, weight) in enumerate(zip(combos, weights, strict=True)):
                 demand = min(40.0, family_demand * weight / sum(weights) * len(combos) ** 0.5)
-                product = _Product(
+                product = CatalogueProduct(
                     self.product_data(item, brand, family, combo, demand, step, item_refs,
                                       used_codes),
                     brand, item.pack, demand, trend, listed,
@@ -524,10 +312,10 @@ class _Planner:
 
     def product_data(
         self,
-        item: _Item,
-        brand: _Brand,
+        item: Item,
+        brand: Brand,
         family: int,
-        combo: list[_Variant],
+        combo: list[Variant],
         demand: float,
         size_step: int,
         item_refs: dict[str, int],
@@ -882,60 +670,3 @@ def build_plan(
         good=tuple(planner.good),
         defect=tuple(planner.defect),
     )
-
-
-@dataclass(frozen=True)
-class DemoLoaded:
-    products: int
-    movements: int
-    by_operation: dict[str, int]
-    reversals: int
-
-
-def load_plan(
-    plan: DemoPlan,
-    *,
-    products: ProductStore,
-    unit_of_work: Callable[[], UnitOfWork],
-    source_ids: Mapping[str, int],
-    distribution_center_ids: Mapping[str, int],
-    user_ids: Mapping[str, int | None],
-    progress: Callable[[int, int], None] | None = None,
-) -> DemoLoaded:
-    """Book the plan through the use cases, one unit of work per movement."""
-    product_ids = [create_product(products, data).id for data in plan.products]
-    movement_ids: list[int] = []
-    by_operation: dict[str, int] = {}
-    reversals = 0
-    total = len(plan.steps)
-    for done, step in enumerate(plan.steps, start=1):
-        if isinstance(step, PlannedReversal):
-            posted = reverse_movement(
-                unit_of_work(), movement_ids[step.target], user_id=user_ids.get(step.user),
-                notes=step.notes, at=step.at,
-            )  # fmt: skip
-            reversals += 1
-        else:
-            request = MovementRequest(
-                step.operation_type,
-                step.quantity,
-                product_id=product_ids[step.product],
-                source_id=source_ids[step.source] if step.source else None,
-                distribution_center_id=(
-                    distribution_center_ids[step.distribution_center]
-                    if step.distribution_center
-                    else None
-                ),
-                notes=step.notes,
-                warehouse=step.warehouse,
-                direction=step.direction,
-                document=step.document,
-            )
-            posted = post_movement(
-                unit_of_work(), request, user_id=user_ids.get(step.user), at=step.at
-            )
-            by_operation[step.operation_type] = by_operation.get(step.operation_type, 0) + 1
-        movement_ids.append(posted.movement.id)
-        if progress is not None and (done % 2000 == 0 or done == total):
-            progress(done, total)
-    return DemoLoaded(len(product_ids), total, by_operation, reversals)

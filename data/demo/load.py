@@ -1,34 +1,101 @@
-"""Demo data into a real database: `core.demo`'s plan booked through the use cases.
+"""Demo data into a real database: `data.demo.plan`'s plan booked through the use cases,
+one unit of work per movement, exactly as the app does: quants, ledger and everything
+derived stay consistent.
 
 `uv run main.py --demo` calls `check_empty` before the schema is even touched, then
 `fill` once the database is migrated and seeded.
 """
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from core.demo import (
-    DEMO_SEED,
-    MANAGER,
-    WORKER,
-    DemoLoaded,
-    build_plan,
-    load_plan,
-    refuse_unless_empty,
-)
+from core.catalog import ProductStore, create_product
+from core.errors import Conflict
+from core.movements import MovementRequest, post_movement, reverse_movement
+from core.ports import UnitOfWork
 from core.security import generate_password
 from core.users import create_user
 from data.catalog import SqlProductStore
 from data.database import Database
 from data.db import create_engine
+from data.demo.plan import DEMO_SEED, MANAGER, WORKER, DemoPlan, PlannedReversal, build_plan
 from data.models import Movement, Product
 from data.queries import distribution_centers, sources
 from data.users import SqlUserAdminStore, SqlUserStore
+
+
+def refuse_unless_empty(products: int, movements: int) -> None:
+    """Demo data goes into an empty database only: it must never mix with real data."""
+    if products or movements:
+        raise Conflict(
+            "database_not_empty",
+            f"В базе уже есть данные (товаров: {products}, операций: {movements}). "
+            "Демо-данные загружаются только в пустую базу: укажите другую "
+            "(WMS_DATA_DIR или WMS_DATABASE_URL) или запустите приложение без --demo.",
+        )
+
+
+@dataclass(frozen=True)
+class DemoLoaded:
+    products: int
+    movements: int
+    by_operation: dict[str, int]
+    reversals: int
+
+
+def load_plan(
+    plan: DemoPlan,
+    *,
+    products: ProductStore,
+    unit_of_work: Callable[[], UnitOfWork],
+    source_ids: Mapping[str, int],
+    distribution_center_ids: Mapping[str, int],
+    user_ids: Mapping[str, int | None],
+    progress: Callable[[int, int], None] | None = None,
+) -> DemoLoaded:
+    """Book the plan through the use cases, one unit of work per movement."""
+    product_ids = [create_product(products, data).id for data in plan.products]
+    movement_ids: list[int] = []
+    by_operation: dict[str, int] = {}
+    reversals = 0
+    total = len(plan.steps)
+    for done, step in enumerate(plan.steps, start=1):
+        if isinstance(step, PlannedReversal):
+            posted = reverse_movement(
+                unit_of_work(), movement_ids[step.target], user_id=user_ids.get(step.user),
+                notes=step.notes, at=step.at,
+            )  # fmt: skip
+            reversals += 1
+        else:
+            request = MovementRequest(
+                step.operation_type,
+                step.quantity,
+                product_id=product_ids[step.product],
+                source_id=source_ids[step.source] if step.source else None,
+                distribution_center_id=(
+                    distribution_center_ids[step.distribution_center]
+                    if step.distribution_center
+                    else None
+                ),
+                notes=step.notes,
+                warehouse=step.warehouse,
+                direction=step.direction,
+                document=step.document,
+            )
+            posted = post_movement(
+                unit_of_work(), request, user_id=user_ids.get(step.user), at=step.at
+            )
+            by_operation[step.operation_type] = by_operation.get(step.operation_type, 0) + 1
+        movement_ids.append(posted.movement.id)
+        if progress is not None and (done % 2000 == 0 or done == total):
+            progress(done, total)
+    return DemoLoaded(len(product_ids), total, by_operation, reversals)
+
 
 # The demo's people: (username, full name, role). Their movements carry their names.
 DEMO_USERS = (
