@@ -15,8 +15,10 @@ needs (core.movements.check_request), core.catalog decides what a product may be
 
 import hashlib
 import os
+import threading
+import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import islice
@@ -82,6 +84,7 @@ MAX_REPORTED_ERRORS = 10_000  # errors listed; `error_count` has them all
 EVENT_IMPORT_APPLIED = "import.applied"
 
 Progress = Callable[[str, float], None]
+Waiting = Callable[[int], None]  # imports ahead of this one (running or queued)
 T = TypeVar("T")
 
 
@@ -120,6 +123,10 @@ class ImportReport:
     import_id: int | None  # history row id when applied (or recorded as refused)
     same_file_imported_before: bool  # a previous successful import had the same sha256
     error_count: int = 0  # every error found, also those beyond the listed ones
+    # movements: the operation for rows without one (chosen, or the fallback for a file
+    # without an «Операция» column); `operation_inferred`: it was that fallback
+    operation_type: str | None = None
+    operation_inferred: bool = False
 
 
 class FileRejected(DomainError):
@@ -134,6 +141,79 @@ class FileRejected(DomainError):
     @property
     def status(self) -> int:
         return 413 if self.code == "file_too_large" else 422
+
+
+class ImportQueueTimeout(DomainError):
+    """The import waited for its turn longer than settings.import_queue_timeout_seconds
+    (HTTP 503: nothing was read or written; try again later)."""
+
+    kind = "conflict"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "import_queue_timeout",
+            "Сейчас загружаются другие большие файлы, а очередь не дошла до этого: "
+            "файл не прочитан и ничего не записано. Повторите позже",
+            field="file",
+        )
+
+
+class ImportQueue:
+    """At most `limit` imports of big files run at once in this process, first come first
+    served: reading a sheet holds it whole in memory, so three million-row files at once
+    would take gigabytes. Small files never wait. When an import ends its memory goes back
+    to the system (data.spreadsheets.release_memory)."""
+
+    def __init__(self) -> None:
+        self._turn = threading.Condition()
+        self._running = 0
+        self._queued: list[object] = []  # waiting imports, in order of arrival
+
+    @contextmanager
+    def slot(
+        self, content: bytes, settings: Settings, waiting: Waiting | None = None
+    ) -> Iterator[None]:
+        if len(content) < settings.import_queue_from_bytes:
+            yield
+            return
+        self._wait(max(settings.import_max_parallel, 1), settings, waiting)
+        try:
+            yield
+        finally:
+            with self._turn:
+                self._running -= 1
+                self._turn.notify_all()
+            spreadsheets.release_memory()
+
+    def _wait(self, limit: int, settings: Settings, waiting: Waiting | None) -> None:
+        me = object()
+        deadline = time.monotonic() + settings.import_queue_timeout_seconds
+        said = -1
+        with self._turn:
+            self._queued.append(me)
+            try:
+                while True:
+                    ahead = self._queued.index(me)
+                    if ahead == 0 and self._running < limit:
+                        self._running += 1
+                        return
+                    if waiting is not None and self._running + ahead != said:
+                        said = self._running + ahead
+                        waiting(said)
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise ImportQueueTimeout
+                    self._turn.wait(left)
+            finally:
+                self._queued.remove(me)
+                self._turn.notify_all()  # the ones behind move up
+
+    @property
+    def running(self) -> int:
+        return self._running
+
+
+QUEUE = ImportQueue()
 
 
 # --- What the import needs from storage (data.imports implements it) ---
@@ -344,8 +424,17 @@ def import_file(
     settings: Settings,
     progress: Progress | None = None,
     repeat_allowed: bool = True,
+    waiting: Waiting | None = None,
+    fallback_operation: str | None = None,
 ) -> ImportReport:
     """Check a file and, unless `dry_run` or any row has an error, write it whole.
+
+    `fallback_operation`: the operation of a movements file that names none, neither by
+    `operation_type` nor in an «Операция» column (the page offers the last one used); the
+    report says it was taken (`operation_inferred`).
+
+    A big file waits for its turn in QUEUE first; `waiting(n)` hears how many imports are
+    ahead of it while it waits (ImportQueueTimeout when the wait is too long).
 
     `repeat_allowed=False`: refuse (Conflict `file_imported_before`) a file whose sha256
     was imported already — the page passes it when its preview said the file was new, so
@@ -356,18 +445,20 @@ def import_file(
     stock changed under a running import (PostgreSQL; the file then writes nothing)."""
     from data.imports import store_factory  # data depends on core, not the other way
 
-    return run_import(
-        store_factory(db),
-        content=content,
-        file_name=file_name,
-        kind=kind,
-        operation_type=operation_type,
-        dry_run=dry_run,
-        user_id=user_id,
-        settings=settings,
-        progress=progress,
-        repeat_allowed=repeat_allowed,
-    )
+    with QUEUE.slot(content, settings, waiting):
+        return run_import(
+            store_factory(db),
+            content=content,
+            file_name=file_name,
+            kind=kind,
+            operation_type=operation_type,
+            dry_run=dry_run,
+            user_id=user_id,
+            settings=settings,
+            progress=progress,
+            repeat_allowed=repeat_allowed,
+            fallback_operation=fallback_operation,
+        )
 
 
 def run_import(
@@ -382,6 +473,7 @@ def run_import(
     settings: Settings,
     progress: Progress | None = None,
     repeat_allowed: bool = True,
+    fallback_operation: str | None = None,
 ) -> ImportReport:
     report_progress: Progress = progress or (lambda _stage, _fraction: None)
     if kind not in IMPORT_KINDS:
@@ -398,6 +490,14 @@ def run_import(
     # A movements file reads its rows while checking them (and reports that stage).
     reading = None if importer_class.streams else report_progress
     sheet = read_file(content, file_name, settings, reading)
+    inferred = (
+        kind == "movements"
+        and default_op is None
+        and "operation" not in sheet.columns
+        and bool(fallback_operation)
+    )
+    if inferred:
+        default_op = _default_operation(fallback_operation)
     headers = {name: column.header for name, column in sheet.columns.items()}
     errors = _Errors(headers)
     importer = importer_class(sheet, errors, default_op, file_name)
@@ -424,6 +524,8 @@ def run_import(
             import_id=import_id,
             same_file_imported_before=before,
             error_count=errors.count,
+            operation_type=default_op.code if default_op else None,
+            operation_inferred=inferred,
         )
 
     def batch(applied: bool, plan: "_Plan", at: datetime) -> BatchRecord:

@@ -111,12 +111,13 @@ async def test_a_valid_file_is_previewed_then_written_on_confirm(
     await manager.should_see("Приёмка: 2")
     changes = element(manager, "import-changes").rows
     assert [(c["row"], c["action"]) for c in changes] == [(2, "Приёмка"), (3, "Приёмка")]
+    assert element(manager, "import-confirm").text == "Загрузить 2 строки"
     assert "Чайник" in changes[0]["description"]
     assert journal(app_database.engine).total == 0  # a preview writes nothing
 
     manager.find(marker="import-confirm").click()
     await until(lambda: sees(manager, "import-done"))
-    await manager.should_see("Загружено: 2 строк из «поставка.csv»")
+    await manager.should_see("Загружено: 2 строки из «поставка.csv»")
     assert (good_stock(app_database, kettle), good_stock(app_database, mug)) == (10, 4)
     history = import_history(app_database.engine).items
     assert [(h["file_name"], h["applied"], h["user"]) for h in history] == [
@@ -202,17 +203,46 @@ async def test_a_file_imported_by_someone_else_meanwhile_is_not_booked_twice(
     assert good_stock(app_database, kettle) == 6
 
 
-async def test_changing_the_kind_checks_the_same_file_again(
+async def test_a_plain_receipt_file_is_read_as_a_receipt_without_choosing(
+    manager: User, app_database: Database
+) -> None:
+    """No operation chosen and no «Операция» column: the file is read as a receipt (not
+    refused for a missing operation), the page says so and shows that choice."""
+    kettle = make_product(app_database, barcode=GOOD)
+    await open_import(manager)
+    await upload(manager, "r.csv", receipts_csv((GOOD, 3)))
+    await checked(manager)
+    assert texts(manager, "import-counts").endswith("ошибок: 0")
+    assert "«Приёмка»" in texts(manager, "import-operation-inferred")
+    assert element(manager, "import-operation").value == "RECEIPT"
+    await manager.should_see("Приёмка: 1")
+    assert element(manager, "import-confirm").text == "Загрузить 1 строку"
+    # another choice checks the same file again, as that
+    element(manager, "import-operation").set_value("RECEIPT_DEFECT")
+    await until(
+        lambda: (
+            "Приёмка брака: 1" in texts(manager, "import-changes")
+            or any("Приёмка брака" in str(r) for r in element(manager, "import-changes").rows)
+        )
+    )
+    await manager.should_not_see(marker="import-operation-inferred")
+    manager.find(marker="import-confirm").click()
+    await until(lambda: sees(manager, "import-done"))
+    stock = balances(app_database.engine, product_id=kettle).items[0]
+    assert (stock["good"], stock["defect"]) == (0, 3)
+
+
+async def test_the_last_chosen_operation_is_offered_for_the_next_plain_file(
     manager: User, app_database: Database
 ) -> None:
     make_product(app_database, barcode=GOOD)
-    await open_import(manager)  # no operation chosen and no «Операция» column
+    await open_import(manager, operation="RETURN_PICKUP")  # chosen once, for another file
+    await open_import(manager)  # a new visit: the choice starts empty again
+    assert element(manager, "import-operation").value is None
     await upload(manager, "r.csv", receipts_csv((GOOD, 3)))
     await checked(manager)
-    assert element(manager, "import-errors").rows  # the operation is missing
-    element(manager, "import-operation").set_value("RECEIPT")
-    await until(lambda: sees(manager, "import-changes"))
-    await manager.should_see("Приёмка: 1")
+    assert "«Возврат с ПВЗ»" in texts(manager, "import-operation-inferred")
+    assert element(manager, "import-operation").value == "RETURN_PICKUP"
 
 
 async def test_a_file_that_is_not_a_spreadsheet_gets_a_clear_message(manager: User) -> None:
