@@ -480,7 +480,9 @@ def run_import(
         raise ValidationError(
             "invalid_kind", "Тип импорта: products, movements или opening_balances", field="kind"
         )
-    default_op = _default_operation(operation_type) if kind == "movements" else None
+    # Checked for every kind (a bad name is an error, not ignored); used by movements.
+    chosen_op = _default_operation(operation_type)
+    default_op = chosen_op if kind == "movements" else None
     file_name = _clean_file_name(file_name)
     if len(content) > settings.import_max_bytes:  # before hashing or parsing anything
         raise file_too_large(settings)
