@@ -25,6 +25,8 @@ ROWS = 2_000_000
 CEILING = 1024**3  # the issue: three at once stay under 1 GB in total
 GIVEN_BACK = 150 * 1024**2  # afterwards: at most this much above the idle process
 PASSWORD = "memory-test-admin"
+# Not pytest's (NiceGUI would take the app for its test harness), nor the tests' settings.
+FOREIGN = ("PYTEST_", "NICEGUI_", "WMS_")
 
 
 @pytest.fixture(scope="session")
@@ -62,7 +64,7 @@ def app(tmp_path: Path) -> Iterator[tuple[str, int]]:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     env = {  # the defaults: WMS_IMPORT_MAX_PARALLEL=1, a million rows at most
-        **{k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "NICEGUI_"))},
+        **{k: v for k, v in os.environ.items() if not k.startswith(FOREIGN)},
         "WMS_DATA_DIR": str(tmp_path / "data"),
         "WMS_HOST": "127.0.0.1",
         "WMS_PORT": str(port),
