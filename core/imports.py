@@ -14,6 +14,7 @@ needs (core.movements.check_request), core.catalog decides what a product may be
 """
 
 import hashlib
+import logging
 import os
 import threading
 import time
@@ -82,6 +83,8 @@ KIND_COLUMNS: dict[str, tuple[str, ...]] = {
 MAX_PREVIEW = 1000  # planned changes kept for the preview; `counts` has the totals
 MAX_REPORTED_ERRORS = 10_000  # errors listed; `error_count` has them all
 EVENT_IMPORT_APPLIED = "import.applied"
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[str, float], None]
 Waiting = Callable[[int], None]  # imports ahead of this one (running or queued)
@@ -235,6 +238,8 @@ class BatchRecord:
     rows_ok: int
     applied: bool
     error_count: int
+    status: str = "applied"  # applied | refused (the file has errors) | failed
+    reason: str | None = None  # why a confirmation failed
 
 
 class ImportStore(Protocol):
@@ -250,6 +255,9 @@ class ImportStore(Protocol):
 
     def stock(self, product_ids: Collection[int]) -> dict[tuple[int, int], tuple[int, int]]:
         """(product, internal location) -> (quantity, reserved) of the loose quants."""
+
+    def lock_file(self, file_sha256: str) -> None:
+        """Wait until no other transaction is confirming the same file; held to the end."""
 
     def imported_before(self, file_sha256: str) -> bool: ...
     def add_batch(self, batch: BatchRecord) -> int: ...
@@ -530,7 +538,7 @@ def run_import(
             operation_inferred=inferred,
         )
 
-    def batch(applied: bool, plan: "_Plan", at: datetime) -> BatchRecord:
+    def batch(status: str, at: datetime, reason: str | None = None) -> BatchRecord:
         return BatchRecord(
             file_name=file_name,
             file_sha256=sha,
@@ -540,39 +548,69 @@ def run_import(
             created_at=at,
             rows_total=importer.rows_total,
             rows_ok=rows_ok(),
-            applied=applied,
+            applied=status == "applied",
             error_count=errors.count,
+            status=status,
+            reason=reason,
         )
 
-    with stores(not dry_run) as store:
-        before = store.imported_before(sha)
-        if before and not dry_run and not repeat_allowed:
-            raise Conflict(
-                "file_imported_before",
-                "Этот файл уже загружен — возможно, другим пользователем, пока был открыт "
-                "предпросмотр. Загрузите его ещё раз, только если так и задумано",
-            )
-        at = datetime.now(UTC)
-        # The history row goes first (its id names the ledger rows' document); it is
-        # completed at the end and commits with everything else, or not at all.
-        import_id = None if dry_run else store.add_batch(batch(True, _Plan(), at))
-        job = _Job(import_id, user_id, at, report_progress)
-        plan = importer.check(store, job)
-        if dry_run:
-            report_progress("check", 1.0)
-            return finish(plan, False, None, before)
-        if not errors.count:
-            assert import_id is not None
-            importer.write(store, plan, job)
-            store.finish_batch(import_id, importer.rows_total, rows_ok())
-            store.commit()
-            report_progress("write", 1.0)
-            return finish(plan, True, import_id, before)
+    try:
+        with stores(not dry_run) as store:
+            if not dry_run:
+                # Confirmations of one file take turns, so the second one sees the first
+                # one's history row (and refuses, unless a repeat is allowed).
+                store.lock_file(sha)
+            before = store.imported_before(sha)
+            if before and not dry_run and not repeat_allowed:
+                raise Conflict(
+                    "file_imported_before",
+                    "Этот файл уже загружен — возможно, другим пользователем, пока был открыт "
+                    "предпросмотр. Загрузите его ещё раз, только если так и задумано",
+                )
+            at = datetime.now(UTC)
+            # The history row goes first (its id names the ledger rows' document); it is
+            # completed at the end and commits with everything else, or not at all.
+            import_id = None if dry_run else store.add_batch(batch("applied", at))
+            job = _Job(import_id, user_id, at, report_progress)
+            plan = importer.check(store, job)
+            if dry_run:
+                report_progress("check", 1.0)
+                return finish(plan, False, None, before)
+            if not errors.count:
+                assert import_id is not None
+                importer.write(store, plan, job)
+                store.finish_batch(import_id, importer.rows_total, rows_ok())
+                store.commit()
+                report_progress("write", 1.0)
+                return finish(plan, True, import_id, before)
+    except Exception as error:
+        if not dry_run:  # rolled back whole; the attempt and its reason are recorded
+            _record_failure(stores, batch("failed", datetime.now(UTC), _failure_reason(error)))
+        raise
     # Refused for its errors: nothing of the file was written; the attempt is recorded.
     with stores(True) as store:
-        import_id = store.add_batch(batch(False, plan, datetime.now(UTC)))
+        import_id = store.add_batch(batch("refused", datetime.now(UTC)))
         store.commit()
     return finish(plan, False, import_id, before)
+
+
+def _failure_reason(error: Exception) -> str:
+    if isinstance(error, DomainError):
+        return error.message[:500]
+    return f"Сбой при записи ({type(error).__name__}): файл не загружен, ничего не записано"
+
+
+def _record_failure(stores: StoreFactory, record: BatchRecord) -> None:
+    """A history row for a confirmation that failed, in a transaction of its own. When
+    even that fails (the database is gone), the original error is what the caller sees."""
+    try:
+        with stores(True) as store:
+            store.add_batch(record)
+            store.commit()
+    except Exception:
+        log.warning(
+            "the failed import of %s could not be recorded", record.file_name, exc_info=True
+        )
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ at once, confirm, and find it in the history (NiceGUI user simulation; the file 
 through the page's real upload route)."""
 
 import asyncio
+import contextlib
 import io
 from collections.abc import Callable
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 from nicegui import ElementFilter, ui
 from nicegui.testing import User
 
+from core.errors import Conflict
 from core.imports import import_file
 from core.settings import get_settings
 from data.database import Database
@@ -331,3 +333,22 @@ async def test_import_is_in_the_navigation(manager: User) -> None:
         elements = sorted(manager.find(kind=ui.link).elements, key=lambda e: e.id)
         links = [link.props.get("href") for link in elements]  # in page order
     assert links.index("/import") == links.index("/products") + 1, links
+
+
+async def test_history_shows_a_failed_confirmation_with_its_reason(
+    manager: User, app_database: Database
+) -> None:
+    make_product(app_database, barcode=GOOD)
+    content = receipts_csv((GOOD, 2))
+    settings = get_settings()
+    for repeat in (True, False):  # the second is refused as already booked
+        with contextlib.suppress(Conflict):
+            import_file(app_database, content=content, file_name="r.csv", kind="movements",
+                        operation_type="RECEIPT", dry_run=False, settings=settings,
+                        repeat_allowed=repeat)  # fmt: skip
+    await open_page(manager, HISTORY_PATH)
+    await manager.should_see(marker="import-history")
+    failed, applied = element(manager, "import-history").rows
+    assert (applied["result"], applied["reason"]) == ("Загружен", "")
+    assert (failed["result"], failed["applied"]) == ("Не загружен", False)
+    assert failed["reason"].startswith("Этот файл уже загружен")

@@ -717,6 +717,8 @@ def history_row(item: dict[str, Any], tz_name: str) -> dict[str, Any]:
     errors = int(item.get("error_count") or 0)
     if item["applied"]:
         result = tr("Загружен", "Imported")
+    elif item.get("status") == "failed":
+        result = tr("Не загружен", "Failed")
     else:
         result = tr(f"Отклонён: ошибок {number(errors)}", f"Refused: {number(errors)} errors")
     return {
@@ -729,6 +731,7 @@ def history_row(item: dict[str, Any], tz_name: str) -> dict[str, Any]:
         "user": item.get("user") or "",
         "rows": f"{number(item['rows_ok'])} / {number(item['rows_total'])}",
         "result": result,
+        "reason": item.get("reason") or "",
         "applied": bool(item["applied"]),
     }
 
@@ -742,6 +745,9 @@ RESULT_CELL = r"""
 <q-td :props="props">
   <q-badge :color="props.row.applied ? 'positive' : 'negative'" :label="props.row.result"
            class="text-body2 q-px-sm q-py-xs" />
+  <div v-if="props.row.reason" class="text-body2 text-negative q-mt-xs">
+    {{ props.row.reason }}
+  </div>
 </q-td>
 """
 
