@@ -1496,8 +1496,7 @@ def errors_workbook(content: bytes, file_name: str, report: ImportReport) -> byt
     more than ERRORS_WORKBOOK_ALL_ROWS rows gets only the rows with errors."""
     by_row: dict[int, list[str]] = {}
     for error in report.errors:
-        text = f"{error.column}: {error.message}" if error.column else error.message
-        by_row.setdefault(error.row, []).append(text)
+        by_row.setdefault(error.row, []).append(_error_note(error))
     limits = spreadsheets.Limits(len(content) + 1, 10**9, 10**12)  # it was read before
     rows = spreadsheets.raw_rows(content, limits)
     header_row, header = next(rows)
@@ -1525,6 +1524,28 @@ def errors_workbook(content: bytes, file_name: str, report: ImportReport) -> byt
         note=note,
         highlight_column=1,
     )
+
+
+# What messages call a field when they name it first ("Количество: ожидается целое …"):
+# the errors workbook puts the file's own header there instead of naming it twice.
+_FIELD_LABELS = {
+    header_key(label)
+    for label in (
+        *(name for names in IMPORT_COLUMNS.values() for name in names),
+        *_PRODUCT_TEXT.values(), *_PRODUCT_WHOLE.values(), *_PRODUCT_FIELD_LABELS.values(),
+        "Штрихкод", "GTIN", "Количество", "Годный", "Брак",
+    )
+}  # fmt: skip
+
+
+def _error_note(error: RowError) -> str:
+    """«Кол-во: ожидается целое число…», not «Кол-во: Количество: ожидается…»."""
+    if not error.column:
+        return error.message
+    label, colon, rest = error.message.partition(": ")
+    if colon and header_key(label) in _FIELD_LABELS:
+        return f"{error.column}: {rest}"
+    return f"{error.column}: {error.message}"
 
 
 def _example_barcode(body: str) -> str:

@@ -428,6 +428,18 @@ def test_the_errors_workbook_holds_the_rows_and_their_errors(db: Database) -> No
     assert rows[3][2:] == [code, "много"]
 
 
+def test_the_errors_workbook_names_the_column_once(db: Database) -> None:
+    """The file's header names the column; the message does not name it again."""
+    _, code = product_with_barcode(db)
+    content = csv_file([["Штрихкод", "Кол-во", "Склад"], [code, "10 шт", "Чердак"]])
+    report = run(db, content, name="f.csv", operation_type="ADJUSTMENT")
+    sheet = load_workbook(io.BytesIO(errors_workbook(content, "f.csv", report))).active
+    note = [[c.value for c in row] for row in sheet.iter_rows()][2][1]
+    assert "Кол-во: ожидается целое число, а в ячейке «10 шт»" in note
+    assert "Кол-во: Количество" not in note
+    assert "Склад: Неизвестный склад: «Чердак»" in note  # a message that names no field
+
+
 def test_the_errors_workbook_takes_control_characters_read_from_a_csv(db: Database) -> None:
     """A CSV may carry characters an .xlsx cannot (a vertical tab pasted into a note)."""
     _, code = product_with_barcode(db)
