@@ -14,8 +14,8 @@ from nicegui import ElementFilter, ui
 from nicegui.testing import User
 
 from core.errors import Conflict
-from core.imports import import_file
-from core.settings import get_settings
+from core.imports import QUEUE, import_file
+from core.settings import Settings, get_settings
 from data.database import Database
 from data.queries import balances, import_history, journal
 from tests.conftest import make_product, open_page
@@ -352,3 +352,25 @@ async def test_history_shows_a_failed_confirmation_with_its_reason(
     assert (applied["result"], applied["reason"]) == ("Загружен", "")
     assert (failed["result"], failed["applied"]) == ("Не загружен", False)
     assert failed["reason"].startswith("Этот файл уже загружен")
+
+
+@pytest.fixture
+def every_file_queues(app_database: Database, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Every file takes its turn (set before the app starts), one at a time."""
+    monkeypatch.setenv("WMS_IMPORT_QUEUE_FROM_BYTES", "0")
+    monkeypatch.setenv("WMS_IMPORT_MAX_PARALLEL", "1")
+    get_settings.cache_clear()
+    return get_settings()
+
+
+async def test_a_file_waiting_for_its_turn_says_how_many_are_ahead(
+    every_file_queues: Settings, manager: User, app_database: Database
+) -> None:
+    make_product(app_database, barcode=GOOD)
+    await open_import(manager, operation="RECEIPT")
+    with QUEUE.slot(b"big", every_file_queues):  # another manager's big file is being read
+        await upload(manager, "r.csv", receipts_csv((GOOD, 3)))
+        await until(lambda: "Файл в очереди: перед ним 1 файл" in texts(manager, "import-stage"))
+        assert not sees(manager, "import-summary")
+    await checked(manager)  # its turn came
+    await manager.should_see("Приёмка: 1")
