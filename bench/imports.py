@@ -5,6 +5,8 @@ Run from the project root:
     uv run python -m bench.imports                 # 100,000 rows, PostgreSQL and SQLite
     uv run python -m bench.imports --million       # 1,000,000 rows as well
     uv run python -m bench.imports --quick         # smoke run: 5,000 rows, 1 run
+    uv run python -m bench.imports --parallel      # 3 uploads at once to a real app
+
 
 The files are generated once and kept in the temp folder. For each size it prints the
 reader-only time of python-calamine (what the import uses) and of openpyxl in read-only
@@ -12,6 +14,11 @@ mode, then for each backend the end-to-end time of `import_file(dry_run=False)` 
 peak memory of the process doing it (each run in a fresh subprocess on a freshly emptied
 database, so ru_maxrss is that run's own peak). Figures are medians of `--runs` runs.
 Afterwards the ledger must equal the quants.
+
+--parallel: three checks (dry runs) of the same file posted at once to POST /api/v1/imports
+of a real app process (`main.py`, SQLite), with WMS_IMPORT_MAX_PARALLEL=1 and =3: the
+process's peak resident memory (VmRSS sampled every 20 ms), its memory afterwards, and the
+wall time of the three, medians of `--runs`.
 """
 
 import argparse
@@ -19,15 +26,19 @@ import json
 import os
 import random
 import resource
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 
@@ -178,6 +189,94 @@ def read_openpyxl(path: Path) -> float:
     return time.perf_counter() - started
 
 
+ROOT = Path(__file__).resolve().parent.parent
+APP_PASSWORD = "bench-imports-admin"
+
+
+def vm_rss(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def parallel_run(path: Path, max_parallel: int) -> dict[str, float]:
+    """Three dry runs of `path` posted at once to a fresh app process: MB and seconds."""
+    url = sqlite_url()
+    prepare(url)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("WMS_", "NICEGUI_"))},
+        "WMS_DATABASE_URL": url, "WMS_DATA_DIR": str(FOLDER / "app"), "WMS_HOST": "127.0.0.1",
+        "WMS_PORT": str(port), "WMS_ADMIN_PASSWORD": APP_PASSWORD,
+        "WMS_IMPORT_MAX_PARALLEL": str(max_parallel), "WMS_STORAGE_SECRET": "bench",
+    }  # fmt: skip
+    app = subprocess.Popen(
+        [sys.executable, "main.py"], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        token = httpx.post(
+            f"{base}/api/v1/auth/token", data={"username": "admin", "password": APP_PASSWORD}
+        ).json()["access_token"]
+        content = path.read_bytes()
+        idle, peak, done = vm_rss(app.pid), [0], threading.Event()
+
+        def sample() -> None:
+            while not done.is_set():
+                peak[0] = max(peak[0], vm_rss(app.pid))
+                time.sleep(0.02)
+
+        def post(_: int) -> int:
+            return httpx.post(
+                f"{base}/api/v1/imports", headers={"Authorization": f"Bearer {token}"},
+                files={"file": (path.name, content)}, timeout=900,
+                data={"kind": "movements", "operation_type": "RECEIPT"},
+            ).status_code  # fmt: skip
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        started = time.perf_counter()
+        with ThreadPoolExecutor(3) as pool:
+            statuses = list(pool.map(post, range(3)))
+        seconds = time.perf_counter() - started
+        done.set()
+        sampler.join()
+        assert statuses == [200, 200, 200], statuses
+        time.sleep(1)
+        mb = 2**20
+        return {"idle": idle / mb, "peak": peak[0] / mb, "after": vm_rss(app.pid) / mb,
+                "seconds": seconds}  # fmt: skip
+    finally:
+        app.terminate()
+        app.wait(30)
+
+
+def parallel(rows: int, runs: int) -> None:
+    path = receipt_file(rows)
+    print(f"# three dry runs at once of {path} ({path.stat().st_size / 2**20:.1f} MB)")
+    print(f"{'max parallel':>12} {'idle MB':>8} {'peak MB':>8} {'after MB':>9} {'seconds':>8}")
+    peaks = {}
+    for limit in (1, 3):
+        results = [parallel_run(path, limit) for _ in range(runs)]
+        figures = {k: median([r[k] for r in results]) for k in results[0]}
+        peaks[limit] = figures["peak"] - figures["idle"]
+        print(
+            f"{limit:>12} {figures['idle']:>8.0f} {figures['peak']:>8.0f} "
+            f"{figures['after']:>9.0f} {figures['seconds']:>8.1f}"
+        )
+    print(f"peak above idle, 3 at once / 1 at a time: {peaks[3] / max(peaks[1], 1):.2f}")
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
 
@@ -191,10 +290,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pg-url", default=os.environ.get("WMS_BENCH_POSTGRES_URL", DEFAULT_PG_URL))
     p.add_argument("--skip-openpyxl", action="store_true", help="openpyxl takes ~1 min per 1M")
     p.add_argument("--quick", action="store_true", help="smoke run: 5,000 rows, 1 run")
+    p.add_argument("--parallel", action="store_true", help="3 uploads at once to an app")
     p.add_argument("--child", nargs=2, metavar=("URL", "FILE"), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
         child(*args.child)
+        return 0
+    if args.parallel:
+        parallel(5_000 if args.quick else args.rows, 1 if args.quick else args.runs)
         return 0
     sizes = [5_000] if args.quick else [args.rows] + ([1_000_000] if args.million else [])
     runs = 1 if args.quick else args.runs

@@ -14,9 +14,12 @@ needs (core.movements.check_request), core.catalog decides what a product may be
 """
 
 import hashlib
+import logging
 import os
+import threading
+import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from itertools import islice
@@ -81,7 +84,10 @@ MAX_PREVIEW = 1000  # planned changes kept for the preview; `counts` has the tot
 MAX_REPORTED_ERRORS = 10_000  # errors listed; `error_count` has them all
 EVENT_IMPORT_APPLIED = "import.applied"
 
+log = logging.getLogger(__name__)
+
 Progress = Callable[[str, float], None]
+Waiting = Callable[[int], None]  # imports ahead of this one (running or queued)
 T = TypeVar("T")
 
 
@@ -120,6 +126,10 @@ class ImportReport:
     import_id: int | None  # history row id when applied (or recorded as refused)
     same_file_imported_before: bool  # a previous successful import had the same sha256
     error_count: int = 0  # every error found, also those beyond the listed ones
+    # movements: the operation for rows without one (chosen, or the fallback for a file
+    # without an «Операция» column); `operation_inferred`: it was that fallback
+    operation_type: str | None = None
+    operation_inferred: bool = False
 
 
 class FileRejected(DomainError):
@@ -134,6 +144,79 @@ class FileRejected(DomainError):
     @property
     def status(self) -> int:
         return 413 if self.code == "file_too_large" else 422
+
+
+class ImportQueueTimeout(DomainError):
+    """The import waited for its turn longer than settings.import_queue_timeout_seconds
+    (HTTP 503: nothing was read or written; try again later)."""
+
+    kind = "conflict"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "import_queue_timeout",
+            "Сейчас загружаются другие большие файлы, а очередь не дошла до этого: "
+            "файл не прочитан и ничего не записано. Повторите позже",
+            field="file",
+        )
+
+
+class ImportQueue:
+    """At most `limit` imports of big files run at once in this process, first come first
+    served: reading a sheet holds it whole in memory, so three million-row files at once
+    would take gigabytes. Small files never wait. When an import ends its memory goes back
+    to the system (data.spreadsheets.release_memory)."""
+
+    def __init__(self) -> None:
+        self._turn = threading.Condition()
+        self._running = 0
+        self._queued: list[object] = []  # waiting imports, in order of arrival
+
+    @contextmanager
+    def slot(
+        self, content: bytes, settings: Settings, waiting: Waiting | None = None
+    ) -> Iterator[None]:
+        if len(content) < settings.import_queue_from_bytes:
+            yield
+            return
+        self._wait(max(settings.import_max_parallel, 1), settings, waiting)
+        try:
+            yield
+        finally:
+            with self._turn:
+                self._running -= 1
+                self._turn.notify_all()
+            spreadsheets.release_memory()
+
+    def _wait(self, limit: int, settings: Settings, waiting: Waiting | None) -> None:
+        me = object()
+        deadline = time.monotonic() + settings.import_queue_timeout_seconds
+        said = -1
+        with self._turn:
+            self._queued.append(me)
+            try:
+                while True:
+                    ahead = self._queued.index(me)
+                    if ahead == 0 and self._running < limit:
+                        self._running += 1
+                        return
+                    if waiting is not None and self._running + ahead != said:
+                        said = self._running + ahead
+                        waiting(said)
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise ImportQueueTimeout
+                    self._turn.wait(left)
+            finally:
+                self._queued.remove(me)
+                self._turn.notify_all()  # the ones behind move up
+
+    @property
+    def running(self) -> int:
+        return self._running
+
+
+QUEUE = ImportQueue()
 
 
 # --- What the import needs from storage (data.imports implements it) ---
@@ -155,6 +238,8 @@ class BatchRecord:
     rows_ok: int
     applied: bool
     error_count: int
+    status: str = "applied"  # applied | refused (the file has errors) | failed
+    reason: str | None = None  # why a confirmation failed
 
 
 class ImportStore(Protocol):
@@ -170,6 +255,9 @@ class ImportStore(Protocol):
 
     def stock(self, product_ids: Collection[int]) -> dict[tuple[int, int], tuple[int, int]]:
         """(product, internal location) -> (quantity, reserved) of the loose quants."""
+
+    def lock_file(self, file_sha256: str) -> None:
+        """Wait until no other transaction is confirming the same file; held to the end."""
 
     def imported_before(self, file_sha256: str) -> bool: ...
     def add_batch(self, batch: BatchRecord) -> int: ...
@@ -344,8 +432,17 @@ def import_file(
     settings: Settings,
     progress: Progress | None = None,
     repeat_allowed: bool = True,
+    waiting: Waiting | None = None,
+    fallback_operation: str | None = None,
 ) -> ImportReport:
     """Check a file and, unless `dry_run` or any row has an error, write it whole.
+
+    `fallback_operation`: the operation of a movements file that names none, neither by
+    `operation_type` nor in an «Операция» column (the page offers the last one used); the
+    report says it was taken (`operation_inferred`).
+
+    A big file waits for its turn in QUEUE first; `waiting(n)` hears how many imports are
+    ahead of it while it waits (ImportQueueTimeout when the wait is too long).
 
     `repeat_allowed=False`: refuse (Conflict `file_imported_before`) a file whose sha256
     was imported already — the page passes it when its preview said the file was new, so
@@ -356,18 +453,20 @@ def import_file(
     stock changed under a running import (PostgreSQL; the file then writes nothing)."""
     from data.imports import store_factory  # data depends on core, not the other way
 
-    return run_import(
-        store_factory(db),
-        content=content,
-        file_name=file_name,
-        kind=kind,
-        operation_type=operation_type,
-        dry_run=dry_run,
-        user_id=user_id,
-        settings=settings,
-        progress=progress,
-        repeat_allowed=repeat_allowed,
-    )
+    with QUEUE.slot(content, settings, waiting):
+        return run_import(
+            store_factory(db),
+            content=content,
+            file_name=file_name,
+            kind=kind,
+            operation_type=operation_type,
+            dry_run=dry_run,
+            user_id=user_id,
+            settings=settings,
+            progress=progress,
+            repeat_allowed=repeat_allowed,
+            fallback_operation=fallback_operation,
+        )
 
 
 def run_import(
@@ -382,13 +481,16 @@ def run_import(
     settings: Settings,
     progress: Progress | None = None,
     repeat_allowed: bool = True,
+    fallback_operation: str | None = None,
 ) -> ImportReport:
     report_progress: Progress = progress or (lambda _stage, _fraction: None)
     if kind not in IMPORT_KINDS:
         raise ValidationError(
             "invalid_kind", "Тип импорта: products, movements или opening_balances", field="kind"
         )
-    default_op = _default_operation(operation_type) if kind == "movements" else None
+    # Checked for every kind (a bad name is an error, not ignored); used by movements.
+    chosen_op = _default_operation(operation_type)
+    default_op = chosen_op if kind == "movements" else None
     file_name = _clean_file_name(file_name)
     if len(content) > settings.import_max_bytes:  # before hashing or parsing anything
         raise file_too_large(settings)
@@ -398,6 +500,14 @@ def run_import(
     # A movements file reads its rows while checking them (and reports that stage).
     reading = None if importer_class.streams else report_progress
     sheet = read_file(content, file_name, settings, reading)
+    inferred = (
+        kind == "movements"
+        and default_op is None
+        and "operation" not in sheet.columns
+        and bool(fallback_operation)
+    )
+    if inferred:
+        default_op = _default_operation(fallback_operation)
     headers = {name: column.header for name, column in sheet.columns.items()}
     errors = _Errors(headers)
     importer = importer_class(sheet, errors, default_op, file_name)
@@ -424,9 +534,11 @@ def run_import(
             import_id=import_id,
             same_file_imported_before=before,
             error_count=errors.count,
+            operation_type=default_op.code if default_op else None,
+            operation_inferred=inferred,
         )
 
-    def batch(applied: bool, plan: "_Plan", at: datetime) -> BatchRecord:
+    def batch(status: str, at: datetime, reason: str | None = None) -> BatchRecord:
         return BatchRecord(
             file_name=file_name,
             file_sha256=sha,
@@ -436,39 +548,69 @@ def run_import(
             created_at=at,
             rows_total=importer.rows_total,
             rows_ok=rows_ok(),
-            applied=applied,
+            applied=status == "applied",
             error_count=errors.count,
+            status=status,
+            reason=reason,
         )
 
-    with stores(not dry_run) as store:
-        before = store.imported_before(sha)
-        if before and not dry_run and not repeat_allowed:
-            raise Conflict(
-                "file_imported_before",
-                "Этот файл уже загружен — возможно, другим пользователем, пока был открыт "
-                "предпросмотр. Загрузите его ещё раз, только если так и задумано",
-            )
-        at = datetime.now(UTC)
-        # The history row goes first (its id names the ledger rows' document); it is
-        # completed at the end and commits with everything else, or not at all.
-        import_id = None if dry_run else store.add_batch(batch(True, _Plan(), at))
-        job = _Job(import_id, user_id, at, report_progress)
-        plan = importer.check(store, job)
-        if dry_run:
-            report_progress("check", 1.0)
-            return finish(plan, False, None, before)
-        if not errors.count:
-            assert import_id is not None
-            importer.write(store, plan, job)
-            store.finish_batch(import_id, importer.rows_total, rows_ok())
-            store.commit()
-            report_progress("write", 1.0)
-            return finish(plan, True, import_id, before)
+    try:
+        with stores(not dry_run) as store:
+            if not dry_run:
+                # Confirmations of one file take turns, so the second one sees the first
+                # one's history row (and refuses, unless a repeat is allowed).
+                store.lock_file(sha)
+            before = store.imported_before(sha)
+            if before and not dry_run and not repeat_allowed:
+                raise Conflict(
+                    "file_imported_before",
+                    "Этот файл уже загружен — возможно, другим пользователем, пока был открыт "
+                    "предпросмотр. Загрузите его ещё раз, только если так и задумано",
+                )
+            at = datetime.now(UTC)
+            # The history row goes first (its id names the ledger rows' document); it is
+            # completed at the end and commits with everything else, or not at all.
+            import_id = None if dry_run else store.add_batch(batch("applied", at))
+            job = _Job(import_id, user_id, at, report_progress)
+            plan = importer.check(store, job)
+            if dry_run:
+                report_progress("check", 1.0)
+                return finish(plan, False, None, before)
+            if not errors.count:
+                assert import_id is not None
+                importer.write(store, plan, job)
+                store.finish_batch(import_id, importer.rows_total, rows_ok())
+                store.commit()
+                report_progress("write", 1.0)
+                return finish(plan, True, import_id, before)
+    except Exception as error:
+        if not dry_run:  # rolled back whole; the attempt and its reason are recorded
+            _record_failure(stores, batch("failed", datetime.now(UTC), _failure_reason(error)))
+        raise
     # Refused for its errors: nothing of the file was written; the attempt is recorded.
     with stores(True) as store:
-        import_id = store.add_batch(batch(False, plan, datetime.now(UTC)))
+        import_id = store.add_batch(batch("refused", datetime.now(UTC)))
         store.commit()
     return finish(plan, False, import_id, before)
+
+
+def _failure_reason(error: Exception) -> str:
+    if isinstance(error, DomainError):
+        return error.message[:500]
+    return f"Сбой при записи ({type(error).__name__}): файл не загружен, ничего не записано"
+
+
+def _record_failure(stores: StoreFactory, record: BatchRecord) -> None:
+    """A history row for a confirmation that failed, in a transaction of its own. When
+    even that fails (the database is gone), the original error is what the caller sees."""
+    try:
+        with stores(True) as store:
+            store.add_batch(record)
+            store.commit()
+    except Exception:
+        log.warning(
+            "the failed import of %s could not be recorded", record.file_name, exc_info=True
+        )
 
 
 @dataclass(frozen=True)
@@ -1354,8 +1496,7 @@ def errors_workbook(content: bytes, file_name: str, report: ImportReport) -> byt
     more than ERRORS_WORKBOOK_ALL_ROWS rows gets only the rows with errors."""
     by_row: dict[int, list[str]] = {}
     for error in report.errors:
-        text = f"{error.column}: {error.message}" if error.column else error.message
-        by_row.setdefault(error.row, []).append(text)
+        by_row.setdefault(error.row, []).append(_error_note(error))
     limits = spreadsheets.Limits(len(content) + 1, 10**9, 10**12)  # it was read before
     rows = spreadsheets.raw_rows(content, limits)
     header_row, header = next(rows)
@@ -1383,6 +1524,28 @@ def errors_workbook(content: bytes, file_name: str, report: ImportReport) -> byt
         note=note,
         highlight_column=1,
     )
+
+
+# What messages call a field when they name it first ("Количество: ожидается целое …"):
+# the errors workbook puts the file's own header there instead of naming it twice.
+_FIELD_LABELS = {
+    header_key(label)
+    for label in (
+        *(name for names in IMPORT_COLUMNS.values() for name in names),
+        *_PRODUCT_TEXT.values(), *_PRODUCT_WHOLE.values(), *_PRODUCT_FIELD_LABELS.values(),
+        "Штрихкод", "GTIN", "Количество", "Годный", "Брак",
+    )
+}  # fmt: skip
+
+
+def _error_note(error: RowError) -> str:
+    """«Кол-во: ожидается целое число…», not «Кол-во: Количество: ожидается…»."""
+    if not error.column:
+        return error.message
+    label, colon, rest = error.message.partition(": ")
+    if colon and header_key(label) in _FIELD_LABELS:
+        return f"{error.column}: {rest}"
+    return f"{error.column}: {error.message}"
 
 
 def _example_barcode(body: str) -> str:

@@ -29,6 +29,13 @@ class Settings(BaseSettings):
     import_max_rows: int = 1_000_000
     # An .xlsx is a zip: its parts may expand to at most this much (a zip bomb guard).
     import_max_unpacked_bytes: int = 600 * 1024 * 1024
+    # At most this many imports of big files run at once in a process (a million-row
+    # .xlsx holds some 500 MB while it is read); the others wait in turn, the page shows
+    # their place, and the API answers 503 `import_queue_timeout` after the timeout.
+    import_max_parallel: int = 1
+    import_queue_timeout_seconds: float = 600.0
+    # Smaller files cost a few MB and never wait.
+    import_queue_from_bytes: int = 1024 * 1024
 
     @property
     def resolved_database_url(self) -> str:

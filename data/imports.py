@@ -49,6 +49,8 @@ batch_t = ImportBatch.__table__
 
 _PRODUCT_COLUMNS = [product_t.c[name] for name in (*EDITABLE, "id", "is_deleted")]
 _CHUNK = 500  # values per IN (...) list
+# The advisory lock space of import confirmations ("impt"), keyed by the file's sha256.
+_FILE_LOCKS = 0x696D_7074
 _LOAD_ALL_FROM = 20_000  # more keys than this: one scan beats many IN lists
 # data.uow's statements in psycopg's parameter style (%(name)s), for its pipeline mode.
 _PSYCOPG_SQL = {
@@ -176,6 +178,17 @@ class SqlImportStore:
                 reads = self._reads()
                 rows.extend(reads.execute(query.where(quant_t.c.product_id.in_(chunk))))
         return {(r.product_id, r.location_id): (r.quantity, r.reserved) for r in rows}
+
+    def lock_file(self, file_sha256: str) -> None:
+        """PostgreSQL: an advisory lock on the file's sha256 until this transaction ends.
+        SQLite: nothing to do, a write transaction (BEGIN IMMEDIATE) already excludes
+        every other writer."""
+        if self.conn.dialect.name == "postgresql":
+            key = int.from_bytes(bytes.fromhex(file_sha256[:8]), "big", signed=True)
+            self.conn.execute(
+                sa.text("SELECT pg_advisory_xact_lock(:space, :key)"),
+                {"space": _FILE_LOCKS, "key": key},
+            )
 
     def imported_before(self, file_sha256: str) -> bool:
         query = (

@@ -233,14 +233,15 @@ class OutboxEvent(SQLModel, table=True):
 
 
 class ImportBatch(SQLModel, table=True):
-    """One confirmed import of a file (applied, or refused for its errors). Its movements
-    carry document = "import:<id>"."""
+    """One confirmed import of a file (applied, refused for its errors, or failed). Its
+    movements carry document = "import:<id>"."""
 
     __tablename__ = "import_batch"
     __table_args__ = (
         sa.CheckConstraint(
             "kind IN ('products', 'movements', 'opening_balances')", name="kind_known"
         ),
+        sa.CheckConstraint("status IN ('applied', 'refused', 'failed')", name="status_known"),
         sa.Index("ix_import_batch_created_at", "created_at"),
         sa.Index("ix_import_batch_file_sha256", "file_sha256"),
     )
@@ -256,6 +257,11 @@ class ImportBatch(SQLModel, table=True):
     rows_ok: int = Field(default=0)
     applied: bool = Field(default=False)
     error_count: int = Field(default=0)
+    # applied | refused (the file has errors) | failed (the confirmation failed: `reason`)
+    status: str = Field(
+        default="applied", max_length=16, sa_column_kwargs={"server_default": "applied"}
+    )
+    reason: str | None = Field(default=None, max_length=500)
 
 
 # --- Daily aggregates of the ledger, written in the same transaction as each movement ---

@@ -704,7 +704,8 @@ def journal_chunks(
 
 
 def import_history(engine: Engine, *, limit: int = 50, offset: int = 0) -> Page:
-    """Confirmed imports, newest first: file, sha256, kind, user, time, rows and result."""
+    """Confirmed imports, newest first: file, sha256, kind, user, time, rows and result
+    (status applied, refused or failed, and a failure's reason)."""
     from data.models import ImportBatch  # here, not above: keeps this addition self-contained
 
     limit, offset = _page_bounds(limit, offset)
@@ -722,6 +723,8 @@ def import_history(engine: Engine, *, limit: int = 50, offset: int = 0) -> Page:
             b.rows_ok,
             b.applied,
             b.error_count,
+            b.status,
+            b.reason,
         )
         .select_from(ImportBatch.__table__.outerjoin(user_t, user_t.c.id == b.user_id))
         .order_by(b.created_at.desc(), b.id.desc())

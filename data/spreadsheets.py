@@ -10,7 +10,10 @@ actual unpacked size of an .xlsx (a zip), and the row count of its sheet.
 """
 
 import csv
+import ctypes
+import gc
 import io
+import platform
 import re
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -357,7 +360,7 @@ def _check_zip(content: bytes, limits: Limits) -> None:
             if part.is_dir():
                 continue
             if part.filename in sheet_parts:
-                _check_grid(*_scan_sheet(archive, part), limits)
+                _check_grid(_scan_sheet(archive, part), limits)
             else:
                 with archive.open(part) as stream:
                     while stream.read(_CHUNK):
@@ -372,8 +375,13 @@ def _check_row_count(rows: int, limits: Limits) -> None:
         raise SpreadsheetError("too_many_rows", _too_many_rows(limits.max_rows))
 
 
-def _check_grid(rows: int, width: int, limits: Limits) -> None:
-    _check_row_count(rows, limits)
+def _check_grid(scan: "_SheetScan", limits: Limits) -> None:
+    # Rows that hold a value, counted exactly: the title block and the header may come on
+    # top of the permitted data rows, nothing more (the reader counts data rows again).
+    if scan.value_rows > limits.max_rows + HEADER_SCAN_ROWS:
+        raise SpreadsheetError("too_many_rows", _too_many_rows(limits.max_rows))
+    rows, width = scan.rows, scan.width
+    _check_row_count(rows, limits)  # the grid's height: blank formatted rows cost memory too
     if width > MAX_COLUMNS:
         raise SpreadsheetError(
             "too_many_columns",
@@ -388,35 +396,79 @@ def _check_grid(rows: int, width: int, limits: Limits) -> None:
         )  # fmt: skip
 
 
-# A cell's or a row's own position: r="AB12" or r="12". Matches cut by a chunk boundary
-# are found again in the overlap kept from the previous chunk (a maximum minds no repeats).
-# Found with C-level reductions (max, set): a million-row sheet is scanned in about 2 s.
+# A cell's or a row's own position: r="AB12" or r="12". Found with C-level reductions
+# (max, set, count): a million-row sheet is scanned in about 2 s.
 _CELL_ROW = re.compile(rb' r="[A-Z]{1,3}([0-9]{1,7})"')
 _CELL_COLUMN = re.compile(rb' r="([A-Z]{1,3})[0-9]')
-_ROW_REF = re.compile(rb'<row [^>]*?r="([0-9]{1,7})"')
+# The namespace prefix some writers give every tag (<x:row>): the patterns below use it.
+_PREFIX = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?(?:worksheet|sheetData)\b")
+_CARRY_LIMIT = 16 * _CHUNK  # a "row" longer than this is measured in parts
 _OVERLAP = 256
 
 
-def _scan_sheet(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> tuple[int, int]:
-    """(rows, columns) of the grid a worksheet part spans: from A1 to its last row and
-    its widest column, by the positions cells and rows give (or, where they give none, by
-    counting row tags), read in chunks."""
-    tags, last_row, width, tail = 0, 0, 1, b""
+class _SheetScan:
+    """Measures a worksheet's XML, fed in whole rows."""
+
+    def __init__(self, head: bytes) -> None:
+        found = _PREFIX.search(head)
+        prefix = found.group(1) + b":" if found and found.group(1) else b""
+        self.row_tag = b"<" + prefix + b"row"
+        tag, cell = re.escape(self.row_tag), re.escape(b"<" + prefix + b"c")
+        self._row_ref = re.compile(tag + rb' [^>]*?r="([0-9]{1,7})"')
+        # A row without a value: <row …/>, or a row of value-less cells <c …/> (styled
+        # blanks). Any other row is counted as holding a value: never fewer than there are.
+        self._blank_row = re.compile(
+            tag + rb"\b[^>]*(?:/>|>(?:\s*" + cell + rb"\b[^>]*/>)*\s*</" + re.escape(prefix)
+            + rb"row>)"
+        )  # fmt: skip
+        self.last_row = 0  # the highest row number cells and rows give
+        self.tags = 0  # row tags (for rows that give no number)
+        self.width = 1  # the widest column
+        self.value_rows = 0  # rows holding at least one value
+
+    @property
+    def rows(self) -> int:
+        """The grid's height: from row 1 to the last row."""
+        return max(self.tags, self.last_row)
+
+    def add(self, part: bytes) -> None:
+        """Measure whole rows (and whatever precedes the first one)."""
+        numbers = _CELL_ROW.findall(part) + self._row_ref.findall(part)
+        self.last_row = max(self.last_row, max(map(int, numbers), default=0))
+        columns = set(_CELL_COLUMN.findall(part))
+        self.width = max(self.width, max(map(_column_number, columns), default=0))
+        tags = part.count(self.row_tag + b" ") + part.count(self.row_tag + b">")
+        self.tags += tags
+        self.value_rows += max(tags - len(self._blank_row.findall(part)), 0)
+
+    def last_row_start(self, window: bytes) -> int:
+        """Where the last row tag in `window` starts; -1: none."""
+        return max(window.rfind(self.row_tag + b" "), window.rfind(self.row_tag + b">"))
+
+
+def _scan_sheet(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> _SheetScan:
+    """The grid a worksheet part spans (from A1 to its last row and widest column, by the
+    positions cells and rows give, or by counting row tags) and its rows with values,
+    read in chunks. A chunk is measured up to its last row tag; that row waits for the
+    next chunk, so no row is cut in two."""
+    scan: _SheetScan | None = None
+    carry = b""
     with archive.open(part) as stream:
         while chunk := stream.read(_CHUNK):
-            window = tail + chunk
-            # "<row" tags that end in this chunk (the tail's were counted with the last one)
-            tags += (
-                window.count(b"<row ")
-                + window.count(b"<row>")
-                - (tail.count(b"<row ") + tail.count(b"<row>"))
-            )
-            numbers = _CELL_ROW.findall(window) + _ROW_REF.findall(window)
-            last_row = max(last_row, max(map(int, numbers), default=0))
-            columns = set(_CELL_COLUMN.findall(window))
-            width = max(width, max(map(_column_number, columns), default=0))
-            tail = window[-_OVERLAP:]
-    return max(tags, last_row), width
+            window = carry + chunk
+            scan = scan or _SheetScan(window[:4096])
+            last = scan.last_row_start(window)
+            if last > 0:
+                scan.add(window[:last])
+                carry = window[last:]
+            elif len(window) > _CARRY_LIMIT:  # one giant "row": measured in parts
+                scan.add(window)
+                carry = window[-_OVERLAP:]  # a cell reference cut here is found again
+            else:
+                carry = window
+    scan = scan or _SheetScan(carry)
+    scan.add(carry)
+    return scan
 
 
 def _column_number(letters: bytes) -> int:
@@ -577,3 +629,27 @@ def write_rows_workbook(
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# --- Memory ---
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        return None
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+_TRIM = _malloc_trim()
+
+
+def release_memory() -> None:
+    """Give the memory of a big file read back to the system. Freed memory otherwise stays
+    with the process (glibc keeps it in its arenas, one per thread that read a file): after
+    three big imports the process kept 2 GB."""
+    gc.collect()
+    if _TRIM is not None:
+        _TRIM(0)

@@ -174,3 +174,35 @@ def fast_xlsx(rows: Sequence[Sequence[Any]]) -> bytes:
         archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
         archive.writestr("xl/worksheets/sheet1.xml", sheet)
     return out.getvalue()
+
+
+def write_big_xlsx(path: Any, rows: int, *, products: int = 500) -> None:
+    """A receipt .xlsx of `rows` rows × 3 cells (barcode as text, quantity, a note)
+    written straight into the zip as raw XML, in one pass: 2,000,000 rows in seconds and
+    about 28 MB, without holding the sheet in memory."""
+    codes = [with_check_digit(f"4607{i:08d}") for i in range(products)]
+    head = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Баркод</t></is></c>'
+        '<c r="B1" t="inlineStr"><is><t>Количество</t></is></c>'
+        '<c r="C1" t="inlineStr"><is><t>Комментарий</t></is></c></row>'
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        archive.writestr("_rels/.rels", _ROOT_RELS)
+        archive.writestr("xl/workbook.xml", _WORKBOOK)
+        archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(head.encode())
+            batch: list[str] = []
+            for n in range(2, rows + 2):
+                batch.append(
+                    f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>{codes[n % products]}'
+                    f'</t></is></c><c r="B{n}"><v>{1 + n % 7}</v></c><c r="C{n}" '
+                    f't="inlineStr"><is><t>Поставка {n // 1000}</t></is></c></row>'
+                )
+                if len(batch) == 10_000:
+                    sheet.write("".join(batch).encode())
+                    batch.clear()
+            sheet.write(("".join(batch) + "</sheetData></worksheet>").encode())

@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from httpx import Response
 from nicegui.testing import User
 
-from core.settings import get_settings
+from core.imports import QUEUE
+from core.settings import Settings, get_settings
 from data.database import Database
 from tests.api_client import API, Api, assert_error, signed_in
 from tests.helpers import stock
@@ -136,3 +137,50 @@ async def test_imports_need_a_manager_token(visitor: User, app_database: Databas
     assert_error(anonymous, 401)
     worker = await signed_in(visitor.http_client, app_database, "worker")
     assert_error(await upload(worker, content, kind="movements"), 403)
+
+
+async def test_the_documented_operation_names_are_the_ones_accepted(
+    visitor: User, app_database: Database
+) -> None:
+    """OpenAPI lists the names `operation_type` takes (not any string), and a name outside
+    them is refused for every kind, not ignored."""
+    schema = (await visitor.http_client.get("/openapi.json")).json()
+    body = schema["paths"]["/api/v1/imports"]["post"]["requestBody"]["content"]
+    ref = body["multipart/form-data"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    field = schema["components"]["schemas"][ref]["properties"]["operation_type"]
+    names = next(b["enum"] for b in field["anyOf"] if b.get("type") == "string")
+    assert {"RECEIPT", "Приёмка", "SHIPMENT_RC", "Отгрузка на РЦ"} <= set(names)
+    assert "TRANSFER" not in names  # a file cannot name locations
+    api, _, code = await manager_with_product(visitor, app_database)
+    content = xlsx([["Баркод", "Наименование"], [code, "Чайник"]])
+    refused = await upload(api, content, kind="products", operation_type="Поставка")
+    assert_error(refused, 422, "unknown_operation")
+    fine = await upload(api, content, kind="products", operation_type="Приёмка")
+    assert fine.status_code == 200, fine.text
+
+
+@pytest.fixture
+def short_queue(monkeypatch: pytest.MonkeyPatch, app_database: Database) -> Settings:
+    """The app (started after this fixture) queues every file and waits at most 0.3 s."""
+    monkeypatch.setenv("WMS_IMPORT_QUEUE_FROM_BYTES", "0")
+    monkeypatch.setenv("WMS_IMPORT_QUEUE_TIMEOUT_SECONDS", "0.3")
+    get_settings.cache_clear()
+    return get_settings()
+
+
+async def test_an_import_that_waits_too_long_for_its_turn_is_503(
+    short_queue: Settings, visitor: User, app_database: Database
+) -> None:
+    api, product, code = await manager_with_product(visitor, app_database)
+    content = xlsx([["Баркод", "Количество"], [code, 5]])
+    with QUEUE.slot(content, short_queue):  # a big import holds the only turn
+        response = await upload(api, content, kind="movements", operation_type="RECEIPT",
+                                dry_run="false")  # fmt: skip
+    assert_error(response, 503, "import_queue_timeout")
+    assert response.headers["Retry-After"] == "30"
+    assert movements(app_database) == 0 and QUEUE.running == 0
+    # its turn free again, the same request goes through
+    again = await upload(api, content, kind="movements", operation_type="RECEIPT",
+                         dry_run="false")  # fmt: skip
+    assert again.status_code == 200 and again.json()["applied"]
+    assert stock(app_database, product)["good"] == 5

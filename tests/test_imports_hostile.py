@@ -124,6 +124,21 @@ def test_a_huge_row_count_is_refused_from_the_archive_before_parsing() -> None:
     assert rejected(_many_rows(5000), settings) == "too_many_rows"
 
 
+def test_rows_just_over_the_limit_are_counted_exactly_before_parsing() -> None:
+    """Rows with values are counted in the archive, so 10 % over the limit is refused
+    before the parser holds the sheet (it used to let twice the limit through)."""
+    settings = Settings(import_max_rows=1000)
+    assert rejected(_many_rows(1100), settings) == "too_many_rows"
+    # a title block above the header is room the count allows
+    workbook = Workbook()
+    sheet = workbook.active
+    for line in (["Приёмка №7"], ["от 01.12"], [], HEADER, *[["4601234567893", 1]] * 1000):
+        sheet.append(line)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert sum(1 for _ in read_file(buffer.getvalue(), "ok.xlsx", settings).rows) == 1000
+
+
 def test_rows_beyond_the_limit_are_refused_while_reading() -> None:
     settings = Settings(import_max_rows=1000)
     sheet = read_file(_many_rows(1000), "ok.xlsx", settings)

@@ -3,12 +3,14 @@ written in one transaction — or nothing."""
 
 import io
 import json
+import threading
+import time
 
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from core.errors import InsufficientStock, ValidationError
+from core.errors import Conflict, InsufficientStock, ValidationError
 from core.imports import (
     EVENT_IMPORT_APPLIED,
     IMPORT_KINDS,
@@ -237,7 +239,65 @@ def test_the_database_still_refuses_a_decrement_the_check_missed(
     with pytest.raises(InsufficientStock):
         run(db, content, operation_type="SHIPMENT_RC", dry_run=False)
     assert stock(db, product)["good"] == 1
-    assert count(db, "movement") == 1 and count(db, "import_batch") == 0
+    assert count(db, "movement") == 1
+    # the failed confirmation is in the history, with its reason
+    (failed,) = import_history(db.engine).items
+    assert (failed["status"], failed["applied"], failed["rows_total"]) == ("failed", False, 2)
+    assert failed["reason"].startswith("Остатки изменились, пока шёл импорт")
+
+
+def test_a_confirmation_the_database_fails_leaves_a_failed_history_row(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    product, code = product_with_barcode(db)
+
+    def broken(*_: object) -> bool:
+        raise sa.exc.OperationalError("UPDATE quant", {}, Exception("connection lost"))
+
+    monkeypatch.setattr(SqlImportStore, "change_stock", broken)
+    content = xlsx([["Баркод", "Количество"], [code, 4]])
+    with pytest.raises(sa.exc.OperationalError):
+        run(db, content, name="поставка.xlsx", operation_type="RECEIPT", dry_run=False)
+    assert stock(db, product)["good"] == 0 and count(db, "movement") == 0
+    (failed,) = import_history(db.engine).items
+    assert (failed["file_name"], failed["status"]) == ("поставка.xlsx", "failed")
+    assert "OperationalError" in failed["reason"] and "ничего не записано" in failed["reason"]
+
+
+def test_two_confirmations_of_one_file_at_once_book_it_once(db: Database) -> None:
+    """Two managers confirm the same previewed file in the same moment: the second waits
+    for the first (PostgreSQL: a lock on the file's sha256), then sees it booked and is
+    refused; its attempt is in the history."""
+    product, code = product_with_barcode(db)
+    content = xlsx([["Баркод", "Количество"], [code, 3]])
+    inside = threading.Event()
+    outcomes: dict[str, object] = {}
+
+    def slow(stage: str, _fraction: float) -> None:
+        if stage == "write" and not inside.is_set():
+            inside.set()
+            time.sleep(1.0)  # the other confirmation arrives meanwhile
+
+    def confirm(name: str, progress: object = None) -> None:
+        try:
+            outcomes[name] = run(db, content, operation_type="RECEIPT", dry_run=False,
+                                 repeat_allowed=False, progress=progress)  # fmt: skip
+        except Conflict as error:
+            outcomes[name] = error.code
+
+    first = threading.Thread(target=confirm, args=("first", slow))
+    first.start()
+    assert inside.wait(10)
+    second = threading.Thread(target=confirm, args=("second",))
+    second.start()
+    first.join(30)
+    second.join(30)
+    assert getattr(outcomes["first"], "applied", False)
+    assert outcomes["second"] == "file_imported_before"
+    assert stock(db, product)["good"] == 3 and count(db, "movement") == 1
+    history = import_history(db.engine).items
+    assert [(h["status"], h["applied"]) for h in history] == [("failed", False), ("applied", True)]
+    assert history[0]["reason"].startswith("Этот файл уже загружен")
 
 
 # --- Products ---
@@ -366,6 +426,18 @@ def test_the_errors_workbook_holds_the_rows_and_their_errors(db: Database) -> No
     assert rows[2] == [3, None, code, 1]
     assert rows[3][0] == 4 and rows[3][1].startswith("Количество: ")
     assert rows[3][2:] == [code, "много"]
+
+
+def test_the_errors_workbook_names_the_column_once(db: Database) -> None:
+    """The file's header names the column; the message does not name it again."""
+    _, code = product_with_barcode(db)
+    content = csv_file([["Штрихкод", "Кол-во", "Склад"], [code, "10 шт", "Чердак"]])
+    report = run(db, content, name="f.csv", operation_type="ADJUSTMENT")
+    sheet = load_workbook(io.BytesIO(errors_workbook(content, "f.csv", report))).active
+    note = [[c.value for c in row] for row in sheet.iter_rows()][2][1]
+    assert "Кол-во: ожидается целое число, а в ячейке «10 шт»" in note
+    assert "Кол-во: Количество" not in note
+    assert "Склад: Неизвестный склад: «Чердак»" in note  # a message that names no field
 
 
 def test_the_errors_workbook_takes_control_characters_read_from_a_csv(db: Database) -> None:

@@ -3,6 +3,7 @@ at once, confirm, and find it in the history (NiceGUI user simulation; the file 
 through the page's real upload route)."""
 
 import asyncio
+import contextlib
 import io
 from collections.abc import Callable
 from typing import Any
@@ -12,8 +13,9 @@ import pytest
 from nicegui import ElementFilter, ui
 from nicegui.testing import User
 
-from core.imports import import_file
-from core.settings import get_settings
+from core.errors import Conflict
+from core.imports import QUEUE, import_file
+from core.settings import Settings, get_settings
 from data.database import Database
 from data.queries import balances, import_history, journal
 from tests.conftest import make_product, open_page
@@ -111,12 +113,13 @@ async def test_a_valid_file_is_previewed_then_written_on_confirm(
     await manager.should_see("Приёмка: 2")
     changes = element(manager, "import-changes").rows
     assert [(c["row"], c["action"]) for c in changes] == [(2, "Приёмка"), (3, "Приёмка")]
+    assert element(manager, "import-confirm").text == "Загрузить 2 строки"
     assert "Чайник" in changes[0]["description"]
     assert journal(app_database.engine).total == 0  # a preview writes nothing
 
     manager.find(marker="import-confirm").click()
     await until(lambda: sees(manager, "import-done"))
-    await manager.should_see("Загружено: 2 строк из «поставка.csv»")
+    await manager.should_see("Загружено: 2 строки из «поставка.csv»")
     assert (good_stock(app_database, kettle), good_stock(app_database, mug)) == (10, 4)
     history = import_history(app_database.engine).items
     assert [(h["file_name"], h["applied"], h["user"]) for h in history] == [
@@ -202,17 +205,46 @@ async def test_a_file_imported_by_someone_else_meanwhile_is_not_booked_twice(
     assert good_stock(app_database, kettle) == 6
 
 
-async def test_changing_the_kind_checks_the_same_file_again(
+async def test_a_plain_receipt_file_is_read_as_a_receipt_without_choosing(
+    manager: User, app_database: Database
+) -> None:
+    """No operation chosen and no «Операция» column: the file is read as a receipt (not
+    refused for a missing operation), the page says so and shows that choice."""
+    kettle = make_product(app_database, barcode=GOOD)
+    await open_import(manager)
+    await upload(manager, "r.csv", receipts_csv((GOOD, 3)))
+    await checked(manager)
+    assert texts(manager, "import-counts").endswith("ошибок: 0")
+    assert "«Приёмка»" in texts(manager, "import-operation-inferred")
+    assert element(manager, "import-operation").value == "RECEIPT"
+    await manager.should_see("Приёмка: 1")
+    assert element(manager, "import-confirm").text == "Загрузить 1 строку"
+    # another choice checks the same file again, as that
+    element(manager, "import-operation").set_value("RECEIPT_DEFECT")
+    await until(
+        lambda: (
+            "Приёмка брака: 1" in texts(manager, "import-changes")
+            or any("Приёмка брака" in str(r) for r in element(manager, "import-changes").rows)
+        )
+    )
+    await manager.should_not_see(marker="import-operation-inferred")
+    manager.find(marker="import-confirm").click()
+    await until(lambda: sees(manager, "import-done"))
+    stock = balances(app_database.engine, product_id=kettle).items[0]
+    assert (stock["good"], stock["defect"]) == (0, 3)
+
+
+async def test_the_last_chosen_operation_is_offered_for_the_next_plain_file(
     manager: User, app_database: Database
 ) -> None:
     make_product(app_database, barcode=GOOD)
-    await open_import(manager)  # no operation chosen and no «Операция» column
+    await open_import(manager, operation="RETURN_PICKUP")  # chosen once, for another file
+    await open_import(manager)  # a new visit: the choice starts empty again
+    assert element(manager, "import-operation").value is None
     await upload(manager, "r.csv", receipts_csv((GOOD, 3)))
     await checked(manager)
-    assert element(manager, "import-errors").rows  # the operation is missing
-    element(manager, "import-operation").set_value("RECEIPT")
-    await until(lambda: sees(manager, "import-changes"))
-    await manager.should_see("Приёмка: 1")
+    assert "«Возврат с ПВЗ»" in texts(manager, "import-operation-inferred")
+    assert element(manager, "import-operation").value == "RETURN_PICKUP"
 
 
 async def test_a_file_that_is_not_a_spreadsheet_gets_a_clear_message(manager: User) -> None:
@@ -301,3 +333,44 @@ async def test_import_is_in_the_navigation(manager: User) -> None:
         elements = sorted(manager.find(kind=ui.link).elements, key=lambda e: e.id)
         links = [link.props.get("href") for link in elements]  # in page order
     assert links.index("/import") == links.index("/products") + 1, links
+
+
+async def test_history_shows_a_failed_confirmation_with_its_reason(
+    manager: User, app_database: Database
+) -> None:
+    make_product(app_database, barcode=GOOD)
+    content = receipts_csv((GOOD, 2))
+    settings = get_settings()
+    for repeat in (True, False):  # the second is refused as already booked
+        with contextlib.suppress(Conflict):
+            import_file(app_database, content=content, file_name="r.csv", kind="movements",
+                        operation_type="RECEIPT", dry_run=False, settings=settings,
+                        repeat_allowed=repeat)  # fmt: skip
+    await open_page(manager, HISTORY_PATH)
+    await manager.should_see(marker="import-history")
+    failed, applied = element(manager, "import-history").rows
+    assert (applied["result"], applied["reason"]) == ("Загружен", "")
+    assert (failed["result"], failed["applied"]) == ("Не загружен", False)
+    assert failed["reason"].startswith("Этот файл уже загружен")
+
+
+@pytest.fixture
+def every_file_queues(app_database: Database, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Every file takes its turn (set before the app starts), one at a time."""
+    monkeypatch.setenv("WMS_IMPORT_QUEUE_FROM_BYTES", "0")
+    monkeypatch.setenv("WMS_IMPORT_MAX_PARALLEL", "1")
+    get_settings.cache_clear()
+    return get_settings()
+
+
+async def test_a_file_waiting_for_its_turn_says_how_many_are_ahead(
+    every_file_queues: Settings, manager: User, app_database: Database
+) -> None:
+    make_product(app_database, barcode=GOOD)
+    await open_import(manager, operation="RECEIPT")
+    with QUEUE.slot(b"big", every_file_queues):  # another manager's big file is being read
+        await upload(manager, "r.csv", receipts_csv((GOOD, 3)))
+        await until(lambda: "Файл в очереди: перед ним 1 файл" in texts(manager, "import-stage"))
+        assert not sees(manager, "import-summary")
+    await checked(manager)  # its turn came
+    await manager.should_see("Приёмка: 1")

@@ -45,3 +45,16 @@ def quantity(value: int | None) -> str:
 def signed(value: int) -> str:
     """+5, −3 (a real minus sign), 0: a change of stock."""
     return f"+{quantity(value)}" if value > 0 else quantity(value)
+
+
+def plural(count: int, one: str, few: str, many: str) -> str:
+    """The Russian form of a noun for `count`: plural(1, "строка", "строки", "строк") is
+    "строка", 3 "строки", 5, 11–14 and 0 "строк" (21 "строка", 22 "строки" again)."""
+    tens, units = abs(count) % 100, abs(count) % 10
+    if 11 <= tens <= 14:
+        return many
+    if units == 1:
+        return one
+    if 2 <= units <= 4:
+        return few
+    return many

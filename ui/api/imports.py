@@ -11,9 +11,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 
 from core.auth import Identity
-from core.imports import IMPORT_KINDS, FileRejected, ImportReport, file_too_large, import_file
+from core.imports import (
+    IMPORT_KINDS,
+    FileRejected,
+    ImportQueueTimeout,
+    ImportReport,
+    file_too_large,
+    import_file,
+    importable,
+)
+from core.operations import OPERATIONS
 from core.settings import Settings
-from ui.api.errors import ApiError, ApiRoute, error_response, responses
+from ui.api.errors import ApiError, ApiRoute, ErrorBody, error_response, responses
 from ui.api.schemas import Model, Text
 from ui.context import AppContext
 
@@ -24,6 +33,33 @@ _BROKEN_FORM = (
     "Ошибка в запросе: тело не удалось прочитать — ожидается multipart/form-data "
     "с полями file и kind"
 )
+
+
+# The names operation_type takes: an importable operation's code or label (matched case-
+# and space-insensitively, so the list documents the spellings, not every variant).
+OPERATION_NAMES = list(
+    dict.fromkeys(
+        name
+        for op in OPERATIONS.values()
+        if importable(op)
+        for name in (op.code, op.label_ru, op.label_en)
+    )
+)
+RETRY_AFTER_SECONDS = 30
+QUEUE_RESPONSE: dict[int | str, dict[str, Any]] = {
+    503: {
+        "model": ErrorBody,
+        "description": "Другие большие файлы загружаются дольше, чем этот может ждать "
+        "очереди (`import_queue_timeout`): файл не прочитан; повторите после Retry-After",
+    }
+}
+
+
+def _operation_names(schema: dict[str, Any]) -> None:
+    """The string branch of `string | null` lists the names (null stays allowed)."""
+    for branch in schema.get("anyOf", [schema]):
+        if branch.get("type") == "string":
+            branch["enum"] = OPERATION_NAMES
 
 
 class RowErrorOut(Model):
@@ -99,7 +135,7 @@ def add_routes(router: APIRouter, ctx: AppContext, managers: Callable[..., Any])
 
     @imports.post(
         "/imports", response_model=ImportReportOut, tags=["imports"],
-        responses=responses(401, 403, 409, 413, 422),
+        responses={**responses(401, 403, 409, 413, 422), **QUEUE_RESPONSE},
     )  # fmt: skip
     def post_import(
         user: Annotated[Identity, Depends(managers)],
@@ -118,6 +154,7 @@ def add_routes(router: APIRouter, ctx: AppContext, managers: Callable[..., Any])
                 max_length=64,
                 description="Операция для всего файла (код или название), "
                 "если в файле нет столбца «Операция»",
+                json_schema_extra=_operation_names,
             ),
         ] = None,
         dry_run: Annotated[
@@ -131,6 +168,11 @@ def add_routes(router: APIRouter, ctx: AppContext, managers: Callable[..., Any])
         Файл с ошибками ничего не записывает; без ошибок и с `dry_run=false` он
         записывается целиком в одной транзакции. Файл, который не читается как
         таблица, — 422; слишком большой — 413.
+
+        Большие файлы проверяются по очереди (`WMS_IMPORT_MAX_PARALLEL` одновременно):
+        запрос ждёт своей очереди и отвечает как обычно; если ждать пришлось дольше
+        `WMS_IMPORT_QUEUE_TIMEOUT_SECONDS`, ответ — 503 `import_queue_timeout`
+        с заголовком Retry-After, и ничего не прочитано и не записано.
         """
         try:
             content = _read(file, settings)
@@ -146,6 +188,9 @@ def add_routes(router: APIRouter, ctx: AppContext, managers: Callable[..., Any])
             )
         except FileRejected as error:
             raise ApiError(error.status, error.code, error.message) from None
+        except ImportQueueTimeout as error:
+            retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+            raise ApiError(503, error.code, error.message, headers=retry) from None
         return _out(report)
 
     router.include_router(imports)

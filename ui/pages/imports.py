@@ -38,7 +38,7 @@ from data.queries import import_history
 from ui.context import AppContext
 from ui.downloads import offer_bytes
 from ui.feedback import show_done, show_error
-from ui.formatting import format_time
+from ui.formatting import format_time, plural
 from ui.i18n import language, number, tr
 from ui.layout import MANAGERS, frame
 from ui.session import guarded, protected_page
@@ -49,6 +49,10 @@ ROLES = MANAGERS
 ACCEPT = ".xlsx,.xls,.csv"
 PREVIEW_ROWS = 1000
 HISTORY_PAGE_SIZES = (20, 50, 100)
+# The operation last chosen for a whole movements file (app.storage.user): a file without
+# an «Операция» column is read as that, or as a receipt the first time.
+LAST_OPERATION_KEY = "import_operation"
+DEFAULT_OPERATION = "RECEIPT"
 # Room for the multipart envelope around the file in the upload request.
 ENVELOPE_BYTES = 64 * 1024
 
@@ -159,9 +163,14 @@ class Progress:
 
     stage: str = "parse"
     fraction: float = 0.0
+    ahead: int = 0  # imports ahead of this one while it waits for its turn
 
     def __call__(self, stage: str, fraction: float) -> None:
+        self.ahead = 0
         self.stage, self.fraction = stage, max(0.0, min(1.0, fraction))
+
+    def queued(self, ahead: int) -> None:
+        self.ahead = ahead
 
 
 @dataclass
@@ -218,7 +227,7 @@ class ImportView:
                 on_click=lambda: ui.navigate.to(HISTORY_PATH),
             ).props("flat no-caps").classes("min-h-12").mark("import-history-link")
         self.kind.on_value_change(guarded(self.ctx, ROLES, self._options_changed))
-        self.operation.on_value_change(guarded(self.ctx, ROLES, self._options_changed))
+        self.operation.on_value_change(guarded(self.ctx, ROLES, self._operation_chosen))
         self.operation.bind_visibility_from(self.kind, "value", lambda k: k == "movements")
 
         self.upload = (
@@ -314,6 +323,11 @@ class ImportView:
         self.upload_data = Upload(content, file.name, self.kind.value, self.operation.value)
         await self._check(user)
 
+    async def _operation_chosen(self, user: Identity, *_: Any) -> None:
+        if self.operation.value is not None:
+            app.storage.user[LAST_OPERATION_KEY] = self.operation.value
+        await self._options_changed(user)
+
     async def _options_changed(self, user: Identity, *_: Any) -> None:
         data = self.upload_data
         if data is None or self.busy or (data.report is not None and data.report.applied):
@@ -333,6 +347,11 @@ class ImportView:
             if report is None or data is not self.upload_data:
                 return
             data.report = report
+            if report.operation_inferred:
+                # The file names no operation: it was read as the fallback, which is now
+                # the choice shown (and the one a confirmation writes with).
+                data.operation_type = report.operation_type
+                self.operation.value = report.operation_type
             self._show(data)
 
     def _stale(self, data: Upload) -> bool:
@@ -385,7 +404,8 @@ class ImportView:
         if report.applied:
             show_done(
                 tr(
-                    f"Файл загружен: {number(report.rows_ok)} строк",
+                    f"Файл загружен: {number(report.rows_ok)} "
+                    + plural(report.rows_ok, "строка", "строки", "строк"),
                     f"File imported: {number(report.rows_ok)} rows",
                 )
             )
@@ -434,6 +454,8 @@ class ImportView:
                 progress=self.progress,
                 # asked only when the preview said so: a file imported since is refused
                 repeat_allowed=data.report is not None and data.report.same_file_imported_before,
+                waiting=self.progress.queued,
+                fallback_operation=self._fallback_operation(),
             )
         except FileRejected as error:
             self.preview.clear()
@@ -463,7 +485,21 @@ class ImportView:
             self.upload.reset()  # the drop zone is ready for the next file
         return None
 
+    def _fallback_operation(self) -> str | None:
+        last = app.storage.user.get(LAST_OPERATION_KEY)
+        return last if last and last in operation_options() else DEFAULT_OPERATION
+
     def _show_progress(self) -> None:
+        if ahead := self.progress.ahead:
+            self.stage.set_text(
+                tr(
+                    f"Файл в очереди: перед ним {number(ahead)} "
+                    + plural(ahead, "файл", "файла", "файлов"),
+                    f"The file is queued: {number(ahead)} ahead of it",
+                )
+            )
+            self.bar.set_value(0)
+            return
         stage = tr(*STAGES.get(self.progress.stage, STAGES["parse"]))
         percent = round(self.progress.fraction * 100)
         self.stage.set_text(f"{stage}: {percent} %")
@@ -502,6 +538,17 @@ class ImportView:
                             ui.chip(f"{action_label(action)}: {number(count)}").props(
                                 "outline color=primary"
                             ).classes("text-body2")
+                if report.operation_inferred and report.operation_type in OPERATIONS:
+                    ui.label(
+                        tr(
+                            "В файле нет столбца «Операция»: для всего файла взята операция "
+                            f"«{OPERATIONS[report.operation_type].label_ru}». Если нужна "
+                            "другая, выберите её выше.",
+                            "The file has no «Операция» column: the whole file is read as "
+                            f"«{OPERATIONS[report.operation_type].label_en}». Choose another "
+                            "above if needed.",
+                        )
+                    ).classes("text-body2 text-orange-9").mark("import-operation-inferred")
                 if report.same_file_imported_before:
                     ui.label(
                         tr(
@@ -522,7 +569,8 @@ class ImportView:
                 if not errors and report.rows_ok:
                     ui.button(
                         tr(
-                            f"Загрузить {number(report.rows_ok)} строк",
+                            f"Загрузить {number(report.rows_ok)} "
+                            + plural(report.rows_ok, "строку", "строки", "строк"),
                             f"Import {number(report.rows_ok)} rows",
                         ),
                         icon="check",
@@ -547,8 +595,9 @@ class ImportView:
         if report.error_count > len(report.errors):
             ui.label(
                 tr(
-                    f"Показаны первые {number(len(report.errors))} ошибок из "
-                    f"{number(report.error_count)}, и они же отмечены в файле ошибок: "
+                    f"Показаны первые {number(len(report.errors))} "
+                    + plural(len(report.errors), "ошибка", "ошибки", "ошибок")
+                    + f" из {number(report.error_count)}, и они же отмечены в файле ошибок: "
                     "исправьте их и загрузите файл снова, чтобы увидеть остальные.",
                     f"The first {number(len(report.errors))} of {number(report.error_count)} "
                     "errors are shown and marked in the errors file: fix them and upload the "
@@ -581,7 +630,9 @@ class ImportView:
         if total > len(report.changes):
             ui.label(
                 tr(
-                    f"Показаны первые {number(len(report.changes))} строк из {number(total)}.",
+                    f"Показаны первые {number(len(report.changes))} "
+                    + plural(len(report.changes), "строка", "строки", "строк")
+                    + f" из {number(total)}.",
                     f"The first {number(len(report.changes))} of {number(total)} rows are shown.",
                 )
             ).classes("text-body2 text-grey-7")
@@ -613,7 +664,9 @@ class ImportView:
         ):  # fmt: skip
             ui.label(
                 tr(
-                    f"Загружено: {number(report.rows_ok)} строк из «{report.file_name}»",
+                    f"Загружено: {number(report.rows_ok)} "
+                    + plural(report.rows_ok, "строка", "строки", "строк")
+                    + f" из «{report.file_name}»",
                     f"Imported: {number(report.rows_ok)} rows of «{report.file_name}»",
                 )
             ).classes("text-h6 text-positive break-all")
@@ -664,6 +717,8 @@ def history_row(item: dict[str, Any], tz_name: str) -> dict[str, Any]:
     errors = int(item.get("error_count") or 0)
     if item["applied"]:
         result = tr("Загружен", "Imported")
+    elif item.get("status") == "failed":
+        result = tr("Не загружен", "Failed")
     else:
         result = tr(f"Отклонён: ошибок {number(errors)}", f"Refused: {number(errors)} errors")
     return {
@@ -676,6 +731,7 @@ def history_row(item: dict[str, Any], tz_name: str) -> dict[str, Any]:
         "user": item.get("user") or "",
         "rows": f"{number(item['rows_ok'])} / {number(item['rows_total'])}",
         "result": result,
+        "reason": item.get("reason") or "",
         "applied": bool(item["applied"]),
     }
 
@@ -689,6 +745,9 @@ RESULT_CELL = r"""
 <q-td :props="props">
   <q-badge :color="props.row.applied ? 'positive' : 'negative'" :label="props.row.result"
            class="text-body2 q-px-sm q-py-xs" />
+  <div v-if="props.row.reason" class="text-body2 text-negative q-mt-xs">
+    {{ props.row.reason }}
+  </div>
 </q-td>
 """
 
