@@ -38,6 +38,7 @@ NAVIGATION = (
     NavItem("/import", "Импорт", "Import", "upload_file", MANAGERS),
     NavItem("/references", "Справочники", "Reference data", "menu_book", ADMINS),
     NavItem("/users", "Пользователи", "Users", "group", ADMINS),
+    NavItem("/backup", "Резервная копия", "Backup", "backup", ADMINS),
 )
 
 ROLE_LABELS = {
