@@ -9,6 +9,7 @@ from nicegui.testing import User
 from core.auth import Identity
 from core.users import update_user
 from data.database import Database
+from data.floor import product_places
 from data.users import SqlUserAdminStore, SqlUserStore
 from tests.conftest import make_product, open_page
 from tests.helpers import eventually, post
@@ -139,3 +140,15 @@ async def test_a_worker_opening_an_office_page_can_go_home(worker: User) -> None
     await worker.should_see("Нет доступа")
     worker.find("На главную").click()
     await worker.should_see("Где товар")
+
+
+def test_where_a_product_lies_on_both_backends(db: Database) -> None:
+    mug = make_product(db)
+    assert product_places(db.engine, mug) == []
+    post(db, "RECEIPT", mug, 7)
+    post(db, "RECEIPT_DEFECT", mug, 2)
+    places = product_places(db.engine, mug)
+    assert [(p["code"], p["warehouse"], p["quantity"], p["reserved"]) for p in places] == [
+        ("MAIN", "MAIN", 7, 0),
+        ("DEFECT", "DEFECT", 2, 0),
+    ]
