@@ -55,10 +55,16 @@ document.addEventListener("keydown", (e) => {
 
 
 def worker_home(ctx: AppContext, user: Identity) -> None:
-    with frame(user, tr("Где товар", "Find a product"), PATH) as content:
-        content.classes("max-w-3xl")  # a phone-wide column, also on an office screen
-        ProductLookup(ctx)
-        what_you_can_do(user)
+    with (
+        frame(user, tr("Где товар", "Find a product"), PATH),
+        # Side by side on an office screen; on a tablet or phone the two do not fit in one
+        # line, so the second wraps under the first and each takes the whole width.
+        ui.element("div").classes("w-full flex flex-wrap items-start gap-4"),
+    ):
+        with ui.element("div").classes("flex flex-col gap-4").style("flex: 7 1 480px"):
+            ProductLookup(ctx)
+        with ui.element("div").style("flex: 5 1 340px"):
+            what_you_can_do(user)
 
 
 class ProductLookup:
