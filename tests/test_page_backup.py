@@ -17,6 +17,8 @@ from data.database import Database
 from data.db import is_sqlite
 from data.queries import balances, journal
 from data.users import SqlUserAdminStore, SqlUserStore
+from tests.api_client import Api, assert_error
+from tests.api_client import signed_in as signed_in_api
 from tests.conftest import add_user, another_browser, make_product, open_page, sign_in
 from tests.helpers import post, source_id
 
@@ -104,6 +106,33 @@ async def test_an_admin_demoted_meanwhile_gets_no_backup(
     await other.should_see("нет прав")
     with pytest.raises(TimeoutError):
         await other.download.next(timeout=1)
+
+
+# --- the same copy from the REST API (admins) -----------------------------------------------
+
+
+async def test_an_admins_token_downloads_the_backup_from_the_api(
+    visitor: User, app_database: Database, tmp_path: Path
+) -> None:
+    stocked(app_database)
+    api = await signed_in_api(visitor.http_client, app_database)
+    response = await api.get("/backup")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/vnd.sqlite3"
+    assert response.headers["cache-control"] == "no-store"
+    path = tmp_path / "from-api.sqlite3"
+    path.write_bytes(response.content)
+    restored = Database.from_url(f"sqlite:///{path}")
+    try:
+        assert everything(restored) == everything(app_database)
+    finally:
+        restored.dispose()
+
+
+async def test_a_managers_token_gets_no_backup(visitor: User, app_database: Database) -> None:
+    api = await signed_in_api(visitor.http_client, app_database, "manager")
+    assert_error(await api.get("/backup"), 403, "forbidden")
+    assert_error(await Api(visitor.http_client).get("/backup"), 401, "not_authenticated")
 
 
 # --- the copy itself, on both backends ----------------------------------------------------
