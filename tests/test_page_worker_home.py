@@ -48,7 +48,7 @@ async def test_a_workers_menu_holds_only_the_floor_pages(worker: User) -> None:
         await worker.should_not_see(office_page)
 
 
-async def test_every_page_a_worker_is_shown_in_the_menu_opens_for_a_worker() -> None:
+def test_every_menu_item_a_worker_sees_is_declared_in_floor() -> None:
     worker_items = [item for item in NAVIGATION if "worker" in item.roles]
     assert worker_items and all(item in FLOOR for item in worker_items)
 
