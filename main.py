@@ -2,6 +2,7 @@
 
 uv run main.py
 uv run main.py --demo    # an empty database: fill it with demo data first
+uv run main.py reset-password USER    # a lost password: set a new one, print it once
 """
 
 import argparse
@@ -13,12 +14,15 @@ from pathlib import Path
 from nicegui import ui
 
 from core.errors import DomainError
+from core.security import generate_password
 from core.settings import Settings, get_settings
+from core.users import reset_password
 from data.database import Database
 from data.demo.load import check_empty, fill
 from data.demo.plan import DEMO_DAYS
 from data.migrate import upgrade
 from data.seed import ensure_admin, seed_reference_data
+from data.users import SqlUserAdminStore, SqlUserStore
 from ui.app import build
 from ui.context import AppContext
 
@@ -69,6 +73,32 @@ def load_demo(db: Database, settings: Settings) -> None:
     )
 
 
+def reset_lost_password(settings: Settings, username: str) -> None:
+    """Console recovery of a lost password (e.g. the only admin's): whoever can run the
+    server's commands may set it. As an admin's reset: the user's sessions and API tokens
+    end (credentials version), the sign-in lockout is cleared."""
+    db = Database.from_url(
+        settings.resolved_database_url, sqlite_synchronous=settings.sqlite_synchronous
+    )
+    try:
+        upgrade(db.engine)  # as a start would: the columns the reset writes exist
+        user = SqlUserStore(db.engine).find(username.strip())
+        if user is None:
+            raise DomainError("user_not_found", f"Пользователь «{username}» не найден")
+        password = generate_password()
+        reset_password(SqlUserAdminStore(db.engine), user.id, password)
+    finally:
+        db.dispose()
+    # Shown once; only its hash is stored.
+    print(f"Новый пароль пользователя {user.username}: {password}", flush=True)
+    print("Его открытые сессии и API-токены завершены.", flush=True)
+    if not user.is_active:
+        print(
+            "Пользователь отключён: войти он сможет, когда администратор его включит.",
+            flush=True,
+        )
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="main.py", description="Складская система: веб-приложение и REST API."
@@ -79,6 +109,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="заполнить пустую базу демо-данными (товары и операции за 90 дней), "
         "затем запустить приложение",
     )
+    commands = parser.add_subparsers(dest="command", title="команды")
+    reset = commands.add_parser(
+        "reset-password",
+        help="задать пользователю новый пароль (он печатается один раз), завершить его "
+        "сессии и токены, снять блокировку входа; приложение не запускается",
+    )
+    reset.add_argument("username", metavar="USER", help="имя пользователя, например admin")
     return parser.parse_args(argv)
 
 
@@ -94,6 +131,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(command_line() if argv is None else argv)
     settings = get_settings()
     try:
+        if args.command == "reset-password":
+            reset_lost_password(settings, args.username)
+            return
         db = prepare(settings, demo=args.demo)
     except DomainError as error:
         print(error.message, file=sys.stderr, flush=True)
@@ -106,6 +146,7 @@ def main(argv: list[str] | None = None) -> None:
         title="Склад",
         language="ru",
         storage_secret=secret,
+        session_middleware_kwargs={"https_only": settings.https},
         # /docs and /openapi.json (ui/api/docs.py) list the REST API, not NiceGUI's routes.
         endpoint_documentation="none",
         reload=False,

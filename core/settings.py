@@ -16,6 +16,9 @@ class Settings(BaseSettings):
     database_url: str = ""  # empty: a SQLite file in data_dir
     host: str = "0.0.0.0"
     port: int = 8080
+    # Users reach the app over HTTPS (a reverse proxy): the session cookie is marked Secure,
+    # so a browser never sends it over plain HTTP.
+    https: bool = False
     admin_password: str | None = None
     storage_secret: str | None = None
     time_zone: str = "Europe/Moscow"

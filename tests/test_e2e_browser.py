@@ -36,6 +36,12 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from core.catalog import gtin_check_digit_ok
+from core.movements import MovementRequest, post_movement
+from core.users import create_user
+from data.database import Database
+from data.db import write_session
+from data.models import Product
+from data.users import SqlUserAdminStore
 
 pytestmark = pytest.mark.e2e
 
@@ -318,3 +324,42 @@ def test_manager_receives_a_scanned_product_and_sees_its_balance_grow(
 
     for page in ("balances", "journal", "products"):
         screenshot_page(driver, f"{app_url}/{page}", page)
+
+
+def test_worker_scans_a_product_on_their_home_and_sees_its_stock(
+    browser: WebDriver, app_url: str, tmp_path: Path
+) -> None:
+    # The running app's own database (main.py created it on start): a worker and stock.
+    db = Database.from_url(f"sqlite:///{tmp_path / 'data' / 'wms.sqlite3'}")
+    try:
+        store = SqlUserAdminStore(db.engine)
+        create_user(store, "kuznetsov", "Алексей Кузнецов", "worker", "worker-password")
+        with write_session(db.engine) as session:
+            product = Product(sku=SKU, name=NAME, barcode=BARCODE)
+            session.add(product)
+            session.commit()
+            assert product.id is not None
+            product_id = product.id
+        for operation, units in (("RECEIPT", 120), ("RECEIPT_DEFECT", 3)):
+            post_movement(
+                db.unit_of_work(),
+                MovementRequest(operation, units, product_id=product_id),
+                user_id=None,
+            )
+    finally:
+        db.dispose()
+    driver = browser
+    driver.set_script_timeout(WAIT_SECONDS)
+    open_page(driver, f"{app_url}/login", "//input[@aria-label='Имя пользователя']")
+    field(driver, "Имя пользователя").send_keys("kuznetsov")
+    field(driver, "Пароль").send_keys("worker-password" + Keys.ENTER)
+
+    # Home is the lookup, and the code field has the focus: the scanner types straight in.
+    scan = field(driver, "Штрихкод, GTIN, артикул или название")
+    wait(driver).until(lambda d: d.switch_to.active_element == scan, "the field has no focus")
+    driver.switch_to.active_element.send_keys(BARCODE + Keys.ENTER)
+    visible(driver, f"//div[normalize-space(.)='{NAME}']")
+    good = visible(driver, "//div[normalize-space(text())='Годный']/following-sibling::div[1]")
+    assert good.text == "120"
+    screenshot(driver, "worker-home-1366", DESKTOP)
+    screenshot(driver, "worker-home-800", TABLET)

@@ -1,4 +1,4 @@
-"""The shared frame of every manager page: navigation, the signed-in user, language and
+"""The shared frame of every page: navigation, the signed-in user, language and
 dark-mode switches, and for managers the count of products below their minimum stock
 (live). Navigation shows only what the user's role may open; the pages check the role
 again on the server (ui.session.protected_page)."""
@@ -17,6 +17,7 @@ from ui.session import sign_out
 
 MANAGERS = frozenset({"admin", "manager"})
 ADMINS = frozenset({"admin"})
+WORKERS = frozenset({"worker"})
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,8 @@ class NavItem:
     roles: frozenset[str]
 
 
-NAVIGATION = (
+# The office: what managers and admins work with.
+OFFICE = (
     NavItem("/", "Дашборд", "Dashboard", "dashboard", MANAGERS),
     NavItem("/operations", "Операции", "Operations", "swap_horiz", MANAGERS),
     NavItem("/balances", "Остатки", "Balances", "inventory_2", MANAGERS),
@@ -38,7 +40,18 @@ NAVIGATION = (
     NavItem("/import", "Импорт", "Import", "upload_file", MANAGERS),
     NavItem("/references", "Справочники", "Reference data", "menu_book", ADMINS),
     NavItem("/users", "Пользователи", "Users", "group", ADMINS),
+    NavItem("/backup", "Резервная копия", "Backup", "backup", ADMINS),
 )
+
+# The floor: a worker's whole menu. Floor pages (picking, packing and shipping, missions)
+# are added here as they come; their `roles` say who else sees them (DESIGN.md §6: admins
+# and managers may do everything a worker may). ui/floor.py lists what is still to come.
+FLOOR = (
+    # "/" is the worker's home: the product lookup (managers get the dashboard there).
+    NavItem("/", "Где товар", "Find a product", "qr_code_scanner", WORKERS),
+)
+
+NAVIGATION = OFFICE + FLOOR
 
 ROLE_LABELS = {
     "admin": ("Администратор", "Administrator"),

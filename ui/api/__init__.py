@@ -4,11 +4,12 @@ from fastapi import APIRouter
 from nicegui import app
 
 from ui.api import auth, errors, movements, products, references, stock
+from ui.api import backup as api_backup
 from ui.api import exports as api_exports
 from ui.api import imports as api_imports
 from ui.api.docs import add_docs
 from ui.context import AppContext
-from ui.layout import MANAGERS
+from ui.layout import ADMINS, MANAGERS
 
 PREFIX = "/api/v1"
 
@@ -23,6 +24,7 @@ def register(ctx: AppContext) -> None:
         module.add_routes(router, ctx, managers)
     api_exports.add_routes(router, ctx, managers)  # GET /exports/… (.xlsx files)
     api_imports.add_routes(router, ctx, managers)  # POST /imports (.xlsx, .xls, .csv)
+    api_backup.add_routes(router, ctx, auth.requirement(ctx, tokens, ADMINS))  # GET /backup
     app.include_router(router)
     add_docs("Склад — REST API", "1")
     errors.install_handlers(app, router.routes)

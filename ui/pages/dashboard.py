@@ -4,7 +4,7 @@ Everything below the period picker comes from data.dashboard, which reads the da
 aggregates kept in each movement's own transaction (never a scan of the ledger). The
 period lives in the address (?days=30, or ?start=2026-11-01&end=2026-11-30), so a reload
 or a shared link shows the same thing. A bar opens the journal filtered to what it counts;
-each chart's figures download as .xlsx. A worker who lands here sees a greeting only.
+each chart's figures download as .xlsx. A worker gets their own home here (ui.floor).
 """
 
 import io
@@ -35,6 +35,7 @@ from ui.dashboard_charts import (
     top_shipped_figure,
 )
 from ui.downloads import offer_bytes
+from ui.floor import worker_home
 from ui.formatting import MINUS, THIN_SPACE, quantity, zone
 from ui.i18n import language, tr
 from ui.layout import MANAGERS, frame
@@ -604,10 +605,9 @@ def register(ctx: AppContext) -> None:
         start: str | None = None,
         end: str | None = None,
     ) -> None:
+        if user.role not in ROLES:
+            worker_home(ctx, user)  # workers start from their own page: the product lookup
+            return
         with frame(user, tr("Дашборд", "Dashboard"), PATH):
-            if user.role not in ROLES:
-                # Workers work from their own pages; the dashboard is for managers.
-                ui.label(tr("Вы вошли как", "Signed in as") + f" {user.display_name}")
-                return
             choice = choose_period(days, start, end, today(zone(ctx.settings.time_zone)))
             DashboardView(ctx, choice)

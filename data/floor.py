@@ -1,0 +1,48 @@
+"""Read side of the floor pages: where a product lies."""
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from data.queries import location_t, quant_t, warehouse_t
+
+
+def product_places(engine: Engine, product_id: int) -> list[dict[str, Any]]:
+    """Each internal location holding the product: `code`, `name`, `warehouse` (MAIN or
+    DEFECT), `quantity`, `reserved`; in the order a picker walks them (route order)."""
+    query = (
+        sa.select(
+            location_t.c.code,
+            location_t.c.name,
+            warehouse_t.c.code.label("warehouse"),
+            sa.func.sum(quant_t.c.quantity).label("quantity"),
+            sa.func.sum(quant_t.c.reserved).label("reserved"),
+        )
+        .join(location_t, location_t.c.id == quant_t.c.location_id)
+        .join(warehouse_t, warehouse_t.c.id == location_t.c.warehouse_id)
+        .where(
+            # Spelled per partial unique index, as data.queries.product_stock does: quant
+            # has no plain index on product_id.
+            sa.or_(
+                sa.and_(quant_t.c.product_id == product_id, quant_t.c.handling_unit_id.is_(None)),
+                sa.and_(
+                    quant_t.c.product_id == product_id, quant_t.c.handling_unit_id.is_not(None)
+                ),
+            ),
+            quant_t.c.quantity > 0,
+        )
+        .group_by(
+            location_t.c.id,
+            location_t.c.code,
+            location_t.c.name,
+            location_t.c.route_sequence,
+            warehouse_t.c.code,
+        )
+        .order_by(warehouse_t.c.code.desc(), location_t.c.route_sequence, location_t.c.code)
+    )  # fmt: skip
+    with engine.connect() as conn:
+        return [
+            {**row, "quantity": int(row["quantity"]), "reserved": int(row["reserved"])}
+            for row in conn.execute(query).mappings()
+        ]
