@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import jwt
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from core.auth import AuthError, Identity, authenticate, signed_in
+from core.auth import AuthError, Identity, authenticate, client_address, signed_in
 from ui.api.errors import BEARER, ApiError, responses
 from ui.api.schemas import Text, Token
 from ui.context import AppContext
@@ -96,6 +96,7 @@ def requirement(ctx: AppContext, tokens: Tokens, roles: frozenset[str]) -> Calla
 def add_routes(router: APIRouter, ctx: AppContext, tokens: Tokens) -> None:
     @router.post("/auth/token", response_model=Token, tags=["auth"], responses=responses(401, 422))
     def issue_token(
+        request: Request,
         username: Annotated[Text, Form(max_length=64, description="Имя пользователя")],
         password: Annotated[Text, Form(max_length=1024, description="Пароль")],
     ) -> Token:
@@ -105,7 +106,8 @@ def add_routes(router: APIRouter, ctx: AppContext, tokens: Tokens) -> None:
         """
         now = datetime.now(UTC)
         try:
-            user = authenticate(ctx.users, username, password, now)
+            host = request.client.host if request.client else None
+            user = authenticate(ctx.users, username, password, now, address=client_address(host))
         except AuthError as error:
             raise _unauthorized(error.code, error.message) from None
         return Token(
