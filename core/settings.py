@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     storage_secret: str | None = None
     time_zone: str = "Europe/Moscow"
     language: str = "ru"
+    # Served over HTTPS (directly or behind a TLS proxy): the session cookie is marked
+    # Secure and browsers are told to use HTTPS only (HSTS).
+    https: bool = False
     # REST API access tokens (JWT) stay valid this long after sign-in.
     token_ttl_minutes: int = 720
     # FULL: a confirmed movement survives a power cut, not only a crash of the app.
