@@ -221,3 +221,18 @@ async def test_an_unknown_name_is_answered_like_a_wrong_password(visitor: User) 
             answers.append(response.json())
     assert bodies["admin"] == bodies["nobody"]
     assert bodies["nobody"][-1]["error"]["code"] == "account_locked"
+
+
+async def test_the_token_form_documents_what_it_refuses(visitor: User) -> None:
+    """The schema is as strict as the check (schemathesis warned it was looser)."""
+    schema = (await visitor.http_client.get("/openapi.json")).json()
+    operation = schema["paths"][f"{API}/auth/token"]["post"]
+    form = operation["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
+    fields = schema["components"]["schemas"][form["$ref"].split("/")[-1]]["properties"]
+    assert fields["username"]["maxLength"] == 64
+    assert all("pattern" in fields[name] for name in ("username", "password")), fields
+    assert "account_locked" in operation["responses"]["401"]["description"]
+    response = await visitor.http_client.post(
+        f"{API}/auth/token", data={"username": "ad\x00min", "password": ADMIN_PASSWORD}
+    )
+    assert_error(response, 422, "validation_error")
