@@ -194,8 +194,9 @@ async def another_browser(
 
 
 async def assert_signed_out(user: User) -> None:
-    """The next page this browser opens is the sign-in form, not the page."""
-    await open_page(user, "/password")
+    """The next page this browser opens is the sign-in form, not the page. (Not `open_page`:
+    a live page of a signed-out browser may itself move on to /login meanwhile.)"""
+    await user.open("/password")
     await user.should_see("Войти")
     await user.should_not_see("Текущий пароль")
 
@@ -238,8 +239,8 @@ def add_user(db: Database, username: str, role: str, password: str = "password-1
 @pytest.fixture
 async def admin(visitor: User) -> User:
     await sign_in(visitor, "admin", ADMIN_PASSWORD)
+    await arrived(visitor, "/")  # sign-in passes through /login/done: wait for it
     await visitor.should_see("Дашборд")
-    await arrived(visitor, "/")
     return visitor
 
 
@@ -247,8 +248,8 @@ async def admin(visitor: User) -> User:
 async def manager(visitor: User, app_database: Database) -> User:
     add_user(app_database, "manager", "manager")
     await sign_in(visitor, "manager", "password-123")
+    await arrived(visitor, "/")  # sign-in passes through /login/done: wait for it
     await visitor.should_see("Дашборд")
-    await arrived(visitor, "/")
     return visitor
 
 
@@ -256,6 +257,6 @@ async def manager(visitor: User, app_database: Database) -> User:
 async def worker(visitor: User, app_database: Database) -> User:
     add_user(app_database, "worker", "worker")
     await sign_in(visitor, "worker", "password-123")
+    await arrived(visitor, "/")  # sign-in passes through /login/done: wait for it
     await visitor.should_see("Вы вошли как")
-    await arrived(visitor, "/")
     return visitor
