@@ -146,6 +146,7 @@ def main(argv: list[str] | None = None) -> None:
         title="Склад",
         language="ru",
         storage_secret=secret,
+        # The session cookie: never sent over plain HTTP when the app is served over HTTPS.
         session_middleware_kwargs={"https_only": settings.https},
         # /docs and /openapi.json (ui/api/docs.py) list the REST API, not NiceGUI's routes.
         endpoint_documentation="none",

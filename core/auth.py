@@ -1,14 +1,28 @@
-"""Sign-in: credentials, lockout after repeated failures, the signed-in identity."""
+"""Sign-in: credentials, throttling of failed attempts, the signed-in identity.
 
+Failed sign-ins are counted per name at a client address (the lock a user meets), per
+address whatever the names (a stranger trying many names) and per name from all addresses
+together (many strangers trying one name). An attempt is counted *before* its password is
+checked, in one statement with the check of the limit, so parallel requests cannot get more
+checks than the limit; a correct password gives its attempt back. Unknown names are
+counted and hashed like real ones: neither the answer nor its timing tells who exists.
+"""
+
+import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from core.errors import DomainError
-from core.security import verify_password
+from core.security import unmatched_hash, verify_password
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=5)
+MAX_FAILED_LOGINS = 5  # per name at one address: then that name is locked there
+ADDRESS_LIMIT = 20  # per address, all names together
+ACCOUNT_LIMIT = 20  # per name, all addresses together: a stranger needs 4 addresses
+LOCKOUT = timedelta(minutes=5)  # a count starts over this long after its first failure
+MAX_USERNAME = 64
+LOCAL = "local"  # the address of callers inside this process (scripts, tests)
 
 
 class AuthError(DomainError):
@@ -23,7 +37,6 @@ class StoredUser:
     role: str
     password_hash: str
     is_active: bool
-    locked_until: datetime | None
     credentials_version: int
 
 
@@ -40,30 +53,86 @@ class Identity:
         return self.full_name or self.username
 
 
+@dataclass(frozen=True)
+class Counter:
+    """Failed sign-ins of a name at an address; '' stands for any name or any address."""
+
+    username: str
+    address: str
+    limit: int
+    # A correct password clears the count (the owner's own typos), rather than only
+    # giving its own attempt back: only for the counter no stranger shares with the owner.
+    forgive: bool
+
+
+@dataclass(frozen=True)
+class Attempt:
+    counter: Counter
+    failures: int  # the count with this attempt in it
+
+
 class UserStore(Protocol):
     def find(self, username: str) -> StoredUser | None: ...
     def get(self, user_id: int) -> StoredUser | None: ...
-    def record_failure(self, user_id: int, lock_at: int, locked_until: datetime) -> None:
-        """Count a failed sign-in; lock the user once `lock_at` failures are reached."""
+    def reserve(
+        self, counters: Sequence[Counter], now: datetime, window: timedelta
+    ) -> list[Attempt] | None:
+        """Count one attempt on every counter, all or none, each in one conditional update:
+        None (nothing counted) if any counter is at its limit. A count starts over `window`
+        after its first failure; the attempt that reaches the limit locks for `window`."""
 
-    def record_success(self, user_id: int) -> None: ...
+    def release(self, attempts: Sequence[Attempt], now: datetime) -> None:
+        """A correct password: give the attempts back (a `forgive` counter starts over),
+        except on a counter that other attempts have locked meanwhile."""
 
 
 INVALID = AuthError("invalid_credentials", "Неверное имя пользователя или пароль")
+LOCKED = AuthError(
+    "account_locked", "Слишком много неудачных попыток входа. Попробуйте через 5 минут"
+)
 
 
-def authenticate(store: UserStore, username: str, password: str, now: datetime) -> Identity:
-    user = store.find(username.strip())
-    if user is None or not user.is_active:
-        raise INVALID
-    if user.locked_until is not None and user.locked_until > now:
-        raise AuthError(
-            "account_locked", "Слишком много неудачных попыток входа. Попробуйте через 5 минут"
-        )
-    if not verify_password(user.password_hash, password):
-        store.record_failure(user.id, MAX_FAILED_LOGINS, now + LOCKOUT)
-        raise INVALID
-    store.record_success(user.id)
+def client_address(host: str | None) -> str:
+    """The address failed sign-ins are counted by: an IPv6 client by its /64 network (one
+    subscriber gets a whole /64), anything unparsable as it is."""
+    if not host:
+        return "unknown"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host[:MAX_USERNAME]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
+def counters(username: str, address: str) -> tuple[Counter, ...]:
+    return (
+        Counter(username, address, MAX_FAILED_LOGINS, forgive=True),
+        Counter("", address, ADDRESS_LIMIT, forgive=False),
+        Counter(username, "", ACCOUNT_LIMIT, forgive=False),
+    )
+
+
+def authenticate(
+    store: UserStore, username: str, password: str, now: datetime, *, address: str = LOCAL
+) -> Identity:
+    """The user with these credentials. Unknown name, wrong password and a deactivated user
+    get the same answer; a lock gets the same answer whether or not the name exists."""
+    name = username.strip()
+    if not name or len(name) > MAX_USERNAME:
+        raise INVALID  # no user has such a name: nothing to guess, nothing to count
+    attempts = store.reserve(counters(name, address), now, LOCKOUT)
+    if attempts is None:
+        raise LOCKED
+    user = store.find(name)
+    # An unknown name is checked against a hash no password matches: the same ~90 ms.
+    matches = verify_password(user.password_hash if user else unmatched_hash(), password)
+    if user is None or not user.is_active or not matches:
+        raise INVALID  # the attempt stays counted
+    store.release(attempts, now)
     return _identity(user)
 
 

@@ -1,6 +1,7 @@
 """Password hashing (argon2id). Clear-text passwords are never stored or logged."""
 
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -18,6 +19,13 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@cache
+def unmatched_hash() -> str:
+    """A hash of a random password, made like a real one: checking a password against it
+    costs what checking against a user's does, and never succeeds."""
+    return _hasher.hash(secrets.token_urlsafe(32))
 
 
 def generate_password() -> str:

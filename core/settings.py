@@ -16,13 +16,13 @@ class Settings(BaseSettings):
     database_url: str = ""  # empty: a SQLite file in data_dir
     host: str = "0.0.0.0"
     port: int = 8080
-    # Users reach the app over HTTPS (a reverse proxy): the session cookie is marked Secure,
-    # so a browser never sends it over plain HTTP.
-    https: bool = False
     admin_password: str | None = None
     storage_secret: str | None = None
     time_zone: str = "Europe/Moscow"
     language: str = "ru"
+    # Served over HTTPS (directly or behind a TLS proxy): the session cookie is marked
+    # Secure and browsers are told to use HTTPS only (HSTS).
+    https: bool = False
     # REST API access tokens (JWT) stay valid this long after sign-in.
     token_ttl_minutes: int = 720
     # FULL: a confirmed movement survives a power cut, not only a crash of the app.

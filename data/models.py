@@ -58,11 +58,23 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=16)
     password_hash: str = Field(max_length=255)
     is_active: bool = Field(default=True)
-    failed_logins: int = Field(default=0)
-    locked_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
     # Raised by every password change: sessions and API tokens given before it stop working.
     credentials_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utc_now, sa_column=_created_at())
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed sign-ins counted per name at an address, per address (any name) and per name
+    (any address); `username` or `address` is '' for "any". Names are counted whether or not
+    such a user exists, so a lock says nothing about who exists (core/auth.py)."""
+
+    __tablename__ = "login_throttle"
+
+    username: str = Field(max_length=64, primary_key=True)
+    address: str = Field(max_length=64, primary_key=True)
+    failures: int = Field(default=0)
+    # Below the limit: when the count starts over; at the limit: the end of the lock.
+    until: datetime = Field(sa_type=UtcDateTime)
 
 
 class Source(SQLModel, table=True):

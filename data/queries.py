@@ -21,6 +21,7 @@ from data.models import (
     User,
     Warehouse,
 )
+from data.users import account_lock
 
 product_t = Product.__table__
 quant_t = Quant.__table__
@@ -599,7 +600,7 @@ def users(engine: Engine) -> list[dict[str, Any]]:
         user_t.c.full_name,
         user_t.c.role,
         user_t.c.is_active,
-        user_t.c.locked_until,
+        account_lock(user_t.c.username).label("locked_until"),
         user_t.c.created_at,
     ).order_by(user_t.c.username)
     with engine.connect() as conn:

@@ -1,18 +1,21 @@
-"""`core.auth.UserStore` on the app_user table."""
+"""`core.auth.UserStore` on the app_user and login_throttle tables."""
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from core.auth import StoredUser
+from core.auth import ACCOUNT_LIMIT, Attempt, Counter, StoredUser
 from core.errors import Conflict
 from core.users import UserRecord
 from data.db import write_connection
-from data.models import User, UtcDateTime, utc_now
+from data.models import LoginThrottle, User, UtcDateTime, utc_now
 
 user_t = User.__table__
+throttle_t = LoginThrottle.__table__
 _COLUMNS = (
     user_t.c.id,
     user_t.c.username,
@@ -20,9 +23,20 @@ _COLUMNS = (
     user_t.c.role,
     user_t.c.password_hash,
     user_t.c.is_active,
-    user_t.c.locked_until,
     user_t.c.credentials_version,
 )
+STALE = timedelta(days=1)  # counters untouched this long are deleted
+
+
+def _key(counter: Counter) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        throttle_t.c.username == counter.username, throttle_t.c.address == counter.address
+    )
+
+
+def _in_lock_order(counters: Sequence[Counter]) -> list[Counter]:
+    # Every transaction updates its rows in one order, so two cannot deadlock.
+    return sorted(counters, key=lambda c: (c.username, c.address))
 
 
 class SqlUserStore:
@@ -40,30 +54,73 @@ class SqlUserStore:
     def get(self, user_id: int) -> StoredUser | None:
         return self._first(user_t.c.id == user_id)
 
-    def record_failure(self, user_id: int, lock_at: int, locked_until: datetime) -> None:
-        # One statement, so concurrent wrong guesses are all counted.
-        failures = user_t.c.failed_logins + 1
-        statement = (
-            sa.update(user_t)
-            .where(user_t.c.id == user_id)
-            .values(
-                failed_logins=sa.case((failures >= lock_at, 0), else_=failures),
-                locked_until=sa.case(
-                    (failures >= lock_at, sa.literal(locked_until, UtcDateTime())), else_=None
-                ),
-            )
-        )
-        with write_connection(self._engine) as conn, conn.begin():
-            conn.execute(statement)
+    def reserve(
+        self, counters: Sequence[Counter], now: datetime, window: timedelta
+    ) -> list[Attempt] | None:
+        attempts: list[Attempt] = []
+        with write_connection(self._engine) as conn, conn.begin() as transaction:
+            for counter in _in_lock_order(counters):
+                failures = _count(conn, counter, now, now + window)
+                if failures is None:
+                    transaction.rollback()  # locked: none of the counters counts this one
+                    return None
+                attempts.append(Attempt(counter, failures))
+        return attempts
 
-    def record_success(self, user_id: int) -> None:
-        statement = (
-            sa.update(user_t)
-            .where(user_t.c.id == user_id)
-            .values(failed_logins=0, locked_until=None)
-        )
+    def release(self, attempts: Sequence[Attempt], now: datetime) -> None:
         with write_connection(self._engine) as conn, conn.begin():
-            conn.execute(statement)
+            for attempt in sorted(attempts, key=lambda a: (a.counter.username, a.counter.address)):
+                counter, failures = attempt.counter, throttle_t.c.failures
+                conn.execute(
+                    sa.update(throttle_t)
+                    .where(
+                        _key(counter),
+                        failures > 0,
+                        # not locked, or locked by this attempt itself (no one counted since)
+                        sa.or_(failures < counter.limit, failures == attempt.failures),
+                    )
+                    .values(failures=0 if counter.forgive else failures - 1)
+                )
+            conn.execute(sa.delete(throttle_t).where(throttle_t.c.until < now - STALE))
+
+
+def _count(conn: Connection, counter: Counter, now: datetime, until: datetime) -> int | None:
+    """Count one attempt unless the counter is at its limit: one conditional UPDATE, so
+    concurrent attempts see each other's counts (a row lock on PostgreSQL, the write lock
+    on SQLite). Returns the new count, or None if locked."""
+    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(throttle_t)
+    new = {"username": counter.username, "address": counter.address, "failures": 0}
+    conn.execute(insert.values(**new, until=now).on_conflict_do_nothing())
+    failures = throttle_t.c.failures
+    expired = throttle_t.c.until <= now  # the count (or the lock) is over: start again
+    counted = sa.case((expired, 1), else_=failures + 1)
+    end = sa.literal(until, UtcDateTime())
+    statement = (
+        sa.update(throttle_t)
+        .where(_key(counter), sa.or_(expired, failures < counter.limit))
+        .values(
+            failures=counted,
+            # a new count lasts `window`; reaching the limit locks for `window` from now
+            until=sa.case(
+                (expired, end), (counted >= counter.limit, end), else_=throttle_t.c.until
+            ),
+        )
+        .returning(failures)
+    )
+    return conn.execute(statement).scalar_one_or_none()
+
+
+def account_lock(username: sa.ColumnElement[str]) -> sa.ScalarSelect[datetime]:
+    """When the lock of `username` from all addresses ends (a past or no time: not locked)."""
+    return (
+        sa.select(throttle_t.c.until)
+        .where(
+            throttle_t.c.username == username,
+            throttle_t.c.address == "",
+            throttle_t.c.failures >= ACCOUNT_LIMIT,
+        )
+        .scalar_subquery()
+    )
 
 
 class SqlUserAdminStore:
@@ -122,7 +179,6 @@ class SqlUserAdminStore:
             "role": role,
             "password_hash": password_hash,
             "is_active": True,
-            "failed_logins": 0,
             "created_at": utc_now(),
         }
         return self._write(sa.insert(user_t).values(values))
@@ -137,11 +193,12 @@ class SqlUserAdminStore:
             .where(user_t.c.id == user_id)
             .values(
                 password_hash=password_hash,
-                failed_logins=0,
-                locked_until=None,
                 credentials_version=user_t.c.credentials_version + 1,
             )
-            .returning(user_t.c.credentials_version)
+            .returning(user_t.c.credentials_version, user_t.c.username)
         )
         with write_connection(self._engine) as conn, conn.begin():
-            return int(conn.execute(statement).scalar_one())
+            version, username = conn.execute(statement).one()
+            # A new password lifts the user's locks, from every address.
+            conn.execute(sa.delete(throttle_t).where(throttle_t.c.username == username))
+            return int(version)

@@ -7,10 +7,11 @@ import shutil
 from collections.abc import Callable, Iterator
 from itertools import count
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from nicegui import ElementFilter, ui
+from nicegui import ElementFilter, events, storage, ui
 from nicegui.testing import User
 from sqlmodel import SQLModel
 
@@ -22,6 +23,7 @@ from data.migrate import upgrade
 from data.models import Product
 from data.seed import seed_reference_data
 from data.users import SqlUserAdminStore
+from ui.fresh_session import DONE_PATH, LOGOUT_PATH
 
 pytest_plugins = ["nicegui.testing.user_plugin"]
 
@@ -150,6 +152,23 @@ def app_database(
     get_settings.cache_clear()
 
 
+@pytest.fixture(autouse=True)
+def events_run_with_their_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a browser, an event handler runs with the request of the page it came from
+    (NiceGUI's Element._handle_event), so `app.storage.user` is that page's session. The
+    simulation's clicks run with whatever request the test itself made last: once sign-in
+    has given the browser a new session, that would be the old one."""
+    handle_event = events.handle_event
+
+    def with_page_request(handler: Any, arguments: Any, **kwargs: Any) -> None:
+        client = getattr(arguments, "client", None)
+        if client is not None and client._request is not None:
+            storage.request_contextvar.set(client.request)
+        handle_event(handler, arguments, **kwargs)
+
+    monkeypatch.setattr(events, "handle_event", with_page_request)
+
+
 @pytest.fixture
 def visitor(app_database: Database, user: User) -> User:
     """A browser that has not signed in (the app runs on `app_database`)."""
@@ -175,8 +194,9 @@ async def another_browser(
 
 
 async def assert_signed_out(user: User) -> None:
-    """The next page this browser opens is the sign-in form, not the page."""
-    await open_page(user, "/password")
+    """The next page this browser opens is the sign-in form, not the page. (Not `open_page`:
+    a live page of a signed-out browser may itself move on to /login meanwhile.)"""
+    await user.open("/password")
     await user.should_see("Войти")
     await user.should_not_see("Текущий пароль")
 
@@ -187,13 +207,23 @@ async def arrived(user: User, path: str) -> None:
     another page before that, or blocking the event loop (password hashing in a test) for
     a second, leaves the drawer's request unanswered: an ERROR log that fails the test."""
     for _ in range(200):
-        if user.back_history and user.back_history[-1] == path and user.client is not None:
+        if user.back_history and _shown(user) == path and user.client is not None:
             with user.client:
                 drawers = list(ElementFilter(kind=ui.left_drawer, local_scope=False))
             if all(drawer.value is not None for drawer in drawers):
                 return
         await asyncio.sleep(0.01)
     raise AssertionError(f"never arrived at {path}")
+
+
+def _shown(user: User) -> str:
+    """The address the browser was last sent to, or where the server redirected it from
+    an address that only redirects (sign-in completion, sign-out)."""
+    opened = user.back_history[-1]
+    if opened.split("?")[0] in {DONE_PATH, LOGOUT_PATH} and user.client is not None:
+        url = user.client.request.url
+        return url.path + (f"?{url.query}" if url.query else "")
+    return opened
 
 
 async def open_page(user: User, path: str) -> None:
@@ -209,8 +239,8 @@ def add_user(db: Database, username: str, role: str, password: str = "password-1
 @pytest.fixture
 async def admin(visitor: User) -> User:
     await sign_in(visitor, "admin", ADMIN_PASSWORD)
+    await arrived(visitor, "/")  # sign-in passes through /login/done: wait for it
     await visitor.should_see("Дашборд")
-    await arrived(visitor, "/")
     return visitor
 
 
@@ -218,8 +248,8 @@ async def admin(visitor: User) -> User:
 async def manager(visitor: User, app_database: Database) -> User:
     add_user(app_database, "manager", "manager")
     await sign_in(visitor, "manager", "password-123")
+    await arrived(visitor, "/")  # sign-in passes through /login/done: wait for it
     await visitor.should_see("Дашборд")
-    await arrived(visitor, "/")
     return visitor
 
 
@@ -227,6 +257,6 @@ async def manager(visitor: User, app_database: Database) -> User:
 async def worker(visitor: User, app_database: Database) -> User:
     add_user(app_database, "worker", "worker")
     await sign_in(visitor, "worker", "password-123")
+    await arrived(visitor, "/")  # sign-in passes through /login/done: wait for it
     await visitor.should_see("Вы вошли как")
-    await arrived(visitor, "/")
     return visitor

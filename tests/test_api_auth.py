@@ -1,13 +1,17 @@
 """Signing in to the API: tokens, refusals with the error body, roles re-checked each time."""
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import httpx
 import pytest
+from nicegui import core
 from nicegui.testing import User
 
 import main
-from core.auth import Identity
+from core.auth import MAX_FAILED_LOGINS, Identity
 from core.settings import get_settings
 from core.users import reset_password, update_user
 from data.database import Database
@@ -173,3 +177,62 @@ async def test_a_manager_may_use_the_api(visitor: User, app_database: Database) 
     posted = await manager.move("RECEIPT", product["id"], 3)
     assert posted.status_code == 201
     assert posted.json()["user"].startswith("manager-")
+
+
+def client_at(address: str) -> httpx.AsyncClient:
+    """Another computer: the same app, reached from `address`."""
+    transport = httpx.ASGITransport(core.app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://test")
+
+
+async def test_parallel_guesses_get_five_password_checks(visitor: User) -> None:
+    """16 requests at once: before, all 16 passwords were checked (the lock was read before
+    the hash and each failure counted after it)."""
+    guesses = [
+        visitor.http_client.post(
+            f"{API}/auth/token", data={"username": "admin", "password": f"guess-{n}"}
+        )
+        for n in range(16)
+    ]
+    codes = [r.json()["error"]["code"] for r in await asyncio.gather(*guesses)]
+    assert codes.count("invalid_credentials") == MAX_FAILED_LOGINS, codes
+    assert codes.count("account_locked") == 16 - MAX_FAILED_LOGINS
+
+
+async def test_a_stranger_cannot_lock_the_office_out(visitor: User) -> None:
+    async with client_at("203.0.113.7") as stranger:
+        for _ in range(MAX_FAILED_LOGINS + 1):
+            response = await stranger.post(
+                f"{API}/auth/token", data={"username": "admin", "password": "wrong"}
+            )
+        assert_error(response, 401, "account_locked")
+    assert await token(visitor.http_client, "admin", ADMIN_PASSWORD)
+
+
+async def test_an_unknown_name_is_answered_like_a_wrong_password(visitor: User) -> None:
+    """The same body for both, the lock included: the answer does not tell who exists."""
+    bodies: dict[str, list[dict[str, Any]]] = {"admin": [], "nobody": []}
+    for name, answers in bodies.items():
+        for _ in range(MAX_FAILED_LOGINS + 1):
+            response = await visitor.http_client.post(
+                f"{API}/auth/token", data={"username": name, "password": "wrong"}
+            )
+            assert response.status_code == 401
+            answers.append(response.json())
+    assert bodies["admin"] == bodies["nobody"]
+    assert bodies["nobody"][-1]["error"]["code"] == "account_locked"
+
+
+async def test_the_token_form_documents_what_it_refuses(visitor: User) -> None:
+    """The schema is as strict as the check (schemathesis warned it was looser)."""
+    schema = (await visitor.http_client.get("/openapi.json")).json()
+    operation = schema["paths"][f"{API}/auth/token"]["post"]
+    form = operation["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
+    fields = schema["components"]["schemas"][form["$ref"].split("/")[-1]]["properties"]
+    assert fields["username"]["maxLength"] == 64
+    assert all("pattern" in fields[name] for name in ("username", "password")), fields
+    assert "account_locked" in operation["responses"]["401"]["description"]
+    response = await visitor.http_client.post(
+        f"{API}/auth/token", data={"username": "ad\x00min", "password": ADMIN_PASSWORD}
+    )
+    assert_error(response, 422, "validation_error")

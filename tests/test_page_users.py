@@ -5,13 +5,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from nicegui import ElementFilter, ui
 from nicegui.testing import User
 
-from core.auth import AuthError, authenticate
+from core.auth import ACCOUNT_LIMIT, AuthError, authenticate
 from data.database import Database
+from data.db import write_connection
 from data.queries import users
-from data.users import SqlUserStore
+from data.users import SqlUserStore, throttle_t
 from tests.conftest import add_user, another_browser, assert_signed_out, open_page, sign_in
 from tests.helpers import eventually
 
@@ -26,6 +28,13 @@ def can_sign_in(db: Database, username: str, password: str) -> bool:
     except AuthError:
         return False
     return True
+
+
+def lock_out(db: Database, username: str, until: datetime) -> None:
+    """As if strangers had used up the name's attempts from all addresses together."""
+    row = {"username": username, "address": "", "failures": ACCOUNT_LIMIT, "until": until}
+    with write_connection(db.engine) as conn, conn.begin():
+        conn.execute(sa.insert(throttle_t).values(row))
 
 
 def texts_in(user: User, marker: str) -> list[str]:
@@ -83,9 +92,7 @@ async def test_list_shows_role_state_and_lockout(admin: User, app_database: Data
     packer = add_user(app_database, "upakovshchik", "worker")
     boss = add_user(app_database, "nachalnik", "manager")
     gone = add_user(app_database, "uvolen", "worker")
-    store = SqlUserStore(app_database.engine)
-    locked_until = datetime(2099, 1, 1, 9, 30, tzinfo=UTC)  # 12:30 in Moscow
-    store.record_failure(packer, 1, locked_until)
+    lock_out(app_database, "upakovshchik", datetime(2099, 1, 1, 9, 30, tzinfo=UTC))  # 12:30 MSK
     await open_page(admin, "/users")
     click_in_row(admin, f"user-{gone}", "deactivate")
     await eventually(lambda: "Отключён" in texts_in(admin, f"user-{gone}"))
@@ -102,9 +109,7 @@ async def test_list_shows_role_state_and_lockout(admin: User, app_database: Data
 
 async def test_a_lockout_that_has_passed_is_not_shown(admin: User, app_database: Database) -> None:
     packer = add_user(app_database, "upakovshchik", "worker")
-    SqlUserStore(app_database.engine).record_failure(
-        packer, 1, datetime.now(UTC) - timedelta(minutes=1)
-    )
+    lock_out(app_database, "upakovshchik", datetime.now(UTC) - timedelta(minutes=1))
     await open_page(admin, "/users")
     assert not any("Заблокирован" in text for text in texts_in(admin, f"user-{packer}"))
 
@@ -204,9 +209,7 @@ async def test_admin_resets_a_password_and_lifts_the_lockout(
     admin: User, app_database: Database
 ) -> None:
     packer = add_user(app_database, "upakovshchik", "worker")
-    SqlUserStore(app_database.engine).record_failure(
-        packer, 1, datetime.now(UTC) + timedelta(minutes=5)
-    )
+    lock_out(app_database, "upakovshchik", datetime.now(UTC) + timedelta(minutes=5))
     await open_page(admin, "/users")
     await open_dialog(admin, f"user-{packer}", "reset-password")
     admin.find(marker="reset-new-password").type("short")

@@ -2,8 +2,11 @@
 responses carry security headers."""
 
 import re
+from urllib.parse import unquote
 
-from nicegui import app, ui
+import httpx
+import pytest
+from nicegui import app, core, ui
 from nicegui.testing import User
 from starlette.routing import Route
 
@@ -11,7 +14,10 @@ from core.auth import identity
 from core.users import update_user
 from data.database import Database
 from data.users import SqlUserAdminStore, SqlUserStore
-from tests.conftest import add_user, open_page
+from tests.conftest import ADMIN_PASSWORD, add_user, arrived, open_page, sign_in
+from tests.helpers import eventually
+from ui.fresh_session import DONE_PATH
+from ui.pages.login import safe_next
 from ui.security import SECURITY_HEADERS, is_internal_action
 
 CSV = {"file": ("остатки.csv", "Баркод;Количество\n4600000000012;5\n".encode(), "text/csv")}
@@ -122,3 +128,107 @@ def test_only_state_changing_internal_requests_are_checked() -> None:
     assert not is_internal_action("GET", "/_nicegui/3.18.0/static/nicegui.js")
     assert not is_internal_action("POST", "/_nicegui_ws/socket.io/")  # the sign-in page needs it
     assert not is_internal_action("POST", "/api/v1/movements")  # the API has its own tokens
+
+
+# --- sign-in: where it leads, which session it signs in, the cookie -----------------------
+
+HOSTILE_NEXT = [
+    "/%5C127.0.0.2:18999/x",  # /\host: browsers read the backslash as a slash
+    "/%09/127.0.0.2:18999/x",  # browsers drop the tab: //host
+    "/%5C%5C127.0.0.2/x",
+    "//127.0.0.2/x",
+    "https://127.0.0.2/x",
+    "/%0D%0A/127.0.0.2",
+    "javascript:alert(1)",
+]
+
+
+def test_next_accepts_only_paths_of_this_app() -> None:
+    assert safe_next("/products?q=кружка&page=2") == "/products?q=кружка&page=2"
+    assert safe_next("/movements/5") == "/movements/5"
+    for target in [unquote(t) for t in HOSTILE_NEXT] + ["", None, "products", "/\\x"]:
+        assert safe_next(target) == "/", target
+
+
+async def test_sign_in_never_leads_to_another_host(admin: User) -> None:
+    for target in HOSTILE_NEXT:
+        response = await admin.http_client.get(f"/login?next={target}", follow_redirects=False)
+        assert response.status_code in (302, 303, 307), target
+        assert response.headers["location"] == "/", target
+
+
+async def test_a_hostile_next_after_the_form_lands_on_the_dashboard(visitor: User) -> None:
+    await visitor.open("/login?next=/%5C127.0.0.2:18999/x")
+    visitor.find("Имя пользователя").type("admin")
+    visitor.find("Пароль").type(ADMIN_PASSWORD)
+    visitor.find("Войти").click()
+    await arrived(visitor, "/")
+
+
+def browser_with(cookie: str) -> httpx.AsyncClient:
+    """Someone else's browser holding a copy of a session cookie."""
+    transport = httpx.ASGITransport(core.app)
+    return httpx.AsyncClient(
+        transport=transport, base_url="http://test", cookies={"session": cookie}
+    )
+
+
+async def test_a_session_cookie_taken_before_sign_in_is_useless_after_it(visitor: User) -> None:
+    """Session fixation: a cookie planted in the browser, or copied from a sign-in form left
+    open on a shared computer, must not become signed in when the victim signs in."""
+    await visitor.open("/login")
+    taken = visitor.http_client.cookies["session"]
+    await sign_in(visitor, "admin", ADMIN_PASSWORD)
+    await arrived(visitor, "/")
+    assert visitor.http_client.cookies["session"] != taken
+    async with browser_with(taken) as attacker:
+        response = await attacker.get("/", follow_redirects=False)
+    assert response.status_code == 307
+    assert response.headers["location"].startswith("/login")
+    await open_page(visitor, "/password")  # the victim stays signed in
+    await visitor.should_see("Текущий пароль")
+
+
+async def test_a_sign_in_ticket_is_no_use_in_another_browser(visitor: User) -> None:
+    await visitor.open("/login?next=/password")
+    visitor.find("Имя пользователя").type("admin")
+    visitor.find("Пароль").type(ADMIN_PASSWORD)
+    navigations: list[str] = []
+    visitor.navigate.to = navigations.append  # type: ignore[method-assign]  # keep the link
+    visitor.find("Войти").click()
+    await eventually(lambda: bool(navigations))
+    assert navigations[0].startswith(DONE_PATH)
+    async with browser_with("") as stranger:
+        await stranger.get("/login")  # a session of its own
+        response = await stranger.get(navigations[0], follow_redirects=False)
+        assert response.headers["location"] == "/login"
+        assert (await stranger.get("/", follow_redirects=False)).status_code == 307
+
+
+async def test_sign_out_gives_the_browser_a_new_session(admin: User) -> None:
+    signed_in = admin.http_client.cookies["session"]
+    admin.find(marker="sign-out").click()
+    await admin.should_see("Войти")
+    await eventually(lambda: admin.http_client.cookies.get("session") != signed_in)
+    async with browser_with(signed_in) as copy:
+        assert (await copy.get("/", follow_redirects=False)).status_code == 307
+
+
+async def test_over_plain_http_the_cookie_is_not_secure_and_no_hsts(visitor: User) -> None:
+    response = await visitor.http_client.get("/login")
+    assert "secure" not in response.headers["set-cookie"].lower()
+    assert "Strict-Transport-Security" not in response.headers
+
+
+@pytest.fixture
+def served_over_https(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WMS_HTTPS", "true")
+
+
+async def test_over_https_the_cookie_is_secure_and_hsts_is_sent(
+    served_over_https: None, visitor: User
+) -> None:
+    response = await visitor.http_client.get("/login")
+    cookie = response.headers["set-cookie"].lower()
+    assert "secure" in cookie and "httponly" in cookie and "samesite=lax" in cookie
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"

@@ -12,6 +12,7 @@ from nicegui import app, run, ui
 from core.auth import Identity
 from ui import live
 from ui.context import AppContext
+from ui.fresh_session import LOGOUT_PATH
 from ui.i18n import language, number, set_language, tr
 from ui.session import sign_out
 
@@ -157,7 +158,7 @@ def _switch_language(path: str) -> None:
 def _sign_out() -> None:
     # An event from the page itself, not a GET /logout another site could make a browser open.
     sign_out()
-    ui.navigate.to("/login")
+    ui.navigate.to(LOGOUT_PATH)  # a new session for the signed-out browser
 
 
 def _toggle_dark(dark: ui.dark_mode, path: str) -> None:

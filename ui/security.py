@@ -30,6 +30,9 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": "frame-ancestors 'none'; base-uri 'self'; object-src 'none'",
 }
 
+# Over HTTPS only (WMS_HTTPS): browsers then refuse plain HTTP to this host for a year.
+HSTS = {"Strict-Transport-Security": "max-age=31536000"}
+
 NOT_SIGNED_IN = {"error": {"code": "not_authenticated", "message": "Войдите в систему"}}
 
 
@@ -47,6 +50,7 @@ class NiceGuiGuard:
     def __init__(self, app: ASGIApp, ctx: AppContext) -> None:
         self.app = app
         self.ctx = ctx
+        self.headers = SECURITY_HEADERS | (HSTS if ctx.settings.https else {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -56,7 +60,7 @@ class NiceGuiGuard:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
+                for name, value in self.headers.items():
                     if name not in headers:
                         headers[name] = value
             await send(message)

@@ -14,16 +14,27 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import jwt
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.security import OAuth2PasswordBearer
+from pydantic import AfterValidator, StringConstraints
 
-from core.auth import AuthError, Identity, authenticate, signed_in
+from core.auth import (
+    MAX_USERNAME,
+    AuthError,
+    Identity,
+    authenticate,
+    client_address,
+    signed_in,
+)
 from ui.api.errors import BEARER, ApiError, responses
-from ui.api.schemas import Text, Token
+from ui.api.schemas import Token, storable
 from ui.context import AppContext
 
 TOKEN_PATH = "/api/v1/auth/token"
 ALGORITHM = "HS256"
+# Documents what Text refuses (NUL), so the schema is as strict as the check; before the
+# validator, or pydantic leaves the pattern out of the schema.
+Credential = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$"), AfterValidator(storable)]
 # Sent to Swagger UI's "Authorize" button; we raise our own 401 with the error body.
 bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_PATH, auto_error=False)
 
@@ -94,18 +105,30 @@ def requirement(ctx: AppContext, tokens: Tokens, roles: frozenset[str]) -> Calla
 
 
 def add_routes(router: APIRouter, ctx: AppContext, tokens: Tokens) -> None:
-    @router.post("/auth/token", response_model=Token, tags=["auth"], responses=responses(401, 422))
+    documented = responses(401, 422)
+    documented[401] = documented[401] | {
+        "description": "Неверное имя пользователя или пароль (invalid_credentials) или вход "
+        "временно заблокирован (account_locked)"
+    }
+
+    @router.post("/auth/token", response_model=Token, tags=["auth"], responses=documented)
     def issue_token(
-        username: Annotated[Text, Form(max_length=64, description="Имя пользователя")],
-        password: Annotated[Text, Form(max_length=1024, description="Пароль")],
+        request: Request,
+        username: Annotated[
+            Credential, Form(max_length=MAX_USERNAME, description="Имя пользователя")
+        ],
+        password: Annotated[Credential, Form(max_length=1024, description="Пароль")],
     ) -> Token:
         """Получить токен доступа (OAuth2 password flow).
 
-        После пяти неудачных попыток вход блокируется на 5 минут — как и в интерфейсе.
+        Пять неудачных попыток для одного имени с одного адреса блокируют вход этого имени
+        с этого адреса на 5 минут — как и в интерфейсе; есть и общие пределы на адрес и на
+        имя. Ответ не различает несуществующее имя и неверный пароль.
         """
         now = datetime.now(UTC)
         try:
-            user = authenticate(ctx.users, username, password, now)
+            host = request.client.host if request.client else None
+            user = authenticate(ctx.users, username, password, now, address=client_address(host))
         except AuthError as error:
             raise _unauthorized(error.code, error.message) from None
         return Token(

@@ -17,7 +17,7 @@ from data.queries import MAX_PAGE
 MAX_ID = 2**31 - 1  # PostgreSQL integer
 
 
-def _storable(value: str | None) -> str | None:
+def storable(value: str | None) -> str | None:
     """NUL and lone surrogates: PostgreSQL and UTF-8 refuse them, so a client must hear it."""
     if value is None:
         return None
@@ -30,7 +30,7 @@ def _storable(value: str | None) -> str | None:
     return value
 
 
-Text = Annotated[str, AfterValidator(_storable)]
+Text = Annotated[str, AfterValidator(storable)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Сколько строк вернуть")]
@@ -40,7 +40,7 @@ Search = Annotated[
     Query(
         max_length=200, description="Штрихкод или GTIN целиком, либо часть артикула или названия"
     ),
-    AfterValidator(_storable),
+    AfterValidator(storable),
 ]
 
 

@@ -1,43 +1,59 @@
 """Sign-in and sign-out."""
 
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from fastapi.responses import RedirectResponse
 from nicegui import ui
 
-from core.auth import authenticate
+from core.auth import authenticate, client_address
 from core.errors import DomainError
+from ui import fresh_session
 from ui.context import AppContext
-from ui.session import current_user, sign_in
+from ui.session import current_user
 
 
-def _safe_next(target: str | None) -> str:
-    # Only paths inside this app: an open redirect would help phishing.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return "/"
+def safe_next(target: str | None) -> str:
+    """`target` if it is a path of this app, else "/": an open redirect would help phishing.
+    Browsers read a backslash as a slash and drop tabs and newlines, so `/\\host` or
+    `/<tab>/host` would lead to another host: such addresses are refused outright."""
+    if not target or "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return "/"
+    if parts.path.startswith("//"):
+        return "/"
+    return target
 
 
 def register(ctx: AppContext) -> None:
+    fresh_session.register(ctx)
+
     @ui.page("/login")
     def login(next: str | None = None) -> RedirectResponse | None:
-        target = _safe_next(next)
+        target = safe_next(next)
         if current_user(ctx) is not None:
             return RedirectResponse(target)
         ui.page_title("Вход — Склад")
+        request = ui.context.client.request
+        address = client_address(request.client.host if request.client else None)
 
         def attempt() -> None:
             try:
                 user = authenticate(
-                    ctx.users, username.value or "", password.value or "", datetime.now(UTC)
+                    ctx.users,
+                    username.value or "",
+                    password.value or "",
+                    datetime.now(UTC),
+                    address=address,
                 )
             except DomainError as error:
                 message.set_text(error.message)
                 message.set_visibility(True)
                 password.set_value("")
                 return
-            sign_in(user)
-            ui.navigate.to(target)
+            ui.navigate.to(fresh_session.finish_url(user, target))
 
         with ui.card().classes("absolute-center w-96 max-w-full p-6 gap-4"):
             ui.label("Склад фулфилмента").classes("text-h5")
