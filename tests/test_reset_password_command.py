@@ -48,7 +48,8 @@ def test_reset_password_sets_a_new_one_ends_sessions_and_lifts_the_lockout(
     for _ in range(5):  # someone guessed: the account is locked
         assert not sign_in(store, "chief", "wrong guess")
     before = store.get(user_id)
-    assert before is not None and before.locked_until is not None
+    assert before is not None
+    assert not sign_in(store, "chief", "forgotten-1")  # locked: even the right one is refused
     assert identity(store, user_id, before.credentials_version) is not None
 
     result = run_main(["reset-password", "chief"], db, tmp_path)
