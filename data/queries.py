@@ -3,14 +3,15 @@
 Pages and the API read through these; nothing here writes.
 """
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from core.catalog import fold_search_text, other_keyboard_layout
 from data.models import (
     DistributionCenter,
     Location,
@@ -38,6 +39,19 @@ MAX_PAGE = 500
 class Page:
     items: list[dict[str, Any]]
     total: int
+    # The search text these rows were found by, when it is not what was typed: the text in
+    # the other keyboard layout («gktl» typed, «плед» searched). None otherwise.
+    searched_for: str | None = None
+
+
+def retry_in_other_layout(q: str | None, search: Callable[[str | None], Page]) -> Page:
+    """`search(q)`; when that finds nothing and `q` reads as words in the other keyboard
+    layout, the search for those instead, marked with the text it used."""
+    page = search(q)
+    if page.total or not q or (other := other_keyboard_layout(q.strip())) is None:
+        return page
+    retried = search(other)
+    return replace(retried, searched_for=other) if retried.total else page
 
 
 def _page_bounds(limit: int, offset: int) -> tuple[int, int]:
@@ -45,14 +59,21 @@ def _page_bounds(limit: int, offset: int) -> tuple[int, int]:
 
 
 def _like_pattern(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    escaped = fold_search_text(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
-# What a text search looks in: SKU and name as one lower-case text. One expression, so
-# SQLite calls its (Python, Unicode-aware) lower() once per product, and PostgreSQL can
-# answer from one trigram index on exactly this expression (migration 0004).
-PRODUCT_SEARCH_TEXT = sa.func.lower(product_t.c.sku + sa.literal_column("' '") + product_t.c.name)
+# What a text search looks in: SKU and name as one lower-case text with «ё» read as «е»
+# (core.catalog.fold_search_text; the words typed are folded the same way). One
+# expression, so SQLite calls its (Python, Unicode-aware) lower() once per product, and
+# PostgreSQL can answer from one trigram index on exactly this expression (migration
+# 0008). The constants are literal SQL, not parameters, so that the planner sees the
+# indexed expression itself.
+PRODUCT_SEARCH_TEXT = sa.func.replace(
+    sa.func.lower(product_t.c.sku + sa.literal_column("' '") + product_t.c.name),
+    sa.literal_column("'ё'"),
+    sa.literal_column("'е'"),
+)
 
 
 def product_search(q: str | None) -> sa.ColumnElement[bool] | None:
@@ -197,6 +218,28 @@ def balances(
     """One row per (not deleted) product: good, defect, reserved, available.
 
     `include_deleted`: deleted products too (a deleted product's card still shows its stock).
+    A text that finds nothing is tried in the other keyboard layout (`Page.searched_for`).
+    """
+    return retry_in_other_layout(
+        q,
+        lambda text: _balances(
+            engine, q=text, low_only=low_only, product_id=product_id, limit=limit,
+            offset=offset, include_deleted=include_deleted,
+        ),
+    )  # fmt: skip
+
+
+def _balances(
+    engine: Engine,
+    *,
+    q: str | None,
+    low_only: bool,
+    product_id: int | None,
+    limit: int,
+    offset: int,
+    include_deleted: bool,
+) -> Page:
+    """`balances` for the text as given.
 
     The page of products is chosen first and only its stock is summed: summing every
     quant of a large catalogue to show twenty rows was most of the time. Only the
@@ -497,7 +540,27 @@ def products(
     limit: int = 50,
     offset: int = 0,
 ) -> Page:
-    """Products (`deleted`: False live only, True deleted only, None both)."""
+    """Products (`deleted`: False live only, True deleted only, None both). A text that
+    finds nothing is tried in the other keyboard layout (`Page.searched_for`)."""
+    return retry_in_other_layout(
+        q,
+        lambda text: _products(
+            engine, q=text, deleted=deleted, sort=sort, descending=descending, limit=limit,
+            offset=offset,
+        ),
+    )  # fmt: skip
+
+
+def _products(
+    engine: Engine,
+    *,
+    q: str | None,
+    deleted: bool | None,
+    sort: str,
+    descending: bool,
+    limit: int,
+    offset: int,
+) -> Page:
     limit, offset = _page_bounds(limit, offset)
     conditions, search = _product_filter(q, deleted)
     sort = sort if sort in PRODUCT_SORTS else "name"
