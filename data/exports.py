@@ -503,6 +503,8 @@ def export_products(
     time_zone: str = "Europe/Moscow",
     progress: Progress | None = None,
 ) -> int:
+    # The text the page found its rows by (the other keyboard layout when that found them).
+    q = queries.products(engine, q=q, deleted=deleted, limit=1).searched_for or q
     rows = queries.iter_products(engine, q=q, deleted=deleted, sort=sort, descending=descending)
     return write_table(
         target, "Товары", PRODUCT_COLUMNS, rows, time_zone=time_zone, progress=progress
@@ -515,10 +517,14 @@ def export_balances(
     *,
     q: str | None = None,
     low_only: bool = False,
+    sort: str = "name",
+    descending: bool = False,
     time_zone: str = "Europe/Moscow",
     progress: Progress | None = None,
 ) -> int:
-    rows = queries.iter_balances(engine, q=q, low_only=low_only)
+    # The text the page found its rows by (the other keyboard layout when that found them).
+    q = queries.balances(engine, q=q, low_only=low_only, limit=1).searched_for or q
+    rows = queries.iter_balances(engine, q=q, low_only=low_only, sort=sort, descending=descending)
     return write_table(
         target, "Остатки", BALANCE_COLUMNS, rows, time_zone=time_zone, progress=progress
     )

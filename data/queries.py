@@ -205,6 +205,13 @@ def _stock_of(conn: sa.Connection, product_ids: list[int]) -> dict[int, dict[str
     }  # fmt: skip
 
 
+def stock_of(engine: Engine, product_ids: list[int]) -> dict[int, dict[str, int]]:
+    """good, defect and reserved of these products (a page's worth), by product id; a
+    product without stock is left out."""
+    with engine.connect() as conn:
+        return _stock_of(conn, product_ids)
+
+
 def balances(
     engine: Engine,
     *,
@@ -214,19 +221,36 @@ def balances(
     limit: int = 50,
     offset: int = 0,
     include_deleted: bool = False,
+    sort: str = "name",
+    descending: bool = False,
 ) -> Page:
     """One row per (not deleted) product: good, defect, reserved, available.
 
     `include_deleted`: deleted products too (a deleted product's card still shows its stock).
     A text that finds nothing is tried in the other keyboard layout (`Page.searched_for`).
+    `sort`: one of BALANCE_SORTS (name by default), `descending` reverses it.
     """
     return retry_in_other_layout(
         q,
         lambda text: _balances(
             engine, q=text, low_only=low_only, product_id=product_id, limit=limit,
-            offset=offset, include_deleted=include_deleted,
+            offset=offset, include_deleted=include_deleted, sort=sort, descending=descending,
         ),
     )  # fmt: skip
+
+
+BALANCE_SORTS = ("name", "sku", "barcode", "min_stock", "good", "defect", "reserved", "available")
+_STOCK_SORTS = ("good", "defect", "reserved", "available")
+_SORT_KEY = "sort_key__"
+
+
+def _stock_sort_key(stock: sa.Subquery, sort: str) -> sa.ColumnElement[Any]:
+    """A stock column of `_stock_by_product` as a number (0 for a product without stock)."""
+    good = sa.func.coalesce(stock.c.good, 0)
+    reserved = sa.func.coalesce(stock.c.reserved, 0)
+    if sort == "available":
+        return good - reserved
+    return {"good": good, "defect": sa.func.coalesce(stock.c.defect, 0), "reserved": reserved}[sort]
 
 
 def _balances(
@@ -238,6 +262,8 @@ def _balances(
     limit: int,
     offset: int,
     include_deleted: bool,
+    sort: str,
+    descending: bool,
 ) -> Page:
     """`balances` for the text as given.
 
@@ -261,24 +287,31 @@ def _balances(
         # low when its minimum is positive: a cheap test that spares most of the join.
         conditions.append(product_t.c.min_stock > 0)
         conditions.append(sa.func.coalesce(available.c.available, 0) < product_t.c.min_stock)
-    query = (
-        sa.select(
-            product_t.c.id.label("product_id"),
-            product_t.c.barcode,
-            product_t.c.sku,
-            product_t.c.name,
-            product_t.c.min_stock,
-        )
-        .select_from(base)
-        .where(*conditions)
-    )
+    columns: list[sa.ColumnElement[Any]] = [
+        product_t.c.id.label("product_id"),
+        product_t.c.barcode,
+        product_t.c.sku,
+        product_t.c.name,
+        product_t.c.min_stock,
+    ]
+    sort = sort if sort in BALANCE_SORTS else "name"
+    order = [(sort, descending), ("name", False), ("product_id", False)]
+    if sort in _STOCK_SORTS:
+        # Ordered by stock: every candidate's stock is needed, summed once.
+        stock_sums = _stock_by_product()
+        base = base.outerjoin(stock_sums, stock_sums.c.product_id == product_t.c.id)
+        columns.append(_stock_sort_key(stock_sums, sort).label(_SORT_KEY))
+        order[0] = (_SORT_KEY, descending)
+    query = sa.select(*columns).select_from(base).where(*conditions)
     count_query = sa.select(sa.func.count()).select_from(base).where(*conditions)
     with engine.connect() as conn:
         rows, total = _page_with_total(
-            conn, query, [("name", False), ("product_id", False)], count_query,
+            conn, query, order, count_query,
             filtered=search is not None or low_only, limit=limit, offset=offset,
         )  # fmt: skip
         stock = _stock_of(conn, [row["product_id"] for row in rows])
+    for row in rows:
+        row.pop(_SORT_KEY, None)
     no_stock = {"good": 0, "defect": 0, "reserved": 0}
     items = []
     for row in rows:
@@ -700,10 +733,15 @@ def iter_products(
 
 
 def iter_balances(
-    engine: Engine, *, q: str | None = None, low_only: bool = False
+    engine: Engine,
+    *,
+    q: str | None = None,
+    low_only: bool = False,
+    sort: str = "name",
+    descending: bool = False,
 ) -> Iterator[dict[str, Any]]:
-    """Every row `balances` would list with these filters (live products, by name), streamed
-    from one query."""
+    """Every row `balances` would list with these filters (live products, in its order),
+    streamed from one query."""
     stock = _stock_by_product()
     good = sa.func.coalesce(stock.c.good, 0)
     defect = sa.func.coalesce(stock.c.defect, 0)
@@ -728,7 +766,11 @@ def iter_balances(
         )
         .select_from(product_t.outerjoin(stock, stock.c.product_id == product_t.c.id))
         .where(*conditions)
-        .order_by(product_t.c.name, product_t.c.id)
+    )
+    sort = sort if sort in BALANCE_SORTS else "name"
+    key = _stock_sort_key(stock, sort) if sort in _STOCK_SORTS else product_t.c[sort]
+    query = query.order_by(
+        key.desc() if descending else key.asc(), product_t.c.name, product_t.c.id
     )
     with engine.connect() as conn:
         rows = conn.execution_options(yield_per=EXPORT_CHUNK).execute(query).mappings()

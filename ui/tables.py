@@ -35,3 +35,9 @@ def server_table(
     table.props["rows-per-page-label"] = tr("Строк на странице:", "Rows per page:")
     table.props["no-data-label"] = empty_text
     return table
+
+
+def searched_for_note(text: str | None) -> str:
+    """What a list says when it shows the results for the text in the other keyboard
+    layout (data.queries.Page.searched_for)."""
+    return tr(f"Показаны результаты для «{text}»", f"Showing results for “{text}”") if text else ""

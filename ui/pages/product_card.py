@@ -15,7 +15,7 @@ from ui.feedback import show_done, show_error
 from ui.formatting import format_time, quantity, signed
 from ui.i18n import language, tr
 from ui.layout import MANAGERS, frame
-from ui.pages.products import confirm_delete, product_dialog
+from ui.pages.products import confirm_delete, in_stock_reason, product_dialog
 from ui.session import guarded, protected_page
 
 LATEST_MOVEMENTS = 20
@@ -155,12 +155,22 @@ def register(ctx: AppContext) -> None:
                             icon="edit",
                             on_click=guarded(ctx, MANAGERS, edit),
                         ).props("size=lg outline").mark("card-edit")
-                        ui.button(
-                            tr("Удалить", "Delete"),
-                            icon="delete",
-                            color="negative",
-                            on_click=guarded(ctx, MANAGERS, delete),
-                        ).props("size=lg outline").mark("card-delete")
+                        delete_button = (
+                            ui.button(
+                                tr("Удалить", "Delete"),
+                                icon="delete",
+                                color="negative",
+                                on_click=guarded(ctx, MANAGERS, delete),
+                            )
+                            .props("size=lg outline")
+                            .mark("card-delete")
+                        )
+                        if stock["good"] or stock["defect"]:  # core would refuse: say why now
+                            delete_button.disable()
+            if not product.is_deleted and (stock["good"] or stock["defect"]):
+                ui.label(in_stock_reason(stock["good"], stock["defect"])).classes(
+                    "text-body2 text-grey-8"
+                ).mark("card-delete-refused")
 
             with ui.element("div").classes("w-full grid grid-cols-2 md:grid-cols-4 gap-3"):
                 for key, ru, en in STOCK_CARDS:
