@@ -75,7 +75,7 @@ def test_header_is_bold_frozen_and_filtered_and_columns_have_widths(
     assert sheet.auto_filter.ref == "A1:K2"
     header = next(sheet.iter_rows(max_row=1))
     assert [c.value for c in header][:5] == [
-        "Артикул", "Наименование", "Баркод", "GTIN", "Мин. остаток",
+        "Артикул", "Наименование", "Штрихкод", "GTIN", "Мин. остаток",
     ]  # fmt: skip
     assert all(c.font.b for c in header)
     widths = {sheet.column_dimensions[c.column_letter].width for c in header}
@@ -91,7 +91,7 @@ def test_barcodes_are_text_with_leading_zeros_and_numbers_are_numbers(
     sheet = write(db, tmp_path, "products").active
     row = next(sheet.iter_rows(min_row=2, max_row=2))
     by_header = {h.value: c for h, c in zip(sheet[1], row, strict=True)}
-    for header, text in (("Баркод", "0460123456789"), ("GTIN", "04601234567890")):
+    for header, text in (("Штрихкод", "0460123456789"), ("GTIN", "04601234567890")):
         cell = by_header[header]
         assert (cell.value, cell.data_type, cell.number_format) == (text, "s", "@")
     assert (by_header["Артикул"].value, by_header["Артикул"].data_type) == ("0042", "s")
@@ -261,7 +261,7 @@ async def test_api_exports_with_the_list_filters(visitor: User, app_database: Da
     await api.move("WRITE_OFF", tee["id"], 1)
 
     products = table(xlsx_of(await api.get("/exports/products", params={"q": "круж"})).active)
-    assert [(r["Наименование"], r["Баркод"]) for r in products] == [("Кружка", leading_zero)]
+    assert [(r["Наименование"], r["Штрихкод"]) for r in products] == [("Кружка", leading_zero)]
 
     low = table(xlsx_of(await api.get("/exports/balances", params={"low_only": "true"})).active)
     assert [(r["Наименование"], r["Годный"]) for r in low] == [("Кружка", 8)]
@@ -367,7 +367,7 @@ async def test_products_button_downloads_and_another_browser_cannot_fetch_it(
     response = await manager.download.next(timeout=10)
     assert strangers == [404] and response.status_code == 200
     row = table(workbook(response.content).active)[0]
-    assert (row["Артикул"], row["Баркод"]) == ("MUG", "0000000000017")
+    assert (row["Артикул"], row["Штрихкод"]) == ("MUG", "0000000000017")
 
 
 async def test_a_worker_has_no_export(worker: User) -> None:
