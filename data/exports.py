@@ -41,6 +41,7 @@ from sqlalchemy.engine import Engine
 
 from core.operations import IMPORT_COLUMNS, OPERATIONS, VIRTUAL_LOCATIONS
 from data import queries
+from data.dashboard import low_stock
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXCEL_MAX_ROWS = 1_048_576
@@ -103,6 +104,23 @@ BALANCE_COLUMNS: tuple[Column, ...] = (
     Column(_import_name("min_stock"), "quantity", 13, "min_stock"),
     Column("Ниже минимума", "yes_no", 15, value=lambda r: _yes(r["available"] < r["min_stock"])),
 )
+
+
+# The «Дефицит» page (/alerts) as a purchase list: what to order to get back to the minimum.
+LOW_STOCK_COLUMNS: tuple[Column, ...] = (
+    Column(_import_name("sku"), "text", 18, "sku"),
+    Column(_import_name("name"), "text", 48, "name"),
+    Column(_import_name("barcode"), "code", 16, "barcode"),
+    Column("Доступно", "quantity", 11, "available"),
+    Column(_import_name("min_stock"), "quantity", 13, "min_stock"),
+    Column("Отгрузки в день (30 дн.)", "quantity", 14,
+           value=lambda r: round(r["avg_daily_shipped"], 2)),
+    Column("Хватит на, дн.", "quantity", 12,
+           value=lambda r: None if r["days_of_cover"] is None else round(r["days_of_cover"], 1)),
+    # Enough to bring available stock back up to the minimum, never less than nothing.
+    Column("Заказать до мин. остатка, шт.", "quantity", 16,
+           value=lambda r: max(0, r["min_stock"] - r["available"])),
+)  # fmt: skip
 
 
 def journal_columns(location_names: dict[str, str]) -> tuple[Column, ...]:
@@ -530,6 +548,29 @@ def export_balances(
     )
 
 
+def export_low_stock(
+    engine: Engine,
+    target: str | Path | IO[bytes],
+    *,
+    time_zone: str = "Europe/Moscow",
+    progress: Progress | None = None,
+) -> int:
+    """The products below their minimum, in the /alerts order, with the quantity to order."""
+
+    def rows() -> Iterator[dict[str, Any]]:
+        offset = 0
+        while True:  # the alerts come a page at a time; a catalogue's worth at most
+            page = low_stock(engine, limit=queries.MAX_PAGE, offset=offset)
+            yield from page.items
+            offset += len(page.items)
+            if not page.items or offset >= page.total:
+                return
+
+    return write_table(
+        target, "Дефицит", LOW_STOCK_COLUMNS, rows(), time_zone=time_zone, progress=progress
+    )
+
+
 def location_names(engine: Engine) -> dict[str, str]:
     """Location code → the name people know it by (as the journal page shows it)."""
     names = {str(code): name for code, name in VIRTUAL_LOCATIONS.items()}
@@ -554,7 +595,9 @@ def export_journal(
     return write_table(target, "Журнал", columns, rows(), time_zone=time_zone, progress=progress)
 
 
-EXPORT_TITLES = {"products": "Товары", "balances": "Остатки", "journal": "Журнал"}
+EXPORT_TITLES = {
+    "products": "Товары", "balances": "Остатки", "journal": "Журнал", "low_stock": "Дефицит",
+}  # fmt: skip
 
 
 def export_file_name(kind: str, now: datetime, time_zone: str = "Europe/Moscow") -> str:

@@ -374,3 +374,29 @@ async def test_a_worker_has_no_export(worker: User) -> None:
     await open_page(worker, "/balances")
     await worker.should_see("Нет доступа")
     await worker.should_not_see(marker="export-balances")
+
+
+async def test_low_stock_button_downloads_the_quantity_to_order(
+    manager: User, app_database: Database
+) -> None:
+    mug = make_product(app_database, sku="MUG", name="Кружка", min_stock=10)
+    tee = make_product(app_database, sku="TEE", name="Футболка", min_stock=50)
+    make_product(app_database, sku="CAP", name="Кепка", min_stock=4)  # none at all
+    post(app_database, "RECEIPT", mug, 100)  # well above its minimum: not listed
+    post(app_database, "RECEIPT", tee, 12)
+    post(app_database, "SHIPMENT_RC", tee, 6, distribution_center_id=dc_id(app_database))
+    await open_page(manager, "/alerts")
+    await manager.should_see(marker="alerts-table")
+    manager.find(marker="export-low_stock").click()
+    response = await manager.download.next(timeout=10)
+    assert response.status_code == 200
+    book = workbook(response.content)
+    assert book.active.title == "Дефицит"
+    rows = table(book.active)
+    to_order = "Заказать до мин. остатка, шт."
+    assert [(r["Артикул"], r["Доступно"], r["Мин. остаток"], r[to_order]) for r in rows] == [
+        ("TEE", 6, 50, 44),  # runs out first: 6 left at 0.2 a day
+        ("CAP", 0, 4, 4),  # no shipments: after those with a rate
+    ]
+    assert rows[0]["Хватит на, дн."] == 30
+    assert rows[0]["Штрихкод"] is not None

@@ -16,6 +16,7 @@ from data.dashboard import low_stock
 from data.queries import Page
 from ui import live
 from ui.context import AppContext
+from ui.downloads import export_button
 from ui.formatting import quantity
 from ui.i18n import language, tr
 from ui.layout import MANAGERS, frame
@@ -99,7 +100,9 @@ def register(ctx: AppContext) -> None:
                     "the ones that run out soonest first.",
                 )
             ).classes("text-body2 text-grey-7")
-            found = ui.label().classes("text-body1").mark("alerts-found")
+            with ui.row().classes("w-full items-center justify-between gap-2"):
+                found = ui.label().classes("text-body1").mark("alerts-found")
+                export_button(ctx, "low_stock", dict)  # with how much to order of each
             table = server_table(
                 _columns(),
                 row_key="product_id",
