@@ -143,7 +143,7 @@ def journal_columns(location_names: dict[str, str]) -> tuple[Column, ...]:
         Column("Куда", "text", 16, value=lambda r: place(r["to_location"])),
         Column(_import_name("source"), "text", 14, "source_name"),
         Column(_import_name("distribution_center"), "text", 18, "distribution_center_name"),
-        Column("Пользователь", "text", 14, "user"),
+        Column("Пользователь", "text", 20, "user_name"),
         Column(_import_name("notes"), "text", 30, "notes", shared=False),
         Column("Сторно операции №", "int", 12, "reversal_of"),
         Column("Документ", "text", 12, "document", shared=False),

@@ -410,6 +410,11 @@ class JournalFilter:
         return wanted
 
 
+# How a person is named on pages and in files: the full name where one is given, the
+# login otherwise (the API's `user` stays the login, DESIGN.md §5).
+USER_DISPLAY_NAME = sa.func.coalesce(sa.func.nullif(user_t.c.full_name, ""), user_t.c.username)
+
+
 def _journal_rows(conditions: list[sa.ColumnElement[bool]]) -> sa.Select[Any]:
     """The journal's movements with the names a person needs, newest first."""
     m = movement_t.c
@@ -426,6 +431,7 @@ def _journal_rows(conditions: list[sa.ColumnElement[bool]]) -> sa.Select[Any]:
             m.from_location_id,
             m.to_location_id,
             user_t.c.username.label("user"),
+            USER_DISPLAY_NAME.label("user_name"),
             m.notes,
             m.created_at,
             m.reversal_of,
@@ -808,12 +814,16 @@ def journal_chunks(
         after = (chunk[-1]["created_at"], chunk[-1]["id"])
 
 
-def import_history(engine: Engine, *, limit: int = 50, offset: int = 0) -> Page:
-    """Confirmed imports, newest first: file, sha256, kind, user, time, rows and result."""
+def import_history(
+    engine: Engine, *, limit: int = 50, offset: int = 0, batch_id: int | None = None
+) -> Page:
+    """Confirmed imports, newest first: file, sha256, kind, user, time, rows and result
+    (`batch_id`: that import only, the one a journal row links to)."""
     from data.models import ImportBatch  # here, not above: keeps this addition self-contained
 
     limit, offset = _page_bounds(limit, offset)
     b = ImportBatch.__table__.c
+    wanted = [] if batch_id is None else [b.id == batch_id]
     query = (
         sa.select(
             b.id,
@@ -821,7 +831,7 @@ def import_history(engine: Engine, *, limit: int = 50, offset: int = 0) -> Page:
             b.file_sha256,
             b.kind,
             b.operation_type,
-            user_t.c.username.label("user"),
+            USER_DISPLAY_NAME.label("user"),  # shown to people: the name, not the login
             b.created_at,
             b.rows_total,
             b.rows_ok,
@@ -829,11 +839,14 @@ def import_history(engine: Engine, *, limit: int = 50, offset: int = 0) -> Page:
             b.error_count,
         )
         .select_from(ImportBatch.__table__.outerjoin(user_t, user_t.c.id == b.user_id))
+        .where(*wanted)
         .order_by(b.created_at.desc(), b.id.desc())
         .limit(limit)
         .offset(offset)
     )
     with engine.connect() as conn:
-        total = conn.execute(sa.select(sa.func.count()).select_from(ImportBatch.__table__))
+        total = conn.execute(
+            sa.select(sa.func.count()).select_from(ImportBatch.__table__).where(*wanted)
+        )
         items = [{**dict(r), "applied": bool(r["applied"])} for r in conn.execute(query).mappings()]
         return Page(items, total.scalar_one())

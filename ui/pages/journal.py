@@ -41,6 +41,7 @@ from ui.product_picker import ProductPicker, product_label
 from ui.session import guarded, protected_page
 
 PATH = "/journal"
+IMPORT_HISTORY_PATH = "/import/history"  # ui.pages.imports.HISTORY_PATH
 ROLES = MANAGERS
 PAGE_SIZES = (25, 50, 100)
 DATE_MASK = "DD.MM.YYYY"  # what the date fields show; the address uses ISO dates
@@ -132,9 +133,13 @@ COLUMNS = (
 )
 
 NO_WRAP = {"id", "quantity", "actions"}
-OPERATION_CELL = r"""
+IMPORT_LINK = r"""
+<a v-if="props.row.import_link" :href="props.row.import_link" class="journal-import-link"
+   @click.stop>{{ props.row.import_text }}</a>
+"""
+OPERATION_CELL = rf"""
 <q-td :props="props">
-  <div>{{ props.row.operation }}</div>
+  <div>{{{{ props.row.operation }}}}</div>{IMPORT_LINK}
   <q-badge v-if="props.row.reversal_text" color="orange-9" class="q-mt-xs"
            :label="props.row.reversal_text" />
   <q-badge v-if="props.row.reversed_text" color="grey-7" class="q-mt-xs"
@@ -180,6 +185,7 @@ CARD = f"""
           </div>
           <div class="text-caption text-grey-7">
             {{{{ props.row.created_at }}}} · {{{{ props.row.user }}}}</div>
+          <div v-if="props.row.import_link">{IMPORT_LINK}</div>
         </div>
         <div class="text-h6 text-no-wrap">{{{{ props.row.quantity_text }}}}</div>
       </div>
@@ -194,6 +200,18 @@ CARD = f"""
   </q-card>
 </div>
 """
+
+
+def import_reference(document: str | None) -> dict[str, str]:
+    """An imported movement (document "import:<id>", core.imports) links back to its
+    import in the history: «Импорт №12»."""
+    prefix, _, number_text = (document or "").partition(":")
+    if prefix != "import" or not number_text.isdigit():
+        return {"import_link": "", "import_text": ""}
+    return {
+        "import_link": f"{IMPORT_HISTORY_PATH}?import_id={number_text}",
+        "import_text": tr(f"Импорт №{number_text}", f"Import #{number_text}"),
+    }
 
 
 class JournalView:
@@ -485,8 +503,9 @@ class JournalView:
             "route": f"{self._place(item['from_location'])} → {self._place(item['to_location'])}",
             "reference": reference,
             "reference_caption": caption,
-            "user": item["user"] or "",
+            "user": item["user_name"] or "",
             "notes": item["notes"] or "",
+            **import_reference(item["document"]),
             "can_reverse": not reversal_of and not item.get("is_reversed"),
             "reverse_label": tr("Сторно", "Reverse"),
         }

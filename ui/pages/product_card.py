@@ -207,7 +207,7 @@ def register(ctx: AppContext) -> None:
                         "good": signed(good) if good else "",
                         "defect": signed(defect) if defect else "",
                         "party": item["distribution_center_name"] or item["source_name"] or "",
-                        "user": item["user"] or "—",
+                        "user": item["user_name"] or "—",
                         "notes": item["notes"] or "",
                     }
                 )
