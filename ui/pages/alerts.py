@@ -21,7 +21,7 @@ from ui.formatting import quantity
 from ui.i18n import language, tr
 from ui.layout import MANAGERS, frame
 from ui.session import guarded, protected_page
-from ui.tables import PAGE_SIZES, server_table
+from ui.tables import PAGE_SIZES, clamp_names, server_table
 
 PATH = "/alerts"
 URGENT_DAYS = 7  # less than a week of stock left: shown in red
@@ -112,6 +112,7 @@ def register(ctx: AppContext) -> None:
                     "Все товары выше минимального остатка", "No product is below its minimum"
                 ),
             )
+            clamp_names(table)  # long names: two lines, whole on hover
             table.props[":table-row-class-fn"] = "row => row.urgent ? 'urgent' : ''"
 
         def show(page: Page) -> None:

@@ -22,7 +22,7 @@ from ui.layout import MANAGERS, frame
 from ui.live import refresh_on_ledger_change
 from ui.pages.products import has_products, where_to_start
 from ui.session import guarded, protected_page
-from ui.tables import PAGE_SIZES, searched_for_note, server_table
+from ui.tables import PAGE_SIZES, clamp_names, searched_for_note, server_table
 
 PATH = "/balances"
 SEARCH_DEBOUNCE_MS = 300
@@ -196,6 +196,7 @@ def register(ctx: AppContext) -> None:
                 sort_by=state.sort_by,
                 descending=state.descending,
             )
+            clamp_names(table)  # long names: two lines, whole on hover
             table.props[":table-row-class-fn"] = "row => row.low ? 'low-stock' : ''"
 
         def show_totals(totals: dict[str, int]) -> None:

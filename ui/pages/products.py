@@ -30,7 +30,7 @@ from ui.formatting import quantity
 from ui.i18n import tr
 from ui.layout import MANAGERS, frame
 from ui.session import guarded, protected_page
-from ui.tables import PAGE_SIZES, searched_for_note, server_table
+from ui.tables import PAGE_SIZES, clamp_names, searched_for_note, server_table
 
 SORTABLE = {"sku", "name", "barcode", "min_stock"}  # table column → data.queries sort key
 SEARCH_DEBOUNCE_MS = 300
@@ -288,7 +288,8 @@ def _columns() -> list[dict[str, Any]]:
     return [
         column("sku", tr("Артикул", "SKU")),
         column("name", tr("Наименование", "Name"), classes="product-name"),
-        column("barcode", tr("Штрихкод", "Barcode")),
+        # A tablet shows the barcode on the card (as balances do): the stock fits instead.
+        column("barcode", tr("Штрихкод", "Barcode"), classes="gt-sm", headerClasses="gt-sm"),
         column("gtin", "GTIN", sortable=False, classes="gt-sm", headerClasses="gt-sm"),
         column("good", tr("Годный", "Good"), sortable=False, align="right"),
         column("defect", tr("Брак", "Defect"), sortable=False, align="right"),
@@ -386,6 +387,7 @@ def register(ctx: AppContext) -> None:
                 sort_by=state.sort_by,
                 descending=state.descending,
             )
+            clamp_names(table)  # long names: two lines, whole on hover
             table.add_slot(
                 "body-cell-actions",
                 ACTIONS_SLOT.replace("{edit}", tr("Изменить", "Edit"))
