@@ -364,3 +364,18 @@ async def test_an_imported_movement_links_back_to_its_import(
     await manager.should_see("Импортов: 1")
     history = manager.find(marker="import-history").elements.pop()
     assert [row["file_name"] for row in history.rows] == ["второй.csv"]
+
+
+async def test_the_product_filter_finds_a_name_typed_in_the_wrong_layout_and_says_so(
+    manager: User, app_database: Database
+) -> None:
+    plaid = make_product(app_database, sku="PLD-1", name="Плед флисовый")
+    make_product(app_database, sku="CUP-1", name="Кружка")
+    await open_page(manager, "/journal")
+    picker = element(manager, "product")
+    manager.find(marker="product").trigger("inputValue", "gktl")  # «плед», English layout on
+    await eventually(lambda: list(picker.options) == [plaid])
+    assert picker.props["hint"] == "Показаны результаты для «плед»"
+    manager.find(marker="product").trigger("inputValue", "кру")
+    await eventually(lambda: len(picker.options) == 1 and plaid not in picker.options)
+    assert picker.props["hint"] == ""
