@@ -189,6 +189,12 @@ def test_balances_export_has_the_numbers_of_the_page_and_its_filters(
     assert [r["Артикул"] for r in low] == ["TEE"]
     found = table(write(db, tmp_path, "balances", q="круж").active)
     assert [r["Артикул"] for r in found] == ["MUG"]
+    typed = table(write(db, tmp_path, "balances", q="rhe;").active)  # «круж», English layout
+    assert [r["Артикул"] for r in typed] == ["MUG"]
+    by_defect = table(write(db, tmp_path, "balances", sort="defect", descending=True).active)
+    assert [r["Артикул"] for r in by_defect] == ["MUG", "TEE"]
+    by_available = table(write(db, tmp_path, "balances", sort="available").active)
+    assert [r["Артикул"] for r in by_available] == ["TEE", "MUG"]
 
 
 def test_journal_export_follows_the_filters_newest_first(db: Database, tmp_path: Path) -> None:
