@@ -208,7 +208,11 @@ def table_row(driver: WebDriver, cell_text: str) -> dict[str, str]:
     """The table row that has a cell reading `cell_text`, as {column header: cell text}."""
     row = visible(driver, f"//tbody/tr[td[normalize-space(.)='{cell_text}']]")
     table = row.find_element(By.XPATH, "./ancestor::table[1]")
-    headers = [th.text.strip() for th in table.find_elements(By.CSS_SELECTOR, "thead th")]
+    # A sortable header carries its arrow icon, whose text is the icon's name.
+    headers = [
+        th.text.replace("arrow_upward", "").strip()
+        for th in table.find_elements(By.CSS_SELECTOR, "thead th")
+    ]
     cells = [td.text.strip() for td in row.find_elements(By.CSS_SELECTOR, "td")]
     return dict(zip(headers, cells, strict=False))
 
