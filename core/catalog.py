@@ -172,3 +172,29 @@ def restore_product(store: ProductStore, product_id: int) -> ProductRecord:
 
 def _data_of(product: ProductRecord) -> ProductData:
     return ProductData(**{name: getattr(product, name) for name in EDITABLE})
+
+
+# --- Searching as people type ---
+
+# The same keys on a Russian PC keyboard: QWERTY (lower and upper case) and ЙЦУКЕН.
+_LATIN_KEYS = "`qwertyuiop[]asdfghjkl;'zxcvbnm,.~QWERTYUIOP{}ASDFGHJKL:\"ZXCVBNM<>"
+_CYRILLIC_KEYS = "ёйцукенгшщзхъфывапролджэячсмитьбюЁЙЦУКЕНГШЩЗХЪФЫВАПРОЛДЖЭЯЧСМИТЬБЮ"
+_TO_CYRILLIC = str.maketrans(_LATIN_KEYS, _CYRILLIC_KEYS)
+_TO_LATIN = str.maketrans(_CYRILLIC_KEYS, _LATIN_KEYS)
+
+
+def fold_search_text(text: str) -> str:
+    """Text as a search compares it: lower case, «ё» as «е» («чёрный» is found by «черн»)."""
+    return text.lower().replace("ё", "е")
+
+
+def other_keyboard_layout(text: str) -> str | None:
+    """`text` as it would read had it been typed with the other keyboard layout on
+    («gktl» → «плед», «сгз» → «cup»), or None when that changes nothing or the text mixes
+    both alphabets (then it was typed as meant)."""
+    has_latin = any("a" <= ch.lower() <= "z" for ch in text)
+    has_cyrillic = any("а" <= ch.lower() <= "я" or ch.lower() == "ё" for ch in text)
+    if has_latin == has_cyrillic:  # neither (digits) or both
+        return None
+    other = text.translate(_TO_CYRILLIC if has_latin else _TO_LATIN)
+    return other if other != text else None

@@ -134,7 +134,8 @@ MAX_QUANTITY = 1_000_000
 # The first name of each field is the one example files write. Headers are matched
 # ignoring case, spaces and punctuation (see `header_key`), Russian or English.
 IMPORT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "barcode": ("Баркод", "Штрихкод", "Barcode", "Штрих-код", "EAN"),
+    # The first name is the one exports and example files write: the pages say «Штрихкод».
+    "barcode": ("Штрихкод", "Баркод", "Barcode", "Штрих-код", "EAN"),
     "sku": ("Артикул", "Артикул продавца", "SKU", "Article"),
     "name": ("Наименование", "Название", "Товар", "Name"),
     "gtin": ("GTIN",),

@@ -41,6 +41,7 @@ from sqlalchemy.engine import Engine
 
 from core.operations import IMPORT_COLUMNS, OPERATIONS, VIRTUAL_LOCATIONS
 from data import queries
+from data.dashboard import low_stock
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXCEL_MAX_ROWS = 1_048_576
@@ -105,6 +106,23 @@ BALANCE_COLUMNS: tuple[Column, ...] = (
 )
 
 
+# The «Дефицит» page (/alerts) as a purchase list: what to order to get back to the minimum.
+LOW_STOCK_COLUMNS: tuple[Column, ...] = (
+    Column(_import_name("sku"), "text", 18, "sku"),
+    Column(_import_name("name"), "text", 48, "name"),
+    Column(_import_name("barcode"), "code", 16, "barcode"),
+    Column("Доступно", "quantity", 11, "available"),
+    Column(_import_name("min_stock"), "quantity", 13, "min_stock"),
+    Column("Отгрузки в день (30 дн.)", "quantity", 14,
+           value=lambda r: round(r["avg_daily_shipped"], 2)),
+    Column("Хватит на, дн.", "quantity", 12,
+           value=lambda r: None if r["days_of_cover"] is None else round(r["days_of_cover"], 1)),
+    # Enough to bring available stock back up to the minimum, never less than nothing.
+    Column("Заказать до мин. остатка, шт.", "quantity", 16,
+           value=lambda r: max(0, r["min_stock"] - r["available"])),
+)  # fmt: skip
+
+
 def journal_columns(location_names: dict[str, str]) -> tuple[Column, ...]:
     def place(code: str | None) -> str:
         return location_names.get(code or "", code or "")
@@ -125,7 +143,7 @@ def journal_columns(location_names: dict[str, str]) -> tuple[Column, ...]:
         Column("Куда", "text", 16, value=lambda r: place(r["to_location"])),
         Column(_import_name("source"), "text", 14, "source_name"),
         Column(_import_name("distribution_center"), "text", 18, "distribution_center_name"),
-        Column("Пользователь", "text", 14, "user"),
+        Column("Пользователь", "text", 20, "user_name"),
         Column(_import_name("notes"), "text", 30, "notes", shared=False),
         Column("Сторно операции №", "int", 12, "reversal_of"),
         Column("Документ", "text", 12, "document", shared=False),
@@ -503,6 +521,8 @@ def export_products(
     time_zone: str = "Europe/Moscow",
     progress: Progress | None = None,
 ) -> int:
+    # The text the page found its rows by (the other keyboard layout when that found them).
+    q = queries.products(engine, q=q, deleted=deleted, limit=1).searched_for or q
     rows = queries.iter_products(engine, q=q, deleted=deleted, sort=sort, descending=descending)
     return write_table(
         target, "Товары", PRODUCT_COLUMNS, rows, time_zone=time_zone, progress=progress
@@ -515,12 +535,39 @@ def export_balances(
     *,
     q: str | None = None,
     low_only: bool = False,
+    sort: str = "name",
+    descending: bool = False,
     time_zone: str = "Europe/Moscow",
     progress: Progress | None = None,
 ) -> int:
-    rows = queries.iter_balances(engine, q=q, low_only=low_only)
+    # The text the page found its rows by (the other keyboard layout when that found them).
+    q = queries.balances(engine, q=q, low_only=low_only, limit=1).searched_for or q
+    rows = queries.iter_balances(engine, q=q, low_only=low_only, sort=sort, descending=descending)
     return write_table(
         target, "Остатки", BALANCE_COLUMNS, rows, time_zone=time_zone, progress=progress
+    )
+
+
+def export_low_stock(
+    engine: Engine,
+    target: str | Path | IO[bytes],
+    *,
+    time_zone: str = "Europe/Moscow",
+    progress: Progress | None = None,
+) -> int:
+    """The products below their minimum, in the /alerts order, with the quantity to order."""
+
+    def rows() -> Iterator[dict[str, Any]]:
+        offset = 0
+        while True:  # the alerts come a page at a time; a catalogue's worth at most
+            page = low_stock(engine, limit=queries.MAX_PAGE, offset=offset)
+            yield from page.items
+            offset += len(page.items)
+            if not page.items or offset >= page.total:
+                return
+
+    return write_table(
+        target, "Дефицит", LOW_STOCK_COLUMNS, rows(), time_zone=time_zone, progress=progress
     )
 
 
@@ -548,7 +595,9 @@ def export_journal(
     return write_table(target, "Журнал", columns, rows(), time_zone=time_zone, progress=progress)
 
 
-EXPORT_TITLES = {"products": "Товары", "balances": "Остатки", "journal": "Журнал"}
+EXPORT_TITLES = {
+    "products": "Товары", "balances": "Остатки", "journal": "Журнал", "low_stock": "Дефицит",
+}  # fmt: skip
 
 
 def export_file_name(kind: str, now: datetime, time_zone: str = "Europe/Moscow") -> str:

@@ -3,14 +3,15 @@
 Pages and the API read through these; nothing here writes.
 """
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from core.catalog import fold_search_text, other_keyboard_layout
 from data.models import (
     DistributionCenter,
     Location,
@@ -39,6 +40,19 @@ MAX_PAGE = 500
 class Page:
     items: list[dict[str, Any]]
     total: int
+    # The search text these rows were found by, when it is not what was typed: the text in
+    # the other keyboard layout («gktl» typed, «плед» searched). None otherwise.
+    searched_for: str | None = None
+
+
+def retry_in_other_layout(q: str | None, search: Callable[[str | None], Page]) -> Page:
+    """`search(q)`; when that finds nothing and `q` reads as words in the other keyboard
+    layout, the search for those instead, marked with the text it used."""
+    page = search(q)
+    if page.total or not q or (other := other_keyboard_layout(q.strip())) is None:
+        return page
+    retried = search(other)
+    return replace(retried, searched_for=other) if retried.total else page
 
 
 def _page_bounds(limit: int, offset: int) -> tuple[int, int]:
@@ -46,14 +60,21 @@ def _page_bounds(limit: int, offset: int) -> tuple[int, int]:
 
 
 def _like_pattern(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    escaped = fold_search_text(text).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
-# What a text search looks in: SKU and name as one lower-case text. One expression, so
-# SQLite calls its (Python, Unicode-aware) lower() once per product, and PostgreSQL can
-# answer from one trigram index on exactly this expression (migration 0004).
-PRODUCT_SEARCH_TEXT = sa.func.lower(product_t.c.sku + sa.literal_column("' '") + product_t.c.name)
+# What a text search looks in: SKU and name as one lower-case text with «ё» read as «е»
+# (core.catalog.fold_search_text; the words typed are folded the same way). One
+# expression, so SQLite calls its (Python, Unicode-aware) lower() once per product, and
+# PostgreSQL can answer from one trigram index on exactly this expression (migration
+# 0008). The constants are literal SQL, not parameters, so that the planner sees the
+# indexed expression itself.
+PRODUCT_SEARCH_TEXT = sa.func.replace(
+    sa.func.lower(product_t.c.sku + sa.literal_column("' '") + product_t.c.name),
+    sa.literal_column("'ё'"),
+    sa.literal_column("'е'"),
+)
 
 
 def product_search(q: str | None) -> sa.ColumnElement[bool] | None:
@@ -185,6 +206,13 @@ def _stock_of(conn: sa.Connection, product_ids: list[int]) -> dict[int, dict[str
     }  # fmt: skip
 
 
+def stock_of(engine: Engine, product_ids: list[int]) -> dict[int, dict[str, int]]:
+    """good, defect and reserved of these products (a page's worth), by product id; a
+    product without stock is left out."""
+    with engine.connect() as conn:
+        return _stock_of(conn, product_ids)
+
+
 def balances(
     engine: Engine,
     *,
@@ -194,10 +222,51 @@ def balances(
     limit: int = 50,
     offset: int = 0,
     include_deleted: bool = False,
+    sort: str = "name",
+    descending: bool = False,
 ) -> Page:
     """One row per (not deleted) product: good, defect, reserved, available.
 
     `include_deleted`: deleted products too (a deleted product's card still shows its stock).
+    A text that finds nothing is tried in the other keyboard layout (`Page.searched_for`).
+    `sort`: one of BALANCE_SORTS (name by default), `descending` reverses it.
+    """
+    return retry_in_other_layout(
+        q,
+        lambda text: _balances(
+            engine, q=text, low_only=low_only, product_id=product_id, limit=limit,
+            offset=offset, include_deleted=include_deleted, sort=sort, descending=descending,
+        ),
+    )  # fmt: skip
+
+
+BALANCE_SORTS = ("name", "sku", "barcode", "min_stock", "good", "defect", "reserved", "available")
+_STOCK_SORTS = ("good", "defect", "reserved", "available")
+_SORT_KEY = "sort_key__"
+
+
+def _stock_sort_key(stock: sa.Subquery, sort: str) -> sa.ColumnElement[Any]:
+    """A stock column of `_stock_by_product` as a number (0 for a product without stock)."""
+    good = sa.func.coalesce(stock.c.good, 0)
+    reserved = sa.func.coalesce(stock.c.reserved, 0)
+    if sort == "available":
+        return good - reserved
+    return {"good": good, "defect": sa.func.coalesce(stock.c.defect, 0), "reserved": reserved}[sort]
+
+
+def _balances(
+    engine: Engine,
+    *,
+    q: str | None,
+    low_only: bool,
+    product_id: int | None,
+    limit: int,
+    offset: int,
+    include_deleted: bool,
+    sort: str,
+    descending: bool,
+) -> Page:
+    """`balances` for the text as given.
 
     The page of products is chosen first and only its stock is summed: summing every
     quant of a large catalogue to show twenty rows was most of the time. Only the
@@ -219,24 +288,31 @@ def balances(
         # low when its minimum is positive: a cheap test that spares most of the join.
         conditions.append(product_t.c.min_stock > 0)
         conditions.append(sa.func.coalesce(available.c.available, 0) < product_t.c.min_stock)
-    query = (
-        sa.select(
-            product_t.c.id.label("product_id"),
-            product_t.c.barcode,
-            product_t.c.sku,
-            product_t.c.name,
-            product_t.c.min_stock,
-        )
-        .select_from(base)
-        .where(*conditions)
-    )
+    columns: list[sa.ColumnElement[Any]] = [
+        product_t.c.id.label("product_id"),
+        product_t.c.barcode,
+        product_t.c.sku,
+        product_t.c.name,
+        product_t.c.min_stock,
+    ]
+    sort = sort if sort in BALANCE_SORTS else "name"
+    order = [(sort, descending), ("name", False), ("product_id", False)]
+    if sort in _STOCK_SORTS:
+        # Ordered by stock: every candidate's stock is needed, summed once.
+        stock_sums = _stock_by_product()
+        base = base.outerjoin(stock_sums, stock_sums.c.product_id == product_t.c.id)
+        columns.append(_stock_sort_key(stock_sums, sort).label(_SORT_KEY))
+        order[0] = (_SORT_KEY, descending)
+    query = sa.select(*columns).select_from(base).where(*conditions)
     count_query = sa.select(sa.func.count()).select_from(base).where(*conditions)
     with engine.connect() as conn:
         rows, total = _page_with_total(
-            conn, query, [("name", False), ("product_id", False)], count_query,
+            conn, query, order, count_query,
             filtered=search is not None or low_only, limit=limit, offset=offset,
         )  # fmt: skip
         stock = _stock_of(conn, [row["product_id"] for row in rows])
+    for row in rows:
+        row.pop(_SORT_KEY, None)
     no_stock = {"good": 0, "defect": 0, "reserved": 0}
     items = []
     for row in rows:
@@ -335,6 +411,11 @@ class JournalFilter:
         return wanted
 
 
+# How a person is named on pages and in files: the full name where one is given, the
+# login otherwise (the API's `user` stays the login, DESIGN.md §5).
+USER_DISPLAY_NAME = sa.func.coalesce(sa.func.nullif(user_t.c.full_name, ""), user_t.c.username)
+
+
 def _journal_rows(conditions: list[sa.ColumnElement[bool]]) -> sa.Select[Any]:
     """The journal's movements with the names a person needs, newest first."""
     m = movement_t.c
@@ -351,6 +432,7 @@ def _journal_rows(conditions: list[sa.ColumnElement[bool]]) -> sa.Select[Any]:
             m.from_location_id,
             m.to_location_id,
             user_t.c.username.label("user"),
+            USER_DISPLAY_NAME.label("user_name"),
             m.notes,
             m.created_at,
             m.reversal_of,
@@ -498,7 +580,27 @@ def products(
     limit: int = 50,
     offset: int = 0,
 ) -> Page:
-    """Products (`deleted`: False live only, True deleted only, None both)."""
+    """Products (`deleted`: False live only, True deleted only, None both). A text that
+    finds nothing is tried in the other keyboard layout (`Page.searched_for`)."""
+    return retry_in_other_layout(
+        q,
+        lambda text: _products(
+            engine, q=text, deleted=deleted, sort=sort, descending=descending, limit=limit,
+            offset=offset,
+        ),
+    )  # fmt: skip
+
+
+def _products(
+    engine: Engine,
+    *,
+    q: str | None,
+    deleted: bool | None,
+    sort: str,
+    descending: bool,
+    limit: int,
+    offset: int,
+) -> Page:
     limit, offset = _page_bounds(limit, offset)
     conditions, search = _product_filter(q, deleted)
     sort = sort if sort in PRODUCT_SORTS else "name"
@@ -638,10 +740,15 @@ def iter_products(
 
 
 def iter_balances(
-    engine: Engine, *, q: str | None = None, low_only: bool = False
+    engine: Engine,
+    *,
+    q: str | None = None,
+    low_only: bool = False,
+    sort: str = "name",
+    descending: bool = False,
 ) -> Iterator[dict[str, Any]]:
-    """Every row `balances` would list with these filters (live products, by name), streamed
-    from one query."""
+    """Every row `balances` would list with these filters (live products, in its order),
+    streamed from one query."""
     stock = _stock_by_product()
     good = sa.func.coalesce(stock.c.good, 0)
     defect = sa.func.coalesce(stock.c.defect, 0)
@@ -666,7 +773,11 @@ def iter_balances(
         )
         .select_from(product_t.outerjoin(stock, stock.c.product_id == product_t.c.id))
         .where(*conditions)
-        .order_by(product_t.c.name, product_t.c.id)
+    )
+    sort = sort if sort in BALANCE_SORTS else "name"
+    key = _stock_sort_key(stock, sort) if sort in _STOCK_SORTS else product_t.c[sort]
+    query = query.order_by(
+        key.desc() if descending else key.asc(), product_t.c.name, product_t.c.id
     )
     with engine.connect() as conn:
         rows = conn.execution_options(yield_per=EXPORT_CHUNK).execute(query).mappings()
@@ -704,13 +815,17 @@ def journal_chunks(
         after = (chunk[-1]["created_at"], chunk[-1]["id"])
 
 
-def import_history(engine: Engine, *, limit: int = 50, offset: int = 0) -> Page:
+def import_history(
+    engine: Engine, *, limit: int = 50, offset: int = 0, batch_id: int | None = None
+) -> Page:
     """Confirmed imports, newest first: file, sha256, kind, user, time, rows and result
-    (status applied, refused or failed, and a failure's reason)."""
+    (status applied, refused or failed, and a failure's reason; `batch_id`: that import
+    only, the one a journal row links to)."""
     from data.models import ImportBatch  # here, not above: keeps this addition self-contained
 
     limit, offset = _page_bounds(limit, offset)
     b = ImportBatch.__table__.c
+    wanted = [] if batch_id is None else [b.id == batch_id]
     query = (
         sa.select(
             b.id,
@@ -718,7 +833,7 @@ def import_history(engine: Engine, *, limit: int = 50, offset: int = 0) -> Page:
             b.file_sha256,
             b.kind,
             b.operation_type,
-            user_t.c.username.label("user"),
+            USER_DISPLAY_NAME.label("user"),  # shown to people: the name, not the login
             b.created_at,
             b.rows_total,
             b.rows_ok,
@@ -728,11 +843,14 @@ def import_history(engine: Engine, *, limit: int = 50, offset: int = 0) -> Page:
             b.reason,
         )
         .select_from(ImportBatch.__table__.outerjoin(user_t, user_t.c.id == b.user_id))
+        .where(*wanted)
         .order_by(b.created_at.desc(), b.id.desc())
         .limit(limit)
         .offset(offset)
     )
     with engine.connect() as conn:
-        total = conn.execute(sa.select(sa.func.count()).select_from(ImportBatch.__table__))
+        total = conn.execute(
+            sa.select(sa.func.count()).select_from(ImportBatch.__table__).where(*wanted)
+        )
         items = [{**dict(r), "applied": bool(r["applied"])} for r in conn.execute(query).mappings()]
         return Page(items, total.scalar_one())

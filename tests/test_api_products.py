@@ -49,6 +49,20 @@ async def test_search_and_paging(visitor: User, app_database: Database) -> None:
     assert [p["name"] for p in page["items"]] == ["Кружка", "Ложка"]
 
 
+async def test_search_reads_yo_as_ye_and_retries_the_other_keyboard_layout(
+    visitor: User, app_database: Database
+) -> None:
+    api = await signed_in(visitor.http_client, app_database)
+    plaid = await api.new_product(name="Плед чёрный", sku="PLD-1")
+    await api.new_product(name="Кружка", sku="MUG-1")
+    for path, key in (("/products", "id"), ("/stock/balances", "product_id")):
+        black = (await api.get(path, params={"q": "черн"})).json()
+        assert ([p[key] for p in black["items"]], black["searched_for"]) == ([plaid["id"]], None)
+        typed = (await api.get(path, params={"q": "gktl"})).json()  # «плед», English layout
+        assert ([p[key] for p in typed["items"]], typed["total"]) == ([plaid["id"]], 1)
+        assert typed["searched_for"] == "плед"
+
+
 async def test_invalid_product_is_422_with_core_message(
     visitor: User, app_database: Database
 ) -> None:

@@ -12,6 +12,7 @@ developer's machine and fails in CI (CI=true), which must run it. Deselect it wi
 `pytest -m "not e2e"`.
 """
 
+import json
 import os
 import re
 import socket
@@ -20,6 +21,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -212,7 +214,11 @@ def table_row(driver: WebDriver, cell_text: str) -> dict[str, str]:
     """The table row that has a cell reading `cell_text`, as {column header: cell text}."""
     row = visible(driver, f"//tbody/tr[td[normalize-space(.)='{cell_text}']]")
     table = row.find_element(By.XPATH, "./ancestor::table[1]")
-    headers = [th.text.strip() for th in table.find_elements(By.CSS_SELECTOR, "thead th")]
+    # A sortable header carries its arrow icon, whose text is the icon's name.
+    headers = [
+        th.text.replace("arrow_upward", "").strip()
+        for th in table.find_elements(By.CSS_SELECTOR, "thead th")
+    ]
     cells = [td.text.strip() for td in row.find_elements(By.CSS_SELECTOR, "td")]
     return dict(zip(headers, cells, strict=False))
 
@@ -363,3 +369,80 @@ def test_worker_scans_a_product_on_their_home_and_sees_its_stock(
     assert good.text == "120"
     screenshot(driver, "worker-home-1366", DESKTOP)
     screenshot(driver, "worker-home-800", TABLET)
+
+
+# --- Long texts must not push anything off the screen -----------------------------------
+
+LONG_NAME = (
+    "Плед флисовый двусторонний Домовита Премиум с бахромой и вышивкой ручной работы, "
+    "150×200 см, графитовый меланж, в подарочной коробке с лентой"
+)
+LONG_NOTE = "https://example.com/supplier/invoices/2026-12-06/000000123456789/scan-of-the-waybill"
+# What must stay on screen: the table inside its box, the page no wider than the window.
+FITS = """
+const middles = [...document.querySelectorAll('.q-table__middle')];
+return {
+  page: document.documentElement.scrollWidth - window.innerWidth,
+  tables: middles.map(e => e.scrollWidth - e.clientWidth),
+  buttons: [...document.querySelectorAll('button')].filter(b => {
+    const r = b.getBoundingClientRect(); return r.width > 0 && r.right > window.innerWidth;
+  }).map(b => b.innerText),
+};
+"""
+
+
+def api(url: str, path: str, token: str, body: dict[str, object]) -> dict[str, object]:
+    request = urllib.request.Request(
+        f"{url}/api/v1{path}",
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+                 "Idempotency-Key": f"e2e-{time.monotonic_ns()}"},
+        method="POST",
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=WAIT_SECONDS) as answer:
+        result: dict[str, object] = json.loads(answer.read())
+        return result
+
+
+def test_lists_fit_the_screen_however_long_the_names_and_notes(
+    browser: WebDriver, app_url: str
+) -> None:
+    form = urllib.parse.urlencode({"username": "admin", "password": ADMIN_PASSWORD}).encode()
+    with urllib.request.urlopen(f"{app_url}/api/v1/auth/token", form, timeout=30) as answer:
+        token = json.loads(answer.read())["access_token"]
+    fields = {"sku": "PLD-LONG-GRF-150X200", "name": LONG_NAME, "barcode": BARCODE}
+    product = api(app_url, "/products", token, fields)
+    for notes in (LONG_NOTE, "Поставка по договору №2026/11-ФФ-ВБ-000123456789, паллета 3 из 7"):
+        movement = api(app_url, "/movements", token, {"operation_type": "RECEIPT",
+                       "product_id": product["id"], "quantity": 5, "notes": notes})  # fmt: skip
+    api(app_url, f"/movements/{movement['id']}/reverse", token, {"notes": "Проведено дважды"})
+
+    driver = browser
+    driver.set_script_timeout(WAIT_SECONDS)
+    open_page(driver, f"{app_url}/login", "//input[@aria-label='Имя пользователя']")
+    field(driver, "Имя пользователя").send_keys("admin")
+    field(driver, "Пароль").send_keys(ADMIN_PASSWORD + Keys.ENTER)
+    wait(driver).until(lambda d: not d.current_url.rstrip("/").endswith("/login"))
+    pages = {"journal": "journal", "balances": "balances", "products": "products",
+             "card": f"products/{product['id']}"}  # fmt: skip
+    for size in (DESKTOP, TABLET):
+        driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": size[0], "height": size[1], "deviceScaleFactor": 1, "mobile": False},
+        )
+        for name, path in pages.items():
+            open_page(driver, f"{app_url}/{path}", "//*[contains(., 'PLD-LONG-GRF')]")
+            screenshot(driver, f"long-{name}-{size[0]}", size)
+            fits = driver.execute_script(FITS)
+            assert fits == {"page": 0, "tables": [0] * len(fits["tables"]), "buttons": []}, (
+                name,
+                size,
+                fits,
+            )
+        # A long name or note is cut to a few lines, and its title holds the whole text.
+        open_page(driver, f"{app_url}/journal", "//*[contains(., 'PLD-LONG-GRF')]")
+        assert driver.find_elements(By.XPATH, f"//*[@title='{LONG_NOTE}']")
+        assert driver.find_elements(By.XPATH, f"//*[@title='{LONG_NAME}']")
+        # The card keeps where the goods came from or went on a tablet too.
+        open_page(driver, f"{app_url}/products/{product['id']}", "//table")
+        assert visible(driver, "//th[normalize-space(.)='Источник / РЦ']")

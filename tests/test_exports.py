@@ -75,7 +75,7 @@ def test_header_is_bold_frozen_and_filtered_and_columns_have_widths(
     assert sheet.auto_filter.ref == "A1:K2"
     header = next(sheet.iter_rows(max_row=1))
     assert [c.value for c in header][:5] == [
-        "Артикул", "Наименование", "Баркод", "GTIN", "Мин. остаток",
+        "Артикул", "Наименование", "Штрихкод", "GTIN", "Мин. остаток",
     ]  # fmt: skip
     assert all(c.font.b for c in header)
     widths = {sheet.column_dimensions[c.column_letter].width for c in header}
@@ -91,7 +91,7 @@ def test_barcodes_are_text_with_leading_zeros_and_numbers_are_numbers(
     sheet = write(db, tmp_path, "products").active
     row = next(sheet.iter_rows(min_row=2, max_row=2))
     by_header = {h.value: c for h, c in zip(sheet[1], row, strict=True)}
-    for header, text in (("Баркод", "0460123456789"), ("GTIN", "04601234567890")):
+    for header, text in (("Штрихкод", "0460123456789"), ("GTIN", "04601234567890")):
         cell = by_header[header]
         assert (cell.value, cell.data_type, cell.number_format) == (text, "s", "@")
     assert (by_header["Артикул"].value, by_header["Артикул"].data_type) == ("0042", "s")
@@ -189,6 +189,12 @@ def test_balances_export_has_the_numbers_of_the_page_and_its_filters(
     assert [r["Артикул"] for r in low] == ["TEE"]
     found = table(write(db, tmp_path, "balances", q="круж").active)
     assert [r["Артикул"] for r in found] == ["MUG"]
+    typed = table(write(db, tmp_path, "balances", q="rhe;").active)  # «круж», English layout
+    assert [r["Артикул"] for r in typed] == ["MUG"]
+    by_defect = table(write(db, tmp_path, "balances", sort="defect", descending=True).active)
+    assert [r["Артикул"] for r in by_defect] == ["MUG", "TEE"]
+    by_available = table(write(db, tmp_path, "balances", sort="available").active)
+    assert [r["Артикул"] for r in by_available] == ["TEE", "MUG"]
 
 
 def test_journal_export_follows_the_filters_newest_first(db: Database, tmp_path: Path) -> None:
@@ -261,7 +267,7 @@ async def test_api_exports_with_the_list_filters(visitor: User, app_database: Da
     await api.move("WRITE_OFF", tee["id"], 1)
 
     products = table(xlsx_of(await api.get("/exports/products", params={"q": "круж"})).active)
-    assert [(r["Наименование"], r["Баркод"]) for r in products] == [("Кружка", leading_zero)]
+    assert [(r["Наименование"], r["Штрихкод"]) for r in products] == [("Кружка", leading_zero)]
 
     low = table(xlsx_of(await api.get("/exports/balances", params={"low_only": "true"})).active)
     assert [(r["Наименование"], r["Годный"]) for r in low] == [("Кружка", 8)]
@@ -367,10 +373,36 @@ async def test_products_button_downloads_and_another_browser_cannot_fetch_it(
     response = await manager.download.next(timeout=10)
     assert strangers == [404] and response.status_code == 200
     row = table(workbook(response.content).active)[0]
-    assert (row["Артикул"], row["Баркод"]) == ("MUG", "0000000000017")
+    assert (row["Артикул"], row["Штрихкод"]) == ("MUG", "0000000000017")
 
 
 async def test_a_worker_has_no_export(worker: User) -> None:
     await open_page(worker, "/balances")
     await worker.should_see("Нет доступа")
     await worker.should_not_see(marker="export-balances")
+
+
+async def test_low_stock_button_downloads_the_quantity_to_order(
+    manager: User, app_database: Database
+) -> None:
+    mug = make_product(app_database, sku="MUG", name="Кружка", min_stock=10)
+    tee = make_product(app_database, sku="TEE", name="Футболка", min_stock=50)
+    make_product(app_database, sku="CAP", name="Кепка", min_stock=4)  # none at all
+    post(app_database, "RECEIPT", mug, 100)  # well above its minimum: not listed
+    post(app_database, "RECEIPT", tee, 12)
+    post(app_database, "SHIPMENT_RC", tee, 6, distribution_center_id=dc_id(app_database))
+    await open_page(manager, "/alerts")
+    await manager.should_see(marker="alerts-table")
+    manager.find(marker="export-low_stock").click()
+    response = await manager.download.next(timeout=10)
+    assert response.status_code == 200
+    book = workbook(response.content)
+    assert book.active.title == "Дефицит"
+    rows = table(book.active)
+    to_order = "Заказать до мин. остатка, шт."
+    assert [(r["Артикул"], r["Доступно"], r["Мин. остаток"], r[to_order]) for r in rows] == [
+        ("TEE", 6, 50, 44),  # runs out first: 6 left at 0.2 a day
+        ("CAP", 0, 4, 4),  # no shipments: after those with a rate
+    ]
+    assert rows[0]["Хватит на, дн."] == 30
+    assert rows[0]["Штрихкод"] is not None

@@ -5,6 +5,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from nicegui import ui
 from nicegui.testing import User
 
@@ -152,3 +153,63 @@ async def test_clicking_a_row_opens_the_product_card(manager: User, app_database
     await arrived(manager, f"/products/{mug}")
     await manager.should_see(marker="card-name")
     await manager.should_see("Кружка")
+
+
+def watch_address(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The addresses the page puts in the browser's history (history.replaceState)."""
+    seen: list[str] = []
+    monkeypatch.setattr(ui.navigate.history, "replace", seen.append)
+    return seen
+
+
+async def test_columns_sort_on_the_server_and_the_address_keeps_the_order(
+    manager: User, app_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stock_two_products(app_database)  # MUG: 1000 good, 3 defect; TEE: 35 good, 5 defect
+    make_product(app_database, sku="ZIP", name="Анорак", min_stock=0)
+    await open_balances(manager)
+    addresses = watch_address(monkeypatch)
+    assert list(rows_by_sku(manager)) == ["ZIP", "MUG", "TEE"]  # by name
+    request = {"page": 1, "rowsPerPage": 20, "sortBy": "available", "descending": True}
+    manager.find(marker="balances-table").trigger("request", request)
+    await until(lambda: list(rows_by_sku(manager)) == ["MUG", "TEE", "ZIP"])
+    request = {"page": 1, "rowsPerPage": 20, "sortBy": "defect", "descending": False}
+    manager.find(marker="balances-table").trigger("request", request)
+    await until(lambda: list(rows_by_sku(manager)) == ["ZIP", "MUG", "TEE"])
+    manager.find(marker="low-only").click()
+    await until(lambda: list(rows_by_sku(manager)) == ["TEE"])
+    await until(lambda: addresses[-1:] == ["/balances?low=true&sort=defect"])
+    assert "/balances?sort=available&desc=true" in addresses
+    assert all(column["sortable"] for column in table_of(manager).columns)
+
+
+async def test_search_low_and_order_come_from_the_address(
+    manager: User, app_database: Database
+) -> None:
+    stock_two_products(app_database)
+    make_product(app_database, sku="TEE-2", name="Футболка белая", min_stock=5)
+    await open_page(manager, "/balances?q=TEE&low=true&sort=good&desc=true")
+    await manager.should_see(marker="balances-table")
+    assert list(rows_by_sku(manager)) == ["TEE", "TEE-2"]
+    assert manager.find(marker="balance-search").elements.pop().value == "TEE"
+    assert manager.find(marker="low-only").elements.pop().value is True
+    pagination = table_of(manager).pagination
+    assert (pagination["sortBy"], pagination["descending"]) == ("good", True)
+
+
+async def test_a_search_typed_in_the_wrong_layout_says_what_it_shows(
+    manager: User, app_database: Database
+) -> None:
+    stock_two_products(app_database)
+    await open_balances(manager)
+    manager.find(marker="balance-search").type("aen")  # «фут» with the English layout on
+    await until(lambda: list(rows_by_sku(manager)) == ["TEE"])
+    await manager.should_see("Показаны результаты для «фут»")
+
+
+async def test_an_empty_warehouse_says_where_to_start(manager: User) -> None:
+    await open_balances(manager)
+    await manager.should_see(marker="where-to-start")
+    await manager.should_see("Загрузить из Excel")
+    manager.find(marker="start-import").click()
+    await arrived(manager, "/import")

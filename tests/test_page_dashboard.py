@@ -294,7 +294,7 @@ async def test_a_chart_downloads_as_xlsx(
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     assert sheet is not None
     assert list(sheet.iter_rows(values_only=True)) == [
-        ("Артикул", "Наименование", "Баркод", "Отгружено, шт."),
+        ("Артикул", "Наименование", "Штрихкод", "Отгружено, шт."),
         ("MUG-350", "Кружка 350 мл", "4650001234567", 300),
     ]
 

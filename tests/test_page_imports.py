@@ -288,7 +288,7 @@ async def test_example_files_download(manager: User, kind: str) -> None:
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     cells = {c for row in sheet.iter_rows(values_only=True) for c in row if c}
-    assert "Баркод" in cells
+    assert "Штрихкод" in cells
 
 
 async def test_an_example_products_file_imports_as_is(

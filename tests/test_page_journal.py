@@ -2,15 +2,23 @@
 
 import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from nicegui.testing import User
 
 import core.movements
+from core.imports import import_file
+from core.movements import MovementRequest, post_movement
+from core.settings import Settings
+from core.users import create_user
 from data.database import Database
-from data.queries import journal
-from tests.conftest import add_user, make_product
+from data.exports import export_journal
+from data.queries import import_history, journal
+from data.users import SqlUserAdminStore
+from tests.conftest import add_user, make_product, open_page
 from tests.helpers import dc_id, eventually, post, source_id, stock
 
 WAIT = 50  # should_see attempts (0.1 s apart): a reversal runs in a worker thread
@@ -297,3 +305,77 @@ async def test_a_double_click_on_confirm_reverses_once(
     await settle()
     assert journal(app_database.engine).total == 2
     assert stock(app_database, product)["good"] == 0
+
+
+def named_user(db: Database, username: str, full_name: str) -> int:
+    return create_user(
+        SqlUserAdminStore(db.engine), username, full_name, "manager", "pass-12345"
+    ).id
+
+
+async def test_people_are_shown_by_name_and_by_login_only_without_one(
+    manager: User, app_database: Database, tmp_path: Path
+) -> None:
+    cup = make_product(app_database, sku="CUP-1", name="Кружка")
+    irina = named_user(app_database, "isokolova", "Ирина Соколова")
+    nameless = named_user(app_database, "night-shift", "")
+    for user_id in (irina, nameless):
+        request = MovementRequest("RECEIPT", 1, product_id=cup)
+        post_movement(app_database.unit_of_work(), request, user_id=user_id)
+    await open_page(manager, "/journal")
+    assert [row["user"] for row in rows(manager)] == ["night-shift", "Ирина Соколова"]
+    await open_page(manager, f"/products/{cup}")
+    await manager.should_see(marker="card-movements")
+    card_rows = manager.find(marker="card-movements").elements.pop().rows
+    assert [row["user"] for row in card_rows] == ["night-shift", "Ирина Соколова"]
+    path = tmp_path / "journal.xlsx"
+    export_journal(app_database.engine, path)
+    sheet = openpyxl.load_workbook(path).active
+    header = [cell.value for cell in sheet[1]]
+    column = header.index("Пользователь")
+    assert [row[column] for row in sheet.iter_rows(min_row=2, values_only=True)] == [
+        "night-shift",
+        "Ирина Соколова",
+    ]
+
+
+async def test_an_imported_movement_links_back_to_its_import(
+    manager: User, app_database: Database
+) -> None:
+    make_product(app_database, sku="CUP-1", name="Кружка", barcode="4601234567893")
+    other = make_product(app_database, sku="TEE-1", name="Футболка")
+    post(app_database, "RECEIPT", other, 1)  # typed, not imported
+    for name, units in (("приход.csv", 4), ("второй.csv", 2)):
+        content = f"Штрихкод;Количество\n4601234567893;{units}\n".encode()
+        report = import_file(
+            app_database, content=content, file_name=name, kind="movements",
+            operation_type="RECEIPT", dry_run=False, settings=Settings(),
+        )  # fmt: skip
+        assert report.applied, report.errors
+    batch = next(b for b in import_history(app_database.engine).items if b["file_name"] == name)
+    await open_page(manager, "/journal")
+    imported, _first, typed = rows(manager)
+    assert (imported["import_text"], imported["import_link"]) == (
+        f"Импорт №{batch['id']}",
+        f"/import/history?import_id={batch['id']}",
+    )
+    assert (typed["import_text"], typed["import_link"]) == ("", "")
+    await open_page(manager, imported["import_link"])
+    await manager.should_see("Импортов: 1")
+    history = manager.find(marker="import-history").elements.pop()
+    assert [row["file_name"] for row in history.rows] == ["второй.csv"]
+
+
+async def test_the_product_filter_finds_a_name_typed_in_the_wrong_layout_and_says_so(
+    manager: User, app_database: Database
+) -> None:
+    plaid = make_product(app_database, sku="PLD-1", name="Плед флисовый")
+    make_product(app_database, sku="CUP-1", name="Кружка")
+    await open_page(manager, "/journal")
+    picker = element(manager, "product")
+    manager.find(marker="product").trigger("inputValue", "gktl")  # «плед», English layout on
+    await eventually(lambda: list(picker.options) == [plaid])
+    assert picker.props["hint"] == "Показаны результаты для «плед»"
+    manager.find(marker="product").trigger("inputValue", "кру")
+    await eventually(lambda: len(picker.options) == 1 and plaid not in picker.options)
+    assert picker.props["hint"] == ""

@@ -375,3 +375,84 @@ def test_stock_changes_follow_the_warehouse_of_each_side() -> None:
     assert stock_changes(write_off, warehouse_of) == (-5, 5)
     assert stock_changes(receipt, warehouse_of) == (7, 0)
     assert stock_changes(between_bins, warehouse_of) == (0, 0)
+
+
+async def test_a_search_typed_in_the_wrong_layout_shows_what_it_found_and_says_so(
+    manager: User, app_database: Database
+) -> None:
+    make_product(app_database, sku="PLD-1", name="Плед флисовый")
+    make_product(app_database, sku="TEE-1", name="Футболка чёрная")
+    await open_products(manager)
+    search = manager.find(marker="product-search")
+    search.type("gktl")  # «плед» with the English layout on
+    await until(lambda: skus(manager) == ["PLD-1"])
+    await manager.should_see("Показаны результаты для «плед»")
+    search.clear().type("черн")  # «ё» typed as «е»
+    await until(lambda: skus(manager) == ["TEE-1"])
+    await manager.should_not_see("Показаны результаты для")
+
+
+async def test_the_list_shows_stock_and_turns_delete_off_for_a_product_in_stock(
+    manager: User, app_database: Database
+) -> None:
+    cup = make_product(app_database, sku="CUP-1", name="Кружка")
+    make_product(app_database, sku="TEE-1", name="Футболка")
+    post(app_database, "RECEIPT", cup, 5)
+    post(app_database, "WRITE_OFF", cup, 2)
+    await open_products(manager)
+    rows = {row["sku"]: row for row in table_of(manager).rows}
+    assert (rows["CUP-1"]["good"], rows["CUP-1"]["defect"]) == ("3", "2")
+    assert (rows["TEE-1"]["good"], rows["TEE-1"]["defect"]) == ("0", "0")
+    assert rows["CUP-1"]["delete_refused"] == (
+        "Удалить нельзя: на складе есть этот товар — годный 3, брак 2. Сначала отгрузите, "
+        "спишите или утилизируйте остаток."
+    )
+    assert rows["TEE-1"]["delete_refused"] == ""
+    slot = table_of(manager).slots["body-cell-actions"].template
+    assert ':disable="!!props.row.delete_refused"' in slot
+    assert ':title="props.row.delete_refused' in slot
+
+
+async def test_the_card_turns_delete_off_and_says_why_while_the_product_is_in_stock(
+    manager: User, app_database: Database
+) -> None:
+    cup = make_product(app_database, sku="CUP-1", name="Кружка")
+    post(app_database, "RECEIPT", cup, 4)
+    await open_page(manager, f"/products/{cup}")
+    [button] = manager.find(marker="card-delete").elements
+    assert not button.enabled
+    await manager.should_see(
+        "Удалить нельзя: на складе есть этот товар — годный 4, брак 0. Сначала отгрузите, "
+        "спишите или утилизируйте остаток."
+    )
+
+
+async def test_a_delete_refused_at_the_click_says_why_and_turns_the_button_off(
+    manager: User, app_database: Database
+) -> None:
+    cup = make_product(app_database, sku="CUP-1", name="Кружка")
+    await open_products(manager)
+    manager.find(marker="products-table").trigger("delete", cup)
+    await manager.should_see("Удалить товар?")
+    post(app_database, "RECEIPT", cup, 2)  # stock arrives while the dialog is open
+    manager.find(marker="confirm-delete").click()
+    await manager.should_see("Товар есть на складе: сначала отгрузите", marker="delete-in-stock")
+    [button] = manager.find(marker="confirm-delete").elements
+    assert not button.enabled
+    assert [p["is_deleted"] for p in live_products(app_database)] == [False]
+
+
+async def test_an_empty_catalogue_says_where_to_start(manager: User) -> None:
+    await open_products(manager)
+    await manager.should_see(marker="where-to-start")
+    await manager.should_see("uv run main.py --demo")
+    manager.find(marker="start-add-product").click()
+    await manager.should_see(marker="product-save")
+
+
+async def test_a_catalogue_with_products_shows_no_start_hints(
+    manager: User, app_database: Database
+) -> None:
+    make_product(app_database, sku="CUP-1", name="Кружка")
+    await open_products(manager)
+    await manager.should_not_see(marker="where-to-start")

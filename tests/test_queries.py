@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from core.movements import reverse_movement
 from data.database import Database
-from data.queries import JournalFilter, balances, journal, summary
+from data.queries import JournalFilter, Page, balances, journal, products, summary
 from tests.conftest import make_product
 from tests.helpers import dc_id, post, source_id
 
@@ -18,6 +18,35 @@ def test_balances_search_by_barcode_sku_or_name_in_any_case(db: Database) -> Non
         assert page.total == 1
     assert balances(db.engine, q="460111").total == 0  # a barcode matches whole
     assert balances(db.engine, q="%").total == 0  # LIKE wildcards are literal
+
+
+def test_search_reads_yo_as_ye_both_ways(db: Database) -> None:
+    black = make_product(db, name="Плед Чёрный", sku="PLAID-1")
+    plain = make_product(db, name="Черника сушёная", sku="BERRY-1")
+    make_product(db, name="Кружка")
+    for query in ("черн", "чёрн", "ЧЕРН", "ЧЁРН"):
+        found = {row["id"] for row in products(db.engine, q=query).items}
+        assert found == {black, plain}, query
+        assert {r["product_id"] for r in balances(db.engine, q=query).items} == found, query
+    assert [row["id"] for row in products(db.engine, q="сушен").items] == [plain]
+
+
+def test_a_text_typed_in_the_wrong_keyboard_layout_is_searched_in_the_other(
+    db: Database,
+) -> None:
+    plaid = make_product(db, name="Плед флисовый", sku="PLD-7")
+    page = products(db.engine, q="gktl")  # «плед» typed with the English layout on
+    assert ([row["id"] for row in page.items], page.searched_for) == ([plaid], "плед")
+    page = balances(db.engine, q="gktl akbc")
+    assert ([row["product_id"] for row in page.items], page.searched_for) == (
+        [plaid],
+        "плед флис",
+    )
+    page = products(db.engine, q="здв")  # «pld» typed with the Russian layout on
+    assert ([row["id"] for row in page.items], page.searched_for) == ([plaid], "pld")
+    page = products(db.engine, q="плед")  # found as typed: no retry, no note
+    assert ([row["id"] for row in page.items], page.searched_for) == ([plaid], None)
+    assert products(db.engine, q="qqqq") == Page([], 0)  # neither finds anything
 
 
 def test_balances_values_low_stock_and_paging(db: Database) -> None:

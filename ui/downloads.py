@@ -126,6 +126,7 @@ EXPORTERS: dict[str, Callable[..., int]] = {
     "products": exports.export_products,
     "balances": exports.export_balances,
     "journal": exports.export_journal,
+    "low_stock": exports.export_low_stock,
 }
 
 

@@ -10,10 +10,11 @@ from typing import Any
 from nicegui import events, run, ui
 
 from core.auth import Identity
-from data.queries import product_options
+from data.queries import Page, product_options, retry_in_other_layout
 from ui.context import AppContext
 from ui.i18n import tr
 from ui.session import guarded
+from ui.tables import searched_for_note
 
 OPTIONS_LIMIT = 20
 
@@ -71,13 +72,22 @@ class ProductPicker:
         finally:
             self._searching = False
 
-    def _options(self, text: str) -> list[dict[str, Any]]:
-        """The first products matching `text` (all products by name when empty)."""
-        return product_options(
-            self._ctx.db.engine, q=text or None, deleted=self._deleted, limit=OPTIONS_LIMIT
-        )
+    def _options(self, text: str) -> Page:
+        """The first products matching `text` (all products by name when empty); when none
+        does, those matching it in the other keyboard layout («gktl» → «плед»)."""
 
-    def _offer(self, rows: list[dict[str, Any]]) -> None:
+        def first(q: str | None) -> Page:
+            rows = product_options(
+                self._ctx.db.engine, q=q or None, deleted=self._deleted, limit=OPTIONS_LIMIT
+            )
+            return Page(rows, len(rows))
+
+        return retry_in_other_layout(text, first)
+
+    def _offer(self, page: Page) -> None:
+        rows = page.items
+        # Said under the field: the options are for the other layout's text.
+        self.select.props["hint"] = searched_for_note(page.searched_for)
         options = {row["id"]: product_label(row) for row in rows}
         current = self.select.value
         if current is not None and current not in options and current in self._labels:

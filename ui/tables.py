@@ -34,4 +34,40 @@ def server_table(
     table.props["rows-per-page-options"] = PAGE_SIZES
     table.props["rows-per-page-label"] = tr("Строк на странице:", "Rows per page:")
     table.props["no-data-label"] = empty_text
+    # A tablet (below 1024 px) gets narrower padding, so every column fits its width.
+    table.props[":dense"] = "window.innerWidth < 1024"
     return table
+
+
+def searched_for_note(text: str | None) -> str:
+    """What a list says when it shows the results for the text in the other keyboard
+    layout (data.queries.Page.searched_for)."""
+    return tr(f"Показаны результаты для «{text}»", f"Showing results for “{text}”") if text else ""
+
+
+# Long texts in table cells: at most N lines, the whole text on hover (the cell's title).
+# A word longer than the column (a link, a contract number) breaks rather than widening
+# the table past the screen.
+CLAMP_CSS = """
+.wms-clamp-2, .wms-clamp-3 {
+  display: -webkit-box; -webkit-box-orient: vertical; overflow: hidden;
+  overflow-wrap: anywhere; white-space: normal;
+}
+.wms-clamp-2 { -webkit-line-clamp: 2; line-clamp: 2; }
+.wms-clamp-3 { -webkit-line-clamp: 3; line-clamp: 3; }
+"""
+
+
+def clamped(field: str, lines: int = 2, *, min_width: str = "10rem") -> str:
+    """A body-cell slot showing row[`field`] in at most `lines` lines, whole on hover."""
+    return (
+        f'<q-td :props="props" style="min-width: {min_width}">'
+        f'<div class="wms-clamp-{lines}" :title="props.row.{field}">'
+        f"{{{{ props.row.{field} }}}}</div></q-td>"
+    )
+
+
+def clamp_names(table: ui.table, field: str = "name", lines: int = 2) -> None:
+    """Long product names in `table` take at most `lines` lines; hover shows them whole."""
+    ui.add_css(CLAMP_CSS)
+    table.add_slot(f"body-cell-{field}", clamped(field, lines, min_width="8rem"))

@@ -50,7 +50,11 @@ def add_routes(router: APIRouter, ctx: AppContext, managers: Callable[..., Any])
             limit=limit,
             offset=offset,
         )
-        return ProductList(items=[Product.model_validate(r) for r in page.items], total=page.total)
+        return ProductList(
+            items=[Product.model_validate(r) for r in page.items],
+            total=page.total,
+            searched_for=page.searched_for,
+        )
 
     @router.post(
         "/products", response_model=Product, status_code=status.HTTP_201_CREATED, tags=tags,

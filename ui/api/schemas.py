@@ -86,6 +86,11 @@ class Product(Model):
 class ProductList(Model):
     items: list[Product]
     total: int
+    searched_for: str | None = Field(
+        default=None,
+        description="Когда `q` ничего не нашёл, а тот же текст в другой раскладке нашёл: "
+        "этот текст («gktl» → «плед»)",
+    )
 
 
 class ProductCreate(Input):
@@ -218,6 +223,11 @@ class BalanceRow(Model):
 class BalanceList(Model):
     items: list[BalanceRow]
     total: int
+    searched_for: str | None = Field(
+        default=None,
+        description="Когда `q` ничего не нашёл, а тот же текст в другой раскладке нашёл: "
+        "этот текст («gktl» → «плед»)",
+    )
 
 
 class Summary(Model):

@@ -30,7 +30,9 @@ def add_routes(router: APIRouter, ctx: AppContext, managers: Callable[..., Any])
         """Остатки: одна строка на товар — годный, брак, резерв, доступно."""
         page = queries.balances(ctx.db.engine, q=q, low_only=low_only, limit=limit, offset=offset)
         return BalanceList(
-            items=[BalanceRow.model_validate(r) for r in page.items], total=page.total
+            items=[BalanceRow.model_validate(r) for r in page.items],
+            total=page.total,
+            searched_for=page.searched_for,
         )
 
     @router.get(

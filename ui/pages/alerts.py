@@ -16,11 +16,12 @@ from data.dashboard import low_stock
 from data.queries import Page
 from ui import live
 from ui.context import AppContext
+from ui.downloads import export_button
 from ui.formatting import quantity
 from ui.i18n import language, tr
 from ui.layout import MANAGERS, frame
 from ui.session import guarded, protected_page
-from ui.tables import PAGE_SIZES, server_table
+from ui.tables import PAGE_SIZES, clamp_names, server_table
 
 PATH = "/alerts"
 URGENT_DAYS = 7  # less than a week of stock left: shown in red
@@ -99,7 +100,9 @@ def register(ctx: AppContext) -> None:
                     "the ones that run out soonest first.",
                 )
             ).classes("text-body2 text-grey-7")
-            found = ui.label().classes("text-body1").mark("alerts-found")
+            with ui.row().classes("w-full items-center justify-between gap-2"):
+                found = ui.label().classes("text-body1").mark("alerts-found")
+                export_button(ctx, "low_stock", dict)  # with how much to order of each
             table = server_table(
                 _columns(),
                 row_key="product_id",
@@ -109,6 +112,7 @@ def register(ctx: AppContext) -> None:
                     "Все товары выше минимального остатка", "No product is below its minimum"
                 ),
             )
+            clamp_names(table)  # long names: two lines, whole on hover
             table.props[":table-row-class-fn"] = "row => row.urgent ? 'urgent' : ''"
 
         def show(page: Page) -> None:

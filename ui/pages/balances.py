@@ -6,22 +6,25 @@ filter and page."""
 from dataclasses import dataclass
 from math import ceil
 from typing import Any
+from urllib.parse import urlencode
 
 from nicegui import run, ui
 from sqlalchemy.engine import Engine
 
 from core.auth import Identity
 from core.catalog import GTIN_LENGTHS
-from data.queries import Page, balances, product_by_code, summary
+from data.queries import BALANCE_SORTS, Page, balances, product_by_code, summary
 from ui.context import AppContext
 from ui.downloads import export_button
 from ui.formatting import quantity
 from ui.i18n import tr
 from ui.layout import MANAGERS, frame
 from ui.live import refresh_on_ledger_change
+from ui.pages.products import has_products, where_to_start
 from ui.session import guarded, protected_page
-from ui.tables import PAGE_SIZES, server_table
+from ui.tables import PAGE_SIZES, clamp_names, searched_for_note, server_table
 
+PATH = "/balances"
 SEARCH_DEBOUNCE_MS = 300
 
 TOTALS = (
@@ -34,14 +37,26 @@ TOTALS = (
 )
 
 
-def fetch_balances(engine: Engine, *, q: str, low_only: bool, limit: int, offset: int) -> Page:
+def fetch_balances(
+    engine: Engine,
+    *,
+    q: str,
+    low_only: bool,
+    limit: int,
+    offset: int,
+    sort: str = "name",
+    descending: bool = False,
+) -> Page:
     """One page of balances; a scanned barcode or GTIN goes straight to its product."""
     code = q.strip()
     if code.isdigit() and len(code) in GTIN_LENGTHS:
         hit = product_by_code(engine, code)
         if hit is not None:
             return balances(engine, product_id=hit["id"], low_only=low_only, limit=limit)
-    return balances(engine, q=q, low_only=low_only, limit=limit, offset=offset)
+    return balances(
+        engine, q=q, low_only=low_only, limit=limit, offset=offset, sort=sort,
+        descending=descending,
+    )  # fmt: skip
 
 
 def is_low(item: dict[str, Any]) -> bool:
@@ -66,7 +81,8 @@ def _row(item: dict[str, Any]) -> dict[str, Any]:
 
 def _columns() -> list[dict[str, Any]]:
     def column(name: str, label: str, align: str = "right", **extra: Any) -> dict[str, Any]:
-        return {"name": name, "label": label, "field": name, "align": align, **extra}
+        return {"name": name, "label": label, "field": name, "align": align,
+                "sortable": name in BALANCE_SORTS, **extra}  # fmt: skip
 
     return [
         column("sku", tr("Артикул", "SKU"), "left"),
@@ -87,7 +103,28 @@ class BalanceState:
     low_only: bool = False
     page: int = 1
     rows_per_page: int = PAGE_SIZES[0]
+    sort_by: str = "name"
+    descending: bool = False
     request_no: int = 0  # only the newest answer is shown when requests overlap
+    searched_for: str | None = None  # the text in the other keyboard layout, when used
+
+    def address(self) -> str:
+        """The page's address with its filters and order, so that a reload or a shared
+        link shows the same list (as the journal does)."""
+        params: dict[str, Any] = {}
+        if self.q:
+            params["q"] = self.q
+        if self.low_only:
+            params["low"] = "true"
+        if self.sort_by != "name" or self.descending:
+            params["sort"] = self.sort_by
+        if self.descending:
+            params["desc"] = "true"
+        return f"{PATH}?{urlencode(params)}" if params else PATH
+
+    def export_filters(self) -> dict[str, Any]:
+        return {"q": self.searched_for or self.q, "low_only": self.low_only,
+                "sort": self.sort_by, "descending": self.descending}  # fmt: skip
 
 
 CSS = """
@@ -99,11 +136,20 @@ CSS = """
 
 
 def register(ctx: AppContext) -> None:
-    @protected_page(ctx, "/balances", MANAGERS)
-    def balances_page(user: Identity, low: bool = False) -> None:
-        state = BalanceState(low_only=low)
-        with frame(user, tr("Остатки", "Balances"), "/balances"):
+    @protected_page(ctx, PATH, MANAGERS)
+    def balances_page(
+        user: Identity, low: bool = False, q: str = "", sort: str = "name", desc: bool = False
+    ) -> None:
+        state = BalanceState(
+            q=q.strip()[:200],
+            low_only=low,
+            sort_by=sort if sort in BALANCE_SORTS else "name",
+            descending=desc,
+        )
+        with frame(user, tr("Остатки", "Balances"), PATH):
             ui.add_css(CSS)
+            if not has_products(ctx.db.engine):
+                where_to_start()
             totals_labels: dict[str, ui.label] = {}
             with ui.element("div").classes("w-full grid grid-cols-3 lg:grid-cols-6 gap-3"):
                 for key, ru, en in TOTALS:
@@ -118,7 +164,8 @@ def register(ctx: AppContext) -> None:
             with ui.row().classes("w-full items-center gap-3"):
                 search = (
                     ui.input(
-                        tr("Поиск: штрихкод, артикул или название", "Search: barcode, SKU or name")
+                        tr("Поиск: штрихкод, артикул или название", "Search: barcode, SKU or name"),
+                        value=state.q,
                     )
                     .props(f"outlined clearable autofocus debounce={SEARCH_DEBOUNCE_MS}")
                     .classes("grow min-w-64")
@@ -135,15 +182,21 @@ def register(ctx: AppContext) -> None:
                     icon="refresh",
                     on_click=guarded(ctx, MANAGERS, lambda _u, _e=None: reload(with_totals=True)),
                 ).props("flat round size=lg").tooltip(tr("Обновить", "Refresh")).mark("refresh")
-                export_button(ctx, "balances", lambda: {"q": state.q, "low_only": state.low_only})
-            found = ui.label().classes("text-body2 text-grey-7").mark("balances-found")
+                export_button(ctx, "balances", state.export_filters)
+            with ui.row().classes("items-baseline gap-3"):
+                found = ui.label().classes("text-body2 text-grey-7").mark("balances-found")
+                searched_for = ui.label().classes("text-body2 text-weight-medium")
+                searched_for.mark("balances-searched-for")
             table = server_table(
                 _columns(),
                 row_key="product_id",
                 name="balances-table",
                 rows_per_page=state.rows_per_page,
                 empty_text=tr("Ничего не найдено", "Nothing found"),
+                sort_by=state.sort_by,
+                descending=state.descending,
             )
+            clamp_names(table)  # long names: two lines, whole on hover
             table.props[":table-row-class-fn"] = "row => row.low ? 'low-stock' : ''"
 
         def show_totals(totals: dict[str, int]) -> None:
@@ -156,9 +209,14 @@ def register(ctx: AppContext) -> None:
             table.pagination = {
                 "page": state.page,
                 "rowsPerPage": state.rows_per_page,
+                "sortBy": state.sort_by,
+                "descending": state.descending,
                 "rowsNumber": page.total,
             }
             found.text = tr("Товаров: ", "Products: ") + quantity(page.total)
+            state.searched_for = page.searched_for
+            searched_for.set_text(searched_for_note(page.searched_for))
+            searched_for.set_visibility(page.searched_for is not None)
 
         def query_args() -> dict[str, Any]:
             return {
@@ -166,9 +224,13 @@ def register(ctx: AppContext) -> None:
                 "low_only": state.low_only,
                 "limit": state.rows_per_page,
                 "offset": (state.page - 1) * state.rows_per_page,
+                "sort": state.sort_by,
+                "descending": state.descending,
             }
 
-        async def reload(*, with_totals: bool = False) -> None:
+        async def reload(*, with_totals: bool = False, filters_changed: bool = False) -> None:
+            if filters_changed:
+                ui.navigate.history.replace(state.address())
             state.request_no += 1
             mine = state.request_no
             page = await run.io_bound(fetch_balances, ctx.db.engine, **query_args())
@@ -188,7 +250,10 @@ def register(ctx: AppContext) -> None:
             pagination = event.args or {}
             state.page = int(pagination.get("page") or 1)
             state.rows_per_page = int(pagination.get("rowsPerPage") or PAGE_SIZES[0])
-            await reload()
+            sort_by = pagination.get("sortBy")
+            state.sort_by = sort_by if sort_by in BALANCE_SORTS else "name"
+            state.descending = bool(pagination.get("descending")) and sort_by in BALANCE_SORTS
+            await reload(filters_changed=True)
 
         async def on_search(_user: Identity, event: Any) -> None:
             text = str((event.value if hasattr(event, "value") else event.args) or "")
@@ -196,12 +261,12 @@ def register(ctx: AppContext) -> None:
                 return  # Enter already searched for it; the debounced change comes after
             state.q = text
             state.page = 1
-            await reload()
+            await reload(filters_changed=True)
 
         async def on_low(_user: Identity, event: Any) -> None:
             state.low_only = bool(event.value)
             state.page = 1
-            await reload()
+            await reload(filters_changed=True)
 
         search.on_value_change(guarded(ctx, MANAGERS, on_search))
         search.on(

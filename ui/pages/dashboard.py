@@ -284,7 +284,7 @@ CHARTS: tuple[Chart, ...] = (
         "top_shipped", "Топ-20 товаров по отгрузкам на РЦ", "Top 20 SKUs shipped to DCs",
         dashboard.top_shipped, top_shipped_figure,
         (Column("Артикул", "text", 18, "sku"), Column("Наименование", "text", 48, "name"),
-         Column("Баркод", "code", 16, "barcode"),
+         Column("Штрихкод", "code", 16, "barcode"),
          Column("Отгружено, шт.", "quantity", 15, "units")),
         wide=True,
     ),

@@ -753,10 +753,13 @@ RESULT_CELL = r"""
 
 
 class HistoryView:
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, batch_id: int | None = None) -> None:
         self.ctx = ctx
+        self.batch_id = batch_id  # one import only (a journal row links to it)
         with ui.row().classes("w-full items-center gap-3"):
             self.total = ui.label().classes("text-body1 text-grey-8").mark("history-total")
+            if batch_id is not None:
+                ui.link(tr("Все импорты", "All imports"), HISTORY_PATH).classes("text-body1")
             ui.space()
             ui.button(
                 tr("Новый импорт", "New import"),
@@ -792,7 +795,9 @@ class HistoryView:
         )
 
     def load(self, *, page: int, size: int) -> None:
-        result = import_history(self.ctx.db.engine, limit=size, offset=(page - 1) * size)
+        result = import_history(
+            self.ctx.db.engine, limit=size, offset=(page - 1) * size, batch_id=self.batch_id
+        )
         tz_name = self.ctx.settings.time_zone
         self.table.rows = [history_row(item, tz_name) for item in result.items]
         self.table.pagination = {
@@ -813,6 +818,8 @@ def register(ctx: AppContext) -> None:
             ImportView(ctx)
 
     @protected_page(ctx, HISTORY_PATH, ROLES)
-    def import_history_page(user: Identity) -> None:
+    def import_history_page(user: Identity, import_id: str | None = None) -> None:
+        # One import (a journal row links to it); nonsense shows the whole history.
+        batch_id = int(import_id) if import_id and import_id.isdigit() else None
         with frame(user, tr("История импорта", "Import history"), PATH):
-            HistoryView(ctx)
+            HistoryView(ctx, batch_id)

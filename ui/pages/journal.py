@@ -39,8 +39,10 @@ from ui.layout import MANAGERS, frame
 from ui.live import refresh_on_ledger_change
 from ui.product_picker import ProductPicker, product_label
 from ui.session import guarded, protected_page
+from ui.tables import CLAMP_CSS
 
 PATH = "/journal"
+IMPORT_HISTORY_PATH = "/import/history"  # ui.pages.imports.HISTORY_PATH
 ROLES = MANAGERS
 PAGE_SIZES = (25, 50, 100)
 DATE_MASK = "DD.MM.YYYY"  # what the date fields show; the address uses ISO dates
@@ -132,30 +134,38 @@ COLUMNS = (
 )
 
 NO_WRAP = {"id", "quantity", "actions"}
-OPERATION_CELL = r"""
+IMPORT_LINK = r"""
+<a v-if="props.row.import_link" :href="props.row.import_link" class="text-primary"
+   @click.stop>{{ props.row.import_text }}</a>
+"""
+OPERATION_CELL = rf"""
 <q-td :props="props">
-  <div>{{ props.row.operation }}</div>
+  <div>{{{{ props.row.operation }}}}</div>{IMPORT_LINK}
   <q-badge v-if="props.row.reversal_text" color="orange-9" class="q-mt-xs"
            :label="props.row.reversal_text" />
   <q-badge v-if="props.row.reversed_text" color="grey-7" class="q-mt-xs"
            :label="props.row.reversed_text" />
 </q-td>
 """
+# Long names and notes take a few lines at most (the whole text on hover), and a long
+# word breaks: the table must fit a 1366 px screen with «Сторно» in view.
 PRODUCT_CELL = r"""
 <q-td :props="props" style="min-width: 160px; max-width: 300px">
-  <div>{{ props.row.product }}</div>
+  <div class="wms-clamp-2" :title="props.row.product">{{ props.row.product }}</div>
   <div class="text-caption text-grey-7">{{ props.row.sku }}</div>
 </q-td>
 """
 REFERENCE_CELL = r"""
-<q-td :props="props">
+<q-td :props="props" style="overflow-wrap: break-word">
   <div>{{ props.row.reference }}</div>
   <div v-if="props.row.reference_caption" class="text-caption text-grey-7">
     {{ props.row.reference_caption }}</div>
 </q-td>
 """
 NOTES_CELL = r"""
-<q-td :props="props" style="min-width: 120px; max-width: 240px">{{ props.row.notes }}</q-td>
+<q-td :props="props" style="min-width: 160px; max-width: 240px">
+  <div class="wms-clamp-3" :title="props.row.notes">{{ props.row.notes }}</div>
+</q-td>
 """
 REVERSE_BUTTON = r"""
 <q-btn v-if="props.row.can_reverse" outline no-caps no-wrap color="negative" icon="undo"
@@ -180,20 +190,35 @@ CARD = f"""
           </div>
           <div class="text-caption text-grey-7">
             {{{{ props.row.created_at }}}} · {{{{ props.row.user }}}}</div>
+          <div v-if="props.row.import_link">{IMPORT_LINK}</div>
         </div>
         <div class="text-h6 text-no-wrap">{{{{ props.row.quantity_text }}}}</div>
       </div>
-      <div class="text-body1 q-mt-xs">{{{{ props.row.product }}}}
+      <div class="text-body1 q-mt-xs wms-clamp-2" :title="props.row.product">
+        {{{{ props.row.product }}}}
         <span class="text-caption text-grey-7">{{{{ props.row.sku }}}}</span></div>
       <div class="text-body2">{{{{ props.row.route }}}}</div>
       <div v-if="props.row.reference" class="text-body2">{{{{ props.row.reference }}}}
         <span class="text-grey-7">{{{{ props.row.reference_caption }}}}</span></div>
-      <div v-if="props.row.notes" class="text-body2 text-grey-8">{{{{ props.row.notes }}}}</div>
+      <div v-if="props.row.notes" class="text-body2 text-grey-8 wms-clamp-3"
+           :title="props.row.notes">{{{{ props.row.notes }}}}</div>
     </q-card-section>
     <q-card-actions v-if="props.row.can_reverse" align="right">{REVERSE_BUTTON}</q-card-actions>
   </q-card>
 </div>
 """
+
+
+def import_reference(document: str | None) -> dict[str, str]:
+    """An imported movement (document "import:<id>", core.imports) links back to its
+    import in the history: «Импорт №12»."""
+    prefix, _, number_text = (document or "").partition(":")
+    if prefix != "import" or not number_text.isdigit():
+        return {"import_link": "", "import_text": ""}
+    return {
+        "import_link": f"{IMPORT_HISTORY_PATH}?import_id={number_text}",
+        "import_text": tr(f"Импорт №{number_text}", f"Import #{number_text}"),
+    }
 
 
 class JournalView:
@@ -400,12 +425,15 @@ class JournalView:
             .props(
                 f':rows-per-page-options="{list(PAGE_SIZES)}" wrap-cells flat bordered '
                 ':grid="window.innerWidth < 1000" '
+                # Narrower padding below 1440 px: ten columns fit a 1366 px screen.
+                ':dense="window.innerWidth < 1440" '
                 f'no-data-label="{tr("Операций не найдено", "No movements found")}" '
                 f'rows-per-page-label="{tr("Строк на странице:", "Rows per page:")}"'
             )
             .classes("w-full")
             .mark("journal")
         )
+        ui.add_css(CLAMP_CSS)
         self.table.add_slot("body-cell-operation", OPERATION_CELL)
         self.table.add_slot("body-cell-product", PRODUCT_CELL)
         self.table.add_slot("body-cell-reference", REFERENCE_CELL)
@@ -485,8 +513,9 @@ class JournalView:
             "route": f"{self._place(item['from_location'])} → {self._place(item['to_location'])}",
             "reference": reference,
             "reference_caption": caption,
-            "user": item["user"] or "",
+            "user": item["user_name"] or "",
             "notes": item["notes"] or "",
+            **import_reference(item["document"]),
             "can_reverse": not reversal_of and not item.get("is_reversed"),
             "reverse_label": tr("Сторно", "Reverse"),
         }

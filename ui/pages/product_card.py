@@ -15,8 +15,9 @@ from ui.feedback import show_done, show_error
 from ui.formatting import format_time, quantity, signed
 from ui.i18n import language, tr
 from ui.layout import MANAGERS, frame
-from ui.pages.products import confirm_delete, product_dialog
+from ui.pages.products import confirm_delete, in_stock_reason, product_dialog
 from ui.session import guarded, protected_page
+from ui.tables import CLAMP_CSS, clamped
 
 LATEST_MOVEMENTS = 20
 STOCK_CARDS = (
@@ -66,9 +67,8 @@ def _movement_columns() -> list[dict[str, Any]]:
         column("operation", tr("Операция", "Operation"), classes="wrap-cell"),
         column("good", tr("Годный", "Good"), "right"),
         column("defect", tr("Брак", "Defect"), "right"),
-        column("party", tr("Источник / РЦ", "Source / DC"), classes="gt-sm wrap-cell",
-               headerClasses="gt-sm"),
-        column("user", tr("Пользователь", "User")),
+        column("party", tr("Источник / РЦ", "Source / DC"), classes="wrap-cell"),
+        column("user", tr("Пользователь", "User"), classes="wrap-cell"),
         column("notes", tr("Комментарий", "Notes"), classes="wrap-cell"),
     ]  # fmt: skip
 
@@ -155,12 +155,22 @@ def register(ctx: AppContext) -> None:
                             icon="edit",
                             on_click=guarded(ctx, MANAGERS, edit),
                         ).props("size=lg outline").mark("card-edit")
-                        ui.button(
-                            tr("Удалить", "Delete"),
-                            icon="delete",
-                            color="negative",
-                            on_click=guarded(ctx, MANAGERS, delete),
-                        ).props("size=lg outline").mark("card-delete")
+                        delete_button = (
+                            ui.button(
+                                tr("Удалить", "Delete"),
+                                icon="delete",
+                                color="negative",
+                                on_click=guarded(ctx, MANAGERS, delete),
+                            )
+                            .props("size=lg outline")
+                            .mark("card-delete")
+                        )
+                        if stock["good"] or stock["defect"]:  # core would refuse: say why now
+                            delete_button.disable()
+            if not product.is_deleted and (stock["good"] or stock["defect"]):
+                ui.label(in_stock_reason(stock["good"], stock["defect"])).classes(
+                    "text-body2 text-grey-8"
+                ).mark("card-delete-refused")
 
             with ui.element("div").classes("w-full grid grid-cols-2 md:grid-cols-4 gap-3"):
                 for key, ru, en in STOCK_CARDS:
@@ -197,13 +207,18 @@ def register(ctx: AppContext) -> None:
                         "good": signed(good) if good else "",
                         "defect": signed(defect) if defect else "",
                         "party": item["distribution_center_name"] or item["source_name"] or "",
-                        "user": item["user"] or "—",
+                        "user": item["user_name"] or "—",
                         "notes": item["notes"] or "",
                     }
                 )
-            ui.table(columns=_movement_columns(), rows=movement_rows, row_key="id").props(
-                "flat bordered hide-bottom"
-            ).classes("w-full movements-table").mark("card-movements")
+            movements_table = (
+                ui.table(columns=_movement_columns(), rows=movement_rows, row_key="id")
+                .props('flat bordered hide-bottom :dense="window.innerWidth < 1024"')
+                .classes("w-full movements-table")
+                .mark("card-movements")
+            )
+            ui.add_css(CLAMP_CSS)
+            movements_table.add_slot("body-cell-notes", clamped("notes", 3, min_width="8rem"))
             if movements.total > len(movements.items):
                 shown, total = len(movements.items), quantity(movements.total)
                 ui.label(
@@ -212,7 +227,7 @@ def register(ctx: AppContext) -> None:
                         f"Showing the latest {shown} of {total}.",
                     )
                 ).classes("text-body2 text-grey-7")
-            ui.add_css(".movements-table td.wrap-cell { white-space: normal; min-width: 8rem }")
+            ui.add_css(".movements-table td.wrap-cell { white-space: normal; min-width: 6rem }")
 
         with frame(user, tr("Карточка товара", "Product card"), "/products"):
             product = None

@@ -22,7 +22,7 @@ from core.catalog import (
     update_product,
 )
 from core.errors import DomainError
-from data.queries import Page, balances, product_by_code, products
+from data.queries import Page, balances, product_by_code, product_options, products, stock_of
 from ui.context import AppContext
 from ui.downloads import export_button
 from ui.feedback import show_done, show_error
@@ -30,7 +30,7 @@ from ui.formatting import quantity
 from ui.i18n import tr
 from ui.layout import MANAGERS, frame
 from ui.session import guarded, protected_page
-from ui.tables import PAGE_SIZES, server_table
+from ui.tables import PAGE_SIZES, clamp_names, searched_for_note, server_table
 
 SORTABLE = {"sku", "name", "barcode", "min_stock"}  # table column → data.queries sort key
 SEARCH_DEBOUNCE_MS = 300
@@ -48,22 +48,70 @@ def fetch_products(
     limit: int,
     offset: int,
 ) -> Page:
-    """One page of products. A scanned barcode or GTIN is looked up by its index first:
-    a scan names exactly one product, and that answer needs no table scan."""
+    """One page of products with their stock. A scanned barcode or GTIN is looked up by
+    its index first: a scan names exactly one product, and that answer needs no table scan."""
     code = q.strip()
+    page: Page | None = None
     if not deleted and code.isdigit() and len(code) in GTIN_LENGTHS:
         hit = product_by_code(engine, code)
         if hit is not None:
-            return Page([hit] if offset == 0 else [], 1)
-    return products(
-        engine,
-        q=q,
-        deleted=deleted,
-        sort=sort,
-        descending=descending,
-        limit=limit,
-        offset=offset,
+            page = Page([hit] if offset == 0 else [], 1)
+    if page is None:
+        page = products(
+            engine,
+            q=q,
+            deleted=deleted,
+            sort=sort,
+            descending=descending,
+            limit=limit,
+            offset=offset,
+        )
+    stock = stock_of(engine, [item["id"] for item in page.items])
+    no_stock = {"good": 0, "defect": 0, "reserved": 0}
+    items = [{**item, **stock.get(item["id"], no_stock)} for item in page.items]
+    return Page(items, page.total, page.searched_for)
+
+
+def in_stock_reason(good: int, defect: int) -> str:
+    """Why a product in stock cannot be deleted (core.catalog.delete_product refuses it)."""
+    return tr(
+        f"Удалить нельзя: на складе есть этот товар — годный {quantity(good)}, брак "
+        f"{quantity(defect)}. Сначала отгрузите, спишите или утилизируйте остаток.",
+        f"Cannot delete: this product is in stock — good {quantity(good)}, defect "
+        f"{quantity(defect)}. Ship, write off or scrap it first.",
     )
+
+
+def has_products(engine: Engine) -> bool:
+    """Any product at all, deleted ones too (one row read from the name index)."""
+    return bool(product_options(engine, deleted=None, limit=1))
+
+
+def where_to_start(on_add: Callable[[], Any] | None = None) -> None:
+    """An empty warehouse says where to begin instead of showing empty tables."""
+    with ui.card().classes("w-full gap-2").mark("where-to-start"):
+        ui.label(
+            tr("Товаров пока нет. С чего начать:", "No products yet. Where to start:")
+        ).classes("text-h6")
+        with ui.row().classes("gap-3 items-center"):
+            ui.button(
+                tr("Добавить товар", "Add a product"),
+                icon="add",
+                on_click=on_add or (lambda: ui.navigate.to("/products")),
+            ).props("size=lg no-caps").mark("start-add-product")
+            ui.button(
+                tr("Загрузить из Excel", "Import from Excel"),
+                icon="upload_file",
+                on_click=lambda: ui.navigate.to("/import"),
+            ).props("size=lg no-caps outline").mark("start-import")
+        ui.markdown(
+            tr(
+                "Или посмотрите, как всё работает, на демо-данных: на пустой базе запустите "
+                "`uv run main.py --demo` (90 дней операций, товары и два пользователя).",
+                "Or see how it all works on demo data: on an empty database run "
+                "`uv run main.py --demo` (90 days of movements, products and two users).",
+            )
+        ).classes("text-body2 text-grey-8")
 
 
 def _as_whole(value: Any) -> Any:
@@ -173,7 +221,12 @@ def confirm_delete(ctx: AppContext, product: ProductRecord, on_done: Saved) -> N
         try:
             deleted = delete_product(ctx.products, product.id)
         except DomainError as error:
+            # E.g. stock arrived while the dialog was open: say why here too, and the
+            # button stays off, so a second click is not a silent no-op.
             show_error(error)
+            refused.set_text(error.message)
+            refused.set_visibility(True)
+            delete_button.disable()
             return
         dialog.close()
         show_done(tr("Товар удалён", "Product deleted"))
@@ -193,16 +246,10 @@ def confirm_delete(ctx: AppContext, product: ProductRecord, on_done: Saved) -> N
             )
         ).classes("text-body2")
         in_stock = bool(stock["good"] or stock["defect"])
-        if in_stock:  # core refuses it too; said here before the click
-            ui.label(
-                tr(
-                    f"Удалить нельзя: на складе есть этот товар — годный "
-                    f"{quantity(stock['good'])}, брак {quantity(stock['defect'])}. Сначала "
-                    "отгрузите, спишите или утилизируйте остаток.",
-                    f"Cannot delete: this product is in stock — good {quantity(stock['good'])}, "
-                    f"defect {quantity(stock['defect'])}. Ship, write off or scrap it first.",
-                )
-            ).classes("text-negative text-body2").mark("delete-in-stock")
+        # core refuses it too; said here before the click
+        refused = ui.label(in_stock_reason(stock["good"], stock["defect"]) if in_stock else "")
+        refused.classes("text-negative text-body2").mark("delete-in-stock")
+        refused.set_visibility(in_stock)
         with ui.row().classes("w-full justify-end gap-2"):
             ui.button(tr("Отмена", "Cancel"), on_click=dialog.close).props("flat size=lg")
             delete_button = (
@@ -230,6 +277,7 @@ class ListState:
     sort_by: str | None = "name"
     descending: bool = False
     request_no: int = 0  # only the newest answer is shown when requests overlap
+    searched_for: str | None = None  # the text in the other keyboard layout, when used
 
 
 def _columns() -> list[dict[str, Any]]:
@@ -240,8 +288,11 @@ def _columns() -> list[dict[str, Any]]:
     return [
         column("sku", tr("Артикул", "SKU")),
         column("name", tr("Наименование", "Name"), classes="product-name"),
-        column("barcode", tr("Штрихкод", "Barcode")),
+        # A tablet shows the barcode on the card (as balances do): the stock fits instead.
+        column("barcode", tr("Штрихкод", "Barcode"), classes="gt-sm", headerClasses="gt-sm"),
         column("gtin", "GTIN", sortable=False, classes="gt-sm", headerClasses="gt-sm"),
+        column("good", tr("Годный", "Good"), sortable=False, align="right"),
+        column("defect", tr("Брак", "Defect"), sortable=False, align="right"),
         column("min_stock", tr("Мин. остаток", "Min. stock"), align="right"),
         column("actions", "", sortable=False, align="right"),
     ]
@@ -255,7 +306,13 @@ def _row(item: dict[str, Any]) -> dict[str, Any]:
         "barcode": item["barcode"],
         "gtin": item["gtin"] or "",
         "min_stock": quantity(item["min_stock"]),
+        "good": quantity(item["good"]),
+        "defect": quantity(item["defect"]),
         "is_deleted": bool(item["is_deleted"]),
+        # A product in stock cannot be deleted: its button is off and says why.
+        "delete_refused": in_stock_reason(item["good"], item["defect"])
+        if item["good"] or item["defect"]
+        else "",
     }
 
 
@@ -264,8 +321,11 @@ ACTIONS_SLOT = """
   <template v-if="!props.row.is_deleted">
     <q-btn flat round icon="edit" title="{edit}" aria-label="{edit}"
       @click.stop="() => $parent.$emit('edit', props.row.id)" />
-    <q-btn flat round icon="delete" color="negative" title="{delete}" aria-label="{delete}"
-      @click.stop="() => $parent.$emit('delete', props.row.id)" />
+    <span :title="props.row.delete_refused || '{delete}'" @click.stop>
+      <q-btn flat round icon="delete" color="negative" aria-label="{delete}"
+        :disable="!!props.row.delete_refused"
+        @click.stop="() => $parent.$emit('delete', props.row.id)" />
+    </span>
   </template>
   <q-btn v-else flat no-caps icon="restore" label="{restore}" color="primary"
     @click.stop="() => $parent.$emit('restore', props.row.id)" />
@@ -278,6 +338,8 @@ def register(ctx: AppContext) -> None:
     def products_page(user: Identity) -> None:
         state = ListState()
         with frame(user, tr("Товары", "Products"), "/products"):
+            if not has_products(ctx.db.engine):
+                where_to_start(guarded(ctx, MANAGERS, lambda _u, _e=None: new_product()))
             with ui.row().classes("w-full items-center gap-3"):
                 search = (
                     ui.input(
@@ -306,13 +368,16 @@ def register(ctx: AppContext) -> None:
                     ctx,
                     "products",
                     lambda: {
-                        "q": state.q,
+                        "q": state.searched_for or state.q,
                         "deleted": state.deleted,
                         "sort": state.sort_by if state.sort_by in SORTABLE else "name",
                         "descending": state.descending if state.sort_by in SORTABLE else False,
                     },
                 )
-            found = ui.label().classes("text-body2 text-grey-7").mark("products-found")
+            with ui.row().classes("items-baseline gap-3"):
+                found = ui.label().classes("text-body2 text-grey-7").mark("products-found")
+                searched_for = ui.label().classes("text-body2 text-weight-medium")
+                searched_for.mark("products-searched-for")
             table = server_table(
                 _columns(),
                 row_key="id",
@@ -322,6 +387,7 @@ def register(ctx: AppContext) -> None:
                 sort_by=state.sort_by,
                 descending=state.descending,
             )
+            clamp_names(table)  # long names: two lines, whole on hover
             table.add_slot(
                 "body-cell-actions",
                 ACTIONS_SLOT.replace("{edit}", tr("Изменить", "Edit"))
@@ -340,6 +406,9 @@ def register(ctx: AppContext) -> None:
                 "rowsNumber": page.total,
             }
             found.text = tr("Найдено товаров: ", "Products found: ") + quantity(page.total)
+            state.searched_for = page.searched_for
+            searched_for.set_text(searched_for_note(page.searched_for))
+            searched_for.set_visibility(page.searched_for is not None)
 
         def query_args() -> dict[str, Any]:
             sort = state.sort_by if state.sort_by in SORTABLE else "name"

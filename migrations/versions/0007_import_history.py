@@ -4,7 +4,7 @@ the same file booked by someone else a moment before, a database error) is recor
 status: applied | refused (the file has errors) | failed (the confirmation failed; the
 reason says why). Existing rows: applied or refused, from `applied`.
 
-Revision ID: 0010
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-06
 """
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010"
+revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
