@@ -9,6 +9,9 @@ from typing import Any
 class ProductRef:
     id: int
     is_deleted: bool
+    sku: str = ""
+    name: str = ""
+    barcode: str = ""
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class Reference:
     name: str
     is_active: bool
     parent_id: int | None = None
+    parent_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,20 @@ class MovementDraft:
     document: str | None
     reversal_of: int | None
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class MovementNames:
+    """What a person reads beside a movement's ids, as its own transaction read them: an
+    answer built from these needs no read after the commit."""
+
+    sku: str
+    barcode: str
+    product_name: str
+    from_location: str  # location codes
+    to_location: str
+    source_name: str | None
+    distribution_center_name: str | None
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Movements: post one (idempotent), the journal, and reversal — all through core."""
 
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -83,10 +84,34 @@ def add_routes(router: APIRouter, ctx: AppContext, managers: Callable[..., Any])
             raise NotFound("movement_not_found", "Операция не найдена")
         return Movement.model_validate(row)
 
-    def answer(posted: Posted, response: Response) -> Movement:
-        # 201 for a new ledger row; a replayed key returns the row it wrote the first time.
-        response.status_code = status.HTTP_200_OK if posted.replayed else status.HTTP_201_CREATED
-        return read(posted.movement.id)
+    def answer(posted: Posted, response: Response, user: Identity) -> Movement:
+        if posted.replayed or posted.names is None:
+            # A replayed key returns the row it wrote the first time, as it is now. Nothing
+            # was written by this request, so a failure here may say "retry" truthfully.
+            response.status_code = status.HTTP_200_OK
+            return read(posted.movement.id)
+        # Committed: answer with what the transaction returned, never read it back. A read
+        # now could fail (a connection lost after the commit) and say "not done" for a
+        # movement that is booked, and a client without a key would book it twice.
+        response.status_code = status.HTTP_201_CREATED
+        m, names = posted.movement, posted.names
+        return Movement(
+            id=m.id,
+            operation_type=m.operation_type,
+            product_id=m.product_id,
+            quantity=m.quantity,
+            source_id=m.source_id,
+            distribution_center_id=m.distribution_center_id,
+            from_location_id=m.from_location_id,
+            to_location_id=m.to_location_id,
+            user=user.username,
+            notes=m.notes,
+            created_at=m.created_at,
+            reversal_of=m.reversal_of,
+            is_reversed=False,  # it has just been written
+            document=m.document,
+            **asdict(names),
+        )
 
     @router.post(
         "/movements", response_model=Movement, status_code=status.HTTP_201_CREATED, tags=tags,
@@ -105,7 +130,8 @@ def add_routes(router: APIRouter, ctx: AppContext, managers: Callable[..., Any])
         `from_location_id` и `to_location_id`. Остатки не уходят в минус: нехватка — 409.
         """
         request = MovementRequest(**body.model_dump(), idempotency_key=idempotency_key)
-        return answer(post_movement(ctx.db.unit_of_work(), request, user_id=user.id), response)
+        posted = post_movement(ctx.db.unit_of_work(), request, user_id=user.id)
+        return answer(posted, response, user)
 
     @router.get(
         "/movements", response_model=MovementList, tags=tags, dependencies=[Depends(managers)],
@@ -162,4 +188,4 @@ def add_routes(router: APIRouter, ctx: AppContext, managers: Callable[..., Any])
             notes=body.notes if body else None,
             idempotency_key=idempotency_key,
         )
-        return answer(posted, response)
+        return answer(posted, response, user)
