@@ -1,6 +1,7 @@
 """`core.auth.UserStore` on the app_user table."""
 
 from datetime import datetime
+from threading import Lock
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -13,6 +14,26 @@ from data.db import write_connection
 from data.models import User, UtcDateTime, utc_now
 
 user_t = User.__table__
+
+
+class UserChanges:
+    """How many changes to users this process has committed. Caches of users (the API's)
+    compare it to drop what they hold as soon as anything changed."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._lock = Lock()
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    def bump(self) -> None:
+        with self._lock:
+            self._count += 1
+
+
+USER_CHANGES = UserChanges()
 _COLUMNS = (
     user_t.c.id,
     user_t.c.username,
@@ -113,6 +134,7 @@ class SqlUserAdminStore:
                 row = conn.execute(statement.returning(*self._RECORD)).mappings().one()  # type: ignore[attr-defined]
         except IntegrityError as error:
             raise Conflict("username_taken", "Такое имя пользователя уже есть") from error
+        USER_CHANGES.bump()  # after the commit: a cache reloading now reads the new row
         return UserRecord(**row)
 
     def insert(self, username: str, full_name: str, role: str, password_hash: str) -> UserRecord:
@@ -144,4 +166,6 @@ class SqlUserAdminStore:
             .returning(user_t.c.credentials_version)
         )
         with write_connection(self._engine) as conn, conn.begin():
-            return int(conn.execute(statement).scalar_one())
+            version = int(conn.execute(statement).scalar_one())
+        USER_CHANGES.bump()  # after the commit: a cache reloading now reads the new row
+        return version

@@ -1,14 +1,16 @@
 """API sign-in: the OAuth2 password flow issues a signed, short-lived token (JWT, HS256).
 
-The token names the user and their credentials version. Every request loads the user again
-(core.auth.signed_in), so deactivation, a role change and a password change take effect at
-once, not when the token expires.
+The token names the user and their credentials version. Every request checks the user as
+they are now (core.auth.signed_in), so deactivation, a role change and a password change
+take effect at once, not when the token expires: read from the per-process memory of
+ui/api/identities.py, which forgets a user at once when this process changes one and
+within a second when another process does.
 """
 
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
@@ -16,9 +18,11 @@ from typing import Annotated
 import jwt
 from fastapi import APIRouter, Depends, Form
 from fastapi.security import OAuth2PasswordBearer
+from starlette.concurrency import run_in_threadpool
 
 from core.auth import AuthError, Identity, authenticate, signed_in
 from ui.api.errors import BEARER, ApiError, responses
+from ui.api.identities import IdentityCache
 from ui.api.schemas import Text, Token
 from ui.context import AppContext
 
@@ -74,16 +78,23 @@ class Tokens:
         return int(subject), version
 
 
-def requirement(ctx: AppContext, tokens: Tokens, roles: frozenset[str]) -> Callable[..., Identity]:
+def requirement(
+    identities: IdentityCache, tokens: Tokens, roles: frozenset[str]
+) -> Callable[..., Awaitable[Identity]]:
     """A dependency: the user behind the bearer token, as the database knows them now."""
 
-    def current_user(token: Annotated[str | None, Depends(bearer)]) -> Identity:
+    # Async: a known user is checked on the event loop, without a hop to a worker thread.
+    async def current_user(token: Annotated[str | None, Depends(bearer)]) -> Identity:
         if not token:
             raise _unauthorized(
                 "not_authenticated", "Нужен токен: заголовок Authorization: Bearer …"
             )
+        user_id, version = tokens.subject(token)
+        known = identities.fresh(user_id)
+        if known is None:  # read from the database off the event loop the pages share
+            known = await run_in_threadpool(identities.load, user_id)
         try:
-            user = signed_in(ctx.users, *tokens.subject(token))
+            user = signed_in(known, user_id, version)  # type: ignore[arg-type]
         except AuthError as error:
             raise _unauthorized(error.code, error.message) from None
         if user.role not in roles:
