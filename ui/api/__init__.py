@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 from nicegui import app
 
-from ui.api import auth, errors, movements, products, references, stock
+from ui.api import auth, errors, movements, products, references, stack, stock
 from ui.api import exports as api_exports
 from ui.api import imports as api_imports
 from ui.api.docs import add_docs
@@ -27,3 +27,4 @@ def register(ctx: AppContext) -> None:
     app.include_router(router)
     add_docs("Склад — REST API", "1")
     errors.install_handlers(app, router.routes)
+    stack.install(app)  # /api skips the pages' middleware (sessions, gzip, NiceGUI's)
