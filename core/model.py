@@ -1,6 +1,6 @@
 """Plain domain records passed between core and its storage port."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -71,7 +71,8 @@ class Movement(MovementDraft):
     id: int
 
     def as_event(self) -> dict[str, Any]:
-        payload = asdict(self)
+        # Shallow (asdict deep-copies): every value is a plain number, text or time.
+        payload = {f.name: getattr(self, f.name) for f in fields(self)}
         payload["created_at"] = self.created_at.isoformat()
         payload.pop("idempotency_key")
         return payload

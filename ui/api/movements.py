@@ -1,9 +1,12 @@
 """Movements: post one (idempotent), the journal, and reversal — all through core."""
 
+import asyncio
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any
+from functools import partial
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
@@ -43,9 +46,20 @@ DateParam = Annotated[
         "без часового пояса — в часовом поясе склада",
     ),
 ]
+T = TypeVar("T")
 REPLAY = {
     200: {"model": Movement, "description": "Повтор с тем же Idempotency-Key: та же операция"}
 }
+
+
+# The use cases block on the database: they run on worker threads of their own. A plain
+# executor costs the event loop a fraction of what FastAPI's per-call anyio hop does on
+# the busiest route (see bench/api.py); the pool is as large as the database pool.
+_WORKERS = ThreadPoolExecutor(max_workers=30, thread_name_prefix="api-post")
+
+
+async def blocking(call: Callable[[], T]) -> T:
+    return await asyncio.get_running_loop().run_in_executor(_WORKERS, call)
 
 
 def as_json(model: BaseModel, status_code: int) -> Response:
@@ -123,7 +137,7 @@ def add_routes(router: APIRouter, ctx: AppContext, managers: Callable[..., Any])
         "/movements", response_model=Movement, status_code=status.HTTP_201_CREATED, tags=tags,
         responses={**REPLAY, **responses(401, 403, 409, 422)},
     )  # fmt: skip
-    def post(
+    async def post(
         body: MovementIn,
         user: Annotated[Identity, Depends(managers)],
         idempotency_key: IdempotencyKey = None,
@@ -135,7 +149,8 @@ def add_routes(router: APIRouter, ctx: AppContext, managers: Callable[..., Any])
         `from_location_id` и `to_location_id`. Остатки не уходят в минус: нехватка — 409.
         """
         request = MovementRequest(**body.model_dump(), idempotency_key=idempotency_key)
-        posted = post_movement(ctx.db.unit_of_work(), request, user_id=user.id)
+        uow = ctx.db.unit_of_work()
+        posted = await blocking(partial(post_movement, uow, request, user_id=user.id))
         return answer(posted, user)
 
     @router.get(
@@ -174,7 +189,7 @@ def add_routes(router: APIRouter, ctx: AppContext, managers: Callable[..., Any])
         status_code=status.HTTP_201_CREATED, tags=tags,
         responses={**REPLAY, **responses(401, 403, 404, 409, 422)},
     )  # fmt: skip
-    def reverse(
+    async def reverse(
         movement_id: PathId,
         user: Annotated[Identity, Depends(managers)],
         body: ReverseIn | None = None,
@@ -185,11 +200,14 @@ def add_routes(router: APIRouter, ctx: AppContext, managers: Callable[..., Any])
         409 — если операция уже сторнирована, сама является сторно или остаток уже
         израсходован.
         """
-        posted = reverse_movement(
-            ctx.db.unit_of_work(),
-            movement_id,
-            user_id=user.id,
-            notes=body.notes if body else None,
-            idempotency_key=idempotency_key,
+        posted = await blocking(
+            partial(
+                reverse_movement,
+                ctx.db.unit_of_work(),
+                movement_id,
+                user_id=user.id,
+                notes=body.notes if body else None,
+                idempotency_key=idempotency_key,
+            )
         )
         return answer(posted, user)
