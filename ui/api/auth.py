@@ -10,8 +10,9 @@ within a second when another process does.
 import hashlib
 import hmac
 import secrets
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -36,10 +37,18 @@ def _unauthorized(code: str, message: str) -> ApiError:
     return ApiError(401, code, message, headers=BEARER)
 
 
+MAX_CHECKED_TOKENS = 10_000
+
+
 @dataclass(frozen=True)
 class Tokens:
     key: bytes
     ttl: timedelta
+    # Tokens whose signature was checked: (user id, credentials version, expiry, Unix time).
+    # A signed token never changes, so it is verified once, not on every request.
+    _checked: dict[str, tuple[int, int, float]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def for_app(cls, ctx: AppContext) -> "Tokens":
@@ -60,6 +69,9 @@ class Tokens:
 
     def subject(self, token: str) -> tuple[int, int]:
         """The user id and credentials version the token was issued for."""
+        known = self._checked.get(token)
+        if known is not None and time.time() < known[2]:  # past it: decode says "expired"
+            return known[0], known[1]
         try:
             claims = jwt.decode(
                 token, self.key, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]}
@@ -75,6 +87,9 @@ class Tokens:
             raise _unauthorized("invalid_token", "Недействительный токен")
         if not isinstance(version, int):
             raise _unauthorized("invalid_token", "Недействительный токен")
+        if len(self._checked) >= MAX_CHECKED_TOKENS:
+            self._checked.clear()
+        self._checked[token] = (int(subject), version, float(claims["exp"]))
         return int(subject), version
 
 

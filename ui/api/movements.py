@@ -3,7 +3,6 @@
 import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from typing import Annotated, Any, TypeVar
@@ -114,7 +113,8 @@ def add_routes(router: APIRouter, ctx: AppContext, managers: Callable[..., Any])
         # now could fail (a connection lost after the commit) and say "not done" for a
         # movement that is booked, and a client without a key would book it twice.
         m, names = posted.movement, posted.names
-        created = Movement(
+        # Typed values from the transaction: built without validating them once more.
+        created = Movement.model_construct(
             id=m.id,
             operation_type=m.operation_type,
             product_id=m.product_id,
@@ -129,7 +129,7 @@ def add_routes(router: APIRouter, ctx: AppContext, managers: Callable[..., Any])
             reversal_of=m.reversal_of,
             is_reversed=False,  # it has just been written
             document=m.document,
-            **asdict(names),
+            **vars(names),
         )
         return as_json(created, status.HTTP_201_CREATED)
 
