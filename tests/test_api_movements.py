@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import jsonschema_rs
 import psycopg
 import pytest
 import sqlalchemy as sa
@@ -393,3 +394,55 @@ async def test_a_reversal_committed_before_the_connections_die_is_answered_201(
     assert booked(app_db, mirror["id"]) == {"product_id": product, "quantity": 4,
                                            "reversal_of": receipt["id"]}  # fmt: skip
     assert stock(app_db, product)["good"] == 0
+
+
+# --- The documented request schema says what the API accepts ---
+
+
+async def test_the_documented_movement_schema_agrees_with_the_api(
+    visitor: User, app_database: Database
+) -> None:
+    api, product = await admin_with_product(visitor, app_database)
+    await api.move("RECEIPT", product, 100)
+    openapi = (await visitor.http_client.get("/openapi.json")).json()
+    schema = jsonschema_rs.validator_for(openapi["components"]["schemas"]["MovementIn"])
+    source, dc = source_id(app_database), dc_id(app_database)
+    where = {loc["code"]: loc["id"] for loc in internal_locations(app_database.engine)}
+    main, defect = where["MAIN"], where["DEFECT"]
+    base: dict[str, Any] = {"product_id": product, "quantity": 1}
+    bodies: list[dict[str, Any]] = [
+        {"operation_type": "RECEIPT"},
+        {"operation_type": "RECEIPT", "quantity": 2.0},  # JSON Schema's integer: 2
+        {"operation_type": "RECEIPT", "quantity": 2.5},
+        {"operation_type": "RECEIPT", "quantity": 0},
+        {"operation_type": "RECEIPT", "source_id": source},
+        {"operation_type": "RECEIPT", "source_id": None, "notes": "   "},
+        {"operation_type": "RECEIPT", "product_id": None},
+        {"operation_type": "RECEIPT", "product_id": None, "barcode": "  "},
+        {"operation_type": "RETURN_PICKUP"},
+        {"operation_type": "RETURN_PICKUP", "source_id": source},
+        {"operation_type": "SHIPMENT_RC", "distribution_center_id": dc},
+        {"operation_type": "SHIPMENT_RC", "distribution_center_id": dc, "source_id": source},
+        {"operation_type": "ADJUSTMENT", "warehouse": "MAIN", "direction": "gain", "notes": "x"},
+        {"operation_type": "ADJUSTMENT", "warehouse": "MAIN", "direction": "gain", "notes": " "},
+        {"operation_type": "ADJUSTMENT", "warehouse": "main", "direction": "gain", "notes": "x"},
+        {"operation_type": "ADJUSTMENT", "warehouse": "MAIN", "notes": "x"},
+        {"operation_type": "TRANSFER", "from_location_id": main, "to_location_id": defect},
+        {"operation_type": "TRANSFER", "from_location_id": main},
+        {"operation_type": "WRITE_OFF", "notes": "x" * 1001},
+        {"operation_type": "WRITE_OFF", "notes": " " + "x" * 1000 + " "},  # trimmed: 1000
+        {"operation_type": "BOGUS"},
+    ]
+    for extra in bodies:
+        body = {**base, **extra}
+        answer = await api.post("/movements", json=body)
+        assert answer.status_code in (201, 422), answer.text
+        assert schema.is_valid(body) == (answer.status_code == 201), (body, answer.text)
+
+
+async def test_a_whole_quantity_written_as_5_0_is_5(visitor: User, app_database: Database) -> None:
+    api, product = await admin_with_product(visitor, app_database)
+    response = await api.move("RECEIPT", product, 5.0)  # type: ignore[arg-type]
+    assert response.status_code == 201 and response.json()["quantity"] == 5
+    assert_error(await api.move("RECEIPT", product, 5.5), 422, "invalid_quantity")  # type: ignore[arg-type]
+    assert_error(await api.move("RECEIPT", product, "5"), 422)  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Path, Query
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
 from core.catalog import MAX_DIMENSION
 from core.movements import MAX_NOTES
@@ -33,6 +33,16 @@ def _storable(value: str | None) -> str | None:
 
 
 Text = Annotated[str, AfterValidator(_storable)]
+
+
+def _whole(value: int | float) -> int | float:
+    """JSON Schema's "integer" includes 5.0: it is 5. Anything else goes on to core,
+    which refuses it with its own message (5.5, a string, true are not quantities)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# A JSON number, not a string or a boolean; whole numbers written as 5.0 become ints.
+WholeNumber = Annotated[StrictInt | StrictFloat, AfterValidator(_whole)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Сколько строк вернуть")]
@@ -264,10 +274,9 @@ class MovementIn(Input):
     operation_type: Text = Field(json_schema_extra=_enum(OPERATIONS))
     product_id: Id | None = Field(default=None, description="Товар по id, или укажите barcode")
     barcode: Text | None = Field(default=None, description="Товар по штрихкоду")
-    quantity: int = Field(
-        strict=True,
+    quantity: WholeNumber = Field(
         description="Целое положительное количество",
-        json_schema_extra={"minimum": 1, "maximum": MAX_QUANTITY},
+        json_schema_extra={"type": "integer", "minimum": 1, "maximum": MAX_QUANTITY},
     )
     source_id: Id | None = Field(default=None, description="Возвраты и самовыкуп")
     distribution_center_id: Id | None = Field(default=None, description="Отгрузка на РЦ")
