@@ -49,6 +49,7 @@ WRK = "/usr/bin/wrk"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 TARGET_RATIO = 0.4  # HTTP / use case, at the most clients
 TARGET_CPU = 2.0  # server CPU per request / use case CPU per movement
+IDLE_SECONDS = 3.0  # the server's own background work, measured with no requests
 
 # Each wrk thread posts the workload's mix; keys are "<run>-<thread>-<n>", so unique.
 WRK_SCRIPT = """
@@ -159,9 +160,10 @@ def run_wrk(
 ) -> HttpRun:
     mix = ",".join(f"{op}:{weight}:{low}:{high}" for op, weight, (low, high) in WORKLOAD)
     args = [prefix, token, ",".join(map(str, fx.product_ids)), ",".join(map(str, fx.dc_ids)), mix]
+    # One wrk thread: it drives every connection from one event loop, using little CPU.
     command = [
-        WRK, "-t1", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--timeout", "10s", "-s", str(script),
-        app.base, "--", *args,
+        WRK, "-t1", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
+        "-s", str(script), app.base, "--", *args,
     ]  # fmt: skip
     before = cpu_seconds(app.proc.pid)
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -278,6 +280,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             token = get_token(app.base)
             run_wrk(app, script, token, fx, max(args.clients), 2.0, "warmup")
+            before = cpu_seconds(app.proc.pid)
+            time.sleep(IDLE_SECONDS)
+            idle = (cpu_seconds(app.proc.pid) - before) / IDLE_SECONDS * 1000
             bench = Bench(app, db, fx, script, token, args)
             for rep in range(args.repeat):
                 for row in rows:
@@ -293,6 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     discrepancies = ledger_discrepancies(db.engine)
     db.dispose()
     print_table(rows, args.repeat)
+    print(f"the server at rest: {idle:.1f} ms CPU per second (counted in its CPU per request)")
     ok = not discrepancies and bench.not_2xx == 0
     print(
         f"\ncorrectness: ledger_discrepancies={discrepancies or '[] (empty)'}  "
