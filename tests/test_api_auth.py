@@ -215,3 +215,27 @@ async def test_the_user_is_not_read_from_the_database_on_every_request(
     finally:
         sa.event.remove(sa.Engine, "before_cursor_execute", count)
     assert len(reads) <= 1 + int(elapsed), reads  # at most once a second
+
+
+async def test_a_token_used_before_is_still_refused_once_it_expires(
+    visitor: User, app_database: Database
+) -> None:
+    # Its signature is checked once and remembered: the memory must not outlive the token.
+    short = replace(app_tokens(app_database), ttl=timedelta(seconds=1))
+    api = Api(visitor.http_client, short.issue(ADMIN, datetime.now(UTC)))
+    assert (await api.get("/products")).status_code == 200
+    await asyncio.sleep(1.1)
+    assert_error(await api.get("/products"), 401, "token_expired")
+
+
+async def test_api_answers_carry_the_security_headers_and_no_session_cookie(
+    visitor: User, app_database: Database
+) -> None:
+    api = await signed_in(visitor.http_client, app_database)
+    answer = await api.get("/products")
+    assert answer.status_code == 200
+    assert answer.headers["x-frame-options"] == "DENY"
+    assert "content-security-policy" in answer.headers
+    assert "set-cookie" not in answer.headers  # the pages' session middleware is skipped
+    page = await visitor.http_client.get("/login")
+    assert page.status_code == 200 and "set-cookie" in page.headers
