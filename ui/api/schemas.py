@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Path, Query
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictFloat, StrictInt
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from core.catalog import MAX_DIMENSION
 from core.movements import MAX_NOTES
@@ -35,14 +35,13 @@ def _storable(value: str | None) -> str | None:
 Text = Annotated[str, AfterValidator(_storable)]
 
 
-def _whole(value: int | float) -> int | float:
-    """JSON Schema's "integer" includes 5.0: it is 5. Anything else goes on to core,
-    which refuses it with its own message (5.5, a string, true are not quantities)."""
+def _integral(value: object) -> object:
+    """JSON Schema's "integer" includes 5.0: it is 5."""
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-# A JSON number, not a string or a boolean; whole numbers written as 5.0 become ints.
-WholeNumber = Annotated[StrictInt | StrictFloat, AfterValidator(_whole)]
+# A JSON integer (5.0 included), not 5.5, a string or a boolean.
+WholeNumber = Annotated[int, Field(strict=True), BeforeValidator(_integral)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Сколько строк вернуть")]
