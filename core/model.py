@@ -1,6 +1,6 @@
 """Plain domain records passed between core and its storage port."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -9,6 +9,9 @@ from typing import Any
 class ProductRef:
     id: int
     is_deleted: bool
+    sku: str = ""
+    name: str = ""
+    barcode: str = ""
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class Reference:
     name: str
     is_active: bool
     parent_id: int | None = None
+    parent_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,11 +53,26 @@ class MovementDraft:
 
 
 @dataclass(frozen=True)
+class MovementNames:
+    """What a person reads beside a movement's ids, as its own transaction read them: an
+    answer built from these needs no read after the commit."""
+
+    sku: str
+    barcode: str
+    product_name: str
+    from_location: str  # location codes
+    to_location: str
+    source_name: str | None
+    distribution_center_name: str | None
+
+
+@dataclass(frozen=True)
 class Movement(MovementDraft):
     id: int
 
     def as_event(self) -> dict[str, Any]:
-        payload = asdict(self)
+        # Shallow (asdict deep-copies): every value is a plain number, text or time.
+        payload = {f.name: getattr(self, f.name) for f in fields(self)}
         payload["created_at"] = self.created_at.isoformat()
         payload.pop("idempotency_key")
         return payload

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Protocol, cast
 
 from core.errors import Conflict, InsufficientStock, NotFound, ValidationError
-from core.model import LocationRef, Movement, MovementDraft, ProductRef
+from core.model import LocationRef, Movement, MovementDraft, MovementNames, ProductRef, Reference
 from core.operations import (
     MAX_QUANTITY,
     OPERATIONS,
@@ -49,6 +49,9 @@ class MovementRequest:
 class Posted:
     movement: Movement
     replayed: bool  # True: the idempotency key was seen before; nothing new was written
+    # A new movement's names as its transaction read them, so that the answer needs no
+    # read after the commit (which may fail though the movement is booked). None: replay.
+    names: MovementNames | None = None
 
 
 def now_utc() -> datetime:
@@ -194,15 +197,17 @@ def _resolve_locations(
     return uow.location(op.from_location), uow.location(op.to_location)
 
 
-def _resolve_references(uow: UnitOfWork, req: MovementRequest) -> tuple[int | None, int | None]:
-    """Return (source_id, dc_id); a shipment records its DC's marketplace as the source."""
+def _resolve_references(
+    uow: UnitOfWork, req: MovementRequest
+) -> tuple[Reference | None, Reference | None]:
+    """Return (source, dc); a shipment records its DC's marketplace as the source."""
     if req.source_id is not None:
         source = uow.source(req.source_id)
         if source is None or not source.is_active:
             raise ValidationError(
                 "source_not_found", "Источник не найден или отключён", field="source_id"
             )
-        return source.id, None
+        return source, None
     if req.distribution_center_id is not None:
         dc = uow.distribution_center(req.distribution_center_id)
         if dc is None or not dc.is_active:
@@ -210,8 +215,27 @@ def _resolve_references(uow: UnitOfWork, req: MovementRequest) -> tuple[int | No
                 "distribution_center_not_found", "РЦ не найден или отключён",
                 field="distribution_center_id",
             )  # fmt: skip
-        return dc.parent_id, dc.id
+        assert dc.parent_id is not None, "a DC belongs to a marketplace"
+        return Reference(dc.parent_id, dc.parent_name or "", True), dc
     return None, None
+
+
+def _names(
+    product: ProductRef,
+    src: LocationRef,
+    dst: LocationRef,
+    source: Reference | None,
+    dc: Reference | None,
+) -> MovementNames:
+    return MovementNames(
+        sku=product.sku,
+        barcode=product.barcode,
+        product_name=product.name,
+        from_location=src.code,
+        to_location=dst.code,
+        source_name=source.name if source else None,
+        distribution_center_name=dc.name if dc else None,
+    )
 
 
 def _apply(uow: UnitOfWork, draft: MovementDraft, shortage_message: str) -> Movement | None:
@@ -240,7 +264,7 @@ def _replay(uow: UnitOfWork, draft: MovementDraft) -> Movement | None:
     """The movement already written under this draft's idempotency key, if any."""
     if draft.idempotency_key is None:
         return None
-    earlier = uow.movement_by_key(draft.idempotency_key)
+    earlier = uow.movement_by_key(draft.idempotency_key, draft.user_id)
     if earlier is not None and not earlier.same_request_as(draft):
         raise Conflict(
             "idempotency_key_reused",
@@ -283,7 +307,7 @@ def post_movement(
     _check_fields(op, req, notes)
     with uow:
         product = _resolve_product(uow, req)
-        source_id, dc_id = _resolve_references(uow, req)
+        source, dc = _resolve_references(uow, req)
         src, dst = _resolve_locations(uow, op, req)
         draft = MovementDraft(
             operation_type=op.code,
@@ -291,8 +315,8 @@ def post_movement(
             quantity=quantity,
             from_location_id=src.id,
             to_location_id=dst.id,
-            source_id=source_id,
-            distribution_center_id=dc_id,
+            source_id=source.id if source else None,
+            distribution_center_id=dc.id if dc else None,
             user_id=user_id,
             notes=notes,
             idempotency_key=key,
@@ -305,8 +329,9 @@ def post_movement(
             earlier = _replay(uow, draft)
             assert earlier is not None, "a movement without a key cannot collide"
             return Posted(earlier, replayed=True)
+        names = _names(product, src, dst, source, dc)  # before the commit: nothing after it
         uow.commit()
-        return Posted(movement, replayed=False)
+        return Posted(movement, replayed=False, names=names)
 
 
 def reverse_movement(
@@ -349,5 +374,17 @@ def reverse_movement(
             if earlier is None:
                 raise Conflict("already_reversed", "Операция уже сторнирована")
             return Posted(earlier, replayed=True)
+        names = _reversal_names(uow, movement)  # before the commit: nothing after it
         uow.commit()
-        return Posted(movement, replayed=False)
+        return Posted(movement, replayed=False, names=names)
+
+
+def _reversal_names(uow: UnitOfWork, movement: Movement) -> MovementNames:
+    product = uow.product(movement.product_id)
+    src = uow.location_by_id(movement.from_location_id)
+    dst = uow.location_by_id(movement.to_location_id)
+    assert product is not None and src is not None and dst is not None  # foreign keys
+    source = uow.source(movement.source_id) if movement.source_id is not None else None
+    dc_id = movement.distribution_center_id
+    dc = uow.distribution_center(dc_id) if dc_id is not None else None
+    return _names(product, src, dst, source, dc)

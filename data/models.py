@@ -211,6 +211,14 @@ class Movement(SQLModel, table=True):
         sa.Index("ix_movement_source_id", "source_id"),
         sa.Index("ix_movement_distribution_center_id", "distribution_center_id"),
         sa.Index("ix_movement_document", "document"),
+        # An idempotency key is the user's own: another user's equal key is another
+        # request (0 stands for "no user", so keyed movements without one still collide).
+        sa.Index(
+            "uq_movement_user_idempotency_key",
+            sa.func.coalesce(sa.column("user_id"), 0),
+            sa.column("idempotency_key"),
+            unique=True,
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -223,7 +231,7 @@ class Movement(SQLModel, table=True):
     distribution_center_id: int | None = Field(default=None, foreign_key="distribution_center.id")
     user_id: int | None = Field(default=None, foreign_key="app_user.id")
     notes: str | None = Field(default=None, max_length=1000)
-    idempotency_key: str | None = Field(default=None, max_length=128, unique=True)
+    idempotency_key: str | None = Field(default=None, max_length=128)
     # A document or import this movement belongs to, e.g. "import:12" or "order:845".
     document: str | None = Field(default=None, max_length=64)
     # Unique: a movement can be reversed once, enforced by the database under concurrency.

@@ -6,6 +6,7 @@ balance into Python first.
 """
 
 import json
+import logging
 import re
 from collections.abc import Callable
 from datetime import date, datetime
@@ -23,6 +24,7 @@ from data.db import write_connection
 from data.flows import FOLDS, STATEMENTS, FlowTotals, local_today, write_totals
 from data.models import UtcDateTime
 
+log = logging.getLogger(__name__)
 _AT = sa.bindparam("at", type_=UtcDateTime())
 
 # Lower unreserved stock, or change nothing when there is not enough of it.
@@ -65,12 +67,17 @@ def _select_movement(where: str) -> sa.TextClause:
 
 
 MOVEMENT_BY_ID = _select_movement("id = :v")
-MOVEMENT_BY_KEY = _select_movement("idempotency_key = :v")
-PRODUCT_BY_ID = sa.text("SELECT id, is_deleted FROM product WHERE id = :v")
-PRODUCT_BY_BARCODE = sa.text("SELECT id, is_deleted FROM product WHERE barcode = :v")
+# The expression of the unique index uq_movement_user_idempotency_key, so it is read.
+MOVEMENT_BY_KEY = _select_movement("coalesce(user_id, 0) = :u AND idempotency_key = :v")
+# The names come along so that the answer to a posting is built without reading again.
+PRODUCT_BY_ID = sa.text("SELECT id, is_deleted, sku, name, barcode FROM product WHERE id = :v")
+PRODUCT_BY_BARCODE = sa.text(
+    "SELECT id, is_deleted, sku, name, barcode FROM product WHERE barcode = :v"
+)
 SOURCE = sa.text("SELECT id, name, is_active FROM source WHERE id = :v")
 DISTRIBUTION_CENTER = sa.text(
-    "SELECT id, name, is_active, source_id AS parent_id FROM distribution_center WHERE id = :v"
+    "SELECT d.id, d.name, d.is_active, d.source_id AS parent_id, s.name AS parent_name "
+    "FROM distribution_center d JOIN source s ON s.id = d.source_id WHERE d.id = :v"
 )
 LOCATIONS = sa.text(
     "SELECT l.id, l.code, l.name, l.kind, l.is_active, w.code AS warehouse_code "
@@ -177,6 +184,7 @@ class SqlUnitOfWork:
         self._driver = _driver_sql(self._engine.dialect)
         self._cursor: Any = None
         self._flows: FlowTotals | None = None
+        self._committed = False
         return self
 
     def __exit__(
@@ -186,21 +194,33 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         try:
-            if self._cursor is not None:
-                self._cursor.close()
-            if self._transaction.is_active:
-                self._transaction.rollback()
-        finally:
-            self._connection_cm.__exit__(exc_type, exc, tb)
+            try:
+                if self._cursor is not None:
+                    self._cursor.close()
+                if self._transaction.is_active:
+                    self._transaction.rollback()
+            finally:
+                self._connection_cm.__exit__(exc_type, exc, tb)
+        except Exception:
+            if not self._committed:
+                raise
+            # The work is committed: a connection lost now must not turn into an error
+            # that tells the caller it was not done.
+            log.warning("releasing a connection after a commit failed", exc_info=True)
 
     def commit(self) -> None:
+        """Once this returns, the work is durable and nothing else this unit does raises."""
         zone = get_settings().time_zone
         if self._flows:
             # The aggregates of the movements, last: every writer locks quants before
             # aggregates (and aggregates in table and key order), so none can deadlock.
             write_totals(self.conn, self._flows, local_today(zone), self._run_each)
         self._transaction.commit()
-        FOLDS.run(self._engine, zone)  # the first commit of a day folds yesterday's shards
+        self._committed = True
+        try:
+            FOLDS.run(self._engine, zone)  # the first commit of a day folds yesterday's shards
+        except Exception:  # it logs its own database errors; this is for anything else
+            log.exception("the daily aggregate job failed after a commit")
 
     def _run(self, statement: sa.TextClause, params: dict[str, Any]) -> list[Any]:
         """Execute one of the hot statements; the rows it returns (none for plain DML)."""
@@ -258,12 +278,10 @@ class SqlUnitOfWork:
         return self.conn.execute(statement, {"v": value}).mappings().first()
 
     def product(self, product_id: int) -> ProductRef | None:
-        rows = self._run(PRODUCT_BY_ID, {"v": product_id})
-        return ProductRef(rows[0][0], bool(rows[0][1])) if rows else None
+        return _product(self._run(PRODUCT_BY_ID, {"v": product_id}))
 
     def product_by_barcode(self, barcode: str) -> ProductRef | None:
-        rows = self._run(PRODUCT_BY_BARCODE, {"v": barcode})
-        return ProductRef(rows[0][0], bool(rows[0][1])) if rows else None
+        return _product(self._run(PRODUCT_BY_BARCODE, {"v": barcode}))
 
     def location(self, code: str) -> LocationRef:
         return self._locations.by_code(self.conn, code)
@@ -276,18 +294,19 @@ class SqlUnitOfWork:
         return Reference(rows[0][0], rows[0][1], bool(rows[0][2])) if rows else None
 
     def distribution_center(self, dc_id: int) -> Reference | None:
-        rows = self._run(DISTRIBUTION_CENTER, {"v": dc_id})  # id, name, is_active, parent_id
+        rows = self._run(DISTRIBUTION_CENTER, {"v": dc_id})
         if not rows:
             return None
-        id_, name, is_active, parent_id = rows[0]
-        return Reference(id_, name, bool(is_active), parent_id)
+        id_, name, is_active, parent_id, parent_name = rows[0]
+        return Reference(id_, name, bool(is_active), parent_id, parent_name)
 
     def movement(self, movement_id: int) -> Movement | None:
         row = self._one(MOVEMENT_BY_ID, movement_id)
         return Movement(**row) if row else None
 
-    def movement_by_key(self, idempotency_key: str) -> Movement | None:
-        row = self._one(MOVEMENT_BY_KEY, idempotency_key)
+    def movement_by_key(self, idempotency_key: str, user_id: int | None) -> Movement | None:
+        params = {"v": idempotency_key, "u": user_id or 0}
+        row = self.conn.execute(MOVEMENT_BY_KEY, params).mappings().first()
         return Movement(**row) if row else None
 
     def add_movement(self, draft: MovementDraft) -> Movement | None:
@@ -330,3 +349,10 @@ class SqlUnitOfWork:
             "at": datetime.fromisoformat(payload["created_at"]),
         }
         self._run(INSERT_EVENT, params)
+
+
+def _product(rows: list[Any]) -> ProductRef | None:
+    if not rows:
+        return None
+    id_, is_deleted, sku, name, barcode = rows[0]
+    return ProductRef(id_, bool(is_deleted), sku, name, barcode)

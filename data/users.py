@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from threading import Lock
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -16,6 +17,26 @@ from data.models import LoginThrottle, User, UtcDateTime, utc_now
 
 user_t = User.__table__
 throttle_t = LoginThrottle.__table__
+
+
+class UserChanges:
+    """How many changes to users this process has committed. Caches of users (the API's)
+    compare it to drop what they hold as soon as anything changed."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._lock = Lock()
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    def bump(self) -> None:
+        with self._lock:
+            self._count += 1
+
+
+USER_CHANGES = UserChanges()
 _COLUMNS = (
     user_t.c.id,
     user_t.c.username,
@@ -170,6 +191,7 @@ class SqlUserAdminStore:
                 row = conn.execute(statement.returning(*self._RECORD)).mappings().one()  # type: ignore[attr-defined]
         except IntegrityError as error:
             raise Conflict("username_taken", "Такое имя пользователя уже есть") from error
+        USER_CHANGES.bump()  # after the commit: a cache reloading now reads the new row
         return UserRecord(**row)
 
     def insert(self, username: str, full_name: str, role: str, password_hash: str) -> UserRecord:
@@ -201,4 +223,5 @@ class SqlUserAdminStore:
             version, username = conn.execute(statement).one()
             # A new password lifts the user's locks, from every address.
             conn.execute(sa.delete(throttle_t).where(throttle_t.c.username == username))
-            return int(version)
+        USER_CHANGES.bump()  # after the commit: a cache reloading now reads the new row
+        return int(version)

@@ -1,12 +1,14 @@
 """Signing in to the API: tokens, refusals with the error body, roles re-checked each time."""
 
 import asyncio
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from nicegui import core
 from nicegui.testing import User
 
@@ -236,3 +238,65 @@ async def test_the_token_form_documents_what_it_refuses(visitor: User) -> None:
         f"{API}/auth/token", data={"username": "ad\x00min", "password": ADMIN_PASSWORD}
     )
     assert_error(response, 422, "validation_error")
+
+
+async def test_a_change_by_another_process_is_refused_within_a_second(
+    visitor: User, app_database: Database
+) -> None:
+    user_id = add_user(app_database, "manager", "manager")
+    api = Api(visitor.http_client, await token(visitor.http_client, "manager", "password-123"))
+    assert (await api.get("/stock/summary")).status_code == 200
+    # Written as another process would: this process hears nothing of it.
+    with app_database.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE app_user SET is_active = false WHERE id = :i"), {"i": user_id})
+    changed = time.monotonic()
+    while (await api.get("/stock/summary")).status_code == 200:
+        assert time.monotonic() - changed < 2.0, "still let in two seconds after the change"
+        await asyncio.sleep(0.05)
+    assert_error(await api.get("/stock/summary"), 401, "user_inactive")
+
+
+async def test_the_user_is_not_read_from_the_database_on_every_request(
+    visitor: User, app_database: Database
+) -> None:
+    api = await signed_in(visitor.http_client, app_database, "manager")
+    assert (await api.get("/stock/summary")).status_code == 200
+    reads: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "FROM app_user" in statement:
+            reads.append(statement)
+
+    sa.event.listen(sa.Engine, "before_cursor_execute", count)  # every engine: the app's too
+    try:
+        started = time.monotonic()
+        for _ in range(10):
+            assert (await api.get("/stock/summary")).status_code == 200
+        elapsed = time.monotonic() - started
+    finally:
+        sa.event.remove(sa.Engine, "before_cursor_execute", count)
+    assert len(reads) <= 1 + int(elapsed), reads  # at most once a second
+
+
+async def test_a_token_used_before_is_still_refused_once_it_expires(
+    visitor: User, app_database: Database
+) -> None:
+    # Its signature is checked once and remembered: the memory must not outlive the token.
+    short = replace(app_tokens(app_database), ttl=timedelta(seconds=1))
+    api = Api(visitor.http_client, short.issue(ADMIN, datetime.now(UTC)))
+    assert (await api.get("/products")).status_code == 200
+    await asyncio.sleep(1.1)
+    assert_error(await api.get("/products"), 401, "token_expired")
+
+
+async def test_api_answers_carry_the_security_headers_and_no_session_cookie(
+    visitor: User, app_database: Database
+) -> None:
+    api = await signed_in(visitor.http_client, app_database)
+    answer = await api.get("/products")
+    assert answer.status_code == 200
+    assert answer.headers["x-frame-options"] == "DENY"
+    assert "content-security-policy" in answer.headers
+    assert "set-cookie" not in answer.headers  # the pages' session middleware is skipped
+    page = await visitor.http_client.get("/login")
+    assert page.status_code == 200 and "set-cookie" in page.headers

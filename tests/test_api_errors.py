@@ -9,6 +9,7 @@ from sqlalchemy.exc import OperationalError
 
 import data.queries
 from data.database import Database
+from data.uow import SqlUnitOfWork
 from tests.api_client import API, assert_error, signed_in
 
 
@@ -126,6 +127,27 @@ async def test_a_database_outage_is_503(
     response = await api.get("/stock/balances")
     assert_error(response, 503, "database_unavailable")
     assert "connection refused" not in response.text
+    caplog.clear()  # expected ERROR log, see above
+
+
+async def test_a_write_that_failed_with_the_database_says_it_may_be_done(
+    visitor: User,
+    app_database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The connection lost during COMMIT: nobody knows whether it was committed, so the
+    answer must not simply say "retry later" to a client that may book it twice."""
+    api = await signed_in(visitor.http_client, app_database)
+    product = (await api.new_product())["id"]
+
+    def lost(_uow: SqlUnitOfWork) -> None:
+        raise OperationalError("COMMIT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(SqlUnitOfWork, "commit", lost)
+    response = await api.move("RECEIPT", product, 1)
+    error = assert_error(response, 503, "database_unavailable")
+    assert "Idempotency-Key" in error["message"] and "могло" in error["message"]
     caplog.clear()  # expected ERROR log, see above
 
 

@@ -1,17 +1,25 @@
 """Movements over the API: posting (idempotent), the journal and reversal."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import jsonschema_rs
+import psycopg
 import pytest
 import sqlalchemy as sa
 from nicegui.testing import User
 
 import core.movements
 from core.errors import ValidationError
+from core.settings import get_settings
 from data.database import Database
 from data.queries import internal_locations
+from data.uow import SqlUnitOfWork
 from tests.api_client import Api, assert_error, signed_in
+from tests.conftest import BACKENDS, POSTGRES_URL, DatabaseFactory
 from tests.helpers import dc_id, source_id, stock
 from ui.api.movements import moment
 
@@ -253,3 +261,189 @@ async def test_a_retried_reverse_returns_the_same_reversal(
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json()["id"] == first.json()["id"]
     assert ledger_rows(app_database) == 2
+
+
+# --- Idempotency keys are each user's own ---
+
+
+async def test_another_users_equal_key_books_their_own_movement(
+    visitor: User, app_database: Database
+) -> None:
+    alice, product = await admin_with_product(visitor, app_database)
+    bob = await signed_in(visitor.http_client, app_database, "manager")
+    first = await alice.move("RECEIPT", product, 5, key="delivery-1")
+    bobs = await bob.move("RECEIPT", product, 5, key="delivery-1")
+    assert (first.status_code, bobs.status_code) == (201, 201)
+    assert bobs.json()["id"] != first.json()["id"]
+    assert bobs.json()["user"].startswith("manager-")
+    # Bob's key may even carry another request: it is not Alice's key.
+    assert (await bob.move("RECEIPT", product, 7, key="k-2")).status_code == 201
+    assert (await alice.move("RECEIPT", product, 1, key="k-2")).status_code == 201
+    again = await alice.move("RECEIPT", product, 5, key="delivery-1")
+    assert again.status_code == 200 and again.json() == first.json()
+    assert stock(app_database, product)["good"] == 18
+    assert ledger_rows(app_database) == 4
+
+
+# --- The answer after a commit is built from the transaction, not read back ---
+
+
+async def test_the_answer_to_a_posting_is_the_journal_entry(
+    visitor: User, app_database: Database
+) -> None:
+    api, product = await admin_with_product(visitor, app_database)
+    main, defect = (internal_locations(app_database.engine)[i]["id"] for i in (0, 1))
+    answers = [
+        await api.move("RECEIPT", product, 10, notes="  поставка  "),
+        await api.move("SHIPMENT_RC", product, 2, distribution_center_id=dc_id(app_database)),
+        await api.move("RETURN_PICKUP", product, 1, source_id=source_id(app_database)),
+        await api.move("ADJUSTMENT", product, 1, warehouse="DEFECT", direction="gain",
+                       notes="пересчёт"),
+        await api.move("TRANSFER", product, 1, from_location_id=main, to_location_id=defect),
+    ]  # fmt: skip
+    answers.append(await api.post(f"/movements/{answers[0].json()['id']}/reverse"))
+    for answer in answers:
+        assert answer.status_code == 201, answer.text
+        body = answer.json()
+        if body["id"] == answers[0].json()["id"]:
+            body["is_reversed"] = True  # by the reversal, since
+        assert body == (await api.get(f"/movements/{body['id']}")).json()
+    assert answers[1].json()["source_name"] and answers[1].json()["distribution_center_name"]
+
+
+@pytest.fixture(params=BACKENDS)
+def app_db(
+    request: pytest.FixtureRequest,
+    app_database: Database,
+    tmp_path: Path,
+    sqlite_template: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Database:
+    """The app's database: the SQLite copy, or PostgreSQL when WMS_TEST_POSTGRES_URL is set."""
+    if request.param == "sqlite":
+        return app_database
+    engine = request.getfixturevalue("postgres_engine")
+    db = DatabaseFactory("postgres", tmp_path, sqlite_template, lambda: engine).fresh()
+    monkeypatch.setenv("WMS_DATABASE_URL", POSTGRES_URL)
+    get_settings.cache_clear()
+    return db
+
+
+def _terminate_other_backends(engine: sa.Engine) -> None:
+    """pg_terminate_backend on every connection to the database but the ledger watch's,
+    from a connection of our own, waiting until each has ended."""
+    conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND application_name <> 'wms-ledger-watch'"
+        )
+
+
+def lose_connections_after_each_commit(monkeypatch: pytest.MonkeyPatch, db: Database) -> None:
+    """From now on, right after a unit of work commits, the app loses its database: on
+    PostgreSQL its connections are terminated; on SQLite every later statement fails."""
+    commit: Callable[[SqlUnitOfWork], None] = SqlUnitOfWork.commit
+
+    def gone(*_args: Any) -> None:
+        raise sa.exc.OperationalError("SELECT", {}, Exception("the database has gone away"))
+
+    def commit_then_lose(self: SqlUnitOfWork) -> None:
+        commit(self)
+        if self._engine.dialect.name == "postgresql":
+            _terminate_other_backends(self._engine)
+        elif not sa.event.contains(self._engine, "before_cursor_execute", gone):
+            sa.event.listen(self._engine, "before_cursor_execute", gone)
+
+    monkeypatch.setattr(SqlUnitOfWork, "commit", commit_then_lose)
+
+
+def booked(db: Database, movement_id: int) -> dict[str, Any] | None:
+    db.engine.dispose()  # PostgreSQL: the test's own pooled connections were terminated too
+    with db.engine.connect() as conn:
+        query = sa.text("SELECT product_id, quantity, reversal_of FROM movement WHERE id = :i")
+        row = conn.execute(query, {"i": movement_id}).mappings().first()
+    return dict(row) if row else None
+
+
+async def test_a_movement_committed_before_the_connections_die_is_answered_201(
+    app_db: Database, visitor: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api, product = await admin_with_product(visitor, app_db)
+    lose_connections_after_each_commit(monkeypatch, app_db)
+    response = await api.move("RECEIPT", product, 7)  # no key: a retry would book it twice
+    assert response.status_code == 201, response.text
+    movement = response.json()
+    assert (movement["product_id"], movement["quantity"], movement["user"]) == (product, 7, "admin")
+    assert booked(app_db, movement["id"]) == {"product_id": product, "quantity": 7,
+                                             "reversal_of": None}  # fmt: skip
+    assert stock(app_db, product)["good"] == 7
+
+
+async def test_a_reversal_committed_before_the_connections_die_is_answered_201(
+    app_db: Database, visitor: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api, product = await admin_with_product(visitor, app_db)
+    receipt = (await api.move("RECEIPT", product, 4)).json()
+    lose_connections_after_each_commit(monkeypatch, app_db)
+    response = await api.post(f"/movements/{receipt['id']}/reverse")
+    assert response.status_code == 201, response.text
+    mirror = response.json()
+    assert (mirror["reversal_of"], mirror["quantity"]) == (receipt["id"], 4)
+    assert booked(app_db, mirror["id"]) == {"product_id": product, "quantity": 4,
+                                           "reversal_of": receipt["id"]}  # fmt: skip
+    assert stock(app_db, product)["good"] == 0
+
+
+# --- The documented request schema says what the API accepts ---
+
+
+async def test_the_documented_movement_schema_agrees_with_the_api(
+    visitor: User, app_database: Database
+) -> None:
+    api, product = await admin_with_product(visitor, app_database)
+    await api.move("RECEIPT", product, 100)
+    openapi = (await visitor.http_client.get("/openapi.json")).json()
+    schema = jsonschema_rs.validator_for(openapi["components"]["schemas"]["MovementIn"])
+    source, dc = source_id(app_database), dc_id(app_database)
+    where = {loc["code"]: loc["id"] for loc in internal_locations(app_database.engine)}
+    main, defect = where["MAIN"], where["DEFECT"]
+    base: dict[str, Any] = {"product_id": product, "quantity": 1}
+    bodies: list[dict[str, Any]] = [
+        {"operation_type": "RECEIPT"},
+        {"operation_type": "RECEIPT", "quantity": 2.0},  # JSON Schema's integer: 2
+        {"operation_type": "RECEIPT", "quantity": 2.5},
+        {"operation_type": "RECEIPT", "quantity": 0},
+        {"operation_type": "RECEIPT", "source_id": source},
+        {"operation_type": "RECEIPT", "source_id": None, "notes": "   "},
+        {"operation_type": "RECEIPT", "product_id": None},
+        {"operation_type": "RECEIPT", "product_id": None, "barcode": "  "},
+        {"operation_type": "RETURN_PICKUP"},
+        {"operation_type": "RETURN_PICKUP", "source_id": source},
+        {"operation_type": "SHIPMENT_RC", "distribution_center_id": dc},
+        {"operation_type": "SHIPMENT_RC", "distribution_center_id": dc, "source_id": source},
+        {"operation_type": "ADJUSTMENT", "warehouse": "MAIN", "direction": "gain", "notes": "x"},
+        {"operation_type": "ADJUSTMENT", "warehouse": "MAIN", "direction": "gain", "notes": " "},
+        {"operation_type": "ADJUSTMENT", "warehouse": "main", "direction": "gain", "notes": "x"},
+        {"operation_type": "ADJUSTMENT", "warehouse": "MAIN", "notes": "x"},
+        {"operation_type": "TRANSFER", "from_location_id": main, "to_location_id": defect},
+        {"operation_type": "TRANSFER", "from_location_id": main},
+        {"operation_type": "WRITE_OFF", "notes": "x" * 1001},
+        {"operation_type": "WRITE_OFF", "notes": " " + "x" * 1000 + " "},  # trimmed: 1000
+        {"operation_type": "BOGUS"},
+    ]
+    for extra in bodies:
+        body = {**base, **extra}
+        answer = await api.post("/movements", json=body)
+        assert answer.status_code in (201, 422), answer.text
+        assert schema.is_valid(body) == (answer.status_code == 201), (body, answer.text)
+
+
+async def test_a_whole_quantity_written_as_5_0_is_5(visitor: User, app_database: Database) -> None:
+    api, product = await admin_with_product(visitor, app_database)
+    response = await api.move("RECEIPT", product, 5.0)  # type: ignore[arg-type]
+    assert response.status_code == 201 and response.json()["quantity"] == 5
+    for not_whole in (5.5, "5", True):
+        refused = await api.move("RECEIPT", product, not_whole)  # type: ignore[arg-type]
+        assert assert_error(refused, 422)["field"] == "quantity"

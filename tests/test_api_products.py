@@ -1,5 +1,8 @@
 """Products over the API: list, create, read, change, soft-delete, restore."""
 
+from typing import Any
+
+import jsonschema_rs
 from nicegui.testing import User
 
 from data.database import Database
@@ -126,3 +129,41 @@ async def test_delete_is_soft_and_restore_brings_it_back(
     restored = await api.post(f"/products/{product['id']}/restore")
     assert restored.json()["is_deleted"] is False
     assert (await api.get("/products")).json()["total"] == 1
+
+
+async def test_the_documented_product_schemas_agree_with_the_api(
+    visitor: User, app_database: Database
+) -> None:
+    api = await signed_in(visitor.http_client, app_database)
+    components = (await visitor.http_client.get("/openapi.json")).json()["components"]
+    create = jsonschema_rs.validator_for(components["schemas"]["ProductCreate"])
+    patch = jsonschema_rs.validator_for(components["schemas"]["ProductPatch"])
+    bodies: list[dict[str, Any]] = [
+        {},
+        {"sku": "   "},
+        {"sku": " " + "s" * 100 + " "},  # trimmed: 100
+        {"sku": "s" * 101},
+        {"name": "n" * 500},
+        {"name": "n" * 501},
+        {"barcode": "46000000000x"},
+        {"barcode": "4600000000"},  # 10 digits
+        {"barcode": None},
+        {"gtin": "  "},
+        {"gtin": None},
+        {"gtin": "12345"},
+        {"min_stock": -1},
+        {"min_stock": 100_001},
+        {"min_stock": None},
+        {"weight_g": None, "length_mm": 100_000},
+        {"height_mm": -5},
+    ]
+    for changes in bodies:
+        body = {"sku": "S", "name": "N", "barcode": barcode(), **changes}
+        answer = await api.post("/products", json=body)
+        assert answer.status_code in (201, 422), answer.text
+        assert create.is_valid(body) == (answer.status_code == 201), (body, answer.text)
+    product = await api.new_product()
+    for changes in bodies:
+        answer = await api.patch(f"/products/{product['id']}", json=changes)
+        assert answer.status_code in (200, 422), answer.text
+        assert patch.is_valid(changes) == (answer.status_code == 200), (changes, answer.text)

@@ -3,11 +3,12 @@
 from fastapi import APIRouter
 from nicegui import app
 
-from ui.api import auth, errors, movements, products, references, stock
+from ui.api import auth, errors, movements, products, references, stack, stock
 from ui.api import backup as api_backup
 from ui.api import exports as api_exports
 from ui.api import imports as api_imports
 from ui.api.docs import add_docs
+from ui.api.identities import IdentityCache
 from ui.context import AppContext
 from ui.layout import ADMINS, MANAGERS
 
@@ -17,7 +18,7 @@ PREFIX = "/api/v1"
 def register(ctx: AppContext) -> None:
     # Managers and admins may use every route; a worker's token is refused, as on the pages.
     tokens = auth.Tokens.for_app(ctx)
-    managers = auth.requirement(ctx, tokens, MANAGERS)
+    managers = auth.requirement(IdentityCache(ctx.users), tokens, MANAGERS)
     router = APIRouter(prefix=PREFIX, route_class=errors.ApiRoute)
     auth.add_routes(router, ctx, tokens)
     for module in (products, references, movements, stock):
@@ -28,3 +29,4 @@ def register(ctx: AppContext) -> None:
     app.include_router(router)
     add_docs("Склад — REST API", "1")
     errors.install_handlers(app, router.routes)
+    stack.install(app)  # /api skips the pages' middleware (sessions, gzip, NiceGUI's)

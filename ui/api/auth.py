@@ -1,15 +1,18 @@
 """API sign-in: the OAuth2 password flow issues a signed, short-lived token (JWT, HS256).
 
-The token names the user and their credentials version. Every request loads the user again
-(core.auth.signed_in), so deactivation, a role change and a password change take effect at
-once, not when the token expires.
+The token names the user and their credentials version. Every request checks the user as
+they are now (core.auth.signed_in), so deactivation, a role change and a password change
+take effect at once, not when the token expires: read from the per-process memory of
+ui/api/identities.py, which forgets a user at once when this process changes one and
+within a second when another process does.
 """
 
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
-from dataclasses import dataclass
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -17,6 +20,7 @@ import jwt
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import AfterValidator, StringConstraints
+from starlette.concurrency import run_in_threadpool
 
 from core.auth import (
     MAX_USERNAME,
@@ -27,6 +31,7 @@ from core.auth import (
     signed_in,
 )
 from ui.api.errors import BEARER, ApiError, responses
+from ui.api.identities import IdentityCache
 from ui.api.schemas import Token, storable
 from ui.context import AppContext
 
@@ -43,10 +48,18 @@ def _unauthorized(code: str, message: str) -> ApiError:
     return ApiError(401, code, message, headers=BEARER)
 
 
+MAX_CHECKED_TOKENS = 10_000
+
+
 @dataclass(frozen=True)
 class Tokens:
     key: bytes
     ttl: timedelta
+    # Tokens whose signature was checked: (user id, credentials version, expiry, Unix time).
+    # A signed token never changes, so it is verified once, not on every request.
+    _checked: dict[str, tuple[int, int, float]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def for_app(cls, ctx: AppContext) -> "Tokens":
@@ -67,6 +80,9 @@ class Tokens:
 
     def subject(self, token: str) -> tuple[int, int]:
         """The user id and credentials version the token was issued for."""
+        known = self._checked.get(token)
+        if known is not None and time.time() < known[2]:  # past it: decode says "expired"
+            return known[0], known[1]
         try:
             claims = jwt.decode(
                 token, self.key, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]}
@@ -82,19 +98,29 @@ class Tokens:
             raise _unauthorized("invalid_token", "Недействительный токен")
         if not isinstance(version, int):
             raise _unauthorized("invalid_token", "Недействительный токен")
+        if len(self._checked) >= MAX_CHECKED_TOKENS:
+            self._checked.clear()
+        self._checked[token] = (int(subject), version, float(claims["exp"]))
         return int(subject), version
 
 
-def requirement(ctx: AppContext, tokens: Tokens, roles: frozenset[str]) -> Callable[..., Identity]:
+def requirement(
+    identities: IdentityCache, tokens: Tokens, roles: frozenset[str]
+) -> Callable[..., Awaitable[Identity]]:
     """A dependency: the user behind the bearer token, as the database knows them now."""
 
-    def current_user(token: Annotated[str | None, Depends(bearer)]) -> Identity:
+    # Async: a known user is checked on the event loop, without a hop to a worker thread.
+    async def current_user(token: Annotated[str | None, Depends(bearer)]) -> Identity:
         if not token:
             raise _unauthorized(
                 "not_authenticated", "Нужен токен: заголовок Authorization: Bearer …"
             )
+        user_id, version = tokens.subject(token)
+        known = identities.fresh(user_id)
+        if known is None:  # read from the database off the event loop the pages share
+            known = await run_in_threadpool(identities.load, user_id)
         try:
-            user = signed_in(ctx.users, *tokens.subject(token))
+            user = signed_in(known, user_id, version)  # type: ignore[arg-type]
         except AuthError as error:
             raise _unauthorized(error.code, error.message) from None
         if user.role not in roles:

@@ -39,6 +39,10 @@ HTTP_ERRORS: dict[int, tuple[str, str]] = {
     413: ("payload_too_large", "Слишком большой запрос"),
     415: ("unsupported_media_type", "Неподдерживаемый формат тела запроса"),
 }
+UNSURE_WRITE = (
+    "База данных недоступна, изменение могло не сохраниться. Повторите запрос с тем же "
+    "Idempotency-Key (он не проведёт операцию дважды) или проверьте журнал перед повтором"
+)
 INTERNAL = (
     "internal_error",
     "Внутренняя ошибка сервера. Повторите позже или сообщите администратору",
@@ -103,7 +107,11 @@ def response_for(request: Request, error: Exception) -> JSONResponse:
     if isinstance(error, OperationalError):
         # The database is down or busy beyond its timeout: worth a retry, unlike a bug.
         log.exception("API database error on %s %s", request.method, request.url.path)
-        message = "База данных недоступна, повторите позже"
+        if request.method in ("GET", "HEAD"):
+            message = "База данных недоступна, повторите позже"
+        else:
+            # The connection may have failed during the COMMIT: the write may be done.
+            message = UNSURE_WRITE
         return error_response(503, "database_unavailable", message)
     # A bug, not bad input: logged with its traceback, which never reaches the client.
     log.exception("API error on %s %s", request.method, request.url.path)
