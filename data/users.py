@@ -1,5 +1,6 @@
 """`core.auth.UserStore` on the app_user table."""
 
+import threading
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -13,6 +14,23 @@ from data.db import write_connection
 from data.models import User, UtcDateTime, utc_now
 
 user_t = User.__table__
+
+# Moves after every commit by this process that may change a user's identity, so caches of
+# identities (data.identity) drop theirs at once; other processes are told by data.ledger_watch.
+_identity_changes = 0
+_identity_changes_lock = threading.Lock()
+
+
+def identity_changes() -> int:
+    return _identity_changes
+
+
+def _identity_changed() -> None:
+    global _identity_changes
+    with _identity_changes_lock:
+        _identity_changes += 1
+
+
 _COLUMNS = (
     user_t.c.id,
     user_t.c.username,
@@ -113,6 +131,7 @@ class SqlUserAdminStore:
                 row = conn.execute(statement.returning(*self._RECORD)).mappings().one()  # type: ignore[attr-defined]
         except IntegrityError as error:
             raise Conflict("username_taken", "Такое имя пользователя уже есть") from error
+        _identity_changed()  # after the commit: a cache filled again sees the new row
         return UserRecord(**row)
 
     def insert(self, username: str, full_name: str, role: str, password_hash: str) -> UserRecord:
@@ -144,4 +163,6 @@ class SqlUserAdminStore:
             .returning(user_t.c.credentials_version)
         )
         with write_connection(self._engine) as conn, conn.begin():
-            return int(conn.execute(statement).scalar_one())
+            version = int(conn.execute(statement).scalar_one())
+        _identity_changed()
+        return version

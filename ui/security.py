@@ -4,19 +4,25 @@ NiceGUI registers internal routes that act without going through our pages, e.g.
 `POST /_nicegui/client/{client_id}/upload/{upload_id}` for every `ui.upload`. Pages are
 protected by `protected_page` and handlers by `guarded`, but such a route is called
 directly, so a browser that is not signed in (or whose user was deactivated) is refused
-here with 401 before NiceGUI sees the request.
+here with 401 before NiceGUI sees the request. A request to a route of another browser's
+page (its client id is in the URL) is refused with 403 here too: letting it through would
+run that page's handlers, whose refusal (a notice, a move to sign-in) lands on the other
+person's screen.
 
 What stays open for everyone: the sign-in page, NiceGUI's assets (`GET /_nicegui/<version>/…`)
 and its socket.io traffic (`/_nicegui_ws/…`, which the sign-in page itself needs).
 """
 
+import re
+
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from nicegui import Client
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ui.context import AppContext
-from ui.session import current_user
+from ui.session import current_user_async
 
 INTERNAL_PREFIX = "/_nicegui/"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -31,6 +37,8 @@ SECURITY_HEADERS = {
 }
 
 NOT_SIGNED_IN = {"error": {"code": "not_authenticated", "message": "Войдите в систему"}}
+NOT_YOUR_PAGE = {"error": {"code": "forbidden", "message": "Это действие другой страницы"}}
+CLIENT_ROUTE = re.compile(r"/_nicegui/client/([^/]+)/")
 
 
 def is_internal_action(method: str, path: str) -> bool:
@@ -61,17 +69,37 @@ class NiceGuiGuard:
                         headers[name] = value
             await send(message)
 
-        if is_internal_action(scope["method"], scope["path"]) and not self._signed_in():
-            refusal = JSONResponse(NOT_SIGNED_IN, status_code=401)
-            await refusal(scope, receive, send_with_headers)
-            return
+        if is_internal_action(scope["method"], scope["path"]):
+            refusal = None
+            if not await self._signed_in():
+                refusal = JSONResponse(NOT_SIGNED_IN, status_code=401)
+            elif not _own_page(scope):
+                refusal = JSONResponse(NOT_YOUR_PAGE, status_code=403)
+            if refusal is not None:
+                await refusal(scope, receive, send_with_headers)
+                return
         await self.app(scope, receive, send_with_headers)
 
-    def _signed_in(self) -> bool:
+    async def _signed_in(self) -> bool:
         try:
-            return current_user(self.ctx) is not None
+            return await current_user_async(self.ctx) is not None
         except (RuntimeError, AssertionError, KeyError):
             return False  # no session to read: refuse rather than guess
+
+
+def _own_page(scope: Scope) -> bool:
+    """A route of no page, or of a page (client) this same browser session opened."""
+    match = CLIENT_ROUTE.match(scope["path"])
+    if match is None:
+        return True
+    client = Client.instances.get(match.group(1))
+    if client is None:
+        return False  # no such page (any more): nothing of it may act
+    try:
+        owner = client.request.session.get("id")
+    except (RuntimeError, AssertionError):  # a page built without a request
+        return False
+    return owner is not None and owner == scope.get("session", {}).get("id")
 
 
 def install(app: FastAPI, ctx: AppContext) -> None:
