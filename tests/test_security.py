@@ -1,7 +1,9 @@
 """NiceGUI's own routes act only for signed-in browsers; the sign-in page keeps working;
 responses carry security headers."""
 
+import asyncio
 import re
+from collections.abc import Callable
 
 from nicegui import app, ui
 from nicegui.testing import User
@@ -11,7 +13,7 @@ from core.auth import identity
 from core.users import update_user
 from data.database import Database
 from data.users import SqlUserAdminStore, SqlUserStore
-from tests.conftest import add_user, open_page
+from tests.conftest import add_user, another_browser, open_page
 from ui.security import SECURITY_HEADERS, is_internal_action
 
 CSV = {"file": ("остатки.csv", "Баркод;Количество\n4600000000012;5\n".encode(), "text/csv")}
@@ -75,6 +77,46 @@ async def test_upload_of_a_user_deactivated_meanwhile_is_refused(
     response = await worker.http_client.post(upload_url(worker), files=CSV)
 
     assert response.status_code == 401
+    assert received == []
+
+
+async def test_an_upload_to_another_browsers_page_is_refused_and_leaves_that_page_alone(
+    manager: User, create_user: Callable[[], User], app_database: Database
+) -> None:
+    """A signed-in worker who learnt the upload address of a manager's import page: refused
+    before the page's handlers run, so the manager sees no notice and stays on the page."""
+    await open_page(manager, "/import")
+    await manager.should_see(marker="import-upload")
+    url = upload_url(manager)
+    add_user(app_database, "worker", "worker")
+    tablet = await another_browser(create_user, "worker")
+
+    response = await tablet.http_client.post(url, files=CSV)
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "forbidden"
+    await asyncio.sleep(0.3)  # a navigation or a notice would have been sent by now
+    # No refusal was shown and nobody was sent anywhere: the simulation records notices
+    # and navigations on whichever browser acted last, so both are checked.
+    assert manager.notify.messages == [] and tablet.notify.messages == []
+    assert manager.back_history[-1] == "/import" and tablet.back_history[-1] == "/"
+    await manager.should_see(marker="import-upload")
+    # The manager's own upload still works.
+    assert (await manager.http_client.post(url, files=CSV)).status_code == 200
+
+
+async def test_an_admin_cannot_post_to_another_browsers_page_either(
+    admin: User, create_user: Callable[[], User], app_database: Database
+) -> None:
+    """Whose page it is, not which role: an action of a page belongs to its browser."""
+    received = upload_probe()
+    add_user(app_database, "manager", "manager")
+    office = await another_browser(create_user, "manager")
+    await open_page(office, "/upload-probe")
+
+    response = await admin.http_client.post(upload_url(office), files=CSV)
+
+    assert response.status_code == 403
     assert received == []
 
 
