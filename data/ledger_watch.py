@@ -111,6 +111,13 @@ class LedgerWatch:
             self._changed.wait_for(lambda: self._version != since, timeout)
             return self._version
 
+    def cached_low_stock_count(self) -> int | None:
+        """The count if it needs no counting now (no database, no waiting), else None."""
+        cached = self._low_stock
+        if self._is_fresh(cached, self._version, time.monotonic()):
+            return cached.value  # type: ignore[union-attr]
+        return None
+
     def low_stock_count(self) -> int:
         """Products below their minimum stock, counted again only after a change."""
         version, now = self._version, time.monotonic()
