@@ -29,12 +29,15 @@ import os
 import random
 import re
 import shutil
+import signal
 import statistics
+import sys
 import threading
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import socketio
@@ -74,6 +77,21 @@ class Tabs:
         self.thread.start()
         self.clients: list[socketio.AsyncClient] = []
         self.http: aiohttp.ClientSession | None = None
+        self.updates = {"tablet": 0, "manager": 0}  # update messages received, per page kind
+        self.acks: list[tuple[socketio.AsyncClient, str, dict[str, int]]] = []
+        asyncio.run_coroutine_threadsafe(self._acknowledge(), self.loop)
+
+    async def _acknowledge(self) -> None:
+        """Every second, as nicegui.js does: the server may forget what was received."""
+        while True:
+            await asyncio.sleep(1.0)
+            for client, client_id, seen in list(self.acks):
+                if client.connected:
+                    ack = {"client_id": client_id, "next_message_id": seen["next"]}
+                    await client.emit("ack", ack)
+
+    def connected(self) -> int:
+        return sum(1 for client in self.clients if client.connected)
 
     def open(self, path: str, cookie: str, count: int) -> None:
         asyncio.run_coroutine_threadsafe(self._open_many(path, cookie, count), self.loop).result()
@@ -98,6 +116,23 @@ class Tabs:
         query.update(document_id=str(uuid.uuid4()), tab_id=str(uuid.uuid4()))
         query = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in query.items()}
         client = socketio.AsyncClient(reconnection=False)
+        client_id = query["client_id"]
+        seen = {"next": 0}
+        kind = "tablet" if path == "/operations" else "manager"
+
+        async def on_message(event: str, data: Any = None) -> None:
+            # What nicegui.js does that the server waits for: answer JavaScript it asked
+            # to run (the drawer asks for the window's width) and acknowledge messages.
+            if isinstance(data, dict) and "_id" in data:
+                seen["next"] = data["_id"] + 1
+            if event == "update":
+                self.updates[kind] += 1
+            if event == "run_javascript" and isinstance(data, dict) and data.get("request_id"):
+                answer = {"request_id": data["request_id"], "client_id": client_id, "result": False}
+                await client.emit("javascript_response", answer)
+
+        client.on("*", on_message)
+        self.acks.append((client, client_id, seen))
         url = self.base + "?" + "&".join(f"{k}={v}" for k, v in query.items())
         await client.connect(
             url,
@@ -273,12 +308,14 @@ def run_backend(
             time.sleep(args.settle)
             times: list[float] = []
             cpu_before, posted_before, at = cpu_seconds(app.proc.pid), load.posted, time.monotonic()
+            updates_before = dict(tabs.updates)
             for _ in range(args.scans):
                 shown = 1 - shown  # the other product: its name appearing is the answer
                 code, product = scanned[shown]
                 times.append(scan(browser, code, product))
                 time.sleep(args.pause)
             seconds = time.monotonic() - at
+            updates = {k: (tabs.updates[k] - updates_before[k]) / seconds for k in tabs.updates}
             rows.append(
                 Row(
                     count,
@@ -290,7 +327,9 @@ def run_backend(
                 )
             )
             print(f"    p50 {rows[-1].p50:.0f} ms, p95 {rows[-1].p95:.0f} ms, "
-                  f"app CPU {rows[-1].cpu:.0f} %", flush=True)  # fmt: skip
+                  f"app CPU {rows[-1].cpu:.0f} %; {tabs.connected()} simulated pages "
+                  f"connected, updates/s to tablets {updates['tablet']:.0f}, "
+                  f"to manager pages {updates['manager']:.0f}", flush=True)  # fmt: skip
     finally:
         if load is not None:
             load.stop()
@@ -303,6 +342,8 @@ def run_backend(
 
 
 def main() -> None:
+    # A terminated run still stops its app and browser (the `finally` blocks).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tabs", type=int, nargs="+", default=[0, 50, 100, 200, 300])
     parser.add_argument("--backends", nargs="+", default=["postgres", "sqlite"])

@@ -311,9 +311,13 @@ def _data_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA data_version").fetchone()[0])
 
 
-def _users_fingerprint(conn: sqlite3.Connection) -> list[Any]:
-    """What the identity cache keeps of every user (a few hundred rows at most)."""
-    return conn.execute(
-        "SELECT id, username, full_name, role, is_active, credentials_version "
-        "FROM app_user ORDER BY id"
-    ).fetchall()
+def _users_fingerprint(conn: sqlite3.Connection) -> list[Any] | None:
+    """What the identity cache keeps of every user (a few hundred rows at most); None for
+    a database without users (not migrated yet): nothing to keep there."""
+    try:
+        return conn.execute(
+            "SELECT id, username, full_name, role, is_active, credentials_version "
+            "FROM app_user ORDER BY id"
+        ).fetchall()
+    except sqlite3.OperationalError:
+        return None
