@@ -2,10 +2,11 @@
 responses carry security headers."""
 
 import asyncio
+import inspect
 import re
 from collections.abc import Callable
 
-from nicegui import app, ui
+from nicegui import app, core, ui
 from nicegui.testing import User
 from starlette.routing import Route
 
@@ -14,6 +15,7 @@ from core.users import update_user
 from data.database import Database
 from data.users import SqlUserAdminStore, SqlUserStore
 from tests.conftest import add_user, another_browser, open_page
+from tests.helpers import eventually
 from ui.security import SECURITY_HEADERS, is_internal_action
 
 CSV = {"file": ("остатки.csv", "Баркод;Количество\n4600000000012;5\n".encode(), "text/csv")}
@@ -118,6 +120,44 @@ async def test_an_admin_cannot_post_to_another_browsers_page_either(
 
     assert response.status_code == 403
     assert received == []
+
+
+async def test_a_page_event_from_another_socket_is_dropped(manager: User) -> None:
+    """NiceGUI would run the handler of any page whose id a socket message names, with the
+    session of the browser that opened that page: a worker could act as the manager."""
+    clicked: list[str] = []
+
+    @ui.page("/click-probe")
+    def probe() -> None:
+        ui.button("Провести", on_click=lambda: clicked.append("clicked")).mark("probe")
+
+    await open_page(manager, "/click-probe")
+    button = manager.find(marker="probe").elements.pop()
+    assert manager.client is not None
+    message = {
+        "client_id": manager.client.id,
+        "id": button.id,
+        "type": "click",
+        "listener_id": next(iter(button._event_listeners)),
+        "args": [],
+    }
+
+    async def send(sid: str) -> None:  # as python-socketio calls the handler
+        result = core.sio.handlers["/"]["event"](sid, dict(message))
+        if inspect.isawaitable(result):
+            await result
+
+    await send("a-workers-socket")
+    await asyncio.sleep(0.2)
+    assert clicked == []
+
+    # The page's own socket (the one NiceGUI put in the page's room at its handshake).
+    core.sio.manager.rooms.setdefault("/", {}).setdefault(manager.client.id, {})["own"] = "own"
+    try:
+        await send("own")
+        await eventually(lambda: clicked == ["clicked"])
+    finally:
+        del core.sio.manager.rooms["/"][manager.client.id]["own"]
 
 
 async def test_no_internal_route_acts_for_an_anonymous_browser(visitor: User) -> None:
