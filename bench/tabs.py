@@ -78,6 +78,7 @@ class Tabs:
         self.clients: list[socketio.AsyncClient] = []
         self.http: aiohttp.ClientSession | None = None
         self.updates = {"tablet": 0, "manager": 0}  # update messages received, per page kind
+        self.lost: dict[str, int] = {}  # disconnections by reason
         self.acks: list[tuple[socketio.AsyncClient, str, dict[str, int]]] = []
         asyncio.run_coroutine_threadsafe(self._acknowledge(), self.loop)
 
@@ -132,6 +133,11 @@ class Tabs:
                 await client.emit("javascript_response", answer)
 
         client.on("*", on_message)
+
+        async def on_disconnect(reason: Any = None) -> None:
+            self.lost[str(reason)] = self.lost.get(str(reason), 0) + 1
+
+        client.on("disconnect", on_disconnect)
         self.acks.append((client, client_id, seen))
         url = self.base + "?" + "&".join(f"{k}={v}" for k, v in query.items())
         await client.connect(
@@ -329,7 +335,7 @@ def run_backend(
             print(f"    p50 {rows[-1].p50:.0f} ms, p95 {rows[-1].p95:.0f} ms, "
                   f"app CPU {rows[-1].cpu:.0f} %; {tabs.connected()} simulated pages "
                   f"connected, updates/s to tablets {updates['tablet']:.0f}, "
-                  f"to manager pages {updates['manager']:.0f}", flush=True)  # fmt: skip
+                  f"to manager pages {updates['manager']:.0f}; lost {tabs.lost}", flush=True)  # fmt: skip
     finally:
         if load is not None:
             load.stop()
