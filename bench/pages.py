@@ -152,7 +152,9 @@ def product_shown(name: str, good: int) -> str:
 class App:
     """main.py in a subprocess on one database and port; stopped by its own pid only."""
 
-    def __init__(self, name: str, url: str, port: int, workdir: Path) -> None:
+    def __init__(
+        self, name: str, url: str, port: int, workdir: Path, cwd: Path = PROJECT_ROOT
+    ) -> None:
         self.base = f"http://127.0.0.1:{port}"
         data_dir = workdir / f"app-{name}"
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -166,7 +168,7 @@ class App:
         self.log_path = workdir / f"app-{name}.log"
         self._log = self.log_path.open("w")
         self.proc = subprocess.Popen(
-            [sys.executable, "main.py"], cwd=PROJECT_ROOT, env=env, stdout=self._log,
+            [sys.executable, "main.py"], cwd=cwd, env=env, stdout=self._log,
             stderr=subprocess.STDOUT,
         )  # fmt: skip
         deadline = time.monotonic() + 120

@@ -11,6 +11,13 @@ pages can refresh: a `version` number that moves forward after every such commit
   minimum stock: no ledger row, so no notification), shortly after it. SQLite needs no
   such help: data_version sees this process's other connections too.
 
+A second number, `users_version`, moves when a user's identity may have changed (their
+name, role, active flag or credentials version) in another process, so a per-process cache
+of signed-in identities (data.identity) can be dropped: PostgreSQL notifies channel
+`wms_users` from a trigger on app_user (migration 0010); on SQLite the polling thread reads
+those columns again whenever data_version moved and compares. Changes by this process are
+signalled directly by data.users.
+
 Also the number of products below their minimum stock, counted again only when the
 version has moved (and at least once a minute, for changes by other processes that do not
 touch the ledger), so the header of every page reads a cached number.
@@ -34,6 +41,7 @@ from data import dashboard
 log = logging.getLogger(__name__)
 
 CHANNEL = "wms_ledger"
+USERS_CHANNEL = "wms_users"  # app_user's identity columns changed (trigger, migration 0010)
 APPLICATION_NAME = "wms-ledger-watch"  # how the listener shows in pg_stat_activity
 POLL_SECONDS = 0.4  # SQLite: how often data_version is asked
 TICK_SECONDS = 0.25  # PostgreSQL: the longest wait for a notification between other checks
@@ -71,6 +79,7 @@ class LedgerWatch:
         self._count_low_stock = low_stock_count
         self._poll_seconds = poll_seconds
         self._version = 0
+        self._users_version = 0
         self._changed = threading.Condition()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -87,6 +96,12 @@ class LedgerWatch:
         return self._version
 
     @property
+    def users_version(self) -> int:
+        """Moves when a user's identity may have changed in another process (and whenever
+        the watch could not see for a while); meaningful while `watching`."""
+        return self._users_version
+
+    @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
@@ -95,6 +110,13 @@ class LedgerWatch:
         with self._changed:
             self._changed.wait_for(lambda: self._version != since, timeout)
             return self._version
+
+    def cached_low_stock_count(self) -> int | None:
+        """The count if it needs no counting now (no database, no waiting), else None."""
+        cached = self._low_stock
+        if self._is_fresh(cached, self._version, time.monotonic()):
+            return cached.value  # type: ignore[union-attr]
+        return None
 
     def low_stock_count(self) -> int:
         """Products below their minimum stock, counted again only after a change."""
@@ -156,6 +178,10 @@ class LedgerWatch:
             self._version += 1
             self._changed.notify_all()
 
+    def bump_users(self) -> None:
+        """A user's identity may have changed: caches of identities start again."""
+        self._users_version += 1  # one writer: the watching thread (or a test)
+
     def _on_local_commit(self, _conn: Connection) -> None:
         # Called just before a transaction of this process commits (SQLAlchemy has no
         # after-commit event on connections); the watching thread bumps a moment later.
@@ -189,6 +215,9 @@ class LedgerWatch:
             try:
                 with self._connect_postgres() as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
+                    conn.execute(f"LISTEN {USERS_CHANNEL}")
+                    # Identities cached before now may have changed unheard.
+                    self.bump_users()
                     self.watching = True
                     if failures:
                         log.info("ledger watch: listening again")
@@ -215,8 +244,11 @@ class LedgerWatch:
         quiet_since = time.monotonic()
         while not stopping.is_set():
             heard = False
-            for _notification in conn.notifies(timeout=TICK_SECONDS, stop_after=1):
-                heard = True
+            for notification in conn.notifies(timeout=TICK_SECONDS, stop_after=1):
+                if notification.channel == USERS_CHANNEL:
+                    self.bump_users()
+                else:
+                    heard = True
             now = time.monotonic()
             if heard:
                 # The notification covers this process's own commit of the same moment.
@@ -245,6 +277,8 @@ class LedgerWatch:
                     sqlite3.connect(database, timeout=CONNECT_TIMEOUT_SECONDS, isolation_level=None)
                 ) as conn:
                     seen = _data_version(conn)
+                    users = _users_fingerprint(conn)
+                    self.bump_users()  # identities cached before now may have changed unseen
                     self.watching = True
                     if failures:
                         log.info("ledger watch: reading the database again")
@@ -254,6 +288,12 @@ class LedgerWatch:
                         current = _data_version(conn)
                         if current != seen:
                             seen = current
+                            # Any commit moves data_version: compare the identities
+                            # themselves (a few rows, on this thread, not a page's).
+                            now_users = _users_fingerprint(conn)
+                            if now_users != users:
+                                users = now_users
+                                self.bump_users()
                             self.bump()
             except Exception as error:  # whatever it was, keep watching: pages rely on it
                 if not failures:
@@ -269,3 +309,15 @@ class LedgerWatch:
 def _data_version(conn: sqlite3.Connection) -> int:
     """Changes whenever another connection (of any process) has committed since last asked."""
     return int(conn.execute("PRAGMA data_version").fetchone()[0])
+
+
+def _users_fingerprint(conn: sqlite3.Connection) -> list[Any] | None:
+    """What the identity cache keeps of every user (a few hundred rows at most); None for
+    a database without users (not migrated yet): nothing to keep there."""
+    try:
+        return conn.execute(
+            "SELECT id, username, full_name, role, is_active, credentials_version "
+            "FROM app_user ORDER BY id"
+        ).fetchall()
+    except sqlite3.OperationalError:
+        return None

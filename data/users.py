@@ -20,8 +20,9 @@ throttle_t = LoginThrottle.__table__
 
 
 class UserChanges:
-    """How many changes to users this process has committed. Caches of users (the API's)
-    compare it to drop what they hold as soon as anything changed."""
+    """How many changes to users this process has committed. Caches of identities
+    (data.identity) compare it to drop theirs at once; other processes are told by
+    data.ledger_watch."""
 
     def __init__(self) -> None:
         self._count = 0

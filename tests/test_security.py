@@ -1,7 +1,10 @@
 """NiceGUI's own routes act only for signed-in browsers; the sign-in page keeps working;
 responses carry security headers."""
 
+import asyncio
+import inspect
 import re
+from collections.abc import Callable
 from urllib.parse import unquote
 
 import httpx
@@ -14,7 +17,7 @@ from core.auth import identity
 from core.users import update_user
 from data.database import Database
 from data.users import SqlUserAdminStore, SqlUserStore
-from tests.conftest import ADMIN_PASSWORD, add_user, arrived, open_page, sign_in
+from tests.conftest import ADMIN_PASSWORD, add_user, another_browser, arrived, open_page, sign_in
 from tests.helpers import eventually
 from ui.fresh_session import DONE_PATH
 from ui.pages.login import safe_next
@@ -82,6 +85,84 @@ async def test_upload_of_a_user_deactivated_meanwhile_is_refused(
 
     assert response.status_code == 401
     assert received == []
+
+
+async def test_an_upload_to_another_browsers_page_is_refused_and_leaves_that_page_alone(
+    manager: User, create_user: Callable[[], User], app_database: Database
+) -> None:
+    """A signed-in worker who learnt the upload address of a manager's import page: refused
+    before the page's handlers run, so the manager sees no notice and stays on the page."""
+    await open_page(manager, "/import")
+    await manager.should_see(marker="import-upload")
+    url = upload_url(manager)
+    add_user(app_database, "worker", "worker")
+    tablet = await another_browser(create_user, "worker")
+
+    response = await tablet.http_client.post(url, files=CSV)
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "forbidden"
+    await asyncio.sleep(0.3)  # a navigation or a notice would have been sent by now
+    # No refusal was shown and nobody was sent anywhere: the simulation records notices
+    # and navigations on whichever browser acted last, so both are checked.
+    assert manager.notify.messages == [] and tablet.notify.messages == []
+    assert manager.back_history[-1] == "/import" and tablet.back_history[-1] == "/"
+    await manager.should_see(marker="import-upload")
+    # The manager's own upload still works.
+    assert (await manager.http_client.post(url, files=CSV)).status_code == 200
+
+
+async def test_an_admin_cannot_post_to_another_browsers_page_either(
+    admin: User, create_user: Callable[[], User], app_database: Database
+) -> None:
+    """Whose page it is, not which role: an action of a page belongs to its browser."""
+    received = upload_probe()
+    add_user(app_database, "manager", "manager")
+    office = await another_browser(create_user, "manager")
+    await open_page(office, "/upload-probe")
+
+    response = await admin.http_client.post(upload_url(office), files=CSV)
+
+    assert response.status_code == 403
+    assert received == []
+
+
+async def test_a_page_event_from_another_socket_is_dropped(manager: User) -> None:
+    """NiceGUI would run the handler of any page whose id a socket message names, with the
+    session of the browser that opened that page: a worker could act as the manager."""
+    clicked: list[str] = []
+
+    @ui.page("/click-probe")
+    def probe() -> None:
+        ui.button("Провести", on_click=lambda: clicked.append("clicked")).mark("probe")
+
+    await open_page(manager, "/click-probe")
+    button = manager.find(marker="probe").elements.pop()
+    assert manager.client is not None
+    message = {
+        "client_id": manager.client.id,
+        "id": button.id,
+        "type": "click",
+        "listener_id": next(iter(button._event_listeners)),
+        "args": [],
+    }
+
+    async def send(sid: str) -> None:  # as python-socketio calls the handler
+        result = core.sio.handlers["/"]["event"](sid, dict(message))
+        if inspect.isawaitable(result):
+            await result
+
+    await send("a-workers-socket")
+    await asyncio.sleep(0.2)
+    assert clicked == []
+
+    # The page's own socket (the one NiceGUI put in the page's room at its handshake).
+    core.sio.manager.rooms.setdefault("/", {}).setdefault(manager.client.id, {})["own"] = "own"
+    try:
+        await send("own")
+        await eventually(lambda: clicked == ["clicked"])
+    finally:
+        del core.sio.manager.rooms["/"][manager.client.id]["own"]
 
 
 async def test_no_internal_route_acts_for_an_anonymous_browser(visitor: User) -> None:

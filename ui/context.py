@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from core.settings import Settings
 from data.catalog import SqlProductStore, SqlReferenceStore
 from data.database import Database
+from data.identity import CachedUsers
 from data.ledger_watch import LedgerWatch
 from data.users import SqlUserAdminStore, SqlUserStore
 
@@ -23,6 +24,8 @@ class AppContext:
     # starts it with the app and stops it on shutdown, so a context made for a test or a
     # script leaves no thread behind.
     watch: LedgerWatch = field(init=False)
+    # Signed-in identities without a database read per check (trusted while `watch` runs).
+    identities: CachedUsers = field(init=False)
 
     def __post_init__(self) -> None:
         engine = self.db.engine
@@ -31,3 +34,4 @@ class AppContext:
         object.__setattr__(self, "products", SqlProductStore(engine))
         object.__setattr__(self, "references", SqlReferenceStore(engine))
         object.__setattr__(self, "watch", LedgerWatch(engine))
+        object.__setattr__(self, "identities", CachedUsers(self.users, self.watch))

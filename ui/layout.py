@@ -140,14 +140,26 @@ def _low_stock_bell(ctx: AppContext) -> None:
         hint.set_text(text)
         bell.props(f'aria-label="{text}"')
 
-    async def refresh() -> None:
-        count = await run.io_bound(ctx.watch.low_stock_count)
-        if count is not None:  # None: the app is stopping
+    shown: int | None = None
+
+    def show_changed(count: int) -> None:
+        nonlocal shown
+        if count != shown:  # most refreshes change nothing here: send nothing then
+            shown = count
             show(count)
+
+    async def refresh() -> None:
+        # Every open manager page asks after every change: one of them counts (off the
+        # event loop), the others take the count it left without a thread hop.
+        count = ctx.watch.cached_low_stock_count()
+        if count is None:
+            count = await run.io_bound(ctx.watch.low_stock_count)
+        if count is not None:  # None: the app is stopping
+            show_changed(count)
 
     # Before the first read: a change in between is caught by the first check.
     live.refresh_on_ledger_change(ctx, refresh, roles=MANAGERS)
-    show(ctx.watch.low_stock_count())
+    show_changed(ctx.watch.low_stock_count())
 
 
 def _switch_language(path: str) -> None:

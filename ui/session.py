@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 from nicegui import app, ui
 
 from core.auth import Identity, identity
+from data.identity import OneUser
 from ui.context import AppContext
 
 USER_KEY = "user_id"
@@ -17,13 +18,28 @@ CREDENTIALS_KEY = "credentials_version"  # a password change ends sessions given
 ALL_ROLES = frozenset({"admin", "manager", "worker"})
 
 
-def current_user(ctx: AppContext) -> Identity | None:
-    """Who is signed in, as the database knows them now: deactivation takes effect at once."""
+def _session() -> tuple[int, int] | None:
     user_id = app.storage.user.get(USER_KEY)
     version = app.storage.user.get(CREDENTIALS_KEY, 0)
     if not isinstance(user_id, int) or not isinstance(version, int):
         return None
-    return identity(ctx.users, user_id, version)
+    return user_id, version
+
+
+def current_user(ctx: AppContext) -> Identity | None:
+    """Who is signed in, as the database knows them now: deactivation takes effect at once
+    (data.identity: from memory until a user changes; a miss reads here, blocking)."""
+    session = _session()
+    return None if session is None else identity(ctx.identities, *session)
+
+
+async def current_user_async(ctx: AppContext) -> Identity | None:
+    """`current_user` for the event loop: a cache miss reads in a worker thread."""
+    session = _session()
+    if session is None:
+        return None
+    user = await ctx.identities.get_async(session[0])
+    return identity(OneUser(user), *session)
 
 
 def sign_in(user: Identity) -> None:
@@ -52,7 +68,7 @@ def guarded(
 
     @wraps(handler)
     async def run(*args: Any) -> Any:
-        user = current_user(ctx)
+        user = await current_user_async(ctx)
         if user is None or user.role not in roles:
             ui.notify("Сессия истекла или нет прав на это действие", type="negative")
             ui.navigate.to("/login")

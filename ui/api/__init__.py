@@ -8,7 +8,6 @@ from ui.api import backup as api_backup
 from ui.api import exports as api_exports
 from ui.api import imports as api_imports
 from ui.api.docs import add_docs
-from ui.api.identities import IdentityCache
 from ui.context import AppContext
 from ui.layout import ADMINS, MANAGERS
 
@@ -18,14 +17,14 @@ PREFIX = "/api/v1"
 def register(ctx: AppContext) -> None:
     # Managers and admins may use every route; a worker's token is refused, as on the pages.
     tokens = auth.Tokens.for_app(ctx)
-    managers = auth.requirement(IdentityCache(ctx.users), tokens, MANAGERS)
+    managers = auth.requirement(ctx.identities, tokens, MANAGERS)
     router = APIRouter(prefix=PREFIX, route_class=errors.ApiRoute)
     auth.add_routes(router, ctx, tokens)
     for module in (products, references, movements, stock):
         module.add_routes(router, ctx, managers)
     api_exports.add_routes(router, ctx, managers)  # GET /exports/… (.xlsx files)
     api_imports.add_routes(router, ctx, managers)  # POST /imports (.xlsx, .xls, .csv)
-    api_backup.add_routes(router, ctx, auth.requirement(ctx, tokens, ADMINS))  # GET /backup
+    api_backup.add_routes(router, ctx, auth.requirement(ctx.identities, tokens, ADMINS))  # GET /backup
     app.include_router(router)
     add_docs("Склад — REST API", "1")
     errors.install_handlers(app, router.routes)

@@ -3,8 +3,8 @@
 The token names the user and their credentials version. Every request checks the user as
 they are now (core.auth.signed_in), so deactivation, a role change and a password change
 take effect at once, not when the token expires: read from the per-process memory of
-ui/api/identities.py, which forgets a user at once when this process changes one and
-within a second when another process does.
+data/identity.py (the same one the pages use), which forgets a user at once when this
+process changes one and within a moment when another process does.
 """
 
 import hashlib
@@ -20,7 +20,6 @@ import jwt
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import AfterValidator, StringConstraints
-from starlette.concurrency import run_in_threadpool
 
 from core.auth import (
     MAX_USERNAME,
@@ -30,8 +29,8 @@ from core.auth import (
     client_address,
     signed_in,
 )
+from data.identity import CachedUsers, OneUser
 from ui.api.errors import BEARER, ApiError, responses
-from ui.api.identities import IdentityCache
 from ui.api.schemas import Token, storable
 from ui.context import AppContext
 
@@ -105,7 +104,7 @@ class Tokens:
 
 
 def requirement(
-    identities: IdentityCache, tokens: Tokens, roles: frozenset[str]
+    identities: CachedUsers, tokens: Tokens, roles: frozenset[str]
 ) -> Callable[..., Awaitable[Identity]]:
     """A dependency: the user behind the bearer token, as the database knows them now."""
 
@@ -116,11 +115,10 @@ def requirement(
                 "not_authenticated", "Нужен токен: заголовок Authorization: Bearer …"
             )
         user_id, version = tokens.subject(token)
-        known = identities.fresh(user_id)
-        if known is None:  # read from the database off the event loop the pages share
-            known = await run_in_threadpool(identities.load, user_id)
+        # From memory on the event loop; a miss reads off the loop the pages share.
+        known = await identities.get_async(user_id)
         try:
-            user = signed_in(known, user_id, version)  # type: ignore[arg-type]
+            user = signed_in(OneUser(known), user_id, version)
         except AuthError as error:
             raise _unauthorized(error.code, error.message) from None
         if user.role not in roles:
