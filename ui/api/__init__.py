@@ -24,7 +24,8 @@ def register(ctx: AppContext) -> None:
         module.add_routes(router, ctx, managers)
     api_exports.add_routes(router, ctx, managers)  # GET /exports/… (.xlsx files)
     api_imports.add_routes(router, ctx, managers)  # POST /imports (.xlsx, .xls, .csv)
-    api_backup.add_routes(router, ctx, auth.requirement(ctx.identities, tokens, ADMINS))  # GET /backup
+    admins = auth.requirement(ctx.identities, tokens, ADMINS)
+    api_backup.add_routes(router, ctx, admins)  # GET /backup
     app.include_router(router)
     add_docs("Склад — REST API", "1")
     errors.install_handlers(app, router.routes)
