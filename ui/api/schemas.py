@@ -9,7 +9,15 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Path, Query
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 from core.catalog import MAX_DIMENSION
 from core.movements import MAX_NOTES
@@ -127,14 +135,27 @@ class Product(Model):
     is_deleted: bool
 
 
-class ProductList(Model):
-    items: list[Product]
+class SearchedList(Model):
+    """A list (`items`, `total`, DESIGN.md §5) that says `searched_for` only when it
+    searched another text than `q`: the contract's shape stays as it was otherwise."""
+
     total: int
     searched_for: str | None = Field(
         default=None,
         description="Когда `q` ничего не нашёл, а тот же текст в другой раскладке нашёл: "
         "этот текст («gktl» → «плед»)",
     )
+
+    @model_serializer(mode="wrap")
+    def _without_unused_searched_for(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and data.get("searched_for") is None:
+            data.pop("searched_for", None)
+        return data
+
+
+class ProductList(SearchedList):
+    items: list[Product]
 
 
 SKU = "Артикул продавца, до 100 символов (пробелы по краям не считаются)"
@@ -344,14 +365,8 @@ class BalanceRow(Model):
     min_stock: int
 
 
-class BalanceList(Model):
+class BalanceList(SearchedList):
     items: list[BalanceRow]
-    total: int
-    searched_for: str | None = Field(
-        default=None,
-        description="Когда `q` ничего не нашёл, а тот же текст в другой раскладке нашёл: "
-        "этот текст («gktl» → «плед»)",
-    )
 
 
 class Summary(Model):
