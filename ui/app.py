@@ -4,7 +4,8 @@ import importlib
 import pkgutil
 
 from fastapi.responses import JSONResponse
-from nicegui import app, ui
+from nicegui import app
+from nicegui import ui as nicegui_ui  # `ui` is this package (import ui.pages)
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -16,7 +17,7 @@ from ui.context import AppContext
 def build(ctx: AppContext) -> None:
     # One button style app-wide, dialogs included: Quasar writes button text in CAPITALS
     # unless told otherwise, and Russian in capitals reads badly.
-    for element in (ui.button, ui.toggle, ui.dropdown_button):
+    for element in (nicegui_ui.button, nicegui_ui.toggle, nicegui_ui.dropdown_button):
         element.default_props("no-caps")
     live.install(ctx)  # the ledger watch: live pages and the header's low-stock count
     # Every module in ui/pages registers its own pages.

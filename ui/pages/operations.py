@@ -110,6 +110,14 @@ def whole_quantity(text: Any) -> int | None:
     return int(re.sub(r"[^0-9]", "", text))
 
 
+def quantity_problem(text: Any) -> str | None:
+    """The message for a quantity field that does not hold a whole number."""
+    text = str(text or "").strip()
+    if not text:
+        return tr("Введите количество, шт.", "Enter the quantity, pcs")
+    return tr(*NOT_WHOLE).format(text=text) if whole_quantity(text) is None else None
+
+
 def dc_label(dc: Mapping[str, Any]) -> str:
     """The DC's name; prefixed by its marketplace only when the name does not say it."""
     name, marketplace = dc["name"], dc["source_name"]
@@ -202,7 +210,7 @@ class OperationsForm:
 
     def _build_product_card(self) -> None:
         with ui.card().classes("w-full").props("flat bordered").mark("product-card") as card:
-            self.product_name = ui.label().classes("text-h6 leading-tight").mark("product-name")
+            self.product_name = ui.label().classes("text-h6 leading-tight").mark("shown-product")
             self.product_codes = ui.label().classes("text-body2 text-grey-8")
             self.stock_labels: dict[str, ui.label] = {}
             with ui.element("div").classes("w-full grid grid-cols-4 gap-2"):
@@ -247,7 +255,7 @@ class OperationsForm:
             # so «2,5» is refused instead of being read by the browser as 25 or 2.5.
             self.quantity = (
                 ui.input(tr("Количество, шт.", "Quantity, pcs"), value="1",
-                         on_change=self._quantity_typed)
+                         validation=quantity_problem, on_change=self._form_changed)
                 .props('outlined inputmode=numeric autocomplete=off '
                        'input-class="text-h6 text-center"')
                 .classes("grow")
@@ -390,14 +398,6 @@ class OperationsForm:
         self.key = None
         self.error.set_visibility(False)
         self._show_count()
-
-    def _quantity_typed(self) -> None:
-        text = str(self.quantity.value or "").strip()
-        if text and whole_quantity(text) is None:
-            self.quantity.error = tr(*NOT_WHOLE).format(text=text)
-        else:
-            self.quantity.error = None
-        self._form_changed()
 
     def _scan_typed(self) -> None:
         pass  # the banner stays until the next scan's answer replaces it
@@ -624,12 +624,10 @@ class OperationsForm:
     async def _submit(self, user: Identity, *_: Any) -> None:
         if self.posting:
             return  # a second click while the first is being booked
-        text = str(self.quantity.value or "").strip()
-        quantity = whole_quantity(text)
+        quantity = whole_quantity(str(self.quantity.value or ""))
         if quantity is None:
-            message = tr(*NOT_WHOLE).format(text=text)
-            self.quantity.error = message
-            self._fail(message)
+            self.quantity.validate()
+            self._fail(quantity_problem(self.quantity.value) or "")
             self.quantity.run_method("focus")
             return  # nothing is posted: «2,5» is not a number of pieces
         self.key = self.key or f"ui-{uuid4().hex}"
@@ -719,7 +717,6 @@ class OperationsForm:
         self.just_posted = True
         self.repeat_hint.set_visibility(False)
         self.quantity.value = "1"
-        self.quantity.error = None
         self.notes.value = ""  # a reason is the posted movement's, not the next one's
         self.key = None  # the resets above count as edits too; stays new
         held, self.held = self.held, None
