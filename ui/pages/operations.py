@@ -265,9 +265,18 @@ class OperationsForm:
                 f'round outline size=lg aria-label="{tr("Больше", "More")}"'
             ).classes("mt-1").on("mousedown", js_handler=KEEP_FOCUS).mark("quantity-more")
         self.quantity.on("keydown.enter", self._submit_from_enter)
-        self.count_panel = ui.label().classes(
-            "w-full text-body1 bg-blue-1 rounded-borders q-pa-md"
-        ).mark("count-panel")  # fmt: skip
+        # Inventory: the stock, the count and the difference, big enough to read standing.
+        with (
+            ui.element("div")
+            .classes("w-full grid grid-cols-3 gap-2 bg-blue-1 rounded-borders q-pa-md")
+            .mark("count-panel") as self.count_panel
+        ):
+            self.count_labels: dict[str, tuple[ui.label, ui.label]] = {}
+            for key in ("stock", "counted", "difference"):
+                with ui.column().classes("gap-0"):
+                    caption = ui.label().classes("text-caption text-grey-8")
+                    value = ui.label().classes("text-h5 text-weight-medium").mark(f"count-{key}")
+                    self.count_labels[key] = (caption, value)
 
         with ui.column().classes("w-full gap-3") as row:
             self.source = (
@@ -415,24 +424,33 @@ class OperationsForm:
         warehouse = self.warehouse.value or "MAIN"
         stock = int(self.product[STOCK_KEY[warehouse]])
         place = tr(WAREHOUSES[warehouse], WAREHOUSE_EN[warehouse])
-        text = tr(f"На складе «{place}»: {number(stock)} шт.", f"In “{place}”: {number(stock)} pcs")
         counted = whole_quantity(self.quantity.value)
-        if counted is not None:
-            change = difference(stock, counted)
-            if change is None:
-                text += tr(" · Расхождения нет", " · No difference")
-            else:
-                direction, amount = change
-                sign, ru, en = (
-                    ("+", "излишек", "surplus")
-                    if direction == "gain"
-                    else ("−", "недостача", "shortage")
-                )
-                text += tr(
-                    f" · Посчитано: {number(counted)} · Разница: {sign}{number(amount)} ({ru})",
-                    f" · Counted: {number(counted)} · Difference: {sign}{number(amount)} ({en})",
-                )
-        self.count_panel.set_text(text)
+        change = difference(stock, counted) if counted is not None else None
+        if counted is None:
+            shown, colour = "—", "text-grey-8"
+        elif change is None:
+            shown, colour = tr("0, расхождения нет", "0, no difference"), "text-grey-8"
+        elif change[0] == "gain":
+            shown, colour = (
+                tr(f"+{number(change[1])} излишек", f"+{number(change[1])} surplus"),
+                ("text-positive"),
+            )
+        else:
+            shown, colour = (
+                tr(f"−{number(change[1])} недостача", f"−{number(change[1])} shortage"),
+                ("text-negative"),
+            )
+        figures = {
+            "stock": (tr(f"На складе «{place}»", f"In “{place}”"), number(stock)),
+            "counted": (tr("Посчитано", "Counted"), "—" if counted is None else number(counted)),
+            "difference": (tr("Разница", "Difference"), shown),
+        }
+        for key, (caption_text, value_text) in figures.items():
+            caption, value = self.count_labels[key]
+            caption.set_text(caption_text)
+            value.set_text(value_text)
+        difference_label = self.count_labels["difference"][1]
+        difference_label.classes(remove="text-grey-8 text-positive text-negative").classes(colour)
         self.count_panel.set_visibility(True)
 
     def _pending_count(self) -> int | None:
@@ -661,6 +679,7 @@ class OperationsForm:
             self._succeeded(answer)
 
     def _fail(self, message: str) -> None:
+        self.result.set_visibility(False)  # an earlier «Проведено» is not this answer
         self.error.set_text(message)
         self.error.set_visibility(True)
         ui.notify(message, type="negative", position="top", multi_line=True)
