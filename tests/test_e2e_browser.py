@@ -230,6 +230,9 @@ def drawer_shown(driver: WebDriver) -> bool | None:
 def screenshot(driver: WebDriver, name: str, size: tuple[int, int]) -> None:
     """The viewport at exactly `size` CSS pixels, once the page has settled at that size."""
     width, height = size
+    # A scan's colour flash (ui/feedback.py) lasts under a second: the picture is after it,
+    # and the size changes after it too (a layer fading during a resize leaves a smear).
+    wait(driver).until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".wms-scan-flash"))
     driver.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",
         {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
@@ -372,6 +375,13 @@ def replace_text(driver: WebDriver, element: WebElement, text: str, *, paste: bo
     element.send_keys(Keys.CONTROL, "v")
 
 
+def post_click(driver: WebDriver, label: str) -> None:
+    """Click a post button as a person does: the button drops a second click within a
+    second of the first (the double-click guard), so a fast test waits that out."""
+    time.sleep(1.1)
+    click(driver, button(driver, label))
+
+
 def good_stock(driver: WebDriver) -> str:
     return visible(driver, "//div[normalize-space(text())='Годный']/following-sibling::div[1]").text
 
@@ -406,15 +416,14 @@ def test_a_decimal_comma_is_refused_and_scans_flash_and_beep(
     for paste in (False, True):
         replace_text(driver, quantity, "2,5", paste=paste)
         wait(driver).until(lambda _: quantity.get_attribute("value") == "2,5")
-        click(driver, button(driver, "Провести: Приёмка"))
+        post_click(driver, "Провести: Приёмка")
         visible(driver, f"//div[contains(@class, 'bg-red-1')][normalize-space(.)='{message}']")
         time.sleep(0.5)  # a post would have answered by now
         assert good_stock(driver) == "0", "«2,5» was posted" + (" (pasted)" if paste else "")
 
     # A whole number posts: the «done» chirp, a different sound from the buzz.
     replace_text(driver, quantity, "105", paste=False)
-    time.sleep(1.1)  # the button drops a second click within a second (double-click guard)
-    click(driver, button(driver, "Провести: Приёмка"))
+    post_click(driver, "Провести: Приёмка")
     wait(driver).until(lambda _: good_stock(driver) == "105", "the receipt was not posted")
     wait(driver).until(lambda d: [s["kind"] for s in signals(d)] == ["error", "done"])
     buzz, chirp = (s["tones"] for s in signals(driver))
@@ -426,6 +435,9 @@ def test_a_decimal_comma_is_refused_and_scans_flash_and_beep(
     counted = field(driver, "Посчитано, шт.")
     replace_text(driver, counted, "100", paste=False)
     visible(driver, "//div[normalize-space(.)='−5 недостача']")
+    wait(driver).until(  # the receipt's toast has gone: the picture shows the form
+        ec.invisibility_of_element_located((By.CSS_SELECTOR, ".q-notification"))
+    )
     screenshot(driver, "operations-inventory-1366", DESKTOP)
     screenshot(driver, "operations-inventory-800", TABLET)
     driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

@@ -33,10 +33,13 @@ window.wmsScanSignal = (kind) => {
   const flash = document.createElement("div");
   flash.className = "wms-scan-flash";
   flash.dataset.kind = kind;
+  // The colour itself fades (not the opacity): no compositor layer that could linger.
   flash.style.cssText = "position:fixed;inset:0;z-index:6000;pointer-events:none;" +
-    `background:${colour};opacity:1;transition:opacity .7s ease-in`;
+    `background-color:${colour};transition:background-color .7s ease-in`;
   document.body.appendChild(flash);
-  requestAnimationFrame(() => requestAnimationFrame(() => { flash.style.opacity = "0"; }));
+  requestAnimationFrame(() => requestAnimationFrame(() => {
+    flash.style.backgroundColor = "transparent";
+  }));
   setTimeout(() => flash.remove(), 900);
   try {
     const Audio = window.AudioContext || window.webkitAudioContext;

@@ -645,7 +645,8 @@ class OperationsForm:
         quantity = whole_quantity(str(self.quantity.value or ""))
         if quantity is None:
             self.quantity.validate()
-            self._fail(quantity_problem(self.quantity.value) or "")
+            # Said under the field and beside the form; no toast that outlives the fix.
+            self._fail(quantity_problem(self.quantity.value) or "", toast=False)
             self.quantity.run_method("focus")
             return  # nothing is posted: «2,5» is not a number of pieces
         self.key = self.key or f"ui-{uuid4().hex}"
@@ -678,11 +679,12 @@ class OperationsForm:
         else:
             self._succeeded(answer)
 
-    def _fail(self, message: str) -> None:
+    def _fail(self, message: str, *, toast: bool = True) -> None:
         self.result.set_visibility(False)  # an earlier «Проведено» is not this answer
         self.error.set_text(message)
         self.error.set_visibility(True)
-        ui.notify(message, type="negative", position="top", multi_line=True)
+        if toast:
+            ui.notify(message, type="negative", position="top", multi_line=True)
 
     def _refresh_stock(self) -> None:
         if self.product is not None:
