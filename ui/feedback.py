@@ -15,8 +15,7 @@ from nicegui import ui
 from core.auth import Identity
 from core.errors import DomainError
 from ui.i18n import tr
-
-MANAGER_ROLES = frozenset({"admin", "manager"})  # may create a product from an unknown scan
+from ui.layout import MANAGERS  # they may create a product from an unknown scan
 
 Kind = Literal["error", "warning", "done"]
 
@@ -99,7 +98,7 @@ class ScanFeedback:
 
     def __init__(self, user: Identity, *, on_create: Callable[[str], Any] | None = None) -> None:
         ui.add_head_html(SIGNAL_SCRIPT)
-        self._on_create = on_create if user.role in MANAGER_ROLES else None
+        self._on_create = on_create if user.role in MANAGERS else None
         self.kind: Kind | None = None
         with (
             ui.column()

@@ -177,10 +177,7 @@ class OperationsForm:
 
     def _build_scan(self) -> None:
         self.scan = (
-            ui.input(
-                tr("Штрихкод или GTIN — отсканируйте", "Barcode or GTIN — scan"),
-                on_change=self._scan_typed,
-            )
+            ui.input(tr("Штрихкод или GTIN — отсканируйте", "Barcode or GTIN — scan"))
             .props('autofocus outlined clearable input-class="text-h6" autocomplete=off')
             .classes("w-full")
             .mark("scan")
@@ -407,9 +404,6 @@ class OperationsForm:
         self.key = None
         self.error.set_visibility(False)
         self._show_count()
-
-    def _scan_typed(self) -> None:
-        pass  # the banner stays until the next scan's answer replaces it
 
     def _step(self, delta: int) -> None:
         current = whole_quantity(self.quantity.value)
