@@ -238,7 +238,19 @@ def _names(
     )
 
 
-def _apply(uow: UnitOfWork, draft: MovementDraft, shortage_message: str) -> Movement | None:
+def _shortage(uow: UnitOfWork, draft: MovementDraft, message: str, with_numbers: bool) -> str:
+    """The shortage message, with what is there and what was asked for. The stock is read
+    after the refused decrement, for the message only: the decision was the statement's."""
+    if not with_numbers:
+        return message
+    quantity, reserved = uow.on_hand(draft.product_id, draft.from_location_id)
+    available = max(quantity - reserved, 0)
+    return f"{message}: доступно {available}, запрошено {draft.quantity}"
+
+
+def _apply(
+    uow: UnitOfWork, draft: MovementDraft, shortage_message: str, with_numbers: bool = True
+) -> Movement | None:
     """Write the ledger row and its quant changes; None when the row was already there."""
     movement = uow.add_movement(draft)
     if movement is None:
@@ -253,7 +265,7 @@ def _apply(uow: UnitOfWork, draft: MovementDraft, shortage_message: str) -> Move
             continue  # virtual locations hold no quants
         if location_id == draft.from_location_id:
             if not uow.take(draft.product_id, location_id, draft.quantity):
-                raise InsufficientStock(shortage_message)
+                raise InsufficientStock(_shortage(uow, draft, shortage_message, with_numbers))
         else:
             uow.put(draft.product_id, location_id, draft.quantity, draft.created_at)
     uow.add_event(EVENT_MOVEMENT_POSTED, movement.as_event())
@@ -368,7 +380,7 @@ def reverse_movement(
             reversal_of=original.id,
             created_at=at or now_utc(),
         )
-        movement = _apply(uow, draft, REVERSAL_SHORTAGE_MESSAGE)
+        movement = _apply(uow, draft, REVERSAL_SHORTAGE_MESSAGE, with_numbers=False)
         if movement is None:
             earlier = _replay(uow, draft)
             if earlier is None:

@@ -33,6 +33,10 @@ TAKE = sa.text(
     "WHERE product_id = :p AND location_id = :l AND handling_unit_id IS NULL "
     "AND quantity - reserved >= :q RETURNING quantity"
 )
+ON_HAND = sa.text(
+    "SELECT quantity, reserved FROM quant "
+    "WHERE product_id = :p AND location_id = :l AND handling_unit_id IS NULL"
+)
 # Raise stock, creating the quant on first arrival. An empty quant that refills is new
 # stock for FIFO, so it takes the new arrival time.
 PUT = sa.text(
@@ -341,6 +345,10 @@ class SqlUnitOfWork:
     def put(self, product_id: int, location_id: int, quantity: int, at: datetime) -> None:
         params = {"p": product_id, "l": location_id, "q": quantity, "at": at}
         self._run(PUT, params)
+
+    def on_hand(self, product_id: int, location_id: int) -> tuple[int, int]:
+        row = self.conn.execute(ON_HAND, {"p": product_id, "l": location_id}).first()
+        return (int(row[0]), int(row[1])) if row else (0, 0)
 
     def add_event(self, event_type: str, payload: dict[str, Any]) -> None:
         params = {

@@ -102,7 +102,7 @@ async def test_shortage_is_409_and_changes_nothing(visitor: User, app_database: 
     dc = dc_id(app_database)
     short = await api.move("SHIPMENT_RC", product, 4, distribution_center_id=dc)
     error = assert_error(short, 409, "insufficient_stock")
-    assert error["message"] == "Недостаточно товара для отгрузки"
+    assert error["message"] == "Недостаточно товара для отгрузки: доступно 3, запрошено 4"
     assert stock(app_database, product)["good"] == 3
     shipped = await api.move("SHIPMENT_RC", product, 3, distribution_center_id=dc)
     assert shipped.status_code == 201
@@ -118,6 +118,12 @@ async def test_what_an_operation_needs_is_checked_by_core(
     assert_error(await api.move("BOGUS", product, 1), 422, "unknown_operation")
     assert_error(await api.move("RECEIPT", product, 0), 422, "invalid_quantity")
     assert_error(await api.move("RECEIPT", product, 10**12), 422, "quantity_too_large")
+    # Not a whole number, however it is spelled: refused, nothing booked as 2 or 25.
+    for not_whole in ("2,5", "2.5", 2.5, 2.0, "25", "1e3"):
+        refused = await api.move("RECEIPT", product, not_whole)  # type: ignore[arg-type]
+        assert refused.status_code == 422, not_whole
+        assert refused.json()["error"]["field"] == "quantity", not_whole
+    assert stock(app_database, product)["good"] == 0
     assert_error(await api.move("RECEIPT", 999_999, 1), 422, "product_not_found")
     returned = await api.move("RETURN_PICKUP", product, 1, source_id=source_id(app_database))
     assert returned.status_code == 201

@@ -157,10 +157,12 @@ def browser(tmp_path: Path) -> Iterator[WebDriver]:
         "--no-first-run",
         "--hide-scrollbars",
         "--force-device-scale-factor=1",
+        "--lang=ru-RU",  # a Russian user's browser: «2,5» is how they write a decimal
         f"--user-data-dir={tmp_path / 'chromium'}",
         f"--window-size={DESKTOP[0]},{DESKTOP[1]}",
     ):
         options.add_argument(argument)
+    options.add_experimental_option("prefs", {"intl.accept_languages": "ru-RU,ru"})
     options.binary_location = str(CHROMIUM)
     driver = webdriver.Chrome(service=webdriver.ChromeService(str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(WAIT_SECONDS)
@@ -240,6 +242,9 @@ def drawer_shown(driver: WebDriver) -> bool | None:
 def screenshot(driver: WebDriver, name: str, size: tuple[int, int]) -> None:
     """The viewport at exactly `size` CSS pixels, once the page has settled at that size."""
     width, height = size
+    # A scan's colour flash (ui/feedback.py) lasts under a second: the picture is after it,
+    # and the size changes after it too (a layer fading during a resize leaves a smear).
+    wait(driver).until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".wms-scan-flash"))
     driver.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",
         {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
@@ -419,6 +424,14 @@ def test_lists_fit_the_screen_however_long_the_names_and_notes(
 
     driver = browser
     driver.set_script_timeout(WAIT_SECONDS)
+
+
+# --- the operations page as a Russian user at a packing table ----------------------------
+
+UNKNOWN = "4600000000000"
+
+
+def sign_in_and_add_the_product(driver: WebDriver, app_url: str) -> None:
     open_page(driver, f"{app_url}/login", "//input[@aria-label='Имя пользователя']")
     field(driver, "Имя пользователя").send_keys("admin")
     field(driver, "Пароль").send_keys(ADMIN_PASSWORD + Keys.ENTER)
@@ -446,3 +459,114 @@ def test_lists_fit_the_screen_however_long_the_names_and_notes(
         # The card keeps where the goods came from or went on a tablet too.
         open_page(driver, f"{app_url}/products/{product['id']}", "//table")
         assert visible(driver, "//th[normalize-space(.)='Источник / РЦ']")
+
+
+    open_page(driver, f"{app_url}/products", "//button[.//span[.='Добавить товар']]")
+    click(driver, button(driver, "Добавить товар"))
+    field(driver, "Артикул продавца").send_keys(SKU)
+    field(driver, "Штрихкод").send_keys(BARCODE)
+    field(driver, "Наименование").send_keys(NAME)
+    click(driver, button(driver, "Сохранить"))
+    wait(driver).until(lambda d: re.search(r"/products/\d+$", d.current_url))
+
+
+def scan_code(driver: WebDriver, code: str) -> None:
+    scan = field(driver, "Штрихкод или GTIN — отсканируйте")
+    scan.send_keys(Keys.CONTROL, "a")
+    scan.send_keys(code + Keys.ENTER)
+
+
+def signals(driver: WebDriver) -> list[dict[str, object]]:
+    """The flashes and beeps played so far (ui/feedback.py records them)."""
+    played: list[dict[str, object]] = driver.execute_script("return window.wmsScanSignals || []")
+    return played
+
+
+def replace_text(driver: WebDriver, element: WebElement, text: str, *, paste: bool) -> None:
+    element.send_keys(Keys.CONTROL, "a", Keys.BACKSPACE)
+    wait(driver).until(lambda _: element.get_attribute("value") == "", "the field did not clear")
+    if not paste:
+        element.send_keys(text)
+        return
+    # A real paste: the text on the system clipboard, then Ctrl+V.
+    driver.execute_cdp_cmd(
+        "Browser.grantPermissions",
+        {"permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]},
+    )
+    driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "navigator.clipboard.writeText(arguments[0]).then(() => done(), () => done());",
+        text,
+    )
+    element.send_keys(Keys.CONTROL, "v")
+
+
+def post_click(driver: WebDriver, label: str) -> None:
+    """Click a post button as a person does: the button drops a second click within a
+    second of the first (the double-click guard), so a fast test waits that out."""
+    time.sleep(1.1)
+    click(driver, button(driver, label))
+
+
+def good_stock(driver: WebDriver) -> str:
+    return visible(driver, "//div[normalize-space(text())='Годный']/following-sibling::div[1]").text
+
+
+def test_a_decimal_comma_is_refused_and_scans_flash_and_beep(
+    browser: WebDriver, app_url: str
+) -> None:
+    driver = browser
+    driver.set_script_timeout(WAIT_SECONDS)
+    assert driver.execute_script("return navigator.language") == "ru-RU"
+    sign_in_and_add_the_product(driver, app_url)
+    open_page(driver, f"{app_url}/operations", "//button[.//span[.='Приёмка']]")
+    click(driver, button(driver, "Приёмка"))
+
+    # An unknown barcode: a red banner that stays, a flash and the «not found» buzz.
+    scan_code(driver, UNKNOWN)
+    visible(
+        driver, f"//div[normalize-space(.)='Товар со штрихкодом или GTIN «{UNKNOWN}» не найден']"
+    )
+    visible(driver, "//*[@data-kind='error']")
+    button(driver, "Создать товар с этим штрихкодом")  # offered to the admin
+    wait(driver).until(lambda d: [s["kind"] for s in signals(d)] == ["error"])
+    screenshot(driver, "operations-wrong-scan-1366", DESKTOP)
+    screenshot(driver, "operations-wrong-scan-800", TABLET)
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+    # «2,5», typed and pasted, is refused with a message, and nothing is posted.
+    scan_code(driver, BARCODE)
+    visible(driver, f"//div[normalize-space(.)='{NAME}']")
+    quantity = field(driver, "Количество, шт.")
+    message = "Количество — целое число штук, без запятой и точки: «2,5» не подходит"
+    for paste in (False, True):
+        replace_text(driver, quantity, "2,5", paste=paste)
+        wait(driver).until(lambda _: quantity.get_attribute("value") == "2,5")
+        post_click(driver, "Провести: Приёмка")
+        visible(driver, f"//div[contains(@class, 'bg-red-1')][normalize-space(.)='{message}']")
+        time.sleep(0.5)  # a post would have answered by now
+        assert good_stock(driver) == "0", "«2,5» was posted" + (" (pasted)" if paste else "")
+
+    # A whole number posts: the «done» chirp, a different sound from the buzz.
+    replace_text(driver, quantity, "105", paste=False)
+    post_click(driver, "Провести: Приёмка")
+    wait(driver).until(lambda _: good_stock(driver) == "105", "the receipt was not posted")
+    wait(driver).until(lambda d: [s["kind"] for s in signals(d)] == ["error", "done"])
+    buzz, chirp = (s["tones"] for s in signals(driver))
+    assert buzz != chirp
+
+    # Inventory: the count is entered, the page shows the difference it will post.
+    click(driver, button(driver, "Инвентаризация"))
+    scan_code(driver, BARCODE)
+    counted = field(driver, "Посчитано, шт.")
+    replace_text(driver, counted, "100", paste=False)
+    visible(driver, "//div[normalize-space(.)='−5 недостача']")
+    wait(driver).until(  # the receipt's toast has gone: the picture shows the form
+        ec.invisibility_of_element_located((By.CSS_SELECTOR, ".q-notification"))
+    )
+    screenshot(driver, "operations-inventory-1366", DESKTOP)
+    screenshot(driver, "operations-inventory-800", TABLET)
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    field(driver, "Причина (обязательно)").send_keys("Пересчёт стеллажа")
+    click(driver, button(driver, "Провести: Инвентаризация"))
+    wait(driver).until(lambda _: good_stock(driver) == "100", "the count was not posted")

@@ -85,7 +85,7 @@ def test_shortage_is_refused_and_writes_nothing(db: Database, code: str, message
         post(db, code, product, 3, **extra_fields(db, code))
 
     assert error.value.code == "insufficient_stock"
-    assert error.value.message == message
+    assert error.value.message == f"{message}: доступно 2, запрошено 3"
     assert stock(db, product)["good"] == 2
     assert stock(db, product)["defect"] == 2
     assert movement_count(db) == 2
@@ -330,3 +330,14 @@ def test_database_refuses_negative_stock_even_behind_core(db: Database) -> None:
         conn.execute(
             sa.text("UPDATE quant SET quantity = -1 WHERE product_id = :p"), {"p": product}
         )
+
+
+def test_shortage_names_the_unreserved_stock_as_available(db: Database) -> None:
+    product = make_product(db)
+    post(db, "RECEIPT", product, 105)
+    with db.engine.begin() as conn:  # 5 held for an order: not available to ship
+        conn.execute(sa.text("UPDATE quant SET reserved = 5 WHERE product_id = :p"), {"p": product})
+    with pytest.raises(InsufficientStock) as error:
+        post(db, "SHIPMENT_RC", product, 500, distribution_center_id=dc_id(db))
+    assert error.value.code == "insufficient_stock"
+    assert error.value.message == "Недостаточно товара для отгрузки: доступно 100, запрошено 500"

@@ -5,6 +5,7 @@ import pkgutil
 
 from fastapi.responses import JSONResponse
 from nicegui import app
+from nicegui import ui as nicegui_ui  # `ui` is this package (import ui.pages)
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -14,6 +15,10 @@ from ui.context import AppContext
 
 
 def build(ctx: AppContext) -> None:
+    # One button style app-wide, dialogs included: Quasar writes button text in CAPITALS
+    # unless told otherwise, and Russian in capitals reads badly.
+    for element in (nicegui_ui.button, nicegui_ui.toggle, nicegui_ui.dropdown_button):
+        element.default_props("no-caps")
     live.install(ctx)  # the ledger watch: live pages and the header's low-stock count
     # Every module in ui/pages registers its own pages.
     for module in pkgutil.iter_modules(ui.pages.__path__):

@@ -4,9 +4,18 @@ A USB scanner types the barcode and Enter into the focused scan field; Enter loo
 product up and shows its stock. Which fields an operation needs comes from
 core.operations.OPERATIONS (its Requirement set); the rules themselves are checked by
 core.movements.post_movement, and its Russian message is shown beside the form.
+Inventory is entered as the quantity counted; core.inventory books the difference.
+
+A count is never dropped silently: scanning another product while a count of the shown
+one (more than the single first scan) is not posted holds the new scan and asks, in the
+banner, to post the count or to cancel it. Why not post it at once: the operation or its
+fields may not be what the worker meant (a wrong post needs a reversal); why not a modal
+dialog: the next scanner keystrokes would land in it. Scanning the same product again
+simply goes on counting.
 """
 
 import logging
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import asdict
@@ -18,12 +27,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.auth import Identity
 from core.errors import DomainError
+from core.inventory import Counted, CountRequest, difference, post_count
 from core.movements import MovementRequest, Posted, post_movement
 from core.operations import (
     OPERATIONS,
     VIRTUAL_LOCATIONS,
     WAREHOUSES,
-    Direction,
     Loc,
     Operation,
     Requirement,
@@ -36,7 +45,7 @@ from data.queries import (
     sources,
 )
 from ui.context import AppContext
-from ui.feedback import show_done
+from ui.feedback import Action, ScanFeedback, show_done
 from ui.i18n import language, number, tr
 from ui.layout import MANAGERS, frame
 from ui.product_picker import ProductPicker
@@ -49,10 +58,7 @@ DEFAULT_OPERATION = "RECEIPT"
 log = logging.getLogger(__name__)
 
 WAREHOUSE_EN = {"MAIN": "Good stock", "DEFECT": "Defect"}
-DIRECTION_LABELS = {
-    Direction.GAIN: ("Излишек (+)", "Surplus (+)"),
-    Direction.LOSS: ("Недостача (−)", "Shortage (−)"),
-}
+STOCK_KEY = {"MAIN": "good", "DEFECT": "defect"}  # the warehouse's figure on the card
 STOCK_TILES = (
     ("good", "Годный", "Good"),
     ("defect", "Брак", "Defect"),
@@ -83,20 +89,53 @@ def location_name(code: Loc | None) -> str:
     return WAREHOUSES.get(code) or VIRTUAL_LOCATIONS.get(code, str(code))
 
 
-def whole_quantity(value: Any) -> Any:
-    """1.0 → 1; anything else is passed on unchanged for core to accept or refuse."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
+# Digits, optionally grouped by spaces as Russian writes thousands («1 000»). Nothing else:
+# «2,5» must be refused, not read as 25 (or 2.5).
+WHOLE_NUMBER = re.compile(r"[0-9]+|[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+")
+NOT_WHOLE = (
+    "Количество — целое число штук, без запятой и точки: «{text}» не подходит",
+    "The quantity is a whole number of pieces: “{text}” will not do",
+)
+
+
+def whole_quantity(text: Any) -> int | None:
+    """The whole number typed, or None for anything else («2,5», «2.5», «1e3», «»)."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        return text
+    if not isinstance(text, str):
+        return None
+    text = text.strip()
+    if not WHOLE_NUMBER.fullmatch(text):
+        return None
+    return int(re.sub(r"[^0-9]", "", text))
+
+
+def quantity_problem(text: Any) -> str | None:
+    """The message for a quantity field that does not hold a whole number."""
+    text = str(text or "").strip()
+    if not text:
+        return tr("Введите количество, шт.", "Enter the quantity, pcs")
+    return tr(*NOT_WHOLE).format(text=text) if whole_quantity(text) is None else None
+
+
+def dc_label(dc: Mapping[str, Any]) -> str:
+    """The DC's name; prefixed by its marketplace only when the name does not say it."""
+    name, marketplace = dc["name"], dc["source_name"]
+    return name if marketplace.casefold() in name.casefold() else f"{marketplace} · {name}"
 
 
 class OperationsForm:
     """One form per open page: the chosen operation, the product and the posting state."""
 
-    def __init__(self, ctx: AppContext, operation: str, product_id: int | None) -> None:
+    def __init__(
+        self, ctx: AppContext, user: Identity, operation: str, product_id: int | None
+    ) -> None:
         self.ctx = ctx
+        self.user = user
         self.operation: Operation = OPERATIONS[operation]
         self.product: dict[str, Any] | None = None
+        # A scan of another product held while the shown one's count waits (see the top).
+        self.held: dict[str, Any] | None = None
         # One key per form submission: kept while the same form is retried, so a retry
         # (or a second click) is booked once; a new one once it succeeded or the form changed.
         self.key: str | None = None
@@ -138,10 +177,7 @@ class OperationsForm:
 
     def _build_scan(self) -> None:
         self.scan = (
-            ui.input(
-                tr("Штрихкод или GTIN — отсканируйте", "Barcode or GTIN — scan"),
-                on_change=self._scan_typed,
-            )
+            ui.input(tr("Штрихкод или GTIN — отсканируйте", "Barcode or GTIN — scan"))
             .props('autofocus outlined clearable input-class="text-h6" autocomplete=off')
             .classes("w-full")
             .mark("scan")
@@ -158,8 +194,9 @@ class OperationsForm:
         # Keys typed while nothing editable has focus (after a click on a button) go to the
         # scan field: a scan must never be lost because the focus wandered.
         ui.add_body_html(SCAN_ROUTER.replace("SCAN_ID", self.scan.html_id))
-        self.scan_message = ui.label().classes("text-body1 text-negative w-full").mark("scan-error")
-        self.scan_message.set_visibility(False)
+        self.feedback = ScanFeedback(
+            self.user, on_create=guarded(self.ctx, ROLES, self._create_product)
+        )
         self.picker = ProductPicker(
             self.ctx,
             ROLES,
@@ -170,7 +207,7 @@ class OperationsForm:
 
     def _build_product_card(self) -> None:
         with ui.card().classes("w-full").props("flat bordered").mark("product-card") as card:
-            self.product_name = ui.label().classes("text-h6 leading-tight").mark("product-name")
+            self.product_name = ui.label().classes("text-h6 leading-tight").mark("shown-product")
             self.product_codes = ui.label().classes("text-body2 text-grey-8")
             self.stock_labels: dict[str, ui.label] = {}
             with ui.element("div").classes("w-full grid grid-cols-4 gap-2"):
@@ -194,23 +231,50 @@ class OperationsForm:
 
     def _build_fields(self) -> None:
         changed = self._form_changed
-        with ui.row().classes("w-full items-center gap-2 no-wrap"):
+        self.requirement_rows: dict[Requirement, ui.element] = {}
+        with ui.column().classes("w-full gap-1") as row:
+            ui.label(tr("Склад", "Warehouse")).classes("text-caption text-grey-8")
+            self.warehouse = (
+                ui.toggle(
+                    {code: tr(name, WAREHOUSE_EN.get(code, code))
+                     for code, name in WAREHOUSES.items()},
+                    value="MAIN", on_change=changed,
+                )
+                .props("spread no-caps toggle-color=primary padding='12px 8px'")
+                .classes("w-full").mark("warehouse")
+            )  # fmt: skip
+        self.requirement_rows[Requirement.WAREHOUSE_AND_DIRECTION] = row
+        with ui.row().classes("w-full items-start gap-2 no-wrap"):
             ui.button(icon="remove", on_click=lambda: self._step(-1)).props(
                 f'round outline size=lg aria-label="{tr("Меньше", "Less")}"'
-            ).on("mousedown", js_handler=KEEP_FOCUS).mark("quantity-less")
+            ).classes("mt-1").on("mousedown", js_handler=KEEP_FOCUS).mark("quantity-less")
+            # A text field, not a number field: what was typed is exactly what is checked,
+            # so «2,5» is refused instead of being read by the browser as 25 or 2.5.
             self.quantity = (
-                ui.number(tr("Количество, шт.", "Quantity, pcs"), value=1, min=1, step=1,
-                          on_change=changed)
-                .props('outlined input-class="text-h6 text-center"')
+                ui.input(tr("Количество, шт.", "Quantity, pcs"), value="1",
+                         validation=quantity_problem, on_change=self._form_changed)
+                .props('outlined inputmode=numeric autocomplete=off '
+                       'input-class="text-h6 text-center"')
                 .classes("grow")
                 .mark("quantity")
             )  # fmt: skip
             ui.button(icon="add", on_click=lambda: self._step(1)).props(
                 f'round outline size=lg aria-label="{tr("Больше", "More")}"'
-            ).on("mousedown", js_handler=KEEP_FOCUS).mark("quantity-more")
+            ).classes("mt-1").on("mousedown", js_handler=KEEP_FOCUS).mark("quantity-more")
         self.quantity.on("keydown.enter", self._submit_from_enter)
+        # Inventory: the stock, the count and the difference, big enough to read standing.
+        with (
+            ui.element("div")
+            .classes("w-full grid grid-cols-3 gap-2 bg-blue-1 rounded-borders q-pa-md")
+            .mark("count-panel") as self.count_panel
+        ):
+            self.count_labels: dict[str, tuple[ui.label, ui.label]] = {}
+            for key in ("stock", "counted", "difference"):
+                with ui.column().classes("gap-0"):
+                    caption = ui.label().classes("text-caption text-grey-8")
+                    value = ui.label().classes("text-h5 text-weight-medium").mark(f"count-{key}")
+                    self.count_labels[key] = (caption, value)
 
-        self.requirement_rows: dict[Requirement, ui.element] = {}
         with ui.column().classes("w-full gap-3") as row:
             self.source = (
                 ui.select(self._source_options(), label=tr("Источник", "Source"),
@@ -225,29 +289,6 @@ class OperationsForm:
                 .props("outlined").classes("w-full").mark("distribution-center")
             )  # fmt: skip
         self.requirement_rows[Requirement.DISTRIBUTION_CENTER] = row
-        with ui.element("div").classes("w-full grid grid-cols-2 gap-3") as row:
-            with ui.column().classes("w-full gap-1"):
-                ui.label(tr("Склад", "Warehouse")).classes("text-caption text-grey-8")
-                self.warehouse = (
-                    ui.toggle(
-                        {code: tr(name, WAREHOUSE_EN.get(code, code))
-                         for code, name in WAREHOUSES.items()},
-                        value="MAIN", on_change=changed,
-                    )
-                    .props("spread no-caps toggle-color=primary padding='12px 8px'")
-                    .classes("w-full").mark("warehouse")
-                )  # fmt: skip
-            with ui.column().classes("w-full gap-1"):
-                ui.label(tr("Расхождение", "Difference")).classes("text-caption text-grey-8")
-                self.direction = (
-                    ui.toggle(
-                        {d.value: tr(ru, en) for d, (ru, en) in DIRECTION_LABELS.items()},
-                        value=None, on_change=changed,
-                    )
-                    .props("spread no-caps toggle-color=primary padding='12px 8px'")
-                    .classes("w-full").mark("direction")
-                )  # fmt: skip
-        self.requirement_rows[Requirement.WAREHOUSE_AND_DIRECTION] = row
         with ui.row().classes("w-full gap-3 no-wrap") as row:
             locations = self._location_options()
             self.from_location = (
@@ -295,9 +336,9 @@ class OperationsForm:
         return {s["id"]: s["name"] for s in sources(self.ctx.db.engine, active_only=True)}
 
     def _dc_options(self) -> dict[int, str]:
-        # Labelled by marketplace first, so the list reads grouped (it is sorted that way).
+        # Sorted by marketplace, then name: the list reads grouped.
         return {
-            dc["id"]: f"{dc['source_name']} · {dc['name']}"
+            dc["id"]: dc_label(dc)
             for dc in distribution_centers(self.ctx.db.engine, active_only=True)
         }
 
@@ -311,7 +352,13 @@ class OperationsForm:
 
     # --- events -----------------------------------------------------------------------
 
+    @property
+    def counting(self) -> bool:
+        """Inventory: the quantity is what was counted, not what moves."""
+        return self.operation.needs(Requirement.WAREHOUSE_AND_DIRECTION)
+
     def _choose(self, code: str) -> None:
+        changed = code != self.operation.code
         self.operation = OPERATIONS[code]
         op = self.operation
         for button_code, button in self.buttons.items():
@@ -327,18 +374,28 @@ class OperationsForm:
             if needs_reason
             else tr("Комментарий", "Notes")
         )
+        self.quantity.label = (
+            tr("Посчитано, шт.", "Counted, pcs")
+            if self.counting
+            else tr("Количество, шт.", "Quantity, pcs")
+        )
         self.route.set_text(self._route_text())
         self.submit_button.set_text(tr("Провести: ", "Post: ") + op.label(language()))
+        if changed:
+            # What was written for the previous operation is not this one's: a write-off's
+            # «Трещина корпуса» must not ride along on a receipt, nor its «Проведено» stay.
+            self.notes.value = ""
+            self.result.set_visibility(False)
         self._form_changed()
 
     def _route_text(self) -> str:
         op = self.operation
         if op.from_location is not None and op.to_location is not None:
             return f"{location_name(op.from_location)} → {location_name(op.to_location)}"
-        if op.needs(Requirement.WAREHOUSE_AND_DIRECTION):
+        if self.counting:
             return tr(
-                "Излишек добавляется на склад, недостача списывается со склада",
-                "A surplus is added to stock, a shortage is taken from it",
+                "Введите, сколько посчитали: разницу с остатком проведём излишком или недостачей",
+                "Enter what you counted: the difference is posted as a surplus or a shortage",
             )
         return tr("Между местами хранения", "Between storage locations")
 
@@ -346,14 +403,59 @@ class OperationsForm:
         """Any edit makes the next submission a new one (a new idempotency key)."""
         self.key = None
         self.error.set_visibility(False)
-
-    def _scan_typed(self) -> None:
-        self.scan_message.set_visibility(False)
+        self._show_count()
 
     def _step(self, delta: int) -> None:
         current = whole_quantity(self.quantity.value)
-        current = current if isinstance(current, int) else 0
-        self.quantity.value = max(1, current + delta)
+        current = current if current is not None else 0
+        self.quantity.value = str(max(0 if self.counting else 1, current + delta))
+
+    def _show_count(self) -> None:
+        """Inventory: the stock, the count and the difference that posting would book."""
+        if not self.counting or self.product is None:
+            self.count_panel.set_visibility(False)
+            return
+        warehouse = self.warehouse.value or "MAIN"
+        stock = int(self.product[STOCK_KEY[warehouse]])
+        place = tr(WAREHOUSES[warehouse], WAREHOUSE_EN[warehouse])
+        counted = whole_quantity(self.quantity.value)
+        change = difference(stock, counted) if counted is not None else None
+        if counted is None:
+            shown, colour = "—", "text-grey-8"
+        elif change is None:
+            shown, colour = tr("0, расхождения нет", "0, no difference"), "text-grey-8"
+        elif change[0] == "gain":
+            shown, colour = (
+                tr(f"+{number(change[1])} излишек", f"+{number(change[1])} surplus"),
+                ("text-positive"),
+            )
+        else:
+            shown, colour = (
+                tr(f"−{number(change[1])} недостача", f"−{number(change[1])} shortage"),
+                ("text-negative"),
+            )
+        figures = {
+            "stock": (tr(f"На складе «{place}»", f"In “{place}”"), number(stock)),
+            "counted": (tr("Посчитано", "Counted"), "—" if counted is None else number(counted)),
+            "difference": (tr("Разница", "Difference"), shown),
+        }
+        for key, (caption_text, value_text) in figures.items():
+            caption, value = self.count_labels[key]
+            caption.set_text(caption_text)
+            value.set_text(value_text)
+        difference_label = self.count_labels["difference"][1]
+        difference_label.classes(remove="text-grey-8 text-positive text-negative").classes(colour)
+        self.count_panel.set_visibility(True)
+
+    def _pending_count(self) -> int | None:
+        """The unposted count of the shown product worth keeping: more than its first scan
+        (one scan is redone by one scan), or anything typed over it."""
+        if self.product is None or self.just_posted:
+            return None
+        text = str(self.quantity.value or "").strip()
+        if text in ("", "1"):
+            return None
+        return whole_quantity(text) or 0
 
     async def _scan(self, _user: Identity, e: events.GenericEventArguments) -> None:
         code = e.args if isinstance(e.args, str) else (self.scan.value or "")
@@ -364,23 +466,67 @@ class OperationsForm:
         started = time.perf_counter()
         product = product_by_code(self.ctx.db.engine, code)
         if product is None:
-            self._clear_product()
-            self.scan_message.set_text(
-                tr(f"Товар со штрихкодом или GTIN «{code}» не найден",
-                   f"No product with barcode or GTIN “{code}”")
-            )  # fmt: skip
-            self.scan_message.set_visibility(True)
+            if self._pending_count() is None:
+                self._clear_product()  # the next post cannot hit the product shown before
+            self.held = None
+            self.feedback.not_found(code)
         else:
-            self._set_product(self._with_stock(product), repeat_adds=True)
+            self._offer(self._with_stock(product), repeat_adds=True)
         self.scan.run_method("select")  # the next scan replaces the text
         log.debug("scan %s looked up in %.1f ms", code, (time.perf_counter() - started) * 1000)
 
+    def _offer(self, row: dict[str, Any], *, repeat_adds: bool) -> None:
+        """Show `row` — unless another product's count is waiting: then hold it and ask."""
+        pending = self._pending_count()
+        if self.product is None or pending is None or self.product["id"] == row["id"]:
+            self.held = None
+            self.feedback.clear()
+            self._set_product(row, repeat_adds=repeat_adds)
+            return
+        self.held = row
+        shown = self.product
+        self.feedback.warn(
+            tr(
+                f"Счёт не проведён: «{shown['name']}» — {number(pending)} шт. "
+                f"Проведите его или отмените, затем откроется «{row['name']}».",
+                f"Count not posted: “{shown['name']}” — {number(pending)} pcs. "
+                f"Post it or cancel it; then “{row['name']}” opens.",
+            ),
+            [
+                Action(
+                    tr(f"Провести {number(pending)} шт.", f"Post {number(pending)} pcs"),
+                    guarded(self.ctx, ROLES, self._submit),
+                    "pending-post",
+                    primary=True,
+                ),
+                Action(
+                    tr("Отменить счёт", "Cancel the count"),
+                    guarded(self.ctx, ROLES, self._drop_count),
+                    "pending-drop",
+                ),
+            ],
+        )
+
+    def _drop_count(self, _user: Identity, *_: Any) -> None:
+        """The person chose to throw the count away: show the product they scanned next."""
+        held, self.held = self.held, None
+        self.feedback.clear()
+        if held is not None:
+            self._set_product(self._with_stock(held), repeat_adds=False)
+        self.scan.run_method("focus")
+
     async def _pick(self, _user: Identity, product_id: int | None) -> None:
         if product_id is None:
-            self._clear_product(keep_picker=True)
+            if self._pending_count() is None:
+                self._clear_product(keep_picker=True)
             return
-        if self._show_product_by_id(product_id):
-            self.scan.value = ""
+        record = self.ctx.products.get(product_id)
+        if record is not None:
+            self._offer(self._with_stock(asdict(record)), repeat_adds=False)
+            if self.held is None:
+                self.scan.value = ""
+            elif self.product is not None:
+                self.picker.show(self.product)  # the field names the product shown
 
     def _show_product_by_id(self, product_id: int) -> bool:
         record = self.ctx.products.get(product_id)
@@ -388,6 +534,18 @@ class OperationsForm:
             return False
         self._set_product(self._with_stock(asdict(record)), repeat_adds=False)
         return True
+
+    def _create_product(self, _user: Identity, code: str) -> None:
+        """An unknown barcode: the product dialog with it filled in; the new product is
+        then shown here, ready for the operation."""
+        # Imported here: the products page is a sibling module, loaded on first use.
+        from ui.pages.products import product_dialog
+
+        def created(record: Any) -> None:
+            self.feedback.clear()
+            self._offer(self._with_stock(asdict(record)), repeat_adds=False)
+
+        product_dialog(self.ctx, None, created, barcode=code)
 
     def _with_stock(self, product: Mapping[str, Any]) -> dict[str, Any]:
         return {**product, **product_stock(self.ctx.db.engine, product["id"])}
@@ -403,7 +561,7 @@ class OperationsForm:
             )
             self.repeat_hint.set_visibility(True)
         elif not same or self.just_posted:
-            self.quantity.value = 1
+            self.quantity.value = "1"
         self.just_posted = False
         self.product = row
         self.product_name.set_text(row["name"])
@@ -436,14 +594,13 @@ class OperationsForm:
     def _submit_from_enter(self) -> None:
         self.submit_button.run_method("click")
 
-    def _request(self) -> MovementRequest:
+    def _request(self, quantity: int) -> MovementRequest:
         """The fields this operation uses; fields it does not use are left out."""
         op = self.operation
-        adjusts = op.needs(Requirement.WAREHOUSE_AND_DIRECTION)
         moves = op.needs(Requirement.LOCATIONS)
         return MovementRequest(
             operation_type=op.code,
-            quantity=whole_quantity(self.quantity.value),
+            quantity=quantity,
             product_id=self.product["id"] if self.product else None,
             source_id=self.source.value if op.needs(Requirement.SOURCE) else None,
             distribution_center_id=(
@@ -452,29 +609,51 @@ class OperationsForm:
                 else None
             ),
             notes=self.notes.value or None,
-            warehouse=self.warehouse.value if adjusts else None,
-            direction=self.direction.value if adjusts else None,
             from_location_id=self.from_location.value if moves else None,
             to_location_id=self.to_location.value if moves else None,
             idempotency_key=self.key,
         )
 
+    def _count_request(self, counted: int) -> CountRequest:
+        assert self.product is not None
+        warehouse = self.warehouse.value or "MAIN"
+        return CountRequest(
+            product_id=self.product["id"],
+            warehouse=warehouse,
+            counted=counted,
+            notes=self.notes.value or None,
+            idempotency_key=self.key,
+            expected=int(self.product[STOCK_KEY[warehouse]]),
+        )
+
+    def _post(self, quantity: int, user_id: int) -> Posted | Counted:
+        """Runs in a worker thread: a write can wait for the database's lock."""
+        if self.counting and self.product is not None:
+            return post_count(self.ctx.db.unit_of_work, self._count_request(quantity),
+                              user_id=user_id)  # fmt: skip
+        return post_movement(self.ctx.db.unit_of_work(), self._request(quantity), user_id=user_id)
+
     async def _submit(self, user: Identity, *_: Any) -> None:
         if self.posting:
             return  # a second click while the first is being booked
+        quantity = whole_quantity(str(self.quantity.value or ""))
+        if quantity is None:
+            self.quantity.validate()
+            # Said under the field and beside the form; no toast that outlives the fix.
+            self._fail(quantity_problem(self.quantity.value) or "", toast=False)
+            self.quantity.run_method("focus")
+            return  # nothing is posted: «2,5» is not a number of pieces
         self.key = self.key or f"ui-{uuid4().hex}"
-        request = self._request()
         self.posting = True
         self.submit_button.props("loading").disable()
         self.error.set_visibility(False)
         self.result.set_visibility(False)
         try:
-            # A write can wait for the database's lock: keep the page's event loop free.
-            posted = await run.io_bound(
-                post_movement, self.ctx.db.unit_of_work(), request, user_id=user.id
-            )
+            answer = await run.io_bound(self._post, quantity, user.id)
         except DomainError as error:
             self._fail(error.message)
+            if error.code == "stock_changed" and self.product is not None:
+                self._refresh_stock()  # the count is now compared with the stock as it is
             return
         except SQLAlchemyError as error:
             log.warning("posting a movement failed: %s", error)
@@ -483,22 +662,58 @@ class OperationsForm:
         finally:
             self.posting = False
             self.submit_button.props(remove="loading").enable()
-        self._succeeded(posted)
+        if answer is None:
+            return  # the app is stopping
+        if isinstance(answer, Counted) and answer.posted is None:
+            self._nothing_to_count(answer)
+            return
+        if isinstance(answer, Counted):
+            assert answer.posted is not None
+            self._succeeded(answer.posted, answer)
+        else:
+            self._succeeded(answer)
 
-    def _fail(self, message: str) -> None:
+    def _fail(self, message: str, *, toast: bool = True) -> None:
+        self.result.set_visibility(False)  # an earlier «Проведено» is not this answer
         self.error.set_text(message)
         self.error.set_visibility(True)
-        ui.notify(message, type="negative", position="top", multi_line=True)
+        if toast:
+            ui.notify(message, type="negative", position="top", multi_line=True)
 
-    def _succeeded(self, posted: Posted) -> None:
+    def _refresh_stock(self) -> None:
+        if self.product is not None:
+            self.product = self._with_stock(self.product)
+            self._show_stock(self.product)
+            self._show_count()
+
+    def _nothing_to_count(self, counted: Counted) -> None:
+        self.key = None
+        text = tr(
+            f"Посчитано столько же, сколько на складе: {number(counted.counted)} шт. "
+            "Расхождения нет — ничего не проведено.",
+            f"The count equals the stock: {number(counted.counted)} pcs. "
+            "No difference — nothing was posted.",
+        )
+        self.result.set_text(text)
+        self.result.set_visibility(True)
+        self._after_post()
+
+    def _succeeded(self, posted: Posted, counted: Counted | None = None) -> None:
         movement = posted.movement
         self.key = None
-        self.just_posted = True
         op = OPERATIONS[movement.operation_type]
         text = tr(
             f"Проведено: {op.label_ru} №{movement.id}, {number(movement.quantity)} шт.",
             f"Posted: {op.label_en} #{movement.id}, {number(movement.quantity)} pcs",
         )
+        if counted is not None and not posted.replayed:
+            gained = counted.counted > counted.stock
+            text += tr(
+                f" — {'излишек' if gained else 'недостача'}: было {number(counted.stock)}, "
+                f"посчитано {number(counted.counted)}",
+                f" — {'surplus' if gained else 'shortage'}: was {number(counted.stock)}, "
+                f"counted {number(counted.counted)}",
+            )
         if posted.replayed:
             text = tr(
                 f"Уже проведено ранее: {op.label_ru} №{movement.id}",
@@ -509,10 +724,22 @@ class OperationsForm:
             self._show_stock(self.product)
         self.result.set_text(text)
         self.result.set_visibility(True)
-        self.repeat_hint.set_visibility(False)
-        self.quantity.value = 1
-        self.key = None  # the quantity reset above counts as an edit too; stays new
         show_done(text)
+        self._after_post()
+
+    def _after_post(self) -> None:
+        """Ready for the next count: quantity 1, no comment, the held scan shown."""
+        self.just_posted = True
+        self.repeat_hint.set_visibility(False)
+        self.quantity.value = "1"
+        self.notes.value = ""  # a reason is the posted movement's, not the next one's
+        self.key = None  # the resets above count as edits too; stays new
+        held, self.held = self.held, None
+        self.feedback.done()
+        if held is not None:
+            self._set_product(self._with_stock(held), repeat_adds=False)
+            self.result.set_visibility(True)  # the confirmation of what was just posted
+        self._show_count()
         self.scan.run_method("focus")
         self.scan.run_method("select")
 
@@ -526,4 +753,4 @@ def register(ctx: AppContext) -> None:
         operation = operation_type if operation_type in OPERATIONS else DEFAULT_OPERATION
         product = int(product_id) if product_id and product_id.isdigit() else None
         with frame(user, tr("Операции", "Operations"), PATH):
-            OperationsForm(ctx, operation, product)
+            OperationsForm(ctx, user, operation, product)

@@ -121,9 +121,11 @@ def _as_whole(value: Any) -> Any:
     return value
 
 
-def product_dialog(ctx: AppContext, product: ProductRecord | None, on_saved: Saved) -> None:
+def product_dialog(
+    ctx: AppContext, product: ProductRecord | None, on_saved: Saved, *, barcode: str = ""
+) -> None:
     """Create (product=None) or edit a product in a dialog; core's messages appear under
-    the field they name."""
+    the field they name. `barcode` prefills a new product's (an unknown scan)."""
     inputs: dict[str, ui.input | ui.number] = {}
 
     def clear_error(field: str) -> None:
@@ -182,7 +184,7 @@ def product_dialog(ctx: AppContext, product: ProductRecord | None, on_saved: Sav
             text_field(
                 "barcode",
                 tr("Штрихкод", "Barcode"),
-                product and product.barcode,
+                product.barcode if product else barcode,
                 inputmode="numeric",
             )
         text_field("name", tr("Наименование", "Name"), product and product.name)
