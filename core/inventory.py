@@ -74,7 +74,7 @@ def post_count(
         )  # fmt: skip
     with new_uow() as uow:
         if req.idempotency_key:
-            earlier = uow.movement_by_key(req.idempotency_key.strip())
+            earlier = uow.movement_by_key(req.idempotency_key.strip(), user_id)
             if earlier is not None:  # a retry after a lost answer: the count is booked
                 gained = earlier.to_location_id == uow.location(req.warehouse).id
                 before = counted - earlier.quantity if gained else counted + earlier.quantity

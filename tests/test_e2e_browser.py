@@ -424,14 +424,6 @@ def test_lists_fit_the_screen_however_long_the_names_and_notes(
 
     driver = browser
     driver.set_script_timeout(WAIT_SECONDS)
-
-
-# --- the operations page as a Russian user at a packing table ----------------------------
-
-UNKNOWN = "4600000000000"
-
-
-def sign_in_and_add_the_product(driver: WebDriver, app_url: str) -> None:
     open_page(driver, f"{app_url}/login", "//input[@aria-label='Имя пользователя']")
     field(driver, "Имя пользователя").send_keys("admin")
     field(driver, "Пароль").send_keys(ADMIN_PASSWORD + Keys.ENTER)
@@ -461,6 +453,16 @@ def sign_in_and_add_the_product(driver: WebDriver, app_url: str) -> None:
         assert visible(driver, "//th[normalize-space(.)='Источник / РЦ']")
 
 
+# --- the operations page as a Russian user at a packing table ----------------------------
+
+UNKNOWN = "4600000000000"
+
+
+def sign_in_and_add_the_product(driver: WebDriver, app_url: str) -> None:
+    open_page(driver, f"{app_url}/login", "//input[@aria-label='Имя пользователя']")
+    field(driver, "Имя пользователя").send_keys("admin")
+    field(driver, "Пароль").send_keys(ADMIN_PASSWORD + Keys.ENTER)
+    wait(driver).until(lambda d: not d.current_url.rstrip("/").endswith("/login"))
     open_page(driver, f"{app_url}/products", "//button[.//span[.='Добавить товар']]")
     click(driver, button(driver, "Добавить товар"))
     field(driver, "Артикул продавца").send_keys(SKU)
