@@ -43,11 +43,11 @@ import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 
 from core.catalog import gtin_check_digit_ok
-from core.imports import import_file
 from core.settings import Settings
-from data import spreadsheets
 from data.database import Database
 from data.db import create_engine
+from data.files import spreadsheets
+from data.imports import import_file
 from data.migrate import upgrade
 from data.models import Product
 from data.queries import ledger_discrepancies

@@ -1,4 +1,6 @@
-"""`core.imports.ImportStore` on the database: one transaction, bulk reads and bulk writes.
+"""`core.imports.ImportStore` on the database: one transaction, bulk reads and bulk writes;
+and `import_file`, the import use case (core.imports.run_import) put together with this
+store and data.files' reader.
 
 Ledger rows go in with COPY on PostgreSQL and executemany on SQLite; quants then change
 once per (product, location) with the same atomic statements every posting uses
@@ -21,11 +23,23 @@ from sqlalchemy.exc import IntegrityError
 
 from core.catalog import EDITABLE, ProductData, ProductRecord
 from core.errors import Conflict
-from core.imports import BatchRecord, ImportStore, LedgerRow
+from core.imports import (
+    BatchRecord,
+    ImportQueue,
+    ImportReport,
+    ImportStore,
+    LedgerRow,
+    Progress,
+    Sheet,
+    Waiting,
+    run_import,
+)
 from core.model import LocationRef, Reference
-from core.settings import get_settings
+from core.settings import Settings, get_settings
 from data.database import Database
 from data.db import read_connection, write_connection
+from data.files.memory import release_memory
+from data.files.spreadsheets import read_file
 from data.flows import FOLDS, FlowTotals, local_today, write_totals
 from data.models import (
     DistributionCenter,
@@ -429,3 +443,58 @@ def _session(db: Database, write: bool) -> Iterator[ImportStore]:
 
 def store_factory(db: Database) -> Callable[[bool], AbstractContextManager[ImportStore]]:
     return lambda write: _session(db, write)
+
+
+QUEUE = ImportQueue(release_memory)
+
+
+def import_file(
+    db: Database,
+    *,
+    content: bytes,
+    file_name: str,
+    kind: str,
+    operation_type: str | None = None,
+    dry_run: bool = True,
+    user_id: int | None = None,
+    settings: Settings,
+    progress: Progress | None = None,
+    repeat_allowed: bool = True,
+    waiting: Waiting | None = None,
+    fallback_operation: str | None = None,
+) -> ImportReport:
+    """Check a file and, unless `dry_run` or any row has an error, write it whole.
+
+    `fallback_operation`: the operation of a movements file that names none, neither by
+    `operation_type` nor in an «Операция» column (the page offers the last one used); the
+    report says it was taken (`operation_inferred`).
+
+    A big file waits for its turn in QUEUE first; `waiting(n)` hears how many imports are
+    ahead of it while it waits (ImportQueueTimeout when the wait is too long).
+
+    `repeat_allowed=False`: refuse (Conflict `file_imported_before`) a file whose sha256
+    was imported already — the page passes it when its preview said the file was new, so
+    a file another manager imported meanwhile is not booked twice without a question.
+
+    Raises FileRejected when the file cannot be read at
+    all, ValidationError for a bad `kind` or `operation_type`, InsufficientStock when the
+    stock changed under a running import (PostgreSQL; the file then writes nothing)."""
+
+    def read(content: bytes, file_name: str, progress: Progress | None) -> Sheet:
+        return read_file(content, file_name, settings, progress)
+
+    with QUEUE.slot(content, settings, waiting):
+        return run_import(
+            store_factory(db),
+            read,
+            content=content,
+            file_name=file_name,
+            kind=kind,
+            operation_type=operation_type,
+            dry_run=dry_run,
+            user_id=user_id,
+            settings=settings,
+            progress=progress,
+            repeat_allowed=repeat_allowed,
+            fallback_operation=fallback_operation,
+        )

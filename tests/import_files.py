@@ -11,9 +11,10 @@ from typing import Any
 from openpyxl import Workbook
 
 from core.catalog import gtin_check_digit_ok
-from core.imports import ImportReport, import_file
+from core.imports import ImportReport
 from core.settings import Settings
 from data.database import Database
+from data.imports import import_file
 
 SETTINGS = Settings()
 _numbers = count(1)

@@ -17,11 +17,11 @@ from nicegui import app as nicegui_app
 from nicegui.testing import User
 from openpyxl.worksheet.worksheet import Worksheet
 
-from core.imports import import_file
 from core.settings import Settings
 from data import exports, queries
 from data.database import Database
 from data.exports import XlsxWriter
+from data.imports import import_file
 from tests.api_client import assert_error, barcode, signed_in
 from tests.conftest import make_product, open_page
 from tests.helpers import dc_id, post, source_id

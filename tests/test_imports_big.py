@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from core.catalog import gtin_check_digit_ok
-from core.imports import errors_workbook
 from data.database import Database
 from data.db import write_session
+from data.files.workbooks import errors_workbook
 from data.models import Product
 from data.queries import balances, ledger_discrepancies
 from tests.conftest import POSTGRES_URL
@@ -98,7 +98,7 @@ KILLER = textwrap.dedent(
     """
     import os, signal, sys
     from pathlib import Path
-    from core.imports import import_file
+    from data.imports import import_file
     from core.settings import Settings
     from data.database import Database
 

@@ -11,8 +11,9 @@ from collections.abc import Callable
 import pytest
 from openpyxl import Workbook
 
-from core.imports import FileRejected, read_file
+from core.imports import FileRejected
 from core.settings import Settings
+from data.files.spreadsheets import read_file
 from tests.import_files import SETTINGS, csv_file, xlsx
 
 HEADER = ["Баркод", "Количество"]

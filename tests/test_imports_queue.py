@@ -4,9 +4,10 @@ arrival and hear how many are ahead of them; small files never wait."""
 import threading
 import time
 
-from core.imports import QUEUE, ImportReport
+from core.imports import ImportReport
 from core.settings import Settings
 from data.database import Database
+from data.imports import QUEUE
 from tests.conftest import make_product
 from tests.import_files import run, xlsx
 

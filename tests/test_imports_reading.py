@@ -8,8 +8,8 @@ import xlwt
 from openpyxl import Workbook
 from openpyxl.styles import PatternFill
 
-from core.imports import read_file
 from data.database import Database
+from data.files.spreadsheets import read_file
 from tests.conftest import make_product
 from tests.helpers import stock
 from tests.import_files import (

@@ -11,14 +11,10 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from core.errors import Conflict, InsufficientStock, ValidationError
-from core.imports import (
-    EVENT_IMPORT_APPLIED,
-    IMPORT_KINDS,
-    errors_workbook,
-    example_file,
-)
+from core.imports import EVENT_IMPORT_APPLIED, IMPORT_KINDS
 from core.operations import IMPORT_COLUMNS
 from data.database import Database
+from data.files.workbooks import errors_workbook, example_file
 from data.imports import SqlImportStore
 from data.queries import import_history, ledger_discrepancies
 from tests.conftest import add_user, make_product

@@ -14,9 +14,9 @@ from nicegui import ElementFilter, ui
 from nicegui.testing import User
 
 from core.errors import Conflict
-from core.imports import QUEUE, import_file
 from core.settings import Settings, get_settings
 from data.database import Database
+from data.imports import QUEUE, import_file
 from data.queries import balances, import_history, journal
 from tests.conftest import make_product, open_page
 from ui.pages.imports import HISTORY_PATH, PATH

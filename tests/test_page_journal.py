@@ -10,12 +10,12 @@ import pytest
 from nicegui.testing import User
 
 import core.movements
-from core.imports import import_file
 from core.movements import MovementRequest, post_movement
 from core.settings import Settings
 from core.users import create_user
 from data.database import Database
 from data.exports import export_journal
+from data.imports import import_file
 from data.queries import import_history, journal
 from data.users import SqlUserAdminStore
 from tests.conftest import add_user, make_product, open_page

@@ -17,11 +17,11 @@ from core.imports import (
     ImportQueueTimeout,
     ImportReport,
     file_too_large,
-    import_file,
     importable,
 )
 from core.operations import OPERATIONS
 from core.settings import Settings
+from data.imports import import_file
 from ui.api.errors import ApiError, ApiRoute, ErrorBody, error_response, responses
 from ui.api.schemas import Model, Text
 from ui.context import AppContext

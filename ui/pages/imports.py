@@ -28,12 +28,11 @@ from core.imports import (
     KIND_LABELS,
     FileRejected,
     ImportReport,
-    errors_workbook,
-    example_file,
-    import_file,
     importable,
 )
 from core.operations import OPERATIONS
+from data.files.workbooks import errors_workbook, example_file
+from data.imports import import_file
 from data.queries import import_history
 from ui.context import AppContext
 from ui.downloads import offer_bytes

@@ -1,37 +1,30 @@
-"""Reading import files (.xlsx, .xls, .csv) and writing small workbooks (examples, errors).
+"""Reading import files (.xlsx, .xls, .csv) into core's `Sheet` (core.imports.sheet).
 
 A file is read into a `Sheet`: the header row (found below any title block) with the
 columns it names, and the data rows with the row numbers the spreadsheet shows. Cells are
-given as read — text, float, int, bool, date — and turned into values by `cell_text`,
-`cell_code` and `cell_whole`, which never guess: a barcode that lost digits is an error.
+given as read — text, float, int, bool, date; core turns them into values.
 
 Hostile files are refused before the parser sees them: the size, the declared and the
 actual unpacked size of an .xlsx (a zip), and the row count of its sheet.
 """
 
 import csv
-import ctypes
-import gc
 import io
-import platform
 import re
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
 from typing import Any
 from xml.etree import ElementTree
 
 import python_calamine
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
 
+from core.imports import FileRejected, too_large_message
+from core.imports import Progress as StageProgress
+from core.imports.sheet import Cell, Column, Sheet, cell_text, is_empty
 from core.operations import IMPORT_COLUMNS, header_key
-from data.exports import xml_safe
+from core.settings import Settings
 
-Cell = str | int | float | bool | date | datetime | time | timedelta | None
 Progress = Callable[[float], None]
 
 HEADER_SCAN_ROWS = 50  # the header must be within the first rows (a title block above it)
@@ -60,132 +53,11 @@ class SpreadsheetError(Exception):
         self.message = message
 
 
-class CellError(ValueError):
-    """One cell's value cannot be used; the message says why, in Russian."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-@dataclass(frozen=True)
-class Column:
-    field: str
-    index: int  # 0-based position in the row
-    header: str  # as written in the file
-
-
-@dataclass
-class Sheet:
-    header_row: int  # the header's row number as the spreadsheet shows it
-    header: list[str]  # every header cell, as text
-    columns: dict[str, Column]  # recognised fields
-    rows: Iterator[tuple[int, list[Cell]]]  # data rows (row number, cells); empty rows skipped
-    size_hint: int  # rows the file may hold below the header (for progress); 0: unknown
-    kind: str = "xlsx"  # "xlsx" | "xls" | "csv"
-    delimiter: str | None = None
-    encoding: str | None = None
-    ignored: list[str] = field(default_factory=list)  # headers that name no known field
-
-
 @dataclass(frozen=True)
 class Limits:
     max_bytes: int
     max_rows: int
     max_unpacked_bytes: int
-
-
-# --- Cells ---
-
-
-def is_empty(value: Cell) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def cell_text(value: Cell) -> str:
-    """Any cell as trimmed text; a whole number stored as a float is written without ".0"."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 2**53:
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    return str(value).strip()
-
-
-_DIGITS = re.compile(r"\d+")
-_DIGITS_POINT_ZERO = re.compile(r"(\d+)[.,]0+")
-_SCIENTIFIC = re.compile(r"(\d+)(?:[.,](\d*))?[eE]\+?(\d+)")
-_LOST_DIGITS = (
-    "число в научной записи ({value}) потеряло цифры: задайте столбцу текстовый формат "
-    "и введите код заново"
-)
-
-
-def cell_code(value: Cell) -> str:
-    """A barcode or GTIN as its digits, exactly as the file has them (leading zeros kept).
-
-    A number cell is taken only when it holds a whole number exactly; Excel's scientific
-    notation written out as text ("4.60123456789E+12") is taken only when every digit
-    survived. Anything else is returned as trimmed text for the code's own check."""
-    if value is None:
-        return ""
-    if isinstance(value, bool | datetime | date | time | timedelta):
-        raise CellError("invalid_code", "ожидаются цифры кода, а в ячейке дата или логическое")
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value.is_integer() and 0 <= value < 2**53:
-            return str(int(value))
-        raise CellError("code_digits_lost", _LOST_DIGITS.format(value=repr(value)))
-    text = value.strip()
-    if _DIGITS.fullmatch(text):
-        return text
-    if match := _DIGITS_POINT_ZERO.fullmatch(text):
-        return match.group(1)
-    if match := _SCIENTIFIC.fullmatch(text):
-        whole, fraction, exponent = match.group(1), match.group(2) or "", int(match.group(3))
-        if len(fraction) == exponent:
-            return whole + fraction  # every digit is written out: exact
-        raise CellError("code_digits_lost", _LOST_DIGITS.format(value=text))
-    return text
-
-
-_GROUPED = re.compile(r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+")
-
-
-def cell_whole(value: Cell) -> int | None:
-    """A whole number (any sign), or None for an empty cell. "10 шт" or 2.5 is an error."""
-    if is_empty(value):
-        return None
-    if isinstance(value, bool):
-        raise CellError("not_a_number", "ожидается целое число, а в ячейке логическое значение")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        if value.is_integer():
-            return int(value)
-        raise CellError("not_whole", f"ожидается целое число, а в ячейке {cell_text(value)}")
-    if not isinstance(value, str):
-        raise CellError("not_a_number", "ожидается целое число, а в ячейке дата или время")
-    text = value.strip()
-    sign = 1
-    if text[:1] in "-−":
-        sign, text = -1, text[1:].strip()
-    if _GROUPED.fullmatch(text):  # "1 000": digit groups as Russian Excel writes them
-        text = re.sub(r"\D", "", text)
-    if _DIGITS.fullmatch(text):
-        return sign * int(text)
-    if match := _DIGITS_POINT_ZERO.fullmatch(text):
-        return sign * int(match.group(1))
-    raise CellError("not_a_number", f"ожидается целое число, а в ячейке «{value.strip()}»")
 
 
 # --- Reading ---
@@ -205,11 +77,6 @@ def read_sheet(
     if content.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # OLE2: .xls (or encrypted)
         return _read_workbook(content, "xls", limits, progress)
     return _read_csv(content, file_name, limits, progress)
-
-
-def too_large_message(limit: int) -> str:
-    size = f"{limit / 2**20:.3g} МБ" if limit >= 2**20 else f"{max(limit // 1024, 1)} КБ"
-    return f"Файл больше {size.replace('.', ',')}: разделите его на части"
 
 
 _NOT_A_SPREADSHEET = (
@@ -576,80 +443,34 @@ def raw_rows(content: bytes, limits: Limits) -> Iterator[tuple[int, list[Cell]]]
     yield from sheet.rows
 
 
-# --- Writing ---
-
-HEADER_FONT = Font(bold=True)
-ERROR_FILL = PatternFill("solid", fgColor="FFF2CC")
-ERROR_FONT = Font(color="9C0006")
-
-
-def _text_cell(sheet: Any, value: Cell, **style: Any) -> WriteOnlyCell:
-    if isinstance(value, str):
-        value = xml_safe(value)  # a control character read from the file cannot be written
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"  # a text starting with "=" stays text, never a formula
-    for name, setting in style.items():
-        setattr(cell, name, setting)
-    return cell
+def limits_of(settings: Settings) -> Limits:
+    return Limits(
+        max_bytes=settings.import_max_bytes,
+        max_rows=settings.import_max_rows,
+        max_unpacked_bytes=settings.import_max_unpacked_bytes,
+    )
 
 
-def write_rows_workbook(
-    title: str,
-    header: Sequence[str],
-    rows: Iterator[Sequence[Cell]],
-    *,
-    widths: Sequence[int] | None = None,
-    note: str | None = None,
-    highlight_column: int | None = None,
-) -> bytes:
-    """An .xlsx (streamed: memory stays flat) with an optional note row, a bold frozen
-    header with an autofilter, and `rows`; `highlight_column` marks the rows whose cell
-    in that column is filled (the error column)."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
-    widths = widths or [max(12, min(len(h) + 4, 40)) for h in header]
-    for i, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = width
-    header_row = 1
-    if note:
-        sheet.append([_text_cell(sheet, note, font=HEADER_FONT)])
-        header_row = 2
-    sheet.freeze_panes = f"A{header_row + 1}"
-    sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(len(header))}{header_row}"
-    sheet.append([_text_cell(sheet, h, font=HEADER_FONT) for h in header])
-    for row in rows:
-        mark = highlight_column
-        if mark is not None and mark < len(row) and not is_empty(row[mark]):
-            cells = [_text_cell(sheet, v, fill=ERROR_FILL) for v in row]
-            cells[mark].font = ERROR_FONT
-            sheet.append(cells)
-        else:
-            sheet.append([_text_cell(sheet, v) for v in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-# --- Memory ---
-
-
-def _malloc_trim() -> Callable[[int], int] | None:
-    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
-        return None
+def read_file(
+    content: bytes, file_name: str, settings: Settings, progress: StageProgress | None = None
+) -> Sheet:
+    """The file's sheet, or FileRejected with a Russian message (also while its rows are
+    read: a row limit is found there). With `settings` bound, core's SheetReader."""
     try:
-        return ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):
-        return None
+        sheet = read_sheet(
+            content,
+            file_name,
+            limits_of(settings),
+            (lambda f: progress("parse", f)) if progress else None,
+        )
+    except SpreadsheetError as error:
+        raise FileRejected(error.code, error.message) from None
+    sheet.rows = _rejecting(sheet.rows)
+    return sheet
 
 
-_TRIM = _malloc_trim()
-
-
-def release_memory() -> None:
-    """Give the memory of a big file read back to the system. Freed memory otherwise stays
-    with the process (glibc keeps it in its arenas, one per thread that read a file): after
-    three big imports the process kept 2 GB."""
-    gc.collect()
-    if _TRIM is not None:
-        _TRIM(0)
+def _rejecting(rows: Iterator[tuple[int, list[Cell]]]) -> Iterator[tuple[int, list[Cell]]]:
+    try:
+        yield from rows
+    except SpreadsheetError as error:
+        raise FileRejected(error.code, error.message) from None
