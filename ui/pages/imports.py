@@ -17,9 +17,6 @@ from typing import Any
 
 from nicegui import app, events, run, ui
 from sqlalchemy.exc import SQLAlchemyError
-from starlette.datastructures import Headers
-from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.auth import Identity
 from core.errors import DomainError
@@ -40,6 +37,7 @@ from ui.feedback import show_done, show_error
 from ui.formatting import format_time, plural
 from ui.i18n import language, number, tr
 from ui.layout import MANAGERS, frame
+from ui.middleware import UPLOAD_PATHS, UploadLimit, megabytes
 from ui.session import guarded, protected_page
 
 PATH = "/import"
@@ -93,64 +91,6 @@ def operation_options() -> dict[str | None, str]:
         if importable(op):
             options[code] = op.label(language())
     return options
-
-
-def megabytes(size: int) -> str:
-    return f"{size / 1024 / 1024:.0f}"
-
-
-# --- The upload size, enforced on the server while the body arrives ---
-
-_upload_paths: set[str] = set()  # the upload routes of open import pages
-
-
-class BodyTooLarge(Exception):
-    pass
-
-
-class UploadLimit:
-    """Pure ASGI middleware: an import upload larger than `limit` bytes is answered 413
-    from its Content-Length, or cut off as soon as more than that has arrived."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] not in _upload_paths:
-            await self.app(scope, receive, send)
-            return
-        declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(scope, receive, send)
-            return
-        seen = 0
-        started = False
-
-        async def counted() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise BodyTooLarge
-            return message
-
-        async def watched(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counted, watched)
-        except BodyTooLarge:
-            if not started:
-                await self._refuse(scope, receive, send)
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        message = f"Файл больше {megabytes(self.limit - ENVELOPE_BYTES)} МБ: разделите его на части"
-        body = {"error": {"code": "file_too_large", "message": message}}
-        await JSONResponse(body, status_code=413)(scope, receive, send)
 
 
 # --- The import page ---
@@ -245,8 +185,8 @@ class ImportView:
             .mark("import-upload")
         )
         url = str(self.upload.props["url"])
-        _upload_paths.add(url)
-        self.upload.client.on_delete(lambda: _upload_paths.discard(url))
+        UPLOAD_PATHS.add(url)
+        self.upload.client.on_delete(lambda: UPLOAD_PATHS.discard(url))
         ui.label(
             tr(
                 f"Файлы .xlsx, .xls или .csv до {megabytes(limit)} МБ и "
@@ -809,7 +749,9 @@ class HistoryView:
 
 
 def register(ctx: AppContext) -> None:
-    app.add_middleware(UploadLimit, limit=ctx.settings.import_max_bytes + ENVELOPE_BYTES)
+    app.add_middleware(
+        UploadLimit, file_limit=ctx.settings.import_max_bytes, envelope=ENVELOPE_BYTES
+    )
 
     @protected_page(ctx, PATH, ROLES)
     def import_page(user: Identity) -> None:
