@@ -1,5 +1,5 @@
 """What the import needs from outside core: storage (data.imports implements it) and a
-file reader (data.files.read_file)."""
+file reader (data.files.spreadsheets.read_file)."""
 
 from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager
@@ -76,8 +76,8 @@ StoreFactory = Callable[[bool], AbstractContextManager[ImportStore]]  # write: b
 
 
 class SheetReader(Protocol):
-    """Reads a file's sheet (data.files.read_file): FileRejected, with a Russian message,
-    when it cannot be read — also while its rows are iterated (a row limit is found
-    there). `progress` hears the "parse" stage of a file read whole up front."""
+    """Reads a file's sheet (data.files.spreadsheets.read_file): FileRejected, with a
+    Russian message, when it cannot be read — also while its rows are iterated (a row
+    limit is found there). `progress` hears the "parse" stage of a file read whole."""
 
     def __call__(self, content: bytes, file_name: str, progress: Progress | None) -> Sheet: ...

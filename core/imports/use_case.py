@@ -17,8 +17,6 @@ from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
-# --- The use case ---
-
 
 def file_sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()

@@ -87,7 +87,7 @@ def errors_workbook(content: bytes, file_name: str, report: ImportReport) -> byt
     more than ERRORS_WORKBOOK_ALL_ROWS rows gets only the rows with errors."""
     by_row: dict[int, list[str]] = {}
     for error in report.errors:
-        by_row.setdefault(error.row, []).append(error_note(error))
+        by_row.setdefault(error.row, []).append(_error_note(error))
     limits = Limits(len(content) + 1, 10**9, 10**12)  # it was read before
     rows = raw_rows(content, limits)
     header_row, header = next(rows)
@@ -119,7 +119,7 @@ def errors_workbook(content: bytes, file_name: str, report: ImportReport) -> byt
 
 # What messages call a field when they name it first ("Количество: ожидается целое …"):
 # the errors workbook puts the file's own header there instead of naming it twice.
-FIELD_LABELS = {
+_FIELD_LABELS = {
     header_key(label)
     for label in (
         *(name for names in IMPORT_COLUMNS.values() for name in names),
@@ -129,12 +129,12 @@ FIELD_LABELS = {
 }  # fmt: skip
 
 
-def error_note(error: RowError) -> str:
+def _error_note(error: RowError) -> str:
     """«Кол-во: ожидается целое число…», not «Кол-во: Количество: ожидается…»."""
     if not error.column:
         return error.message
     label, colon, rest = error.message.partition(": ")
-    if colon and header_key(label) in FIELD_LABELS:
+    if colon and header_key(label) in _FIELD_LABELS:
         return f"{error.column}: {rest}"
     return f"{error.column}: {error.message}"
 
