@@ -126,8 +126,10 @@ async def test_ones_own_change_keeps_this_session_and_ends_the_others(
     fill(manager, "password-123", "novyi-parol-1", "novyi-parol-1")
     await manager.should_see("Пароль изменён")
 
+    # The other browser is signed out. (Checked first: its live page moves itself to
+    # /login, and the simulation records a navigation on whichever browser acted last.)
+    await assert_signed_out(office)
     await open_page(manager, "/password")  # this browser stays signed in
     await manager.should_see("Текущий пароль")
-    await assert_signed_out(office)  # the other one does not
     answer = await Api(manager.http_client, old_token).get("/stock/summary")  # type: ignore[arg-type]
     assert_error(answer, 401, "credentials_changed")
