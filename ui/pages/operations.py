@@ -14,6 +14,7 @@ dialog: the next scanner keystrokes would land in it. Scanning the same product 
 simply goes on counting.
 """
 
+import asyncio
 import logging
 import re
 import time
@@ -82,6 +83,11 @@ DB_ERROR = (
     "Could not post: the database is unavailable. Try again — a retry will not post it twice.",
 )
 
+LOOKUP_ERROR = (
+    "Не удалось найти товар: база данных недоступна. Отсканируйте ещё раз.",
+    "Could not look the product up: the database is unavailable. Scan again.",
+)
+
 
 def location_name(code: Loc | None) -> str:
     if code is None:
@@ -141,6 +147,7 @@ class OperationsForm:
         self.key: str | None = None
         self.posting = False
         self.just_posted = False  # the next scan starts a new count
+        self.scanning = asyncio.Lock()
         self._build()
         self._choose(operation)
         if product_id is not None:
@@ -464,16 +471,35 @@ class OperationsForm:
         if not code:
             return
         started = time.perf_counter()
-        product = product_by_code(self.ctx.db.engine, code)
-        if product is None:
-            if self._pending_count() is None:
-                self._clear_product()  # the next post cannot hit the product shown before
-            self.held = None
-            self.feedback.not_found(code)
-        else:
-            self._offer(self._with_stock(product), repeat_adds=True)
-        self.scan.run_method("select")  # the next scan replaces the text
+        # One scan at a time, in the order scanned: a quick second scan of the same product
+        # still adds one to the count shown by the first.
+        async with self.scanning:
+            try:
+                # Off the event loop: a slow read must not hold up every other open page.
+                found = await run.io_bound(self._lookup, code)
+            except SQLAlchemyError as error:
+                log.warning("looking up a scan failed: %s", error)
+                self.feedback.clear()
+                self._fail(tr(*LOOKUP_ERROR))
+                return
+            if found is None:
+                return  # the app is stopping
+            (product,) = found
+            if product is None:
+                if self._pending_count() is None:
+                    self._clear_product()  # the next post cannot hit the product shown before
+                self.held = None
+                self.feedback.not_found(code)
+            else:
+                self._offer(product, repeat_adds=True)
+            self.scan.run_method("select")  # the next scan replaces the text
         log.debug("scan %s looked up in %.1f ms", code, (time.perf_counter() - started) * 1000)
+
+    def _lookup(self, code: str) -> tuple[dict[str, Any] | None]:
+        """The scanned product with its stock (None: no such code), in a worker thread;
+        a tuple, because run.io_bound answers None when the app stops."""
+        product = product_by_code(self.ctx.db.engine, code)
+        return (None if product is None else self._with_stock(product),)
 
     def _offer(self, row: dict[str, Any], *, repeat_adds: bool) -> None:
         """Show `row` — unless another product's count is waiting: then hold it and ask."""
