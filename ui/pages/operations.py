@@ -533,12 +533,14 @@ class OperationsForm:
             ],
         )
 
-    def _drop_count(self, _user: Identity, *_: Any) -> None:
+    async def _drop_count(self, _user: Identity, *_: Any) -> None:
         """The person chose to throw the count away: show the product they scanned next."""
         held, self.held = self.held, None
         self.feedback.clear()
         if held is not None:
-            self._set_product(self._with_stock(held), repeat_adds=False)
+            row = await run.io_bound(self._with_stock, held)  # off the event loop
+            if row is not None:
+                self._set_product(row, repeat_adds=False)
         self.scan.run_method("focus")
 
     async def _pick(self, _user: Identity, product_id: int | None) -> None:
@@ -546,13 +548,20 @@ class OperationsForm:
             if self._pending_count() is None:
                 self._clear_product(keep_picker=True)
             return
-        record = self.ctx.products.get(product_id)
-        if record is not None:
-            self._offer(self._with_stock(asdict(record)), repeat_adds=False)
+        found = await run.io_bound(self._product_with_stock, product_id)  # off the event loop
+        if found is None:
+            return  # the app is stopping
+        (row,) = found
+        if row is not None:
+            self._offer(row, repeat_adds=False)
             if self.held is None:
                 self.scan.value = ""
             elif self.product is not None:
                 self.picker.show(self.product)  # the field names the product shown
+
+    def _product_with_stock(self, product_id: int) -> tuple[dict[str, Any] | None]:
+        record = self.ctx.products.get(product_id)
+        return (None if record is None else self._with_stock(asdict(record)),)
 
     def _show_product_by_id(self, product_id: int) -> bool:
         record = self.ctx.products.get(product_id)
@@ -679,7 +688,7 @@ class OperationsForm:
         except DomainError as error:
             self._fail(error.message)
             if error.code == "stock_changed" and self.product is not None:
-                self._refresh_stock()  # the count is now compared with the stock as it is
+                await self._refresh_stock()  # the count is now compared with the stock as it is
             return
         except SQLAlchemyError as error:
             log.warning("posting a movement failed: %s", error)
@@ -706,11 +715,14 @@ class OperationsForm:
         if toast:
             ui.notify(message, type="negative", position="top", multi_line=True)
 
-    def _refresh_stock(self) -> None:
+    async def _refresh_stock(self) -> None:
         if self.product is not None:
-            self.product = self._with_stock(self.product)
-            self._show_stock(self.product)
-            self._show_count()
+            shown = self.product
+            row = await run.io_bound(self._with_stock, shown)  # off the event loop
+            if row is not None and self.product is not None and self.product["id"] == row["id"]:
+                self.product = row
+                self._show_stock(row)
+                self._show_count()
 
     def _nothing_to_count(self, counted: Counted) -> None:
         self.key = None
