@@ -15,6 +15,10 @@ simulated: each is a real page request with the signed-in cookie followed by a r
 socket.io connection (python-socketio), so the app builds the page and runs its timers
 exactly as for a browser tab; only the browser's rendering is missing (it happens on the
 tablets, not on the server). 300 real Chromium tabs do not fit on this 2-core machine.
+The simulated pages run in `--processes` processes of their own, so that their event loops
+answer the server's engine.io pings (every 4 s, within 2 s) whatever the measuring process
+does; a page whose socket still drops is not reconnected, and each row says how many
+simulated tablets stayed connected through its measurement.
 
 Printed per N: scan p50/p95 (ms) and the app process's CPU (% of one core) during the scans.
 Tablets sign in as a manager by default (their header's low-stock bell is a live page, the
