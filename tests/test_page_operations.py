@@ -3,11 +3,13 @@
 import asyncio
 import importlib
 import re
+import threading
 from typing import Any
 
 import pytest
-from nicegui import ui
+from nicegui import background_tasks, ui
 from nicegui.testing import User
+from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from core.operations import OPERATIONS, Requirement
@@ -15,6 +17,7 @@ from data.database import Database
 from data.queries import internal_locations, journal, product_stock
 from tests.conftest import make_product
 from tests.helpers import dc_id, eventually, post, source_id, stock
+from ui import live
 
 WAIT = 50  # should_see attempts (0.1 s apart): a post runs in a worker thread
 
@@ -35,9 +38,11 @@ def choose(user: User, marker: str, value: Any) -> None:
 
 
 async def scan(user: User, code: str) -> None:
-    """A USB scanner: the code typed into the scan field, then Enter."""
+    """A USB scanner: the code typed into the scan field, then Enter; returns once the page
+    has handled it (the lookup runs in a worker thread, off the event loop)."""
+    before = set(background_tasks.running_tasks)
     user.find(marker="scan").clear().type(code).trigger("keydown.enter")
-    await asyncio.sleep(0)
+    await asyncio.gather(*(set(background_tasks.running_tasks) - before))
 
 
 def text(user: User, marker: str) -> str:
@@ -120,6 +125,32 @@ async def test_receipt_by_scan_books_the_stock_and_shows_the_new_balance(
     assert stock(app_database, product)["good"] == 7
     assert text(manager, "stock-good") == "7"
     assert journal(app_database.engine).items[0]["user"] == "manager"
+
+
+async def test_a_scan_reads_the_database_off_the_event_loop(
+    manager: User, app_database: Database
+) -> None:
+    """Every open page shares the event loop: a scan's product and stock reads, made on
+    it, held up every other tablet's scan and refresh (issue 10)."""
+    make_product(app_database, name="Кружка 350 мл", barcode="4600000012345")
+    await manager.open("/operations")
+    ctx = live.app_context()
+    assert ctx is not None
+    loop_thread = threading.get_ident()
+    on_the_loop: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if threading.get_ident() == loop_thread and "product" in statement:
+            on_the_loop.append(statement)
+
+    event.listen(ctx.db.engine, "before_cursor_execute", note)
+    try:
+        await scan(manager, "4600000012345")
+        await manager.should_see("Кружка 350 мл", retries=WAIT)
+        assert text(manager, "stock-good") == "0"
+    finally:
+        event.remove(ctx.db.engine, "before_cursor_execute", note)
+    assert on_the_loop == []
 
 
 async def test_scanning_the_same_product_again_adds_one(

@@ -14,6 +14,7 @@ dialog: the next scanner keystrokes would land in it. Scanning the same product 
 simply goes on counting.
 """
 
+import asyncio
 import logging
 import re
 import time
@@ -82,6 +83,11 @@ DB_ERROR = (
     "Could not post: the database is unavailable. Try again — a retry will not post it twice.",
 )
 
+LOOKUP_ERROR = (
+    "Не удалось найти товар: база данных недоступна. Отсканируйте ещё раз.",
+    "Could not look the product up: the database is unavailable. Scan again.",
+)
+
 
 def location_name(code: Loc | None) -> str:
     if code is None:
@@ -141,6 +147,7 @@ class OperationsForm:
         self.key: str | None = None
         self.posting = False
         self.just_posted = False  # the next scan starts a new count
+        self.scanning = asyncio.Lock()
         self._build()
         self._choose(operation)
         if product_id is not None:
@@ -464,16 +471,35 @@ class OperationsForm:
         if not code:
             return
         started = time.perf_counter()
-        product = product_by_code(self.ctx.db.engine, code)
-        if product is None:
-            if self._pending_count() is None:
-                self._clear_product()  # the next post cannot hit the product shown before
-            self.held = None
-            self.feedback.not_found(code)
-        else:
-            self._offer(self._with_stock(product), repeat_adds=True)
-        self.scan.run_method("select")  # the next scan replaces the text
+        # One scan at a time, in the order scanned: a quick second scan of the same product
+        # still adds one to the count shown by the first.
+        async with self.scanning:
+            try:
+                # Off the event loop: a slow read must not hold up every other open page.
+                found = await run.io_bound(self._lookup, code)
+            except SQLAlchemyError as error:
+                log.warning("looking up a scan failed: %s", error)
+                self.feedback.clear()
+                self._fail(tr(*LOOKUP_ERROR))
+                return
+            if found is None:
+                return  # the app is stopping
+            (product,) = found
+            if product is None:
+                if self._pending_count() is None:
+                    self._clear_product()  # the next post cannot hit the product shown before
+                self.held = None
+                self.feedback.not_found(code)
+            else:
+                self._offer(product, repeat_adds=True)
+            self.scan.run_method("select")  # the next scan replaces the text
         log.debug("scan %s looked up in %.1f ms", code, (time.perf_counter() - started) * 1000)
+
+    def _lookup(self, code: str) -> tuple[dict[str, Any] | None]:
+        """The scanned product with its stock (None: no such code), in a worker thread;
+        a tuple, because run.io_bound answers None when the app stops."""
+        product = product_by_code(self.ctx.db.engine, code)
+        return (None if product is None else self._with_stock(product),)
 
     def _offer(self, row: dict[str, Any], *, repeat_adds: bool) -> None:
         """Show `row` — unless another product's count is waiting: then hold it and ask."""
@@ -507,12 +533,14 @@ class OperationsForm:
             ],
         )
 
-    def _drop_count(self, _user: Identity, *_: Any) -> None:
+    async def _drop_count(self, _user: Identity, *_: Any) -> None:
         """The person chose to throw the count away: show the product they scanned next."""
         held, self.held = self.held, None
         self.feedback.clear()
         if held is not None:
-            self._set_product(self._with_stock(held), repeat_adds=False)
+            row = await run.io_bound(self._with_stock, held)  # off the event loop
+            if row is not None:
+                self._set_product(row, repeat_adds=False)
         self.scan.run_method("focus")
 
     async def _pick(self, _user: Identity, product_id: int | None) -> None:
@@ -520,13 +548,20 @@ class OperationsForm:
             if self._pending_count() is None:
                 self._clear_product(keep_picker=True)
             return
-        record = self.ctx.products.get(product_id)
-        if record is not None:
-            self._offer(self._with_stock(asdict(record)), repeat_adds=False)
+        found = await run.io_bound(self._product_with_stock, product_id)  # off the event loop
+        if found is None:
+            return  # the app is stopping
+        (row,) = found
+        if row is not None:
+            self._offer(row, repeat_adds=False)
             if self.held is None:
                 self.scan.value = ""
             elif self.product is not None:
                 self.picker.show(self.product)  # the field names the product shown
+
+    def _product_with_stock(self, product_id: int) -> tuple[dict[str, Any] | None]:
+        record = self.ctx.products.get(product_id)
+        return (None if record is None else self._with_stock(asdict(record)),)
 
     def _show_product_by_id(self, product_id: int) -> bool:
         record = self.ctx.products.get(product_id)
@@ -653,7 +688,7 @@ class OperationsForm:
         except DomainError as error:
             self._fail(error.message)
             if error.code == "stock_changed" and self.product is not None:
-                self._refresh_stock()  # the count is now compared with the stock as it is
+                await self._refresh_stock()  # the count is now compared with the stock as it is
             return
         except SQLAlchemyError as error:
             log.warning("posting a movement failed: %s", error)
@@ -680,11 +715,14 @@ class OperationsForm:
         if toast:
             ui.notify(message, type="negative", position="top", multi_line=True)
 
-    def _refresh_stock(self) -> None:
+    async def _refresh_stock(self) -> None:
         if self.product is not None:
-            self.product = self._with_stock(self.product)
-            self._show_stock(self.product)
-            self._show_count()
+            shown = self.product
+            row = await run.io_bound(self._with_stock, shown)  # off the event loop
+            if row is not None and self.product is not None and self.product["id"] == row["id"]:
+                self.product = row
+                self._show_stock(row)
+                self._show_count()
 
     def _nothing_to_count(self, counted: Counted) -> None:
         self.key = None
