@@ -118,8 +118,9 @@ async def test_what_an_operation_needs_is_checked_by_core(
     assert_error(await api.move("BOGUS", product, 1), 422, "unknown_operation")
     assert_error(await api.move("RECEIPT", product, 0), 422, "invalid_quantity")
     assert_error(await api.move("RECEIPT", product, 10**12), 422, "quantity_too_large")
-    # Not a whole number, however it is spelled: refused, nothing booked as 2 or 25.
-    for not_whole in ("2,5", "2.5", 2.5, 2.0, "25", "1e3"):
+    # Not a whole number, however it is spelled: refused, nothing booked as 2 or 25. (2.0 is
+    # JSON Schema's integer 2: see test_a_whole_quantity_written_as_5_0_is_5.)
+    for not_whole in ("2,5", "2.5", 2.5, "25", "1e3"):
         refused = await api.move("RECEIPT", product, not_whole)  # type: ignore[arg-type]
         assert refused.status_code == 422, not_whole
         assert refused.json()["error"]["field"] == "quantity", not_whole
