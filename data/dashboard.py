@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 from core import kpis as measures
 from core.kpis import COVER_DAYS, Kpi, Period, days_of_cover, defect_rate
 from core.settings import get_settings
+from core.stock import DEFECT_WAREHOUSE, GOOD_WAREHOUSE
 from data.flows import ALL_TIME
 from data.models import (
     DayFlow,
@@ -84,8 +85,8 @@ def _warehouse_locations(code: str) -> sa.Select[Any]:
 
 def _stock_now() -> sa.Subquery:
     """good, defect and reserved (of good) per product with any quant."""
-    in_main = quant_t.c.location_id.in_(_warehouse_locations("MAIN"))
-    in_defect = quant_t.c.location_id.in_(_warehouse_locations("DEFECT"))
+    in_main = quant_t.c.location_id.in_(_warehouse_locations(GOOD_WAREHOUSE))
+    in_defect = quant_t.c.location_id.in_(_warehouse_locations(DEFECT_WAREHOUSE))
     return (
         sa.select(
             quant_t.c.product_id,
@@ -104,7 +105,7 @@ def _available_now() -> sa.Subquery:
             quant_t.c.product_id,
             sa.func.sum(quant_t.c.quantity - quant_t.c.reserved).label("available"),
         )
-        .where(quant_t.c.location_id.in_(_warehouse_locations("MAIN")))
+        .where(quant_t.c.location_id.in_(_warehouse_locations(GOOD_WAREHOUSE)))
         .group_by(quant_t.c.product_id)
         .subquery("available")
     )
@@ -308,8 +309,8 @@ def _units_at(conn: Connection, days: list[date]) -> dict[date, tuple[int, int]]
     """Good and defect units at the end of each day: today's less the changes after it."""
     if not days:
         return {}
-    main = quant_t.c.location_id.in_(_warehouse_locations("MAIN"))
-    defect = quant_t.c.location_id.in_(_warehouse_locations("DEFECT"))
+    main = quant_t.c.location_id.in_(_warehouse_locations(GOOD_WAREHOUSE))
+    defect = quant_t.c.location_id.in_(_warehouse_locations(DEFECT_WAREHOUSE))
     now = conn.execute(
         sa.select(
             sa.func.sum(quant_t.c.quantity).filter(main),
@@ -463,10 +464,10 @@ def stock_per_day(engine: Engine, period: Period) -> list[dict[str, Any]]:
     those without movements; days after today carry today's stock)."""
     now = sa.select(
         sa.func.coalesce(sa.func.sum(sa.case(
-            (quant_t.c.location_id.in_(_warehouse_locations("MAIN")), quant_t.c.quantity),
+            (quant_t.c.location_id.in_(_warehouse_locations(GOOD_WAREHOUSE)), quant_t.c.quantity),
             else_=0)), 0),
         sa.func.coalesce(sa.func.sum(sa.case(
-            (quant_t.c.location_id.in_(_warehouse_locations("DEFECT")), quant_t.c.quantity),
+            (quant_t.c.location_id.in_(_warehouse_locations(DEFECT_WAREHOUSE)), quant_t.c.quantity),
             else_=0)), 0),
     )  # fmt: skip
     changes = (

@@ -3,7 +3,7 @@ ledger row counts in them, and the upserts that add it. The unit of work, the bu
 and the movement benchmark all use these, so every writer keeps them equal to the ledger.
 
 A row adds +1 movement and +quantity units (a reversal −1 and −quantity) to its keys, and
-the signed change of good (MAIN) and defect (DEFECT) stock it caused. Rows are grouped
+the signed change of good and defect stock it caused (core.stock.stock_deltas). Rows are grouped
 per key in Python first and written in key order, after the quants: every writer locks
 quants before aggregates, and the aggregate tables in the same order, so none deadlock.
 
@@ -37,6 +37,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from core.kpis import local_day, today
+from core.stock import stock_deltas
 from data.db import write_connection
 
 log = logging.getLogger(__name__)
@@ -69,20 +70,6 @@ ADD_PRODUCT_FLOW = _upsert("product_day_flow", PRODUCT_KEY)
 ADD_MONTH_FLOW = _upsert("product_month_flow", MONTH_KEY, also=f"'{ALL_TIME.isoformat()}'")
 ADD_DAY_FLOW = _upsert("day_flow", DAY_KEY)
 STATEMENTS = (ADD_PRODUCT_FLOW, ADD_MONTH_FLOW, ADD_DAY_FLOW)  # in lock order
-
-
-def stock_deltas(
-    quantity: int, from_warehouse: str | None, to_warehouse: str | None
-) -> tuple[int, int]:
-    """(good, defect): the change of MAIN and DEFECT stock when `quantity` leaves a
-    location of `from_warehouse` and enters one of `to_warehouse` (None: virtual)."""
-    good = (quantity if to_warehouse == "MAIN" else 0) - (
-        quantity if from_warehouse == "MAIN" else 0
-    )
-    defect = (quantity if to_warehouse == "DEFECT" else 0) - (
-        quantity if from_warehouse == "DEFECT" else 0
-    )
-    return good, defect
 
 
 def month_of(day: date) -> date:

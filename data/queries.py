@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from core.catalog import fold_search_text, other_keyboard_layout
+from core.stock import DEFECT_WAREHOUSE, GOOD_WAREHOUSE
 from data.models import (
     DistributionCenter,
     Location,
@@ -89,8 +90,8 @@ def product_search(q: str | None) -> sa.ColumnElement[bool] | None:
 
 def _stock_by_product() -> sa.Subquery:
     """good, defect and reserved per product, summed over each warehouse's locations."""
-    in_main = warehouse_t.c.code == "MAIN"
-    in_defect = warehouse_t.c.code == "DEFECT"
+    in_main = warehouse_t.c.code == GOOD_WAREHOUSE
+    in_defect = warehouse_t.c.code == DEFECT_WAREHOUSE
     return (
         sa.select(
             quant_t.c.product_id,
@@ -156,7 +157,7 @@ def _main_locations() -> sa.Select[Any]:
     return (
         sa.select(location_t.c.id)
         .join(warehouse_t, warehouse_t.c.id == location_t.c.warehouse_id)
-        .where(warehouse_t.c.code == "MAIN")
+        .where(warehouse_t.c.code == GOOD_WAREHOUSE)
     )
 
 
@@ -179,8 +180,8 @@ def _stock_of(conn: sa.Connection, product_ids: list[int]) -> dict[int, dict[str
     if not product_ids:
         return {}
     ids = sorted(set(product_ids))
-    in_main = warehouse_t.c.code == "MAIN"
-    in_defect = warehouse_t.c.code == "DEFECT"
+    in_main = warehouse_t.c.code == GOOD_WAREHOUSE
+    in_defect = warehouse_t.c.code == DEFECT_WAREHOUSE
     query = (
         sa.select(
             quant_t.c.product_id,
@@ -327,8 +328,8 @@ def product_stock(engine: Engine, product_id: int) -> dict[str, int]:
     The same sums as `balances`, filtered before grouping: a scan needs one product's
     numbers fast however large the catalogue is.
     """
-    in_main = warehouse_t.c.code == "MAIN"
-    in_defect = warehouse_t.c.code == "DEFECT"
+    in_main = warehouse_t.c.code == GOOD_WAREHOUSE
+    in_defect = warehouse_t.c.code == DEFECT_WAREHOUSE
     query = (
         sa.select(
             sa.func.coalesce(sa.func.sum(sa.case((in_main, quant_t.c.quantity), else_=0)), 0)

@@ -37,6 +37,7 @@ from core.operations import (
     Operation,
     Requirement,
 )
+from core.stock import DEFECT_WAREHOUSE, GOOD_WAREHOUSE
 from data.queries import (
     distribution_centers,
     internal_locations,
@@ -57,8 +58,9 @@ DEFAULT_OPERATION = "RECEIPT"
 
 log = logging.getLogger(__name__)
 
-WAREHOUSE_EN = {"MAIN": "Good stock", "DEFECT": "Defect"}
-STOCK_KEY = {"MAIN": "good", "DEFECT": "defect"}  # the warehouse's figure on the card
+WAREHOUSE_EN = {GOOD_WAREHOUSE: "Good stock", DEFECT_WAREHOUSE: "Defect"}
+# The warehouse's figure on the card.
+STOCK_KEY = {GOOD_WAREHOUSE: "good", DEFECT_WAREHOUSE: "defect"}
 STOCK_TILES = (
     ("good", "Годный", "Good"),
     ("defect", "Брак", "Defect"),
@@ -238,7 +240,7 @@ class OperationsForm:
                 ui.toggle(
                     {code: tr(name, WAREHOUSE_EN.get(code, code))
                      for code, name in WAREHOUSES.items()},
-                    value="MAIN", on_change=changed,
+                    value=GOOD_WAREHOUSE, on_change=changed,
                 )
                 .props("spread no-caps toggle-color=primary padding='12px 8px'")
                 .classes("w-full").mark("warehouse")
@@ -415,7 +417,7 @@ class OperationsForm:
         if not self.counting or self.product is None:
             self.count_panel.set_visibility(False)
             return
-        warehouse = self.warehouse.value or "MAIN"
+        warehouse = self.warehouse.value or GOOD_WAREHOUSE
         stock = int(self.product[STOCK_KEY[warehouse]])
         place = tr(WAREHOUSES[warehouse], WAREHOUSE_EN[warehouse])
         counted = whole_quantity(self.quantity.value)
@@ -616,7 +618,7 @@ class OperationsForm:
 
     def _count_request(self, counted: int) -> CountRequest:
         assert self.product is not None
-        warehouse = self.warehouse.value or "MAIN"
+        warehouse = self.warehouse.value or GOOD_WAREHOUSE
         return CountRequest(
             product_id=self.product["id"],
             warehouse=warehouse,

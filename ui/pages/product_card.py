@@ -9,6 +9,7 @@ from core.auth import Identity
 from core.catalog import ProductRecord, get_product, restore_product
 from core.errors import DomainError
 from core.operations import OPERATIONS
+from core.stock import stock_deltas
 from data.queries import JournalFilter, balances, internal_locations, journal
 from ui.context import AppContext
 from ui.feedback import show_done, show_error
@@ -29,15 +30,12 @@ STOCK_CARDS = (
 
 
 def stock_changes(movement: dict[str, Any], warehouse_of: dict[int, str]) -> tuple[int, int]:
-    """How one movement changed this product's good (MAIN) and defect (DEFECT) stock."""
-    good = defect = 0
-    for location_id, sign in ((movement["from_location_id"], -1), (movement["to_location_id"], 1)):
-        warehouse = warehouse_of.get(location_id)
-        if warehouse == "MAIN":
-            good += sign * movement["quantity"]
-        elif warehouse == "DEFECT":
-            defect += sign * movement["quantity"]
-    return good, defect
+    """How one movement changed this product's good and defect stock (core.stock's rule)."""
+    return stock_deltas(
+        movement["quantity"],
+        warehouse_of.get(movement["from_location_id"]),
+        warehouse_of.get(movement["to_location_id"]),
+    )
 
 
 def _operation_label(movement: dict[str, Any]) -> str:
