@@ -21,3 +21,9 @@ def stock_deltas(
         )
 
     return change(GOOD_WAREHOUSE), change(DEFECT_WAREHOUSE)
+
+
+def is_low(available: int, min_stock: int) -> bool:
+    """Low stock: available good stock below a positive minimum (a minimum of 0 means
+    "no minimum"). data.queries.low_stock_sql spells the same rule in SQL."""
+    return min_stock > 0 and available < min_stock

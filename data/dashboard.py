@@ -39,7 +39,7 @@ from data.models import (
     Source,
     Warehouse,
 )
-from data.queries import MAX_PAGE, Page
+from data.queries import MAX_PAGE, Page, low_stock_sql
 
 __all__ = [
     "Kpi", "Page", "Period", "kpis", "low_stock", "low_stock_count", "movements_per_day",
@@ -378,11 +378,7 @@ def _stock_per_product(conn: Connection, days: list[date], reading: _Reading) ->
                 if forward
                 else (good_now - moved_good, defect_now - moved_defect)
             )
-        low = sa.and_(
-            product_t.c.is_deleted.is_(False),
-            product_t.c.min_stock > 0,
-            good - reserved < product_t.c.min_stock,
-        )
+        low = sa.and_(product_t.c.is_deleted.is_(False), low_stock_sql(good - reserved))
         measures_ += [
             sa.func.coalesce(sa.func.sum(good), 0),
             sa.func.coalesce(sa.func.sum(defect), 0),
@@ -583,8 +579,7 @@ def writeoffs_per_day(engine: Engine, period: Period) -> list[dict[str, Any]]:
 
 
 def _low_products() -> sa.Select[Any]:
-    """Products (not deleted) whose available good stock is below their minimum. The
-    minimum must be positive to be missed: a cheap test that spares most of the join."""
+    """Products (not deleted) whose available good stock is below their minimum."""
     available = _available_now()
     have = sa.func.coalesce(available.c.available, 0)
     return (
@@ -593,8 +588,7 @@ def _low_products() -> sa.Select[Any]:
             product_t.c.barcode, product_t.c.min_stock, have.label("available"),
         )
         .select_from(product_t.outerjoin(available, available.c.product_id == product_t.c.id))
-        .where(product_t.c.is_deleted.is_(False), product_t.c.min_stock > 0,
-               have < product_t.c.min_stock)
+        .where(product_t.c.is_deleted.is_(False), low_stock_sql(have))
     )  # fmt: skip
 
 
