@@ -12,6 +12,7 @@ from nicegui import run, ui
 
 from core.auth import Identity
 from core.kpis import COVER_DAYS
+from core.policy import Action
 from data.dashboard import low_stock
 from data.queries import Page
 from ui import live
@@ -19,7 +20,7 @@ from ui.context import AppContext
 from ui.downloads import export_button
 from ui.formatting import quantity
 from ui.i18n import language, tr
-from ui.layout import MANAGERS, frame
+from ui.layout import frame
 from ui.session import guarded, protected_page
 from ui.tables import PAGE_SIZES, clamp_names, server_table
 
@@ -85,7 +86,7 @@ CSS = """
 
 def register(ctx: AppContext) -> None:
 
-    @protected_page(ctx, PATH, MANAGERS)
+    @protected_page(ctx, PATH, Action.SEE_ALERTS)
     def alerts_page(user: Identity) -> None:
         state = AlertState()
         with frame(user, tr("Дефицит", "Low stock"), PATH):
@@ -150,12 +151,14 @@ def register(ctx: AppContext) -> None:
             await reload()
 
         table.on(
-            "request", guarded(ctx, MANAGERS, on_request), js_handler="(p) => emit(p.pagination)"
+            "request",
+            guarded(ctx, Action.SEE_ALERTS, on_request),
+            js_handler="(p) => emit(p.pagination)",
         )
         table.on(
             "row-click",
             lambda e: ui.navigate.to(f"/products/{int(e.args)}"),
             js_handler="(evt, row) => emit(row.product_id)",
         )
-        live.refresh_on_ledger_change(ctx, reload, roles=MANAGERS)
+        live.refresh_on_ledger_change(ctx, reload, action=Action.SEE_ALERTS)
         show(fetch())

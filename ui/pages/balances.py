@@ -13,12 +13,14 @@ from sqlalchemy.engine import Engine
 
 from core.auth import Identity
 from core.catalog import GTIN_LENGTHS
+from core.policy import Action
+from core.stock import is_low as stock_is_low
 from data.queries import BALANCE_SORTS, Page, balances, product_by_code, summary
 from ui.context import AppContext
 from ui.downloads import export_button
 from ui.formatting import quantity
 from ui.i18n import tr
-from ui.layout import MANAGERS, frame
+from ui.layout import frame
 from ui.live import refresh_on_ledger_change
 from ui.pages.products import has_products, where_to_start
 from ui.session import guarded, protected_page
@@ -60,8 +62,8 @@ def fetch_balances(
 
 
 def is_low(item: dict[str, Any]) -> bool:
-    """The same rule as data.queries' low_only filter: available below the minimum."""
-    return bool(item["available"] < item["min_stock"])
+    """core.stock.is_low for a balances row (data.queries' low_only filter is its SQL)."""
+    return stock_is_low(item["available"], item["min_stock"])
 
 
 def _row(item: dict[str, Any]) -> dict[str, Any]:
@@ -136,7 +138,7 @@ CSS = """
 
 
 def register(ctx: AppContext) -> None:
-    @protected_page(ctx, PATH, MANAGERS)
+    @protected_page(ctx, PATH, Action.SEE_BALANCES)
     def balances_page(
         user: Identity, low: bool = False, q: str = "", sort: str = "name", desc: bool = False
     ) -> None:
@@ -180,7 +182,9 @@ def register(ctx: AppContext) -> None:
                 )
                 ui.button(
                     icon="refresh",
-                    on_click=guarded(ctx, MANAGERS, lambda _u, _e=None: reload(with_totals=True)),
+                    on_click=guarded(
+                        ctx, Action.SEE_BALANCES, lambda _u, _e=None: reload(with_totals=True)
+                    ),
                 ).props("flat round size=lg").tooltip(tr("Обновить", "Refresh")).mark("refresh")
                 export_button(ctx, "balances", state.export_filters)
             with ui.row().classes("items-baseline gap-3"):
@@ -268,21 +272,23 @@ def register(ctx: AppContext) -> None:
             state.page = 1
             await reload(filters_changed=True)
 
-        search.on_value_change(guarded(ctx, MANAGERS, on_search))
+        search.on_value_change(guarded(ctx, Action.SEE_BALANCES, on_search))
         search.on(
             "keydown.enter",
-            guarded(ctx, MANAGERS, on_search),
+            guarded(ctx, Action.SEE_BALANCES, on_search),
             js_handler="(e) => emit(e.target.value)",
         )
-        low_switch.on_value_change(guarded(ctx, MANAGERS, on_low))
+        low_switch.on_value_change(guarded(ctx, Action.SEE_BALANCES, on_low))
         table.on(
-            "request", guarded(ctx, MANAGERS, on_request), js_handler="(p) => emit(p.pagination)"
+            "request",
+            guarded(ctx, Action.SEE_BALANCES, on_request),
+            js_handler="(p) => emit(p.pagination)",
         )
         table.on(
             "row-click",
             lambda e: ui.navigate.to(f"/products/{int(e.args)}"),
             js_handler="(evt, row) => emit(row.product_id)",
         )
-        refresh_on_ledger_change(ctx, lambda: reload(with_totals=True), roles=MANAGERS)
+        refresh_on_ledger_change(ctx, lambda: reload(with_totals=True), action=Action.SEE_BALANCES)
         show(fetch_balances(ctx.db.engine, **query_args()))
         show_totals(summary(ctx.db.engine))

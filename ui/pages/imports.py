@@ -34,18 +34,19 @@ from core.imports import (
     importable,
 )
 from core.operations import OPERATIONS
+from core.policy import Action
 from data.queries import import_history
 from ui.context import AppContext
 from ui.downloads import offer_bytes
 from ui.feedback import show_done, show_error
 from ui.formatting import format_time, plural
 from ui.i18n import language, number, tr
-from ui.layout import MANAGERS, frame
+from ui.layout import frame
 from ui.session import guarded, protected_page
 
 PATH = "/import"
 HISTORY_PATH = "/import/history"
-ROLES = MANAGERS
+ROLES = Action.IMPORT_FILES  # who may: core.policy
 ACCEPT = ".xlsx,.xls,.csv"
 PREVIEW_ROWS = 1000
 HISTORY_PAGE_SIZES = (20, 50, 100)

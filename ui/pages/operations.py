@@ -25,6 +25,7 @@ from uuid import uuid4
 from nicegui import events, run, ui
 from sqlalchemy.exc import SQLAlchemyError
 
+from core import policy
 from core.auth import Identity
 from core.errors import DomainError
 from core.inventory import Counted, CountRequest, difference, post_count
@@ -48,12 +49,12 @@ from data.queries import (
 from ui.context import AppContext
 from ui.feedback import Action, ScanFeedback, show_done
 from ui.i18n import language, number, tr
-from ui.layout import MANAGERS, frame
+from ui.layout import frame
 from ui.product_picker import ProductPicker
 from ui.session import guarded, protected_page
 
 PATH = "/operations"
-ROLES = MANAGERS
+ACTION = policy.Action.POST_MOVEMENTS
 DEFAULT_OPERATION = "RECEIPT"
 
 log = logging.getLogger(__name__)
@@ -190,20 +191,20 @@ class OperationsForm:
         # value updates are guaranteed to have arrived.
         self.scan.on(
             "keydown.enter",
-            guarded(self.ctx, ROLES, self._scan),
+            guarded(self.ctx, ACTION, self._scan),
             js_handler="(e) => emit(e.target.value)",
         )
         # Keys typed while nothing editable has focus (after a click on a button) go to the
         # scan field: a scan must never be lost because the focus wandered.
         ui.add_body_html(SCAN_ROUTER.replace("SCAN_ID", self.scan.html_id))
         self.feedback = ScanFeedback(
-            self.user, on_create=guarded(self.ctx, ROLES, self._create_product)
+            self.user, on_create=guarded(self.ctx, ACTION, self._create_product)
         )
         self.picker = ProductPicker(
             self.ctx,
-            ROLES,
+            ACTION,
             label=tr("…или найдите товар по названию или артикулу", "…or search by name or SKU"),
-            on_pick=guarded(self.ctx, ROLES, self._pick),
+            on_pick=guarded(self.ctx, ACTION, self._pick),
         )
         self.picker.select.mark("product-search")
 
@@ -319,7 +320,7 @@ class OperationsForm:
         # A double click sends one event: the browser drops clicks within a second of the
         # first. The server refuses a second post while one runs, and the key does the rest.
         self.submit_button.on(
-            "click", guarded(self.ctx, ROLES, self._submit), throttle=1.0, trailing_events=False
+            "click", guarded(self.ctx, ACTION, self._submit), throttle=1.0, trailing_events=False
         )
         self.error = (
             ui.label().classes(
@@ -497,13 +498,13 @@ class OperationsForm:
             [
                 Action(
                     tr(f"Провести {number(pending)} шт.", f"Post {number(pending)} pcs"),
-                    guarded(self.ctx, ROLES, self._submit),
+                    guarded(self.ctx, ACTION, self._submit),
                     "pending-post",
                     primary=True,
                 ),
                 Action(
                     tr("Отменить счёт", "Cancel the count"),
-                    guarded(self.ctx, ROLES, self._drop_count),
+                    guarded(self.ctx, ACTION, self._drop_count),
                     "pending-drop",
                 ),
             ],
@@ -747,7 +748,7 @@ class OperationsForm:
 
 
 def register(ctx: AppContext) -> None:
-    @protected_page(ctx, PATH, ROLES)
+    @protected_page(ctx, PATH, ACTION)
     def operations_page(
         user: Identity, operation_type: str | None = None, product_id: str | None = None
     ) -> None:

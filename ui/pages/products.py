@@ -22,13 +22,14 @@ from core.catalog import (
     update_product,
 )
 from core.errors import DomainError
+from core.policy import Action
 from data.queries import Page, balances, product_by_code, product_options, products, stock_of
 from ui.context import AppContext
 from ui.downloads import export_button
 from ui.feedback import show_done, show_error
 from ui.formatting import quantity
 from ui.i18n import tr
-from ui.layout import MANAGERS, frame
+from ui.layout import frame
 from ui.session import guarded, protected_page
 from ui.tables import PAGE_SIZES, clamp_names, searched_for_note, server_table
 
@@ -205,9 +206,9 @@ def product_dialog(
             number_field("height_mm", tr("Высота, мм", "Height, mm"), product and product.height_mm)
         with ui.row().classes("w-full justify-end gap-2"):
             ui.button(tr("Отмена", "Cancel"), on_click=dialog.close).props("flat size=lg")
-            ui.button(tr("Сохранить", "Save"), on_click=guarded(ctx, MANAGERS, save)).props(
-                "size=lg"
-            ).mark("product-save")
+            ui.button(
+                tr("Сохранить", "Save"), on_click=guarded(ctx, Action.MANAGE_PRODUCTS, save)
+            ).props("size=lg").mark("product-save")
     # Deleted once the browser has hidden it: deleting on close would pull the page out
     # from under the handler that closed it (its notification and navigation would fail).
     dialog.on("hide", lambda: dialog.delete())
@@ -258,7 +259,7 @@ def confirm_delete(ctx: AppContext, product: ProductRecord, on_done: Saved) -> N
                 ui.button(
                     tr("Удалить", "Delete"),
                     color="negative",
-                    on_click=guarded(ctx, MANAGERS, delete),
+                    on_click=guarded(ctx, Action.MANAGE_PRODUCTS, delete),
                 )
                 .props("size=lg")
                 .mark("confirm-delete")
@@ -336,12 +337,14 @@ ACTIONS_SLOT = """
 
 
 def register(ctx: AppContext) -> None:
-    @protected_page(ctx, "/products", MANAGERS)
+    @protected_page(ctx, "/products", Action.MANAGE_PRODUCTS)
     def products_page(user: Identity) -> None:
         state = ListState()
         with frame(user, tr("Товары", "Products"), "/products"):
             if not has_products(ctx.db.engine):
-                where_to_start(guarded(ctx, MANAGERS, lambda _u, _e=None: new_product()))
+                where_to_start(
+                    guarded(ctx, Action.MANAGE_PRODUCTS, lambda _u, _e=None: new_product())
+                )
             with ui.row().classes("w-full items-center gap-3"):
                 search = (
                     ui.input(
@@ -364,7 +367,9 @@ def register(ctx: AppContext) -> None:
                 ui.button(
                     tr("Добавить товар", "Add product"),
                     icon="add",
-                    on_click=guarded(ctx, MANAGERS, lambda _u, _e=None: new_product()),
+                    on_click=guarded(
+                        ctx, Action.MANAGE_PRODUCTS, lambda _u, _e=None: new_product()
+                    ),
                 ).props("size=lg no-caps").mark("add-product")
                 export_button(
                     ctx,
@@ -488,20 +493,22 @@ def register(ctx: AppContext) -> None:
             show_done(tr(f"Товар «{restored.name}» восстановлен", "Product restored"))
             await reload()
 
-        search.on_value_change(guarded(ctx, MANAGERS, on_search))
+        search.on_value_change(guarded(ctx, Action.MANAGE_PRODUCTS, on_search))
         # A scanner ends with Enter: search at once with what is in the box, no debounce wait.
         search.on(
             "keydown.enter",
-            guarded(ctx, MANAGERS, on_search),
+            guarded(ctx, Action.MANAGE_PRODUCTS, on_search),
             js_handler="(e) => emit(e.target.value)",
         )
-        view.on_value_change(guarded(ctx, MANAGERS, on_view))
+        view.on_value_change(guarded(ctx, Action.MANAGE_PRODUCTS, on_view))
         table.on(
-            "request", guarded(ctx, MANAGERS, on_request), js_handler="(p) => emit(p.pagination)"
+            "request",
+            guarded(ctx, Action.MANAGE_PRODUCTS, on_request),
+            js_handler="(p) => emit(p.pagination)",
         )
-        table.on("edit", guarded(ctx, MANAGERS, edit))
-        table.on("delete", guarded(ctx, MANAGERS, delete))
-        table.on("restore", guarded(ctx, MANAGERS, restore))
+        table.on("edit", guarded(ctx, Action.MANAGE_PRODUCTS, edit))
+        table.on("delete", guarded(ctx, Action.MANAGE_PRODUCTS, delete))
+        table.on("restore", guarded(ctx, Action.MANAGE_PRODUCTS, restore))
         table.on(
             "row-click",
             lambda e: ui.navigate.to(f"/products/{int(e.args)}"),
