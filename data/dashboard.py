@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from core import kpis as measures
+from core import periods
 from core.kpis import COVER_DAYS, Kpi, Period, days_of_cover, defect_rate
 from core.settings import get_settings
 from core.stock import DEFECT_WAREHOUSE, GOOD_WAREHOUSE
@@ -61,7 +62,7 @@ dc_t = DistributionCenter.__table__
 
 def today() -> date:
     """Today in the configured time zone (the last day of Period.last_days)."""
-    return measures.today(get_settings().time_zone)
+    return periods.today(get_settings().time_zone)
 
 
 def _in(period: Period, day: sa.ColumnElement[date]) -> sa.ColumnElement[bool]:

@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from core.kpis import local_day, today
+from core.periods import local_day, today
 from core.stock import stock_deltas
 from data.db import write_connection
 

@@ -20,8 +20,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.auth import Identity
-from core.kpis import KPI_KEYS, Kpi, Period, today
+from core.kpis import KPI_KEYS, Kpi, Period
 from core.operations import OPERATIONS
+from core.periods import today
 from core.policy import Action, can
 from data import dashboard, exports
 from data.exports import Column

@@ -9,7 +9,7 @@ page the user is on is read again after any movement (ui.live), with the same fi
 
 import logging
 from dataclasses import dataclass, fields, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 from uuid import uuid4
@@ -21,6 +21,7 @@ from core.auth import Identity
 from core.errors import DomainError
 from core.movements import reverse_movement
 from core.operations import OPERATIONS, VIRTUAL_LOCATIONS
+from core.periods import day_start
 from core.policy import Action
 from data.queries import (
     JournalFilter,
@@ -90,12 +91,8 @@ class Filters:
     def journal_filter(self, tz_name: str) -> JournalFilter:
         """Whole local days: `date_to` includes all of its day (up to the next midnight)."""
         tz = zone(tz_name)
-        start = datetime.combine(self.date_from, time.min, tz) if self.date_from else None
-        end = (
-            datetime.combine(self.date_to + timedelta(days=1), time.min, tz)
-            if self.date_to
-            else None
-        )
+        start = day_start(self.date_from, tz) if self.date_from else None
+        end = day_start(self.date_to + timedelta(days=1), tz) if self.date_to else None
         return JournalFilter(
             operation_type=self.operation_type,
             product_id=self.product_id,
