@@ -24,9 +24,10 @@ from core.errors import Conflict
 from core.imports import BatchRecord, ImportStore, LedgerRow
 from core.model import LocationRef, Reference
 from core.settings import get_settings
+from data.daily_job import FOLDS
 from data.database import Database
 from data.db import read_connection, write_connection
-from data.flows import FOLDS, FlowTotals, local_today, write_totals
+from data.flows import FlowTotals, local_today, write_totals
 from data.models import (
     DistributionCenter,
     ImportBatch,
