@@ -5,7 +5,6 @@ The header's bell (ui.layout) shows how many there are and links here.
 """
 
 from dataclasses import dataclass
-from math import ceil
 from typing import Any
 
 from nicegui import run, ui
@@ -22,7 +21,7 @@ from ui.formatting import quantity
 from ui.i18n import language, tr
 from ui.layout import frame
 from ui.session import guarded, protected_page
-from ui.tables import PAGE_SIZES, clamp_names, server_table
+from ui.tables import PAGE_SIZES, clamp_names, load_page, server_table, take_pagination
 
 PATH = "/alerts"
 URGENT_DAYS = 7  # less than a week of stock left: shown in red
@@ -131,23 +130,16 @@ def register(ctx: AppContext) -> None:
             size = state.rows_per_page
             return low_stock(ctx.db.engine, limit=size, offset=(state.page - 1) * size)
 
+        async def fetch_async() -> Page | None:
+            return await run.io_bound(fetch)
+
         async def reload() -> None:
-            state.request_no += 1
-            mine = state.request_no
-            page = await run.io_bound(fetch)
-            if page is None or mine != state.request_no:
-                return  # the app is stopping, or a newer request has overtaken this one
-            last_page = max(1, ceil(page.total / state.rows_per_page))
-            if state.page > last_page:  # the list got shorter under the user's page
-                state.page = last_page
-                await reload()
-                return
-            show(page)
+            page = await load_page(state, fetch_async, lambda page: page.total)
+            if page is not None:
+                show(page)
 
         async def on_request(_user: Identity, event: Any) -> None:
-            pagination = event.args or {}
-            state.page = int(pagination.get("page") or 1)
-            state.rows_per_page = int(pagination.get("rowsPerPage") or PAGE_SIZES[0])
+            take_pagination(state, event.args)
             await reload()
 
         table.on(

@@ -4,7 +4,6 @@ Live: the page the user is on refreshes after any movement (ui.live), keeping it
 filter and page."""
 
 from dataclasses import dataclass
-from math import ceil
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,7 +23,15 @@ from ui.layout import frame
 from ui.live import refresh_on_ledger_change
 from ui.pages.products import has_products, where_to_start
 from ui.session import guarded, protected_page
-from ui.tables import PAGE_SIZES, clamp_names, searched_for_note, server_table
+from ui.tables import (
+    PAGE_SIZES,
+    clamp_names,
+    load_page,
+    searched_for_note,
+    server_table,
+    take_pagination,
+    take_search,
+)
 
 PATH = "/balances"
 SEARCH_DEBOUNCE_MS = 300
@@ -235,37 +242,30 @@ def register(ctx: AppContext) -> None:
         async def reload(*, with_totals: bool = False, filters_changed: bool = False) -> None:
             if filters_changed:
                 ui.navigate.history.replace(state.address())
-            state.request_no += 1
-            mine = state.request_no
-            page = await run.io_bound(fetch_balances, ctx.db.engine, **query_args())
-            totals = await run.io_bound(summary, ctx.db.engine) if with_totals else None
-            if page is None or mine != state.request_no:
-                return  # the app is stopping, or a newer request has overtaken this one
-            last_page = max(1, ceil(page.total / state.rows_per_page))
-            if state.page > last_page:
-                state.page = last_page
-                await reload(with_totals=with_totals)
+
+            async def fetch() -> tuple[Page, dict[str, int] | None] | None:
+                page = await run.io_bound(fetch_balances, ctx.db.engine, **query_args())
+                totals = await run.io_bound(summary, ctx.db.engine) if with_totals else None
+                return None if page is None else (page, totals)
+
+            answer = await load_page(state, fetch, lambda answer: answer[0].total)
+            if answer is None:
                 return
+            page, totals = answer
             show(page)
             if totals is not None:
                 show_totals(totals)
 
         async def on_request(_user: Identity, event: Any) -> None:
-            pagination = event.args or {}
-            state.page = int(pagination.get("page") or 1)
-            state.rows_per_page = int(pagination.get("rowsPerPage") or PAGE_SIZES[0])
+            pagination = take_pagination(state, event.args)
             sort_by = pagination.get("sortBy")
             state.sort_by = sort_by if sort_by in BALANCE_SORTS else "name"
             state.descending = bool(pagination.get("descending")) and sort_by in BALANCE_SORTS
             await reload(filters_changed=True)
 
         async def on_search(_user: Identity, event: Any) -> None:
-            text = str((event.value if hasattr(event, "value") else event.args) or "")
-            if text == state.q:
-                return  # Enter already searched for it; the debounced change comes after
-            state.q = text
-            state.page = 1
-            await reload(filters_changed=True)
+            if take_search(state, event):
+                await reload(filters_changed=True)
 
         async def on_low(_user: Identity, event: Any) -> None:
             state.low_only = bool(event.value)

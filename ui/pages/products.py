@@ -4,7 +4,6 @@ this page only shows its messages next to the field they name."""
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from math import ceil
 from typing import Any
 
 from nicegui import run, ui
@@ -31,7 +30,15 @@ from ui.formatting import quantity
 from ui.i18n import tr
 from ui.layout import frame
 from ui.session import guarded, protected_page
-from ui.tables import PAGE_SIZES, clamp_names, searched_for_note, server_table
+from ui.tables import (
+    PAGE_SIZES,
+    clamp_names,
+    load_page,
+    searched_for_note,
+    server_table,
+    take_pagination,
+    take_search,
+)
 
 SORTABLE = {"sku", "name", "barcode", "min_stock"}  # table column → data.queries sort key
 SEARCH_DEBOUNCE_MS = 300
@@ -428,34 +435,23 @@ def register(ctx: AppContext) -> None:
                 "offset": (state.page - 1) * state.rows_per_page,
             }
 
+        async def fetch() -> Page | None:
+            return await run.io_bound(fetch_products, ctx.db.engine, **query_args())
+
         async def reload() -> None:
-            state.request_no += 1
-            mine = state.request_no
-            page = await run.io_bound(fetch_products, ctx.db.engine, **query_args())
-            if page is None or mine != state.request_no:
-                return  # the app is stopping, or a newer request has overtaken this one
-            last_page = max(1, ceil(page.total / state.rows_per_page))
-            if state.page > last_page:  # e.g. the last row of the last page was deleted
-                state.page = last_page
-                await reload()
-                return
-            show(page)
+            page = await load_page(state, fetch, lambda page: page.total)
+            if page is not None:
+                show(page)
 
         async def on_request(_user: Identity, event: Any) -> None:
-            pagination = event.args or {}
-            state.page = int(pagination.get("page") or 1)
-            state.rows_per_page = int(pagination.get("rowsPerPage") or PAGE_SIZES[0])
+            pagination = take_pagination(state, event.args)
             state.sort_by = pagination.get("sortBy")
             state.descending = bool(pagination.get("descending"))
             await reload()
 
         async def on_search(_user: Identity, event: Any) -> None:
-            text = str((event.value if hasattr(event, "value") else event.args) or "")
-            if text == state.q:
-                return  # Enter already searched for it; the debounced change comes after
-            state.q = text
-            state.page = 1
-            await reload()
+            if take_search(state, event):
+                await reload()
 
         async def on_view(_user: Identity, event: Any) -> None:
             state.deleted = bool(event.value)
