@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 from nicegui import app, ui
 
 from core.auth import Identity, identity
-from core.policy import Action, can
+from core.policy import ROLES, Action, can
 from data.identity import OneUser
 from ui.context import AppContext
 
@@ -53,8 +53,10 @@ def sign_out() -> None:
 
 
 def allowed(user: Identity | None, action: Action | None) -> bool:
-    """Signed in, and (unless `action` is None: any signed-in user) the role may `action`."""
-    return user is not None and (action is None or can(user.role, action))
+    """Signed in with a known role that may `action` (None: any known role may)."""
+    if user is None:
+        return False
+    return user.role in ROLES if action is None else can(user.role, action)
 
 
 def require_user(ctx: AppContext, action: Action | None = None) -> Identity:
