@@ -35,7 +35,8 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 from bench.generate import generate
-from core.kpis import Period, today
+from core.kpis import Period
+from core.periods import today
 from core.settings import get_settings
 from data import dashboard
 from data.db import create_engine

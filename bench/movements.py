@@ -41,6 +41,7 @@ from core.errors import InsufficientStock
 from core.movements import EVENT_MOVEMENT_POSTED, MovementRequest, post_movement
 from core.operations import OPERATIONS
 from core.settings import get_settings
+from core.stock import stock_deltas
 from data.database import Database
 from data.db import write_session
 from data.flows import (
@@ -49,7 +50,6 @@ from data.flows import (
     ADD_PRODUCT_FLOW,
     ALL_TIME,
     SHARDS,
-    stock_deltas,
 )
 from data.migrate import upgrade
 from data.models import Product

@@ -6,8 +6,7 @@ labels; this module only groups them into measures.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from core.operations import OPERATIONS
 
@@ -83,19 +82,6 @@ class Kpi:
     key: str  # one of KPI_KEYS
     value: float  # units, a count, or a fraction 0..1 for defect_rate
     previous: float  # the same for period.previous() (stock measures: at its end)
-
-
-def local_day(at: datetime, zone: ZoneInfo | str) -> date:
-    """The local calendar date of an aware time in `zone` (e.g. Europe/Moscow)."""
-    if at.tzinfo is None:
-        raise ValueError("naive datetime: give times with tzinfo")
-    tz = ZoneInfo(zone) if isinstance(zone, str) else zone
-    return at.astimezone(tz).date()
-
-
-def today(zone: ZoneInfo | str, now: datetime | None = None) -> date:
-    """Today's local date in `zone` (or the date of `now` there)."""
-    return local_day(now or datetime.now(UTC), zone)
 
 
 def defect_rate(defect_inflow: float, inflow: float) -> float:

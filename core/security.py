@@ -6,7 +6,6 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-ROLES = ("admin", "manager", "worker")
 _hasher = PasswordHasher()
 
 

@@ -5,7 +5,8 @@ from typing import Protocol
 
 from core.auth import Identity
 from core.errors import Conflict, Forbidden, NotFound, ValidationError
-from core.security import ROLES, hash_password, verify_password
+from core.policy import ROLES
+from core.security import hash_password, verify_password
 
 MIN_PASSWORD = 8
 

@@ -23,8 +23,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from core import kpis as measures
+from core import periods
 from core.kpis import COVER_DAYS, Kpi, Period, days_of_cover, defect_rate
 from core.settings import get_settings
+from core.stock import DEFECT_WAREHOUSE, GOOD_WAREHOUSE
 from data.flows import ALL_TIME
 from data.models import (
     DayFlow,
@@ -38,7 +40,7 @@ from data.models import (
     Source,
     Warehouse,
 )
-from data.queries import MAX_PAGE, Page
+from data.queries import MAX_PAGE, Page, low_stock_sql
 
 __all__ = [
     "Kpi", "Page", "Period", "kpis", "low_stock", "low_stock_count", "movements_per_day",
@@ -60,7 +62,7 @@ dc_t = DistributionCenter.__table__
 
 def today() -> date:
     """Today in the configured time zone (the last day of Period.last_days)."""
-    return measures.today(get_settings().time_zone)
+    return periods.today(get_settings().time_zone)
 
 
 def _in(period: Period, day: sa.ColumnElement[date]) -> sa.ColumnElement[bool]:
@@ -84,8 +86,8 @@ def _warehouse_locations(code: str) -> sa.Select[Any]:
 
 def _stock_now() -> sa.Subquery:
     """good, defect and reserved (of good) per product with any quant."""
-    in_main = quant_t.c.location_id.in_(_warehouse_locations("MAIN"))
-    in_defect = quant_t.c.location_id.in_(_warehouse_locations("DEFECT"))
+    in_main = quant_t.c.location_id.in_(_warehouse_locations(GOOD_WAREHOUSE))
+    in_defect = quant_t.c.location_id.in_(_warehouse_locations(DEFECT_WAREHOUSE))
     return (
         sa.select(
             quant_t.c.product_id,
@@ -104,7 +106,7 @@ def _available_now() -> sa.Subquery:
             quant_t.c.product_id,
             sa.func.sum(quant_t.c.quantity - quant_t.c.reserved).label("available"),
         )
-        .where(quant_t.c.location_id.in_(_warehouse_locations("MAIN")))
+        .where(quant_t.c.location_id.in_(_warehouse_locations(GOOD_WAREHOUSE)))
         .group_by(quant_t.c.product_id)
         .subquery("available")
     )
@@ -308,8 +310,8 @@ def _units_at(conn: Connection, days: list[date]) -> dict[date, tuple[int, int]]
     """Good and defect units at the end of each day: today's less the changes after it."""
     if not days:
         return {}
-    main = quant_t.c.location_id.in_(_warehouse_locations("MAIN"))
-    defect = quant_t.c.location_id.in_(_warehouse_locations("DEFECT"))
+    main = quant_t.c.location_id.in_(_warehouse_locations(GOOD_WAREHOUSE))
+    defect = quant_t.c.location_id.in_(_warehouse_locations(DEFECT_WAREHOUSE))
     now = conn.execute(
         sa.select(
             sa.func.sum(quant_t.c.quantity).filter(main),
@@ -377,11 +379,7 @@ def _stock_per_product(conn: Connection, days: list[date], reading: _Reading) ->
                 if forward
                 else (good_now - moved_good, defect_now - moved_defect)
             )
-        low = sa.and_(
-            product_t.c.is_deleted.is_(False),
-            product_t.c.min_stock > 0,
-            good - reserved < product_t.c.min_stock,
-        )
+        low = sa.and_(product_t.c.is_deleted.is_(False), low_stock_sql(good - reserved))
         measures_ += [
             sa.func.coalesce(sa.func.sum(good), 0),
             sa.func.coalesce(sa.func.sum(defect), 0),
@@ -463,10 +461,10 @@ def stock_per_day(engine: Engine, period: Period) -> list[dict[str, Any]]:
     those without movements; days after today carry today's stock)."""
     now = sa.select(
         sa.func.coalesce(sa.func.sum(sa.case(
-            (quant_t.c.location_id.in_(_warehouse_locations("MAIN")), quant_t.c.quantity),
+            (quant_t.c.location_id.in_(_warehouse_locations(GOOD_WAREHOUSE)), quant_t.c.quantity),
             else_=0)), 0),
         sa.func.coalesce(sa.func.sum(sa.case(
-            (quant_t.c.location_id.in_(_warehouse_locations("DEFECT")), quant_t.c.quantity),
+            (quant_t.c.location_id.in_(_warehouse_locations(DEFECT_WAREHOUSE)), quant_t.c.quantity),
             else_=0)), 0),
     )  # fmt: skip
     changes = (
@@ -582,8 +580,7 @@ def writeoffs_per_day(engine: Engine, period: Period) -> list[dict[str, Any]]:
 
 
 def _low_products() -> sa.Select[Any]:
-    """Products (not deleted) whose available good stock is below their minimum. The
-    minimum must be positive to be missed: a cheap test that spares most of the join."""
+    """Products (not deleted) whose available good stock is below their minimum."""
     available = _available_now()
     have = sa.func.coalesce(available.c.available, 0)
     return (
@@ -592,8 +589,7 @@ def _low_products() -> sa.Select[Any]:
             product_t.c.barcode, product_t.c.min_stock, have.label("available"),
         )
         .select_from(product_t.outerjoin(available, available.c.product_id == product_t.c.id))
-        .where(product_t.c.is_deleted.is_(False), product_t.c.min_stock > 0,
-               have < product_t.c.min_stock)
+        .where(product_t.c.is_deleted.is_(False), low_stock_sql(have))
     )  # fmt: skip
 
 

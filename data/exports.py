@@ -40,6 +40,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.engine import Engine
 
 from core.operations import IMPORT_COLUMNS, OPERATIONS, VIRTUAL_LOCATIONS
+from core.stock import is_low
 from data import queries
 from data.dashboard import low_stock
 
@@ -102,7 +103,9 @@ BALANCE_COLUMNS: tuple[Column, ...] = (
     Column("Резерв", "quantity", 11, "reserved"),
     Column("Доступно", "quantity", 11, "available"),
     Column(_import_name("min_stock"), "quantity", 13, "min_stock"),
-    Column("Ниже минимума", "yes_no", 15, value=lambda r: _yes(r["available"] < r["min_stock"])),
+    Column(
+        "Ниже минимума", "yes_no", 15, value=lambda r: _yes(is_low(r["available"], r["min_stock"]))
+    ),
 )
 
 

@@ -3,7 +3,7 @@ ledger row counts in them, and the upserts that add it. The unit of work, the bu
 and the movement benchmark all use these, so every writer keeps them equal to the ledger.
 
 A row adds +1 movement and +quantity units (a reversal −1 and −quantity) to its keys, and
-the signed change of good (MAIN) and defect (DEFECT) stock it caused. Rows are grouped
+the signed change of good and defect stock it caused (core.stock.stock_deltas). Rows are grouped
 per key in Python first and written in key order, after the quants: every writer locks
 quants before aggregates, and the aggregate tables in the same order, so none deadlock.
 
@@ -12,34 +12,30 @@ of month ALL_TIME (0001-01-01): written by the same statement as the month's row
 let a long period be read as all-time less the days outside it.
 
 day_flow spreads today's rows over SHARDS rows per key (product_id % SHARDS), so that
-concurrent movements of different products rarely wait on one row; `fold_past_days`
-merges them into shard 0 once the day is over, which keeps the table at a few dozen rows
-a day for the charts. A movement booked on a past day (a backfill) goes to shard 0.
+concurrent movements of different products rarely wait on one row; the daily job
+(data.daily_job) merges them into shard 0 once the day is over, which keeps the table
+at a few dozen rows a day for the charts. A movement booked on a past day (a backfill)
+goes to shard 0.
 
 day_stock keeps counts at the end of days at least SNAPSHOT_LAG days old (taken by the
-same daily job, see data.dashboard.take_day_stock); a posting booked on such a day
-deletes the counts from that day on, under the same lock as the job, before it writes
-its aggregates (lock order: quants, that lock, aggregates).
+same daily job); a posting booked on such a day deletes the counts from that day on,
+under the same lock as the job, before it writes its aggregates (lock order: quants,
+that lock, aggregates).
 """
 
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dt_time
-from threading import Lock
 from typing import Any
-from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
-from core.kpis import local_day, today
-from data.db import write_connection
-
-log = logging.getLogger(__name__)
+from core.periods import local_day, today
+from core.stock import stock_deltas
 
 SHARDS = 16
 VALUES = ("movements", "units", "good_delta", "defect_delta")
@@ -71,20 +67,6 @@ ADD_DAY_FLOW = _upsert("day_flow", DAY_KEY)
 STATEMENTS = (ADD_PRODUCT_FLOW, ADD_MONTH_FLOW, ADD_DAY_FLOW)  # in lock order
 
 
-def stock_deltas(
-    quantity: int, from_warehouse: str | None, to_warehouse: str | None
-) -> tuple[int, int]:
-    """(good, defect): the change of MAIN and DEFECT stock when `quantity` leaves a
-    location of `from_warehouse` and enters one of `to_warehouse` (None: virtual)."""
-    good = (quantity if to_warehouse == "MAIN" else 0) - (
-        quantity if from_warehouse == "MAIN" else 0
-    )
-    defect = (quantity if to_warehouse == "DEFECT" else 0) - (
-        quantity if from_warehouse == "DEFECT" else 0
-    )
-    return good, defect
-
-
 def month_of(day: date) -> date:
     return day.replace(day=1)
 
@@ -106,7 +88,7 @@ class FlowRows:
                 (ADD_DAY_FLOW, self.day)]  # fmt: skip
 
 
-def _summed(
+def sum_into(
     groups: dict[tuple[Any, ...], list[int]], key: tuple[Any, ...], sums: list[int]
 ) -> None:
     total = groups.get(key)
@@ -117,7 +99,7 @@ def _summed(
             total[i] += value
 
 
-def _params(
+def upsert_params(
     names: tuple[str, ...], groups: dict[tuple[Any, ...], list[int]]
 ) -> list[dict[str, Any]]:
     columns = (*names, *VALUES)
@@ -168,31 +150,24 @@ class FlowTotals:
             self.day_of(at), product_id, operation_type, source_id or 0,
             distribution_center_id or 0,
         )  # fmt: skip
-        _summed(self._product, key, [sign, sign * quantity, good, defect])
+        sum_into(self._product, key, [sign, sign * quantity, good, defect])
 
     def rows(self, today: date) -> FlowRows:
         """The rows to upsert; `today` (local) decides which day_flow rows are sharded."""
         month: dict[tuple[Any, ...], list[int]] = {}
         day: dict[tuple[Any, ...], list[int]] = {}
         for (d, product_id, op, source, dc), sums in self._product.items():
-            _summed(month, (month_of(d), op, product_id), sums)
-            _summed(day, (d, op, source, dc, shard_of(product_id, d, today)), sums)
+            sum_into(month, (month_of(d), op, product_id), sums)
+            sum_into(day, (d, op, source, dc, shard_of(product_id, d, today)), sums)
         return FlowRows(
-            _params(PRODUCT_KEY, self._product), _params(MONTH_KEY, month), _params(DAY_KEY, day)
+            upsert_params(PRODUCT_KEY, self._product),
+            upsert_params(MONTH_KEY, month),
+            upsert_params(DAY_KEY, day),
         )
 
 
 # ---------------------------------------------------------------- folding past days
 
-_DAY_VALUES = ", ".join(VALUES)
-_TAKE_SHARDS = (
-    sa.text(
-        "DELETE FROM day_flow WHERE day < :today AND shard <> 0 "
-        f"RETURNING day, operation_type, source_id, distribution_center_id, {_DAY_VALUES}"
-    )
-    .bindparams(sa.bindparam("today", type_=sa.Date()))
-    .columns(day=sa.Date())
-)
 # PostgreSQL advisory lock of the daily job and of postings booked on old days ("wmsf").
 _PAST_LOCK = 0x776D_7366
 SNAPSHOT_LAG = 2  # day_stock holds days up to today − this
@@ -236,19 +211,6 @@ def write_totals(conn: Connection, totals: FlowTotals, today: date, write: Write
     totals.clear()
 
 
-def fold_past_days(conn: Connection, today: date) -> int:
-    """Merge the shards of every day before `today` into shard 0, in the caller's
-    transaction (the sums stay the same). Returns the number of rows merged."""
-    lock_past_days(conn)
-    merged: dict[tuple[Any, ...], list[int]] = {}
-    rows = conn.execute(_TAKE_SHARDS, {"today": today}).all()
-    for d, op, source, dc, *sums in rows:
-        _summed(merged, (d, op, source, dc, 0), sums)
-    if merged:
-        conn.execute(ADD_DAY_FLOW, _params(DAY_KEY, merged))
-    return len(rows)
-
-
 class _Today:
     """Today's local date, recomputed only when the clock passes the next local midnight:
     every commit asks, and a time zone conversion each time is measurable."""
@@ -268,36 +230,3 @@ class _Today:
 
 
 local_today = _Today()
-
-
-class _Folds:
-    """Per engine, the local day the daily job last ran for: the first commit of a new
-    day folds yesterday's shards and takes the counts of the day before yesterday (once
-    per process and day; any process may, the work is done once)."""
-
-    def __init__(self) -> None:
-        self._done: WeakKeyDictionary[Engine, date] = WeakKeyDictionary()
-        self._lock = Lock()
-
-    def run(self, engine: Engine, zone: str) -> None:
-        day = local_today(zone)
-        if self._done.get(engine) == day:
-            return
-        with self._lock:
-            if self._done.get(engine) == day:
-                return
-            self._done[engine] = day  # one attempt per day, even if it fails
-        from data.dashboard import take_day_stock  # it reads through data.flows' tables
-
-        try:
-            with write_connection(engine) as conn, conn.begin():
-                merged = fold_past_days(conn, day)
-                taken = take_day_stock(conn, day - timedelta(days=SNAPSHOT_LAG))
-            log.info("folded %d day_flow shard rows before %s; day_stock taken: %s", merged,
-                     day, taken)  # fmt: skip
-        except sa.exc.SQLAlchemyError:
-            # The movement is committed; without the job the reads only do more work.
-            log.warning("the daily aggregate job failed; it runs again tomorrow", exc_info=True)
-
-
-FOLDS = _Folds()

@@ -36,11 +36,12 @@ from core.imports import (
 )
 from core.model import LocationRef, Reference
 from core.settings import Settings, get_settings
+from data.daily_job import FOLDS
 from data.database import Database
 from data.db import read_connection, write_connection
 from data.files.memory import release_memory
 from data.files.spreadsheets import read_file
-from data.flows import FOLDS, FlowTotals, local_today, write_totals
+from data.flows import FlowTotals, local_today, write_totals
 from data.models import (
     DistributionCenter,
     ImportBatch,

@@ -328,7 +328,7 @@ class ProductMonthFlow(SQLModel, table=True):
 class DayFlow(SQLModel, table=True):
     """All products per day. Today's rows are spread over shards (product_id % 16) so
     that concurrent movements of different products rarely wait on one another; past days
-    are folded into shard 0 (data.flows.fold_past_days)."""
+    are folded into shard 0 (data.daily_job.fold_past_days)."""
 
     __tablename__ = "day_flow"
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from core.catalog import fold_search_text, other_keyboard_layout
+from core.stock import DEFECT_WAREHOUSE, GOOD_WAREHOUSE
 from data.models import (
     DistributionCenter,
     Location,
@@ -77,6 +78,15 @@ PRODUCT_SEARCH_TEXT = sa.func.replace(
 )
 
 
+def low_stock_sql(
+    available: sa.ColumnElement[int], min_stock: sa.ColumnElement[int] = product_t.c.min_stock
+) -> sa.ColumnElement[bool]:
+    """core.stock.is_low in SQL — every query that tests low stock uses this one; keep the
+    two the same (tests/test_queries.py checks they agree). The positive-minimum test comes
+    first: cheap, and it spares most of a join."""
+    return sa.and_(min_stock > 0, available < min_stock)
+
+
 def product_search(q: str | None) -> sa.ColumnElement[bool] | None:
     """Barcode or GTIN exactly, or SKU and name containing every word of the text, in any
     order and case («свеча ван» finds «Свеча ароматическая …, ваниль»)."""
@@ -89,8 +99,8 @@ def product_search(q: str | None) -> sa.ColumnElement[bool] | None:
 
 def _stock_by_product() -> sa.Subquery:
     """good, defect and reserved per product, summed over each warehouse's locations."""
-    in_main = warehouse_t.c.code == "MAIN"
-    in_defect = warehouse_t.c.code == "DEFECT"
+    in_main = warehouse_t.c.code == GOOD_WAREHOUSE
+    in_defect = warehouse_t.c.code == DEFECT_WAREHOUSE
     return (
         sa.select(
             quant_t.c.product_id,
@@ -156,7 +166,7 @@ def _main_locations() -> sa.Select[Any]:
     return (
         sa.select(location_t.c.id)
         .join(warehouse_t, warehouse_t.c.id == location_t.c.warehouse_id)
-        .where(warehouse_t.c.code == "MAIN")
+        .where(warehouse_t.c.code == GOOD_WAREHOUSE)
     )
 
 
@@ -179,8 +189,8 @@ def _stock_of(conn: sa.Connection, product_ids: list[int]) -> dict[int, dict[str
     if not product_ids:
         return {}
     ids = sorted(set(product_ids))
-    in_main = warehouse_t.c.code == "MAIN"
-    in_defect = warehouse_t.c.code == "DEFECT"
+    in_main = warehouse_t.c.code == GOOD_WAREHOUSE
+    in_defect = warehouse_t.c.code == DEFECT_WAREHOUSE
     query = (
         sa.select(
             quant_t.c.product_id,
@@ -284,10 +294,7 @@ def _balances(
     if low_only:
         available = _available_by_product()
         base = product_t.outerjoin(available, available.c.product_id == product_t.c.id)
-        # available is never negative (0 <= reserved <= quantity), so a product can only be
-        # low when its minimum is positive: a cheap test that spares most of the join.
-        conditions.append(product_t.c.min_stock > 0)
-        conditions.append(sa.func.coalesce(available.c.available, 0) < product_t.c.min_stock)
+        conditions.append(low_stock_sql(sa.func.coalesce(available.c.available, 0)))
     columns: list[sa.ColumnElement[Any]] = [
         product_t.c.id.label("product_id"),
         product_t.c.barcode,
@@ -327,8 +334,8 @@ def product_stock(engine: Engine, product_id: int) -> dict[str, int]:
     The same sums as `balances`, filtered before grouping: a scan needs one product's
     numbers fast however large the catalogue is.
     """
-    in_main = warehouse_t.c.code == "MAIN"
-    in_defect = warehouse_t.c.code == "DEFECT"
+    in_main = warehouse_t.c.code == GOOD_WAREHOUSE
+    in_defect = warehouse_t.c.code == DEFECT_WAREHOUSE
     query = (
         sa.select(
             sa.func.coalesce(sa.func.sum(sa.case((in_main, quant_t.c.quantity), else_=0)), 0)
@@ -369,8 +376,7 @@ def summary(engine: Engine) -> dict[str, int]:
             sa.func.coalesce(sa.func.sum(defect), 0).label("defect_units"),
             sa.func.coalesce(sa.func.sum(reserved), 0).label("reserved_units"),
             sa.func.count().filter(good + defect > 0).label("products_in_stock"),
-            sa.func.count().filter(good - reserved < product_t.c.min_stock)
-            .label("low_stock_products"),
+            sa.func.count().filter(low_stock_sql(good - reserved)).label("low_stock_products"),
         )
         .select_from(product_t.outerjoin(stock, stock.c.product_id == product_t.c.id))
         .where(product_t.c.is_deleted.is_(False))
@@ -758,7 +764,7 @@ def iter_balances(
     if (search := product_search(q)) is not None:
         conditions.append(search)
     if low_only:
-        conditions.append(available < product_t.c.min_stock)
+        conditions.append(low_stock_sql(available))
     query = (
         sa.select(
             product_t.c.id.label("product_id"),

@@ -20,8 +20,9 @@ from sqlalchemy.engine import Connection, Dialect, Engine, RowMapping
 
 from core.model import LocationRef, Movement, MovementDraft, ProductRef, Reference
 from core.settings import get_settings
+from data.daily_job import FOLDS
 from data.db import write_connection
-from data.flows import FOLDS, STATEMENTS, FlowTotals, local_today, write_totals
+from data.flows import STATEMENTS, FlowTotals, local_today, write_totals
 from data.models import UtcDateTime
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,9 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from core.errors import InsufficientStock
-from core.kpis import Period, days_of_cover, defect_rate, local_day
+from core.kpis import Period, days_of_cover, defect_rate
 from core.movements import MovementRequest, post_movement, reverse_movement
+from core.periods import local_day
 from data import dashboard
 from data.database import Database
 from data.db import write_session

@@ -14,7 +14,8 @@ from sqlalchemy.exc import OperationalError
 
 import core.movements
 import data.dashboard
-from core.kpis import Kpi, Period, today
+from core.kpis import Kpi, Period
+from core.periods import today
 from data.database import Database
 from tests.conftest import make_product
 from tests.helpers import dc_id, eventually, post, source_id

@@ -2,9 +2,20 @@
 
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
+
 from core.movements import reverse_movement
+from core.stock import is_low
 from data.database import Database
-from data.queries import JournalFilter, Page, balances, journal, products, summary
+from data.queries import (
+    JournalFilter,
+    Page,
+    balances,
+    journal,
+    low_stock_sql,
+    products,
+    summary,
+)
 from tests.conftest import make_product
 from tests.helpers import dc_id, post, source_id
 
@@ -109,3 +120,19 @@ def test_journal_newest_first_with_filters_and_names(db: Database) -> None:
     assert journal(db.engine, JournalFilter(date_to=now - timedelta(minutes=5))).total == 0
     assert journal(db.engine, limit=2, offset=2).items[-1]["id"] == receipt.id
     assert page.items[0]["created_at"].tzinfo is not None
+
+
+def test_the_sql_low_stock_test_agrees_with_the_core_rule(db: Database) -> None:
+    cases = [(a, m) for a in (-1, 0, 1, 4, 5, 6) for m in (0, 1, 5)]
+    available, minimum = sa.literal_column("available"), sa.literal_column("min_stock")
+    rows = sa.union_all(
+        *(sa.select(sa.literal(a).label("available"), sa.literal(m).label("min_stock"))
+          for a, m in cases)
+    ).subquery("cases")  # fmt: skip
+    query = sa.select(
+        rows.c.available, rows.c.min_stock, sa.case((low_stock_sql(available, minimum), 1), else_=0)
+    )
+    with db.engine.connect() as conn:
+        in_sql = {(a, m): bool(low) for a, m, low in conn.execute(query)}
+    assert in_sql == {(a, m): is_low(a, m) for a, m in cases}
+    assert any(in_sql.values()) and not all(in_sql.values())

@@ -14,6 +14,7 @@ from nicegui.testing import User
 from starlette.routing import Route
 
 from core.auth import identity
+from core.policy import ROLES, Action, can, roles_that_can
 from core.users import update_user
 from data.database import Database
 from data.users import SqlUserAdminStore, SqlUserStore
@@ -315,3 +316,14 @@ async def test_over_https_the_cookie_is_secure_and_hsts_is_sent(
     cookie = response.headers["set-cookie"].lower()
     assert "secure" in cookie and "httponly" in cookie and "samesite=lax" in cookie
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_the_policy_gives_the_office_to_managers_and_administration_to_admins_only() -> None:
+    office = (Action.SEE_DASHBOARD, Action.POST_MOVEMENTS, Action.USE_API, Action.EXPORT_FILES)
+    for action in office:
+        assert roles_that_can(action) == {"admin", "manager"}, action
+    for action in (Action.MANAGE_USERS, Action.MANAGE_REFERENCES, Action.BACKUP):
+        assert roles_that_can(action) == {"admin"}, action
+    assert roles_that_can(Action.CHANGE_OWN_PASSWORD) == set(ROLES)
+    assert roles_that_can(Action.FLOOR_HOME) == {"worker"}
+    assert not any(can("intruder", action) for action in Action)

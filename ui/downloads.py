@@ -28,11 +28,11 @@ from starlette.background import BackgroundTask
 
 from core.auth import Identity
 from core.errors import DomainError
+from core.policy import Action
 from data import exports
 from ui.context import AppContext
 from ui.feedback import show_done, show_error
 from ui.i18n import number, tr
-from ui.layout import MANAGERS
 from ui.session import current_user, guarded
 
 ROUTE = "/downloads/{token}"
@@ -134,7 +134,7 @@ def export_button(
     ctx: AppContext,
     kind: str,
     filters: Callable[[], dict[str, Any]],
-    roles: frozenset[str] = MANAGERS,
+    action: Action = Action.EXPORT_FILES,
 ) -> ui.button:
     """«Excel» button: the page's rows with its current `filters()` as an .xlsx download.
 
@@ -211,7 +211,7 @@ def export_button(
         show_done(tr(f"Выгружено строк: {number(rows)}", f"Rows exported: {number(rows)}"))
 
     button = (
-        ui.button("Excel", icon="download", on_click=guarded(ctx, roles, export))
+        ui.button("Excel", icon="download", on_click=guarded(ctx, action, export))
         .props("outline no-caps")
         .classes("min-h-12 px-4")
         .tooltip(tr("Скачать .xlsx с текущими фильтрами", "Download .xlsx with current filters"))

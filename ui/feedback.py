@@ -12,10 +12,10 @@ from typing import Any, Literal
 
 from nicegui import ui
 
+from core import policy
 from core.auth import Identity
 from core.errors import DomainError
 from ui.i18n import tr
-from ui.layout import MANAGERS  # they may create a product from an unknown scan
 
 Kind = Literal["error", "warning", "done"]
 
@@ -98,7 +98,8 @@ class ScanFeedback:
 
     def __init__(self, user: Identity, *, on_create: Callable[[str], Any] | None = None) -> None:
         ui.add_head_html(SIGNAL_SCRIPT)
-        self._on_create = on_create if user.role in MANAGERS else None
+        may_create = policy.can(user.role, policy.Action.MANAGE_PRODUCTS)
+        self._on_create = on_create if may_create else None
         self.kind: Kind | None = None
         with (
             ui.column()

@@ -16,6 +16,7 @@ from nicegui import events, run, ui
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.auth import Identity
+from core.policy import Action
 from data.floor import product_places
 from data.queries import product_by_code, product_options, product_stock
 from ui.context import AppContext
@@ -23,7 +24,7 @@ from ui.formatting import quantity
 from ui.i18n import tr
 from ui.layout import frame, role_label
 from ui.live import refresh_on_ledger_change
-from ui.session import ALL_ROLES, guarded
+from ui.session import guarded
 
 PATH = "/"
 MATCH_LIMIT = 8  # a name search shows this many products to choose from
@@ -85,7 +86,7 @@ class ProductLookup:
             )
             with self.scan.add_slot("prepend"):
                 ui.icon("qr_code_scanner")
-            find = guarded(ctx, ALL_ROLES, self._find)
+            find = guarded(ctx, Action.FIND_PRODUCT, self._find)
             # The browser sends the field's text with Enter itself: a scanner types faster
             # than value updates are guaranteed to have arrived.
             self.scan.on("keydown.enter", find, js_handler="(e) => emit(e.target.value)")
@@ -105,7 +106,7 @@ class ProductLookup:
         self.message.set_visibility(False)
         self.matches = ui.column().classes("w-full gap-1").mark("lookup-matches")
         self._build_card()
-        refresh_on_ledger_change(ctx, self._refresh, roles=ALL_ROLES)
+        refresh_on_ledger_change(ctx, self._refresh, action=Action.FIND_PRODUCT)
 
     def _build_card(self) -> None:
         with ui.card().classes("w-full gap-3").props("flat bordered").mark("lookup-card") as card:
@@ -169,7 +170,9 @@ class ProductLookup:
                 ui.button(
                     f"{option['name']} · {option['sku']} · {option['barcode']}",
                     on_click=guarded(
-                        self.ctx, ALL_ROLES, lambda _u, _e=None, pid=option["id"]: self._pick(pid)
+                        self.ctx,
+                        Action.FIND_PRODUCT,
+                        lambda _u, _e=None, pid=option["id"]: self._pick(pid),
                     ),
                 ).props("flat no-caps align=left").classes("w-full text-left").mark("lookup-match")
             if len(options) > MATCH_LIMIT:

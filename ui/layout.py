@@ -10,15 +10,12 @@ from dataclasses import dataclass
 from nicegui import app, run, ui
 
 from core.auth import Identity
+from core.policy import Action, can, roles_that_can
 from ui import live
 from ui.context import AppContext
 from ui.fresh_session import LOGOUT_PATH
 from ui.i18n import language, number, set_language, tr
 from ui.session import sign_out
-
-MANAGERS = frozenset({"admin", "manager"})
-ADMINS = frozenset({"admin"})
-WORKERS = frozenset({"worker"})
 
 
 @dataclass(frozen=True)
@@ -27,29 +24,34 @@ class NavItem:
     ru: str
     en: str
     icon: str
-    roles: frozenset[str]
+    action: Action  # shown to the roles that may do it (core.policy)
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """The roles that see this entry (derived from the policy, never declared here)."""
+        return roles_that_can(self.action)
 
 
 # The office: what managers and admins work with.
 OFFICE = (
-    NavItem("/", "Дашборд", "Dashboard", "dashboard", MANAGERS),
-    NavItem("/operations", "Операции", "Operations", "swap_horiz", MANAGERS),
-    NavItem("/balances", "Остатки", "Balances", "inventory_2", MANAGERS),
-    NavItem("/alerts", "Дефицит", "Low stock", "notification_important", MANAGERS),
-    NavItem("/journal", "Журнал", "Journal", "receipt_long", MANAGERS),
-    NavItem("/products", "Товары", "Products", "sell", MANAGERS),
-    NavItem("/import", "Импорт", "Import", "upload_file", MANAGERS),
-    NavItem("/references", "Справочники", "Reference data", "menu_book", ADMINS),
-    NavItem("/users", "Пользователи", "Users", "group", ADMINS),
-    NavItem("/backup", "Резервная копия", "Backup", "backup", ADMINS),
+    NavItem("/", "Дашборд", "Dashboard", "dashboard", Action.SEE_DASHBOARD),
+    NavItem("/operations", "Операции", "Operations", "swap_horiz", Action.POST_MOVEMENTS),
+    NavItem("/balances", "Остатки", "Balances", "inventory_2", Action.SEE_BALANCES),
+    NavItem("/alerts", "Дефицит", "Low stock", "notification_important", Action.SEE_ALERTS),
+    NavItem("/journal", "Журнал", "Journal", "receipt_long", Action.KEEP_JOURNAL),
+    NavItem("/products", "Товары", "Products", "sell", Action.MANAGE_PRODUCTS),
+    NavItem("/import", "Импорт", "Import", "upload_file", Action.IMPORT_FILES),
+    NavItem("/references", "Справочники", "Reference data", "menu_book", Action.MANAGE_REFERENCES),
+    NavItem("/users", "Пользователи", "Users", "group", Action.MANAGE_USERS),
+    NavItem("/backup", "Резервная копия", "Backup", "backup", Action.BACKUP),
 )
 
 # The floor: a worker's whole menu. Floor pages (picking, packing and shipping, missions)
-# are added here as they come; their `roles` say who else sees them (DESIGN.md §6: admins
+# are added here as they come; their `action` says who else sees them (DESIGN.md §6: admins
 # and managers may do everything a worker may). ui/floor.py lists what is still to come.
 FLOOR = (
     # "/" is the worker's home: the product lookup (managers get the dashboard there).
-    NavItem("/", "Где товар", "Find a product", "qr_code_scanner", WORKERS),
+    NavItem("/", "Где товар", "Find a product", "qr_code_scanner", Action.FLOOR_HOME),
 )
 
 NAVIGATION = OFFICE + FLOOR
@@ -81,7 +83,7 @@ def frame(user: Identity, title: str, path: str) -> Iterator[ui.column]:
             "gt-xs text-body2 ellipsis"
         )
         ctx = live.app_context()
-        if ctx is not None and user.role in MANAGERS:
+        if ctx is not None and can(user.role, Action.SEE_ALERTS):
             _low_stock_bell(ctx)
         settings = ui.button(icon="more_vert").props("flat round color=white aria-label=Settings")
         dark_label = (
@@ -100,7 +102,7 @@ def frame(user: Identity, title: str, path: str) -> Iterator[ui.column]:
             ui.menu_item(tr("Выйти", "Sign out"), on_click=_sign_out).mark("sign-out")
     with ui.left_drawer(value=None).props("width=220 breakpoint=1000 bordered") as drawer:
         for item in NAVIGATION:
-            if user.role not in item.roles:
+            if not can(user.role, item.action):
                 continue
             active = item.path == path
             with ui.link(target=item.path).classes(
@@ -158,7 +160,7 @@ def _low_stock_bell(ctx: AppContext) -> None:
             show_changed(count)
 
     # Before the first read: a change in between is caught by the first check.
-    live.refresh_on_ledger_change(ctx, refresh, roles=MANAGERS)
+    live.refresh_on_ledger_change(ctx, refresh, action=Action.SEE_ALERTS)
     show_changed(ctx.watch.low_stock_count())
 
 

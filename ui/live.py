@@ -4,7 +4,7 @@
 commit by this process, another app process or any other program (PostgreSQL
 LISTEN/NOTIFY, SQLite data_version); a page asks it twice a second whether it moved.
 
-    refresh_on_ledger_change(ctx, reload, roles=MANAGERS)
+    refresh_on_ledger_change(ctx, reload, action=Action.SEE_BALANCES)
 
 Call it while building the page, before the page's first read of the data, so that a
 change committed between that read and the first check is not missed.
@@ -16,8 +16,9 @@ from typing import Any
 from nicegui import app, ui
 
 from core.auth import Identity
+from core.policy import Action
 from ui.context import AppContext
-from ui.session import ALL_ROLES, guarded
+from ui.session import guarded
 
 LIVE_INTERVAL_SECONDS = 0.5  # + the watch's ≤ 0.4 s + the reload itself: well under 2 s
 
@@ -46,7 +47,7 @@ def refresh_on_ledger_change(
     ctx: AppContext,
     callback: Callable[[], Any],
     *,
-    roles: frozenset[str] = ALL_ROLES,
+    action: Action | None = None,
     interval: float = LIVE_INTERVAL_SECONDS,
 ) -> ui.timer:
     """Call `callback()` (sync or async, no arguments) on this page whenever
@@ -63,7 +64,7 @@ def refresh_on_ledger_change(
     def run_callback(_user: Identity) -> Any:
         return callback()
 
-    refresh = guarded(ctx, roles, run_callback)
+    refresh = guarded(ctx, action, run_callback)
 
     async def check() -> None:
         nonlocal seen

@@ -10,6 +10,7 @@ from typing import Any
 from nicegui import events, run, ui
 
 from core.auth import Identity
+from core.policy import Action
 from data.queries import Page, product_options, retry_in_other_layout
 from ui.context import AppContext
 from ui.i18n import tr
@@ -28,7 +29,7 @@ class ProductPicker:
     def __init__(
         self,
         ctx: AppContext,
-        roles: frozenset[str],
+        action: Action,
         *,
         label: str,
         on_pick: Callable[[int | None], Any],
@@ -48,7 +49,7 @@ class ProductPicker:
         )
         with self.select.add_slot("no-option"), ui.item(), ui.item_section():
             ui.label(tr("Ничего не найдено", "Nothing found")).classes("text-grey-7")
-        self.select.on("input-value", guarded(ctx, roles, self._search))
+        self.select.on("input-value", guarded(ctx, action, self._search))
         self.select.on_value_change(self._changed)
         self._offer(self._options(""))  # something to choose from before the first keystroke
 

@@ -10,12 +10,12 @@ from fastapi.responses import RedirectResponse
 from nicegui import app, ui
 
 from core.auth import Identity, identity
+from core.policy import ROLES, Action, can
 from data.identity import OneUser
 from ui.context import AppContext
 
 USER_KEY = "user_id"
 CREDENTIALS_KEY = "credentials_version"  # a password change ends sessions given before it
-ALL_ROLES = frozenset({"admin", "manager", "worker"})
 
 
 def _session() -> tuple[int, int] | None:
@@ -52,16 +52,23 @@ def sign_out() -> None:
     app.storage.user.pop(CREDENTIALS_KEY, None)
 
 
-def require_user(ctx: AppContext, roles: frozenset[str] = ALL_ROLES) -> Identity:
-    """For event handlers: the signed-in user with one of `roles`, or PermissionError."""
+def allowed(user: Identity | None, action: Action | None) -> bool:
+    """Signed in with a known role that may `action` (None: any known role may)."""
+    if user is None:
+        return False
+    return user.role in ROLES if action is None else can(user.role, action)
+
+
+def require_user(ctx: AppContext, action: Action | None = None) -> Identity:
+    """For event handlers: the signed-in user whose role may `action`, or PermissionError."""
     user = current_user(ctx)
-    if user is None or user.role not in roles:
+    if user is None or not allowed(user, action):
         raise PermissionError("not signed in or not allowed")
     return user
 
 
 def guarded(
-    ctx: AppContext, roles: frozenset[str], handler: Callable[..., Any]
+    ctx: AppContext, action: Action | None, handler: Callable[..., Any]
 ) -> Callable[..., Any]:
     """Wrap an event handler: the session and the role are checked again on every call
     (a page left open after sign-out or a role change must not keep acting)."""
@@ -69,7 +76,7 @@ def guarded(
     @wraps(handler)
     async def run(*args: Any) -> Any:
         user = await current_user_async(ctx)
-        if user is None or user.role not in roles:
+        if user is None or not allowed(user, action):
             ui.notify("Сессия истекла или нет прав на это действие", type="negative")
             ui.navigate.to("/login")
             return None
@@ -90,9 +97,10 @@ def _requested(path: str) -> str:
 
 
 def protected_page(
-    ctx: AppContext, path: str, roles: frozenset[str] = ALL_ROLES, **page_kwargs: Any
+    ctx: AppContext, path: str, action: Action | None = None, **page_kwargs: Any
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a page that only signed-in users with one of `roles` may open.
+    """Register a page that only signed-in users whose role may `action` may open (None:
+    every signed-in user).
 
     A signed-out visitor is sent to sign-in and brought back afterwards; a signed-in user
     without the role sees a refusal, not the page.
@@ -104,7 +112,7 @@ def protected_page(
             user = current_user(ctx)
             if user is None:
                 return RedirectResponse(f"/login?next={quote(_requested(path))}")
-            if user.role not in roles:
+            if not allowed(user, action):
                 ui.page_title("Нет доступа")
                 with ui.column().classes("absolute-center items-center"):
                     ui.label("Нет доступа").classes("text-h5")

@@ -1,13 +1,67 @@
 """The server-side paged table the list pages share: the browser shows one page, the
 server answers each page, sort or size change (Quasar's `request` event)."""
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from math import ceil
+from typing import Any, Protocol, TypeVar
 
 from nicegui import ui
 
 from ui.i18n import tr
 
 PAGE_SIZES = [20, 50, 100]
+T = TypeVar("T")
+
+
+class Paged(Protocol):
+    """A list page's state as the shared handlers below read and set it."""
+
+    page: int
+    rows_per_page: int
+    request_no: int  # only the newest answer is shown when requests overlap
+
+
+class Searched(Paged, Protocol):
+    q: str
+
+
+def take_pagination(state: Paged, args: Any) -> dict[str, Any]:
+    """Page and size from the table's `request` event into `state`; returns the whole
+    pagination (the page reads its sort from it)."""
+    pagination: dict[str, Any] = args or {}
+    state.page = int(pagination.get("page") or 1)
+    state.rows_per_page = int(pagination.get("rowsPerPage") or PAGE_SIZES[0])
+    return pagination
+
+
+def take_search(state: Searched, event: Any) -> bool:
+    """The search box's text (a debounced change, or Enter from a scanner) into `state`,
+    back on the first page; False when it is the text already searched for (Enter came
+    first, the debounced change after)."""
+    text = str((event.value if hasattr(event, "value") else event.args) or "")
+    if text == state.q:
+        return False
+    state.q = text
+    state.page = 1
+    return True
+
+
+async def load_page(
+    state: Paged, fetch: Callable[[], Awaitable[T | None]], total: Callable[[T], int]
+) -> T | None:
+    """`fetch()` the state's page; None when the app is stopping or a newer request has
+    overtaken this one. A page past the end (the list got shorter under the user, e.g. the
+    last row of the last page was deleted) is read again as the last page."""
+    while True:
+        state.request_no += 1
+        mine = state.request_no
+        answer = await fetch()
+        if answer is None or mine != state.request_no:
+            return None
+        last_page = max(1, ceil(total(answer) / state.rows_per_page))
+        if state.page <= last_page:
+            return answer
+        state.page = last_page
 
 
 def server_table(

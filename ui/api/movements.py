@@ -3,7 +3,7 @@
 import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from core.auth import Identity
 from core.errors import NotFound, ValidationError
 from core.movements import MovementRequest, Posted, operation, post_movement, reverse_movement
+from core.periods import day_start
 from data import queries
 from ui.api.errors import responses
 from ui.api.schemas import (
@@ -82,8 +83,7 @@ def moment(value: str | None, field: str, tz: ZoneInfo, *, end: bool) -> datetim
                 at = at.replace(tzinfo=tz)
             exclusive = at + timedelta(microseconds=1) if end else at
         else:
-            start = datetime.combine(day, time.min, tzinfo=tz)
-            exclusive = start + timedelta(days=1) if end else start
+            return day_start(day + timedelta(days=1) if end else day, tz)
         return exclusive.astimezone(UTC)
     except OverflowError:
         return None  # beyond year 9999 or before year 1: no bound on that side

@@ -5,13 +5,13 @@ The header's bell (ui.layout) shows how many there are and links here.
 """
 
 from dataclasses import dataclass
-from math import ceil
 from typing import Any
 
 from nicegui import run, ui
 
 from core.auth import Identity
 from core.kpis import COVER_DAYS
+from core.policy import Action
 from data.dashboard import low_stock
 from data.queries import Page
 from ui import live
@@ -19,9 +19,9 @@ from ui.context import AppContext
 from ui.downloads import export_button
 from ui.formatting import quantity
 from ui.i18n import language, tr
-from ui.layout import MANAGERS, frame
+from ui.layout import frame
 from ui.session import guarded, protected_page
-from ui.tables import PAGE_SIZES, clamp_names, server_table
+from ui.tables import PAGE_SIZES, clamp_names, load_page, server_table, take_pagination
 
 PATH = "/alerts"
 URGENT_DAYS = 7  # less than a week of stock left: shown in red
@@ -85,7 +85,7 @@ CSS = """
 
 def register(ctx: AppContext) -> None:
 
-    @protected_page(ctx, PATH, MANAGERS)
+    @protected_page(ctx, PATH, Action.SEE_ALERTS)
     def alerts_page(user: Identity) -> None:
         state = AlertState()
         with frame(user, tr("Дефицит", "Low stock"), PATH):
@@ -130,32 +130,27 @@ def register(ctx: AppContext) -> None:
             size = state.rows_per_page
             return low_stock(ctx.db.engine, limit=size, offset=(state.page - 1) * size)
 
+        async def fetch_async() -> Page | None:
+            return await run.io_bound(fetch)
+
         async def reload() -> None:
-            state.request_no += 1
-            mine = state.request_no
-            page = await run.io_bound(fetch)
-            if page is None or mine != state.request_no:
-                return  # the app is stopping, or a newer request has overtaken this one
-            last_page = max(1, ceil(page.total / state.rows_per_page))
-            if state.page > last_page:  # the list got shorter under the user's page
-                state.page = last_page
-                await reload()
-                return
-            show(page)
+            page = await load_page(state, fetch_async, lambda page: page.total)
+            if page is not None:
+                show(page)
 
         async def on_request(_user: Identity, event: Any) -> None:
-            pagination = event.args or {}
-            state.page = int(pagination.get("page") or 1)
-            state.rows_per_page = int(pagination.get("rowsPerPage") or PAGE_SIZES[0])
+            take_pagination(state, event.args)
             await reload()
 
         table.on(
-            "request", guarded(ctx, MANAGERS, on_request), js_handler="(p) => emit(p.pagination)"
+            "request",
+            guarded(ctx, Action.SEE_ALERTS, on_request),
+            js_handler="(p) => emit(p.pagination)",
         )
         table.on(
             "row-click",
             lambda e: ui.navigate.to(f"/products/{int(e.args)}"),
             js_handler="(evt, row) => emit(row.product_id)",
         )
-        live.refresh_on_ledger_change(ctx, reload, roles=MANAGERS)
+        live.refresh_on_ledger_change(ctx, reload, action=Action.SEE_ALERTS)
         show(fetch())

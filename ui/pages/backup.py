@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.auth import Identity
 from core.errors import DomainError
+from core.policy import Action
 from data.backup import backup_available, make_backup
 from data.db import is_sqlite
 from ui.context import AppContext
@@ -21,14 +22,14 @@ from ui.downloads import new_folder, offer_file
 from ui.feedback import show_done, show_error
 from ui.formatting import zone
 from ui.i18n import tr
-from ui.layout import ADMINS, frame
+from ui.layout import frame
 from ui.session import guarded, protected_page
 
 PATH = "/backup"
 
 
 def register(ctx: AppContext) -> None:
-    @protected_page(ctx, PATH, ADMINS)
+    @protected_page(ctx, PATH, Action.BACKUP)
     def backup_page(user: Identity) -> None:
         with frame(user, tr("Резервная копия", "Backup"), PATH):
             BackupCard(ctx)
@@ -71,7 +72,7 @@ class BackupCard:
                     ui.button(
                         tr("Скачать резервную копию", "Download a backup"),
                         icon="download",
-                        on_click=guarded(ctx, ADMINS, self.download),
+                        on_click=guarded(ctx, Action.BACKUP, self.download),
                     )
                     .props("unelevated size=lg no-caps")
                     .mark("backup-download")

@@ -4,7 +4,6 @@ Live: the page the user is on refreshes after any movement (ui.live), keeping it
 filter and page."""
 
 from dataclasses import dataclass
-from math import ceil
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,16 +12,26 @@ from sqlalchemy.engine import Engine
 
 from core.auth import Identity
 from core.catalog import GTIN_LENGTHS
+from core.policy import Action
+from core.stock import is_low as stock_is_low
 from data.queries import BALANCE_SORTS, Page, balances, product_by_code, summary
 from ui.context import AppContext
 from ui.downloads import export_button
 from ui.formatting import quantity
 from ui.i18n import tr
-from ui.layout import MANAGERS, frame
+from ui.layout import frame
 from ui.live import refresh_on_ledger_change
 from ui.pages.products import has_products, where_to_start
 from ui.session import guarded, protected_page
-from ui.tables import PAGE_SIZES, clamp_names, searched_for_note, server_table
+from ui.tables import (
+    PAGE_SIZES,
+    clamp_names,
+    load_page,
+    searched_for_note,
+    server_table,
+    take_pagination,
+    take_search,
+)
 
 PATH = "/balances"
 SEARCH_DEBOUNCE_MS = 300
@@ -60,8 +69,8 @@ def fetch_balances(
 
 
 def is_low(item: dict[str, Any]) -> bool:
-    """The same rule as data.queries' low_only filter: available below the minimum."""
-    return bool(item["available"] < item["min_stock"])
+    """core.stock.is_low for a balances row (data.queries' low_only filter is its SQL)."""
+    return stock_is_low(item["available"], item["min_stock"])
 
 
 def _row(item: dict[str, Any]) -> dict[str, Any]:
@@ -136,7 +145,7 @@ CSS = """
 
 
 def register(ctx: AppContext) -> None:
-    @protected_page(ctx, PATH, MANAGERS)
+    @protected_page(ctx, PATH, Action.SEE_BALANCES)
     def balances_page(
         user: Identity, low: bool = False, q: str = "", sort: str = "name", desc: bool = False
     ) -> None:
@@ -180,7 +189,9 @@ def register(ctx: AppContext) -> None:
                 )
                 ui.button(
                     icon="refresh",
-                    on_click=guarded(ctx, MANAGERS, lambda _u, _e=None: reload(with_totals=True)),
+                    on_click=guarded(
+                        ctx, Action.SEE_BALANCES, lambda _u, _e=None: reload(with_totals=True)
+                    ),
                 ).props("flat round size=lg").tooltip(tr("Обновить", "Refresh")).mark("refresh")
                 export_button(ctx, "balances", state.export_filters)
             with ui.row().classes("items-baseline gap-3"):
@@ -231,58 +242,53 @@ def register(ctx: AppContext) -> None:
         async def reload(*, with_totals: bool = False, filters_changed: bool = False) -> None:
             if filters_changed:
                 ui.navigate.history.replace(state.address())
-            state.request_no += 1
-            mine = state.request_no
-            page = await run.io_bound(fetch_balances, ctx.db.engine, **query_args())
-            totals = await run.io_bound(summary, ctx.db.engine) if with_totals else None
-            if page is None or mine != state.request_no:
-                return  # the app is stopping, or a newer request has overtaken this one
-            last_page = max(1, ceil(page.total / state.rows_per_page))
-            if state.page > last_page:
-                state.page = last_page
-                await reload(with_totals=with_totals)
+
+            async def fetch() -> tuple[Page, dict[str, int] | None] | None:
+                page = await run.io_bound(fetch_balances, ctx.db.engine, **query_args())
+                totals = await run.io_bound(summary, ctx.db.engine) if with_totals else None
+                return None if page is None else (page, totals)
+
+            answer = await load_page(state, fetch, lambda answer: answer[0].total)
+            if answer is None:
                 return
+            page, totals = answer
             show(page)
             if totals is not None:
                 show_totals(totals)
 
         async def on_request(_user: Identity, event: Any) -> None:
-            pagination = event.args or {}
-            state.page = int(pagination.get("page") or 1)
-            state.rows_per_page = int(pagination.get("rowsPerPage") or PAGE_SIZES[0])
+            pagination = take_pagination(state, event.args)
             sort_by = pagination.get("sortBy")
             state.sort_by = sort_by if sort_by in BALANCE_SORTS else "name"
             state.descending = bool(pagination.get("descending")) and sort_by in BALANCE_SORTS
             await reload(filters_changed=True)
 
         async def on_search(_user: Identity, event: Any) -> None:
-            text = str((event.value if hasattr(event, "value") else event.args) or "")
-            if text == state.q:
-                return  # Enter already searched for it; the debounced change comes after
-            state.q = text
-            state.page = 1
-            await reload(filters_changed=True)
+            if take_search(state, event):
+                await reload(filters_changed=True)
 
         async def on_low(_user: Identity, event: Any) -> None:
             state.low_only = bool(event.value)
             state.page = 1
             await reload(filters_changed=True)
 
-        search.on_value_change(guarded(ctx, MANAGERS, on_search))
+        search.on_value_change(guarded(ctx, Action.SEE_BALANCES, on_search))
         search.on(
             "keydown.enter",
-            guarded(ctx, MANAGERS, on_search),
+            guarded(ctx, Action.SEE_BALANCES, on_search),
             js_handler="(e) => emit(e.target.value)",
         )
-        low_switch.on_value_change(guarded(ctx, MANAGERS, on_low))
+        low_switch.on_value_change(guarded(ctx, Action.SEE_BALANCES, on_low))
         table.on(
-            "request", guarded(ctx, MANAGERS, on_request), js_handler="(p) => emit(p.pagination)"
+            "request",
+            guarded(ctx, Action.SEE_BALANCES, on_request),
+            js_handler="(p) => emit(p.pagination)",
         )
         table.on(
             "row-click",
             lambda e: ui.navigate.to(f"/products/{int(e.args)}"),
             js_handler="(evt, row) => emit(row.product_id)",
         )
-        refresh_on_ledger_change(ctx, lambda: reload(with_totals=True), roles=MANAGERS)
+        refresh_on_ledger_change(ctx, lambda: reload(with_totals=True), action=Action.SEE_BALANCES)
         show(fetch_balances(ctx.db.engine, **query_args()))
         show_totals(summary(ctx.db.engine))

@@ -20,8 +20,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.auth import Identity
-from core.kpis import KPI_KEYS, Kpi, Period, today
+from core.kpis import KPI_KEYS, Kpi, Period
 from core.operations import OPERATIONS
+from core.periods import today
+from core.policy import Action, can
 from data import dashboard, exports
 from data.exports import Column
 from ui.context import AppContext
@@ -38,14 +40,14 @@ from ui.downloads import offer_bytes
 from ui.floor import worker_home
 from ui.formatting import MINUS, THIN_SPACE, quantity, zone
 from ui.i18n import language, tr
-from ui.layout import MANAGERS, frame
+from ui.layout import frame
 from ui.live import refresh_on_ledger_change
 from ui.pages.journal import PATH as JOURNAL_PATH
 from ui.pages.journal import Filters as JournalFilters
 from ui.session import guarded, protected_page
 
 PATH = "/"
-ROLES = MANAGERS
+ACTION = Action.SEE_DASHBOARD
 DAY_CHOICES = (1, 7, 30, 90, 365)
 DEFAULT_DAYS = 30
 # A custom range longer than this is cut to its last MAX_DAYS days (10 years of bars).
@@ -335,7 +337,7 @@ class DashboardView:
         self._build_cards()
         self._build_charts()
         # Before the first read, so that a movement committed meanwhile is not missed.
-        refresh_on_ledger_change(ctx, self.refresh, roles=ROLES)
+        refresh_on_ledger_change(ctx, self.refresh, action=ACTION)
         try:
             snapshot = load(ctx.db.engine, choice.period)
         except SQLAlchemyError as error:
@@ -363,7 +365,7 @@ class DashboardView:
                         for days in DAY_CHOICES
                     },
                     value=self.choice.days,
-                    on_change=guarded(self.ctx, ROLES, self._days_chosen),
+                    on_change=guarded(self.ctx, ACTION, self._days_chosen),
                 )
                 .props("no-caps unelevated toggle-color=primary padding='10px 14px'")
                 .classes("rounded-borders")
@@ -393,7 +395,7 @@ class DashboardView:
                     )
                     ui.button(
                         tr("Показать", "Show"),
-                        on_click=guarded(self.ctx, ROLES, self._range_chosen),
+                        on_click=guarded(self.ctx, ACTION, self._range_chosen),
                     ).props("unelevated no-caps").mark("period-apply")
             self.compared = ui.label().classes("text-body2 text-grey-7").mark("period-compared")
         self._show_choice()
@@ -453,7 +455,7 @@ class DashboardView:
             ui.button(
                 tr("Повторить", "Try again"),
                 icon="refresh",
-                on_click=guarded(self.ctx, ROLES, lambda _user, *_: self.refresh()),
+                on_click=guarded(self.ctx, ACTION, lambda _user, *_: self.refresh()),
             ).props("outline no-caps color=negative").classes("min-h-11").mark("dashboard-retry")
         self.problem.set_visibility(False)
 
@@ -487,7 +489,7 @@ class DashboardView:
                         ui.space()
                         ui.button(
                             icon="download",
-                            on_click=guarded(self.ctx, ROLES, self._download_handler(chart)),
+                            on_click=guarded(self.ctx, ACTION, self._download_handler(chart)),
                         ).props("flat round").classes("min-h-11 min-w-11").tooltip(
                             tr(
                                 "Скачать данные графика (.xlsx)",
@@ -501,7 +503,7 @@ class DashboardView:
                     )
                     plot.on(
                         "plotly_click",
-                        guarded(self.ctx, ROLES, self._click_handler(chart.key)),
+                        guarded(self.ctx, ACTION, self._click_handler(chart.key)),
                         ["points"],
                     )
                     self.plots[chart.key] = plot
@@ -605,7 +607,7 @@ def register(ctx: AppContext) -> None:
         start: str | None = None,
         end: str | None = None,
     ) -> None:
-        if user.role not in ROLES:
+        if not can(user.role, ACTION):
             worker_home(ctx, user)  # workers start from their own page: the product lookup
             return
         with frame(user, tr("Дашборд", "Dashboard"), PATH):

@@ -28,6 +28,7 @@ from core.imports import (
     importable,
 )
 from core.operations import OPERATIONS
+from core.policy import Action
 from data.files.workbooks import errors_workbook, example_file
 from data.imports import import_file
 from data.queries import import_history
@@ -36,13 +37,13 @@ from ui.downloads import offer_bytes
 from ui.feedback import show_done, show_error
 from ui.formatting import format_time, plural
 from ui.i18n import language, number, tr
-from ui.layout import MANAGERS, frame
+from ui.layout import frame
 from ui.middleware import UPLOAD_PATHS, UploadLimit, megabytes
 from ui.session import guarded, protected_page
 
 PATH = "/import"
 HISTORY_PATH = "/import/history"
-ROLES = MANAGERS
+ROLES = Action.IMPORT_FILES  # who may: core.policy
 ACCEPT = ".xlsx,.xls,.csv"
 PREVIEW_ROWS = 1000
 HISTORY_PAGE_SIZES = (20, 50, 100)

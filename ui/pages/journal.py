@@ -9,7 +9,7 @@ page the user is on is read again after any movement (ui.live), with the same fi
 
 import logging
 from dataclasses import dataclass, fields, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 from uuid import uuid4
@@ -21,6 +21,8 @@ from core.auth import Identity
 from core.errors import DomainError
 from core.movements import reverse_movement
 from core.operations import OPERATIONS, VIRTUAL_LOCATIONS
+from core.periods import day_start
+from core.policy import Action
 from data.queries import (
     JournalFilter,
     Page,
@@ -35,7 +37,7 @@ from ui.downloads import export_button
 from ui.feedback import show_done, show_error
 from ui.formatting import format_time, zone
 from ui.i18n import language, number, tr
-from ui.layout import MANAGERS, frame
+from ui.layout import frame
 from ui.live import refresh_on_ledger_change
 from ui.product_picker import ProductPicker, product_label
 from ui.session import guarded, protected_page
@@ -43,7 +45,7 @@ from ui.tables import CLAMP_CSS
 
 PATH = "/journal"
 IMPORT_HISTORY_PATH = "/import/history"  # ui.pages.imports.HISTORY_PATH
-ROLES = MANAGERS
+ACTION = Action.KEEP_JOURNAL
 PAGE_SIZES = (25, 50, 100)
 DATE_MASK = "DD.MM.YYYY"  # what the date fields show; the address uses ISO dates
 
@@ -89,12 +91,8 @@ class Filters:
     def journal_filter(self, tz_name: str) -> JournalFilter:
         """Whole local days: `date_to` includes all of its day (up to the next midnight)."""
         tz = zone(tz_name)
-        start = datetime.combine(self.date_from, time.min, tz) if self.date_from else None
-        end = (
-            datetime.combine(self.date_to + timedelta(days=1), time.min, tz)
-            if self.date_to
-            else None
-        )
+        start = day_start(self.date_from, tz) if self.date_from else None
+        end = day_start(self.date_to + timedelta(days=1), tz) if self.date_to else None
         return JournalFilter(
             operation_type=self.operation_type,
             product_id=self.product_id,
@@ -235,7 +233,7 @@ class JournalView:
         self._loads = 0  # a live refresh shows its answer only if nothing loaded meanwhile
         self._build_filters()
         self._build_table()
-        refresh_on_ledger_change(ctx, self.refresh, roles=ROLES)  # before the first read
+        refresh_on_ledger_change(ctx, self.refresh, action=ACTION)  # before the first read
         self.load(page=1)
 
     # --- filters ----------------------------------------------------------------------
@@ -263,9 +261,9 @@ class JournalView:
             with ui.element("div").classes("col-span-2"):
                 self.picker = ProductPicker(
                     self.ctx,
-                    ROLES,
+                    ACTION,
                     label=tr("Товар: название, артикул, штрихкод", "Product: name, SKU, barcode"),
-                    on_pick=guarded(self.ctx, ROLES, self._product_picked),
+                    on_pick=guarded(self.ctx, ACTION, self._product_picked),
                     include_deleted=True,
                 )
                 self.picker.select.mark("product")
@@ -304,9 +302,9 @@ class JournalView:
         field.props(f'error-message="{tr("Дата вида 22.11.2026", "A date like 22.11.2026")}"')
         # A picked or fully typed date applies at once; a wrong one is flagged when the
         # field is left or Enter pressed (not while the digits are still being typed).
-        field.on_value_change(guarded(self.ctx, ROLES, self._dates_typed))
+        field.on_value_change(guarded(self.ctx, ACTION, self._dates_typed))
         for event in ("blur", "keydown.enter", "clear"):
-            field.on(event, guarded(self.ctx, ROLES, self._dates_done))
+            field.on(event, guarded(self.ctx, ACTION, self._dates_done))
         return field
 
     def _select(
@@ -330,7 +328,7 @@ class JournalView:
             .classes("w-full")
             .mark(marker)
         )
-        select.on_value_change(guarded(self.ctx, ROLES, self._selects_changed))
+        select.on_value_change(guarded(self.ctx, ACTION, self._selects_changed))
         return select
 
     async def _selects_changed(self, _user: Identity, *_: Any) -> None:
@@ -396,7 +394,7 @@ class JournalView:
                 ui.button(
                     tr("Сбросить фильтры", "Clear filters"),
                     icon="filter_alt_off",
-                    on_click=guarded(self.ctx, ROLES, self._reset),
+                    on_click=guarded(self.ctx, ACTION, self._reset),
                 ).props("flat no-caps").classes("min-h-12").mark("reset")
                 export_button(
                     self.ctx, "journal", lambda: {"flt": self.filters.journal_filter(self.tz_name)}
@@ -440,8 +438,8 @@ class JournalView:
         self.table.add_slot("body-cell-notes", NOTES_CELL)
         self.table.add_slot("body-cell-actions", ACTIONS_CELL)
         self.table.add_slot("item", CARD)
-        self.table.on("request", guarded(self.ctx, ROLES, self._requested))
-        self.table.on("reverse", guarded(self.ctx, ROLES, self._ask_reverse))
+        self.table.on("request", guarded(self.ctx, ACTION, self._requested))
+        self.table.on("reverse", guarded(self.ctx, ACTION, self._ask_reverse))
 
     async def _requested(self, _user: Identity, e: events.GenericEventArguments) -> None:
         pagination = e.args.get("pagination", {}) if isinstance(e.args, dict) else {}
@@ -584,7 +582,7 @@ class ReverseDialog:
                 )
                 self.confirm.on(
                     "click",
-                    guarded(ctx, ROLES, self._confirm),
+                    guarded(ctx, ACTION, self._confirm),
                     throttle=1.0,
                     trailing_events=False,
                 )
@@ -641,7 +639,7 @@ class ReverseDialog:
 
 
 def register(ctx: AppContext) -> None:
-    @protected_page(ctx, PATH, ROLES)
+    @protected_page(ctx, PATH, ACTION)
     def journal_page(
         user: Identity,
         operation_type: str | None = None,

@@ -26,6 +26,7 @@ from uuid import uuid4
 from nicegui import events, run, ui
 from sqlalchemy.exc import SQLAlchemyError
 
+from core import policy
 from core.auth import Identity
 from core.errors import DomainError
 from core.inventory import Counted, CountRequest, difference, post_count
@@ -38,6 +39,7 @@ from core.operations import (
     Operation,
     Requirement,
 )
+from core.stock import DEFECT_WAREHOUSE, GOOD_WAREHOUSE
 from data.queries import (
     distribution_centers,
     internal_locations,
@@ -48,18 +50,19 @@ from data.queries import (
 from ui.context import AppContext
 from ui.feedback import Action, ScanFeedback, show_done
 from ui.i18n import language, number, tr
-from ui.layout import MANAGERS, frame
+from ui.layout import frame
 from ui.product_picker import ProductPicker
 from ui.session import guarded, protected_page
 
 PATH = "/operations"
-ROLES = MANAGERS
+ACTION = policy.Action.POST_MOVEMENTS
 DEFAULT_OPERATION = "RECEIPT"
 
 log = logging.getLogger(__name__)
 
-WAREHOUSE_EN = {"MAIN": "Good stock", "DEFECT": "Defect"}
-STOCK_KEY = {"MAIN": "good", "DEFECT": "defect"}  # the warehouse's figure on the card
+WAREHOUSE_EN = {GOOD_WAREHOUSE: "Good stock", DEFECT_WAREHOUSE: "Defect"}
+# The warehouse's figure on the card.
+STOCK_KEY = {GOOD_WAREHOUSE: "good", DEFECT_WAREHOUSE: "defect"}
 STOCK_TILES = (
     ("good", "Годный", "Good"),
     ("defect", "Брак", "Defect"),
@@ -195,20 +198,20 @@ class OperationsForm:
         # value updates are guaranteed to have arrived.
         self.scan.on(
             "keydown.enter",
-            guarded(self.ctx, ROLES, self._scan),
+            guarded(self.ctx, ACTION, self._scan),
             js_handler="(e) => emit(e.target.value)",
         )
         # Keys typed while nothing editable has focus (after a click on a button) go to the
         # scan field: a scan must never be lost because the focus wandered.
         ui.add_body_html(SCAN_ROUTER.replace("SCAN_ID", self.scan.html_id))
         self.feedback = ScanFeedback(
-            self.user, on_create=guarded(self.ctx, ROLES, self._create_product)
+            self.user, on_create=guarded(self.ctx, ACTION, self._create_product)
         )
         self.picker = ProductPicker(
             self.ctx,
-            ROLES,
+            ACTION,
             label=tr("…или найдите товар по названию или артикулу", "…or search by name or SKU"),
-            on_pick=guarded(self.ctx, ROLES, self._pick),
+            on_pick=guarded(self.ctx, ACTION, self._pick),
         )
         self.picker.select.mark("product-search")
 
@@ -245,7 +248,7 @@ class OperationsForm:
                 ui.toggle(
                     {code: tr(name, WAREHOUSE_EN.get(code, code))
                      for code, name in WAREHOUSES.items()},
-                    value="MAIN", on_change=changed,
+                    value=GOOD_WAREHOUSE, on_change=changed,
                 )
                 .props("spread no-caps toggle-color=primary padding='12px 8px'")
                 .classes("w-full").mark("warehouse")
@@ -324,7 +327,7 @@ class OperationsForm:
         # A double click sends one event: the browser drops clicks within a second of the
         # first. The server refuses a second post while one runs, and the key does the rest.
         self.submit_button.on(
-            "click", guarded(self.ctx, ROLES, self._submit), throttle=1.0, trailing_events=False
+            "click", guarded(self.ctx, ACTION, self._submit), throttle=1.0, trailing_events=False
         )
         self.error = (
             ui.label().classes(
@@ -422,7 +425,7 @@ class OperationsForm:
         if not self.counting or self.product is None:
             self.count_panel.set_visibility(False)
             return
-        warehouse = self.warehouse.value or "MAIN"
+        warehouse = self.warehouse.value or GOOD_WAREHOUSE
         stock = int(self.product[STOCK_KEY[warehouse]])
         place = tr(WAREHOUSES[warehouse], WAREHOUSE_EN[warehouse])
         counted = whole_quantity(self.quantity.value)
@@ -521,13 +524,13 @@ class OperationsForm:
             [
                 Action(
                     tr(f"Провести {number(pending)} шт.", f"Post {number(pending)} pcs"),
-                    guarded(self.ctx, ROLES, self._submit),
+                    guarded(self.ctx, ACTION, self._submit),
                     "pending-post",
                     primary=True,
                 ),
                 Action(
                     tr("Отменить счёт", "Cancel the count"),
-                    guarded(self.ctx, ROLES, self._drop_count),
+                    guarded(self.ctx, ACTION, self._drop_count),
                     "pending-drop",
                 ),
             ],
@@ -651,7 +654,7 @@ class OperationsForm:
 
     def _count_request(self, counted: int) -> CountRequest:
         assert self.product is not None
-        warehouse = self.warehouse.value or "MAIN"
+        warehouse = self.warehouse.value or GOOD_WAREHOUSE
         return CountRequest(
             product_id=self.product["id"],
             warehouse=warehouse,
@@ -783,7 +786,7 @@ class OperationsForm:
 
 
 def register(ctx: AppContext) -> None:
-    @protected_page(ctx, PATH, ROLES)
+    @protected_page(ctx, PATH, ACTION)
     def operations_page(
         user: Identity, operation_type: str | None = None, product_id: str | None = None
     ) -> None:

@@ -6,16 +6,17 @@ from nicegui import ui
 
 from core.auth import Identity
 from core.errors import DomainError
+from core.policy import Action
 from core.users import MIN_PASSWORD, change_own_password
 from ui.context import AppContext
 from ui.feedback import show_done
 from ui.i18n import tr
 from ui.layout import frame
-from ui.session import ALL_ROLES, guarded, protected_page, sign_in
+from ui.session import guarded, protected_page, sign_in
 
 
 def register(ctx: AppContext) -> None:
-    @protected_page(ctx, "/password", ALL_ROLES)
+    @protected_page(ctx, "/password", Action.CHANGE_OWN_PASSWORD)
     def password_page(user: Identity) -> None:
         with frame(user, tr("Смена пароля", "Change password"), "/password"):
             password_form(ctx, user)
@@ -60,7 +61,7 @@ def password_form(ctx: AppContext, user: Identity) -> None:
             field.set_value("")
         show_done(tr("Пароль изменён", "Password changed"))
 
-    handler = guarded(ctx, ALL_ROLES, change)
+    handler = guarded(ctx, Action.CHANGE_OWN_PASSWORD, change)
     save.on_click(handler)
     repeat.on("keydown.enter", handler)
 

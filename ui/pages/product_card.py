@@ -9,12 +9,14 @@ from core.auth import Identity
 from core.catalog import ProductRecord, get_product, restore_product
 from core.errors import DomainError
 from core.operations import OPERATIONS
+from core.policy import Action
+from core.stock import is_low, stock_deltas
 from data.queries import JournalFilter, balances, internal_locations, journal
 from ui.context import AppContext
 from ui.feedback import show_done, show_error
 from ui.formatting import format_time, quantity, signed
 from ui.i18n import language, tr
-from ui.layout import MANAGERS, frame
+from ui.layout import frame
 from ui.pages.products import confirm_delete, in_stock_reason, product_dialog
 from ui.session import guarded, protected_page
 from ui.tables import CLAMP_CSS, clamped
@@ -29,15 +31,12 @@ STOCK_CARDS = (
 
 
 def stock_changes(movement: dict[str, Any], warehouse_of: dict[int, str]) -> tuple[int, int]:
-    """How one movement changed this product's good (MAIN) and defect (DEFECT) stock."""
-    good = defect = 0
-    for location_id, sign in ((movement["from_location_id"], -1), (movement["to_location_id"], 1)):
-        warehouse = warehouse_of.get(location_id)
-        if warehouse == "MAIN":
-            good += sign * movement["quantity"]
-        elif warehouse == "DEFECT":
-            defect += sign * movement["quantity"]
-    return good, defect
+    """How one movement changed this product's good and defect stock (core.stock's rule)."""
+    return stock_deltas(
+        movement["quantity"],
+        warehouse_of.get(movement["from_location_id"]),
+        warehouse_of.get(movement["to_location_id"]),
+    )
 
 
 def _operation_label(movement: dict[str, Any]) -> str:
@@ -74,7 +73,7 @@ def _movement_columns() -> list[dict[str, Any]]:
 
 
 def register(ctx: AppContext) -> None:
-    @protected_page(ctx, "/products/{product_id}", MANAGERS)
+    @protected_page(ctx, "/products/{product_id}", Action.MANAGE_PRODUCTS)
     def product_card(user: Identity, product_id: str) -> None:
         @ui.refreshable
         def card_body(pid: int) -> None:
@@ -147,20 +146,20 @@ def register(ctx: AppContext) -> None:
                         ui.button(
                             tr("Восстановить", "Restore"),
                             icon="restore",
-                            on_click=guarded(ctx, MANAGERS, restore),
+                            on_click=guarded(ctx, Action.MANAGE_PRODUCTS, restore),
                         ).props("size=lg").mark("card-restore")
                     else:
                         ui.button(
                             tr("Изменить", "Edit"),
                             icon="edit",
-                            on_click=guarded(ctx, MANAGERS, edit),
+                            on_click=guarded(ctx, Action.MANAGE_PRODUCTS, edit),
                         ).props("size=lg outline").mark("card-edit")
                         delete_button = (
                             ui.button(
                                 tr("Удалить", "Delete"),
                                 icon="delete",
                                 color="negative",
-                                on_click=guarded(ctx, MANAGERS, delete),
+                                on_click=guarded(ctx, Action.MANAGE_PRODUCTS, delete),
                             )
                             .props("size=lg outline")
                             .mark("card-delete")
@@ -177,7 +176,7 @@ def register(ctx: AppContext) -> None:
                     with ui.card().classes("gap-1"):
                         ui.label(tr(ru, en)).classes("text-caption text-grey-7")
                         ui.label(quantity(stock[key])).classes("text-h4").mark(f"card-{key}")
-            if product.min_stock and stock["available"] < product.min_stock:
+            if is_low(stock["available"], product.min_stock):
                 with ui.row().classes("items-center gap-2 text-warning text-body1"):
                     ui.icon("warning")
                     ui.label(

@@ -4,7 +4,6 @@ this page only shows its messages next to the field they name."""
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from math import ceil
 from typing import Any
 
 from nicegui import run, ui
@@ -22,15 +21,24 @@ from core.catalog import (
     update_product,
 )
 from core.errors import DomainError
+from core.policy import Action
 from data.queries import Page, balances, product_by_code, product_options, products, stock_of
 from ui.context import AppContext
 from ui.downloads import export_button
 from ui.feedback import show_done, show_error
 from ui.formatting import quantity
 from ui.i18n import tr
-from ui.layout import MANAGERS, frame
+from ui.layout import frame
 from ui.session import guarded, protected_page
-from ui.tables import PAGE_SIZES, clamp_names, searched_for_note, server_table
+from ui.tables import (
+    PAGE_SIZES,
+    clamp_names,
+    load_page,
+    searched_for_note,
+    server_table,
+    take_pagination,
+    take_search,
+)
 
 SORTABLE = {"sku", "name", "barcode", "min_stock"}  # table column → data.queries sort key
 SEARCH_DEBOUNCE_MS = 300
@@ -205,9 +213,9 @@ def product_dialog(
             number_field("height_mm", tr("Высота, мм", "Height, mm"), product and product.height_mm)
         with ui.row().classes("w-full justify-end gap-2"):
             ui.button(tr("Отмена", "Cancel"), on_click=dialog.close).props("flat size=lg")
-            ui.button(tr("Сохранить", "Save"), on_click=guarded(ctx, MANAGERS, save)).props(
-                "size=lg"
-            ).mark("product-save")
+            ui.button(
+                tr("Сохранить", "Save"), on_click=guarded(ctx, Action.MANAGE_PRODUCTS, save)
+            ).props("size=lg").mark("product-save")
     # Deleted once the browser has hidden it: deleting on close would pull the page out
     # from under the handler that closed it (its notification and navigation would fail).
     dialog.on("hide", lambda: dialog.delete())
@@ -258,7 +266,7 @@ def confirm_delete(ctx: AppContext, product: ProductRecord, on_done: Saved) -> N
                 ui.button(
                     tr("Удалить", "Delete"),
                     color="negative",
-                    on_click=guarded(ctx, MANAGERS, delete),
+                    on_click=guarded(ctx, Action.MANAGE_PRODUCTS, delete),
                 )
                 .props("size=lg")
                 .mark("confirm-delete")
@@ -336,12 +344,14 @@ ACTIONS_SLOT = """
 
 
 def register(ctx: AppContext) -> None:
-    @protected_page(ctx, "/products", MANAGERS)
+    @protected_page(ctx, "/products", Action.MANAGE_PRODUCTS)
     def products_page(user: Identity) -> None:
         state = ListState()
         with frame(user, tr("Товары", "Products"), "/products"):
             if not has_products(ctx.db.engine):
-                where_to_start(guarded(ctx, MANAGERS, lambda _u, _e=None: new_product()))
+                where_to_start(
+                    guarded(ctx, Action.MANAGE_PRODUCTS, lambda _u, _e=None: new_product())
+                )
             with ui.row().classes("w-full items-center gap-3"):
                 search = (
                     ui.input(
@@ -364,7 +374,9 @@ def register(ctx: AppContext) -> None:
                 ui.button(
                     tr("Добавить товар", "Add product"),
                     icon="add",
-                    on_click=guarded(ctx, MANAGERS, lambda _u, _e=None: new_product()),
+                    on_click=guarded(
+                        ctx, Action.MANAGE_PRODUCTS, lambda _u, _e=None: new_product()
+                    ),
                 ).props("size=lg no-caps").mark("add-product")
                 export_button(
                     ctx,
@@ -423,34 +435,23 @@ def register(ctx: AppContext) -> None:
                 "offset": (state.page - 1) * state.rows_per_page,
             }
 
+        async def fetch() -> Page | None:
+            return await run.io_bound(fetch_products, ctx.db.engine, **query_args())
+
         async def reload() -> None:
-            state.request_no += 1
-            mine = state.request_no
-            page = await run.io_bound(fetch_products, ctx.db.engine, **query_args())
-            if page is None or mine != state.request_no:
-                return  # the app is stopping, or a newer request has overtaken this one
-            last_page = max(1, ceil(page.total / state.rows_per_page))
-            if state.page > last_page:  # e.g. the last row of the last page was deleted
-                state.page = last_page
-                await reload()
-                return
-            show(page)
+            page = await load_page(state, fetch, lambda page: page.total)
+            if page is not None:
+                show(page)
 
         async def on_request(_user: Identity, event: Any) -> None:
-            pagination = event.args or {}
-            state.page = int(pagination.get("page") or 1)
-            state.rows_per_page = int(pagination.get("rowsPerPage") or PAGE_SIZES[0])
+            pagination = take_pagination(state, event.args)
             state.sort_by = pagination.get("sortBy")
             state.descending = bool(pagination.get("descending"))
             await reload()
 
         async def on_search(_user: Identity, event: Any) -> None:
-            text = str((event.value if hasattr(event, "value") else event.args) or "")
-            if text == state.q:
-                return  # Enter already searched for it; the debounced change comes after
-            state.q = text
-            state.page = 1
-            await reload()
+            if take_search(state, event):
+                await reload()
 
         async def on_view(_user: Identity, event: Any) -> None:
             state.deleted = bool(event.value)
@@ -488,20 +489,22 @@ def register(ctx: AppContext) -> None:
             show_done(tr(f"Товар «{restored.name}» восстановлен", "Product restored"))
             await reload()
 
-        search.on_value_change(guarded(ctx, MANAGERS, on_search))
+        search.on_value_change(guarded(ctx, Action.MANAGE_PRODUCTS, on_search))
         # A scanner ends with Enter: search at once with what is in the box, no debounce wait.
         search.on(
             "keydown.enter",
-            guarded(ctx, MANAGERS, on_search),
+            guarded(ctx, Action.MANAGE_PRODUCTS, on_search),
             js_handler="(e) => emit(e.target.value)",
         )
-        view.on_value_change(guarded(ctx, MANAGERS, on_view))
+        view.on_value_change(guarded(ctx, Action.MANAGE_PRODUCTS, on_view))
         table.on(
-            "request", guarded(ctx, MANAGERS, on_request), js_handler="(p) => emit(p.pagination)"
+            "request",
+            guarded(ctx, Action.MANAGE_PRODUCTS, on_request),
+            js_handler="(p) => emit(p.pagination)",
         )
-        table.on("edit", guarded(ctx, MANAGERS, edit))
-        table.on("delete", guarded(ctx, MANAGERS, delete))
-        table.on("restore", guarded(ctx, MANAGERS, restore))
+        table.on("edit", guarded(ctx, Action.MANAGE_PRODUCTS, edit))
+        table.on("delete", guarded(ctx, Action.MANAGE_PRODUCTS, delete))
+        table.on("restore", guarded(ctx, Action.MANAGE_PRODUCTS, restore))
         table.on(
             "row-click",
             lambda e: ui.navigate.to(f"/products/{int(e.args)}"),

@@ -8,17 +8,18 @@ from nicegui import ui
 
 from core.auth import Identity
 from core.errors import DomainError
+from core.policy import Action
 from core.references import MAX_NAME, Kind, create_reference, update_reference
 from data.queries import distribution_centers, sources
 from ui.context import AppContext
 from ui.feedback import show_done, show_error
 from ui.i18n import tr
-from ui.layout import ADMINS, frame
+from ui.layout import frame
 from ui.session import guarded, protected_page
 
 
 def register(ctx: AppContext) -> None:
-    @protected_page(ctx, "/references", ADMINS)
+    @protected_page(ctx, "/references", Action.MANAGE_REFERENCES)
     def references_page(user: Identity) -> None:
         with frame(user, tr("Справочники", "Reference data"), "/references"):
             ReferencesPage(ctx).build()
@@ -37,8 +38,8 @@ class ReferencesPage:
         self.editing: dict[Kind, dict[str, Any]] = {}
         self.dialogs: dict[Kind, tuple[ui.dialog, ui.input, ui.select | None, ui.label]] = {}
         # Opening the editor reads the marketplaces, so it is guarded like every handler.
-        self.open_edit = guarded(ctx, ADMINS, self._open_edit)
-        self.toggle = guarded(ctx, ADMINS, self._toggle)
+        self.open_edit = guarded(ctx, Action.MANAGE_REFERENCES, self._open_edit)
+        self.toggle = guarded(ctx, Action.MANAGE_REFERENCES, self._toggle)
 
     # --- building -----------------------------------------------------------------------
 
@@ -91,7 +92,7 @@ class ReferencesPage:
             show_done(tr(f"Маркетплейс «{item.name}» добавлен", f"Marketplace {item.name} added"))
             self.refresh()
 
-        handler = guarded(self.ctx, ADMINS, create)
+        handler = guarded(self.ctx, Action.MANAGE_REFERENCES, create)
         add.on_click(handler)
         name.on("keydown.enter", handler)
 
@@ -134,7 +135,7 @@ class ReferencesPage:
             show_done(tr(f"РЦ «{item.name}» добавлен", f"Distribution center {item.name} added"))
             self.refresh()
 
-        handler = guarded(self.ctx, ADMINS, create)
+        handler = guarded(self.ctx, Action.MANAGE_REFERENCES, create)
         add.on_click(handler)
         name.on("keydown.enter", handler)
 
@@ -236,7 +237,7 @@ class ReferencesPage:
             show_done(tr("Сохранено", "Saved"))
             self.refresh()
 
-        handler = guarded(self.ctx, ADMINS, store)
+        handler = guarded(self.ctx, Action.MANAGE_REFERENCES, store)
         save.on_click(handler)
         name.on("keydown.enter", handler)
         self.dialogs[kind] = (dialog, name, source, error)

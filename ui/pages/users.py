@@ -11,18 +11,19 @@ from nicegui import ui
 
 from core.auth import Identity
 from core.errors import DomainError
-from core.security import ROLES, generate_password
+from core.policy import ROLES, Action
+from core.security import generate_password
 from core.users import MIN_PASSWORD, create_user, reset_password, update_user
 from data.queries import users
 from ui.context import AppContext
 from ui.feedback import show_done, show_error
 from ui.i18n import tr
-from ui.layout import ADMINS, frame, role_label
+from ui.layout import frame, role_label
 from ui.session import guarded, protected_page
 
 
 def register(ctx: AppContext) -> None:
-    @protected_page(ctx, "/users", ADMINS)
+    @protected_page(ctx, "/users", Action.MANAGE_USERS)
     def users_page(user: Identity) -> None:
         with frame(user, tr("Пользователи", "Users"), "/users"):
             UsersPage(ctx, user).build()
@@ -41,9 +42,9 @@ class UsersPage:
         self.viewer_id = viewer.id
         self.zone = ZoneInfo(ctx.settings.time_zone)
         self.editing: dict[str, Any] = {}
-        self.open_edit = guarded(ctx, ADMINS, self._open_edit)
-        self.open_password = guarded(ctx, ADMINS, self._open_password)
-        self.toggle = guarded(ctx, ADMINS, self._toggle)
+        self.open_edit = guarded(ctx, Action.MANAGE_USERS, self._open_edit)
+        self.open_password = guarded(ctx, Action.MANAGE_USERS, self._open_password)
+        self.toggle = guarded(ctx, Action.MANAGE_USERS, self._toggle)
 
     def build(self) -> None:
         self._create_form()
@@ -102,7 +103,7 @@ class UsersPage:
             show_done(tr(f"Пользователь «{name}» создан", f"User {name} created"))
             self.user_list.refresh()
 
-        add.on_click(guarded(self.ctx, ADMINS, create))
+        add.on_click(guarded(self.ctx, Action.MANAGE_USERS, create))
 
     # --- list ---------------------------------------------------------------------------
 
@@ -191,7 +192,7 @@ class UsersPage:
                 )
                 save = ui.button(tr("Сохранить", "Save")).props("unelevated size=lg")
                 save.mark("edit-save")
-        save.on_click(guarded(self.ctx, ADMINS, self._save_edit))
+        save.on_click(guarded(self.ctx, Action.MANAGE_USERS, self._save_edit))
 
     def _open_edit(self, user: Identity, item: dict[str, Any]) -> None:
         self.editing = item
@@ -245,7 +246,7 @@ class UsersPage:
                 )
                 save = ui.button(tr("Сохранить пароль", "Save password"))
                 save.props("unelevated size=lg").mark("reset-save")
-        save.on_click(guarded(self.ctx, ADMINS, self._save_password))
+        save.on_click(guarded(self.ctx, Action.MANAGE_USERS, self._save_password))
 
     def _open_password(self, user: Identity, item: dict[str, Any]) -> None:
         self.editing = item

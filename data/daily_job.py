@@ -1,0 +1,77 @@
+"""The daily job: the first commit of a local day folds the past days' day_flow shards
+into shard 0 (data.flows) and takes the day_stock counts of the day SNAPSHOT_LAG days back
+(data.dashboard.take_day_stock). Its own module, so that neither of those two imports
+the other: this one imports both, and data.uow and data.imports call `FOLDS.run`.
+
+`flows.local_today` is read through the module on purpose: one clock for the writers
+and the job (tests set it there).
+"""
+
+import logging
+from datetime import date, timedelta
+from threading import Lock
+from typing import Any
+from weakref import WeakKeyDictionary
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from data import flows
+from data.dashboard import take_day_stock
+from data.db import write_connection
+
+log = logging.getLogger(__name__)
+
+_DAY_VALUES = ", ".join(flows.VALUES)
+_TAKE_SHARDS = (
+    sa.text(
+        "DELETE FROM day_flow WHERE day < :today AND shard <> 0 "
+        f"RETURNING day, operation_type, source_id, distribution_center_id, {_DAY_VALUES}"
+    )
+    .bindparams(sa.bindparam("today", type_=sa.Date()))
+    .columns(day=sa.Date())
+)
+
+
+def fold_past_days(conn: Connection, today: date) -> int:
+    """Merge the shards of every day before `today` into shard 0, in the caller's
+    transaction (the sums stay the same). Returns the number of rows merged."""
+    flows.lock_past_days(conn)
+    merged: dict[tuple[Any, ...], list[int]] = {}
+    rows = conn.execute(_TAKE_SHARDS, {"today": today}).all()
+    for d, op, source, dc, *sums in rows:
+        flows.sum_into(merged, (d, op, source, dc, 0), sums)
+    if merged:
+        conn.execute(flows.ADD_DAY_FLOW, flows.upsert_params(flows.DAY_KEY, merged))
+    return len(rows)
+
+
+class _Folds:
+    """Per engine, the local day the daily job last ran for: the first commit of a new
+    day folds yesterday's shards and takes the counts of the day before yesterday (once
+    per process and day; any process may, the work is done once)."""
+
+    def __init__(self) -> None:
+        self._done: WeakKeyDictionary[Engine, date] = WeakKeyDictionary()
+        self._lock = Lock()
+
+    def run(self, engine: Engine, zone: str) -> None:
+        day = flows.local_today(zone)
+        if self._done.get(engine) == day:
+            return
+        with self._lock:
+            if self._done.get(engine) == day:
+                return
+            self._done[engine] = day  # one attempt per day, even if it fails
+        try:
+            with write_connection(engine) as conn, conn.begin():
+                merged = fold_past_days(conn, day)
+                taken = take_day_stock(conn, day - timedelta(days=flows.SNAPSHOT_LAG))
+            log.info("folded %d day_flow shard rows before %s; day_stock taken: %s", merged,
+                     day, taken)  # fmt: skip
+        except sa.exc.SQLAlchemyError:
+            # The movement is committed; without the job the reads only do more work.
+            log.warning("the daily aggregate job failed; it runs again tomorrow", exc_info=True)
+
+
+FOLDS = _Folds()
