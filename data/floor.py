@@ -5,7 +5,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from data.queries import location_t, quant_t, warehouse_t
+from data.queries import location_t, quant_t, quants_of, warehouse_t
 
 
 def product_places(engine: Engine, product_id: int) -> list[dict[str, Any]]:
@@ -22,14 +22,7 @@ def product_places(engine: Engine, product_id: int) -> list[dict[str, Any]]:
         .join(location_t, location_t.c.id == quant_t.c.location_id)
         .join(warehouse_t, warehouse_t.c.id == location_t.c.warehouse_id)
         .where(
-            # Spelled per partial unique index, as data.queries.product_stock does: quant
-            # has no plain index on product_id.
-            sa.or_(
-                sa.and_(quant_t.c.product_id == product_id, quant_t.c.handling_unit_id.is_(None)),
-                sa.and_(
-                    quant_t.c.product_id == product_id, quant_t.c.handling_unit_id.is_not(None)
-                ),
-            ),
+            quants_of(quant_t.c.product_id == product_id),
             quant_t.c.quantity > 0,
         )
         .group_by(

@@ -183,6 +183,16 @@ def _available_by_product() -> sa.Subquery:
     )
 
 
+def quants_of(products: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
+    """The quants of `products` (a condition on quant.product_id), spelled once per partial
+    unique index (loose stock, stock in a unit) so each can be used: quant has no plain
+    index on product_id and would be scanned whole."""
+    return sa.or_(
+        sa.and_(products, quant_t.c.handling_unit_id.is_(None)),
+        sa.and_(products, quant_t.c.handling_unit_id.is_not(None)),
+    )
+
+
 def _stock_of(conn: sa.Connection, product_ids: list[int]) -> dict[int, dict[str, int]]:
     """good, defect and reserved of these products only (a page's worth), by product id;
     the same sums as `_stock_by_product`, filtered before grouping."""
@@ -200,13 +210,7 @@ def _stock_of(conn: sa.Connection, product_ids: list[int]) -> dict[int, dict[str
         )
         .join(location_t, location_t.c.id == quant_t.c.location_id)
         .join(warehouse_t, warehouse_t.c.id == location_t.c.warehouse_id)
-        .where(
-            # Spelled per partial unique index (loose / in a unit) so each can be used.
-            sa.or_(
-                sa.and_(quant_t.c.product_id.in_(ids), quant_t.c.handling_unit_id.is_(None)),
-                sa.and_(quant_t.c.product_id.in_(ids), quant_t.c.handling_unit_id.is_not(None)),
-            )
-        )
+        .where(quants_of(quant_t.c.product_id.in_(ids)))
         .group_by(quant_t.c.product_id)
     )
     return {
@@ -348,14 +352,7 @@ def product_stock(engine: Engine, product_id: int) -> dict[str, int]:
         .join(location_t, location_t.c.id == quant_t.c.location_id)
         .join(warehouse_t, warehouse_t.c.id == location_t.c.warehouse_id)
         .where(
-            # Spelled per partial unique index (loose / in a unit) so each can be used;
-            # quant has no plain index on product_id and would be scanned whole.
-            sa.or_(
-                sa.and_(quant_t.c.product_id == product_id, quant_t.c.handling_unit_id.is_(None)),
-                sa.and_(
-                    quant_t.c.product_id == product_id, quant_t.c.handling_unit_id.is_not(None)
-                ),
-            )
+            quants_of(quant_t.c.product_id == product_id)
         )
     )  # fmt: skip
     with engine.connect() as conn:

@@ -181,3 +181,22 @@ class ScanFeedback:
     def clear(self) -> None:
         self.kind = None
         self.banner.set_visibility(False)
+
+
+# A key typed while no field has the focus goes to the page's scan field: a scanner keeps
+# working after a tap elsewhere on the tablet.
+_SCAN_ROUTER = """<script>
+document.addEventListener("keydown", (e) => {
+  if (e.key.length !== 1 || e.ctrlKey || e.altKey || e.metaKey) return;
+  const here = document.activeElement;
+  if (here && (here.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(here.tagName)))
+    return;
+  const scan = document.getElementById("SCAN_ID");
+  if (scan) { scan.focus(); scan.select(); }
+});
+</script>"""
+
+
+def route_keys_to(scan: ui.input) -> None:
+    """Send the keys typed outside any field to `scan` (call once per page)."""
+    ui.add_body_html(_SCAN_ROUTER.replace("SCAN_ID", scan.html_id))

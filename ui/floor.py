@@ -20,6 +20,7 @@ from core.policy import Action
 from data.floor import product_places
 from data.queries import product_by_code, product_options, product_stock
 from ui.context import AppContext
+from ui.feedback import route_keys_to
 from ui.formatting import quantity
 from ui.i18n import tr
 from ui.layout import frame, role_label
@@ -43,16 +44,6 @@ COMING = (
     ("Задания на размещение и перемещение товара по ячейкам",
      "Putaway and move missions between bins"),
 )  # fmt: skip
-KEY_TO_SCAN = """<script>
-document.addEventListener("keydown", (e) => {
-  if (e.key.length !== 1 || e.ctrlKey || e.altKey || e.metaKey) return;
-  const here = document.activeElement;
-  if (here && (here.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(here.tagName)))
-    return;
-  const scan = document.getElementById("SCAN_ID");
-  if (scan) { scan.focus(); scan.select(); }
-});
-</script>"""
 
 
 def worker_home(ctx: AppContext, user: Identity) -> None:
@@ -93,7 +84,7 @@ class ProductLookup:
             ui.button(icon="search", on_click=find).props(
                 f'unelevated size=lg aria-label="{tr("Найти", "Find")}"'
             ).classes("min-h-14").mark("lookup-find")
-        ui.add_body_html(KEY_TO_SCAN.replace("SCAN_ID", self.scan.html_id))
+        route_keys_to(self.scan)
         self.hint = ui.label(
             tr(
                 "Отсканируйте штрихкод товара — сканер сам нажмёт Enter. "

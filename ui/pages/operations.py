@@ -48,7 +48,7 @@ from data.queries import (
     sources,
 )
 from ui.context import AppContext
-from ui.feedback import Action, ScanFeedback, show_done
+from ui.feedback import Action, ScanFeedback, route_keys_to, show_done
 from ui.i18n import language, number, tr
 from ui.layout import frame
 from ui.product_picker import ProductPicker
@@ -69,16 +69,6 @@ STOCK_TILES = (
     ("reserved", "В резерве", "Reserved"),
     ("available", "Доступно", "Available"),
 )
-SCAN_ROUTER = """<script>
-document.addEventListener("keydown", (e) => {
-  if (e.key.length !== 1 || e.ctrlKey || e.altKey || e.metaKey) return;
-  const here = document.activeElement;
-  if (here && (here.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(here.tagName)))
-    return;
-  const scan = document.getElementById("SCAN_ID");
-  if (scan) { scan.focus(); scan.select(); }
-});
-</script>"""
 KEEP_FOCUS = "(e) => e.preventDefault()"  # a click on this button leaves the focus where it is
 DB_ERROR = (
     "Не удалось провести операцию: база данных недоступна. Повторите — "
@@ -203,7 +193,7 @@ class OperationsForm:
         )
         # Keys typed while nothing editable has focus (after a click on a button) go to the
         # scan field: a scan must never be lost because the focus wandered.
-        ui.add_body_html(SCAN_ROUTER.replace("SCAN_ID", self.scan.html_id))
+        route_keys_to(self.scan)
         self.feedback = ScanFeedback(
             self.user, on_create=guarded(self.ctx, ACTION, self._create_product)
         )
