@@ -191,6 +191,11 @@ async def test_a_live_page_checks_its_user_without_reading_the_database(
     await manager.should_see(marker="balances-table")
     ctx = live.app_context()
     assert ctx is not None
+    # Steady state: the watch is watching (until then nothing is trusted from memory, as
+    # on a busy machine right after the app starts) and the page's user has been read.
+    wait_until(lambda: ctx.watch.watching, "the watch never started watching")
+    manager_id = SqlUserStore(app_database.engine).find("manager").id  # type: ignore[union-attr]
+    ctx.identities.get(manager_id)
     user_reads: list[str] = []
 
     def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
