@@ -10,7 +10,7 @@ main.py as a subprocess (one uvicorn worker, as in production). `wrk`, a native 
 generator, posts the workload of bench.movements (receipts, write-offs, shipments to a DC)
 with a bearer token and a unique Idempotency-Key per request, over 1 and N keep-alive
 connections, so the client does not eat the cores the server needs. In the same rounds the
-use case `core.movements.post_movement` is driven in this process by 1 and N threads, as
+use case `core.stock.movements.post_movement` is driven in this process by 1 and N threads, as
 bench.movements does. Rounds alternate which goes first; the table shows medians:
 
 - movements/s over HTTP and in-process, and their ratio;
@@ -37,10 +37,10 @@ import sqlalchemy as sa
 
 from bench.movements import WORKLOAD, Fixture, prepare, run_threads, use_case_worker
 from bench.pages import App
-from core.users import create_user
+from core.users.accounts import create_user
 from data.database import Database
-from data.queries import ledger_discrepancies
-from data.users import SqlUserAdminStore
+from data.stock.queries import ledger_discrepancies
+from data.users.store import SqlUserAdminStore
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/wms_apibench"
 USERNAME = "apibench"  # a manager of its own

@@ -1,4 +1,4 @@
-"""Speed of the dashboard reads (data/dashboard.py) on a large PostgreSQL database.
+"""Speed of the dashboard reads (data/dashboard/queries.py) on a large PostgreSQL database.
 
 Run from the project root:
 
@@ -35,13 +35,13 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 from bench.generate import generate
-from core.kpis import Period
+from core.dashboard.kpis import Period
 from core.periods import today
 from core.settings import get_settings
-from data import dashboard
+from data.dashboard import queries as dashboard
 from data.db import create_engine
-from data.flows import ALL_TIME, SHARDS, SNAPSHOT_LAG
 from data.models import DayFlow, DayStock, ProductDayFlow, ProductMonthFlow
+from data.stock.flows import ALL_TIME, SHARDS, SNAPSHOT_LAG
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/wms_dashboard_bench"
 

@@ -40,8 +40,8 @@ def peak_mb() -> float:
 
 def run_one(url: str, kind: str) -> dict[str, Any]:
     """In the child: one export into a temp file; time, memory and size."""
-    from data import exports
     from data.database import Database
+    from data.files import exports
 
     db = Database.from_url(url)
     before = rss_mb()
@@ -91,12 +91,13 @@ def compare_openpyxl(url: str, rows: int) -> dict[str, Any]:
     """The same first `rows` journal rows through openpyxl's write-only mode and ours."""
     from openpyxl import Workbook
 
-    from data import exports, queries
+    import data.stock.journal
     from data.database import Database
+    from data.files import exports
 
     db = Database.from_url(url)
     data: list[dict[str, Any]] = []
-    for chunk in queries.journal_chunks(db.engine):
+    for chunk in data.stock.journal.journal_chunks(db.engine):
         data.extend(chunk)
         if len(data) >= rows:
             break
@@ -183,7 +184,7 @@ def main() -> None:
         )  # fmt: skip
         result = json.loads(child.stdout.strip().splitlines()[-1])
         print(
-            f"the same {result['rows']:,} journal rows written: data.exports {result['ours']} s, "
+            f"the same {result['rows']:,} journal rows written: ours {result['ours']} s, "
             f"openpyxl write-only {result['openpyxl']} s"
         )
 

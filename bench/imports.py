@@ -42,16 +42,16 @@ import httpx
 import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 
-from core.catalog import gtin_check_digit_ok
+from core.catalog.products import gtin_check_digit_ok
 from core.settings import Settings
 from data.database import Database
 from data.db import create_engine
 from data.files import spreadsheets
-from data.imports import import_file
+from data.imports.store import import_file
 from data.migrate import upgrade
 from data.models import Product
-from data.queries import ledger_discrepancies
 from data.seed import seed_reference_data
+from data.stock.queries import ledger_discrepancies
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/wms_bench_imports"
 FOLDER = Path(tempfile.gettempdir()) / "wms-bench-imports"

@@ -6,11 +6,12 @@ Run from the project root:
     uv run python -m bench.movements --quick    # smoke run (a few seconds)
 
 For each backend (PostgreSQL, SQLite) and each worker count, the use case
-`core.movements.post_movement` and a hand-driven raw-driver transaction (psycopg / sqlite3)
+`core.stock.movements.post_movement` and a hand-driven raw-driver transaction (psycopg / sqlite3)
 each post a mixed workload for a fixed time; every configuration is repeated and the median
-is reported. The raw path issues the very statements of `data.uow` (their SQL text is reused,
-so the comparison measures the layers above the driver, not different SQL), the two daily
-aggregate upserts of `data.flows` included. Afterwards the ledger of every database must
+is reported. The raw path issues the very statements of the unit of work's repositories
+(data.catalog.repository, data.stock.repository and .ledger, data.outbox: their SQL text is
+reused, so the comparison measures the layers above the driver, not different SQL), the two
+daily aggregate upserts of `data.stock.flows` included. Afterwards the ledger of every database must
 match its quants.
 """
 
@@ -38,31 +39,28 @@ import psycopg
 import sqlalchemy as sa
 
 from core.errors import InsufficientStock
-from core.movements import EVENT_MOVEMENT_POSTED, MovementRequest, post_movement
-from core.operations import OPERATIONS
+from core.events import EventType
 from core.settings import get_settings
-from core.stock import stock_deltas
+from core.stock.movements import MovementRequest, post_movement
+from core.stock.operations import OPERATIONS
+from core.stock.rules import stock_deltas
+from data.catalog.repository import DISTRIBUTION_CENTER, PRODUCT_BY_ID, PRODUCT_BY_ID_LOCKED
 from data.database import Database
 from data.db import write_session
-from data.flows import (
+from data.migrate import upgrade
+from data.models import Product
+from data.outbox import INSERT_EVENT
+from data.seed import seed_reference_data
+from data.stock.flows import (
     ADD_DAY_FLOW,
     ADD_MONTH_FLOW,
     ADD_PRODUCT_FLOW,
     ALL_TIME,
     SHARDS,
 )
-from data.migrate import upgrade
-from data.models import Product
-from data.queries import ledger_discrepancies
-from data.seed import seed_reference_data
-from data.uow import (
-    DISTRIBUTION_CENTER,
-    INSERT_EVENT,
-    INSERT_MOVEMENT,
-    PRODUCT_BY_ID,
-    PUT,
-    TAKE,
-)
+from data.stock.ledger import INSERT_MOVEMENT
+from data.stock.queries import ledger_discrepancies
+from data.stock.repository import PUT, TAKE
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/wms_bench"
 OPENING_STOCK = 1_000_000  # large enough that no decrement in a run can fail
@@ -152,8 +150,9 @@ class RawPoster:
         self.cur = conn.cursor()
         self.fx = fx
         self.sqlite = sqlite
+        product = PRODUCT_BY_ID if sqlite else PRODUCT_BY_ID_LOCKED  # as data.uow reads it
         texts = (
-            PRODUCT_BY_ID, DISTRIBUTION_CENTER, INSERT_MOVEMENT, TAKE, PUT, INSERT_EVENT,
+            product, DISTRIBUTION_CENTER, INSERT_MOVEMENT, TAKE, PUT, INSERT_EVENT,
             ADD_PRODUCT_FLOW, ADD_MONTH_FLOW, ADD_DAY_FLOW,
         )  # fmt: skip
         sql = [t.text if sqlite else pg_sql(t) for t in texts]
@@ -224,7 +223,7 @@ class RawPoster:
             cur.execute(
                 self.event,
                 {
-                    "t": EVENT_MOVEMENT_POSTED,
+                    "t": str(EventType.MOVEMENT_POSTED),
                     "p": json.dumps(payload, ensure_ascii=False),
                     "at": self._ts(created_at),
                 },
@@ -359,7 +358,7 @@ def prepare(db: Database, n_products: int) -> Fixture:
         product_ids=product_ids,
         dc_ids=dc_ids,
         locations={code: id_ for id_, code, _ in rows},
-        internal={id_ for id_, _, kind in rows if kind == "internal"},
+        internal={id_ for id_, _, kind in rows if kind != "virtual"},
     )
 
 

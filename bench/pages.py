@@ -14,14 +14,14 @@ For each backend the app is started from main.py as a subprocess on the prepared
   page, read from the browser's own clock;
 - changes a search or a filter and waits until the table shows exactly the expected
   answer (its first row, its row count and the "found" total, computed here with the same
-  data.queries calls the page makes); the time is from the user's last key press or click
+  data read-query calls the page makes); the time is from the user's last key press or click
   (recorded in the page, capture phase) to the DOM mutation that completed the answer;
 - scans a barcode on /operations (the scanner types the code and Enter) and waits until
   the product's name and stock are shown.
 
 Every measurement is taken on a freshly opened page, `--runs` times after one warm-up;
 the table shows medians. Next to each browser time stands the median time of the
-data.queries calls behind it, measured in this process against the same database
+data read-query calls behind it, measured in this process against the same database
 (for reference: the difference is NiceGUI, the network and the browser).
 """
 
@@ -48,25 +48,22 @@ from selenium.webdriver.common.keys import Keys
 
 from bench.generate import generate
 from core.settings import PROJECT_ROOT
-from core.users import create_user, reset_password
-from data.db import create_engine
-from data.queries import (
-    JournalFilter,
+from core.users.accounts import create_user, reset_password
+from data.catalog.queries import (
     distribution_centers,
-    internal_locations,
-    journal,
     product_by_code,
     product_options,
-    product_stock,
     products,
     sources,
-    summary,
-    users,
 )
-from data.users import SqlUserAdminStore
-from ui.pages.balances import fetch_balances
-from ui.pages.journal import Filters
-from ui.pages.products import fetch_products
+from data.db import create_engine
+from data.stock.journal import JournalFilter, journal
+from data.stock.queries import internal_locations, product_stock, summary
+from data.users.queries import users
+from data.users.store import SqlUserAdminStore
+from ui.pages.catalog.products import fetch_products
+from ui.pages.stock.balances import fetch_balances
+from ui.pages.stock.journal_filters import Filters
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/wms_pagebench"
 DEFAULT_SQLITE_PATH = "/tmp/pagebench/wms.sqlite3"
@@ -158,8 +155,9 @@ class App:
         self.base = f"http://127.0.0.1:{port}"
         data_dir = workdir / f"app-{name}"
         data_dir.mkdir(parents=True, exist_ok=True)
+        # Not pytest's variables: NiceGUI reads them as "run under its test harness".
         env = {
-            **os.environ,
+            **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")},
             "WMS_DATABASE_URL": url,
             "WMS_PORT": str(port),
             "WMS_HOST": "127.0.0.1",
@@ -174,7 +172,9 @@ class App:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"the app exited; see {self.log_path}")
+                self._log.close()
+                tail = self.log_path.read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"the app exited; {self.log_path} ends:\n{tail}")
             try:
                 with urllib.request.urlopen(self.base + "/healthz", timeout=2) as response:
                     if response.status == 200:
@@ -278,7 +278,7 @@ class Scenario:
     name: str
     target_ms: float | None  # None: shown for information
     path: str
-    server: Callable[[], Any]  # the data.queries calls behind the answer; returns it
+    server: Callable[[], Any]  # the data read-query calls behind the answer; returns it
     # (browser, expected answer) → ms; None for a first-page measurement
     measure: Callable[[Browser, Any], float] | None = None
 
@@ -593,7 +593,7 @@ def report(all_results: dict[str, dict[str, Result]], runs: int) -> None:
     print("  <backend>: what the user waits for, in the browser (✗ over target, ! failed)")
     print("  split: first page: first byte of the HTML (the app building the page);")
     print("         search/filter/scan: the browser's share after the app's last update arrived")
-    print("  server: the data.queries calls behind it, timed in this process")
+    print("  server: the data read-query calls behind it, timed in this process")
     print(head)
     print("-" * len(head))
     misses = []

@@ -53,13 +53,13 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from bench.pages import App, Browser
-from core.movements import MovementRequest, post_movement
 from core.settings import PROJECT_ROOT
-from core.users import create_user
+from core.stock.movements import MovementRequest, post_movement
+from core.users.accounts import create_user
 from data.database import Database
 from data.db import write_session
 from data.models import Product
-from data.users import SqlUserAdminStore
+from data.users.store import SqlUserAdminStore
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/wms_live"
 DEFAULT_SQLITE_PATH = "/tmp/tabsbench/wms.sqlite3"
@@ -69,6 +69,10 @@ SCAN_INPUT = "input[aria-label^='Штрихкод или GTIN']"
 MANAGER_PAGES = ("/balances", "/")  # 10 manager pages, these two in turn
 PRODUCTS = 200
 TIMEOUT = 15.0
+# nicegui.js acknowledges received messages every 3 s, and only when some came (this
+# simulation used to send an acknowledgement a second from every page, new or not: 300
+# socket events a second that real tablets do not send).
+ACK_SECONDS = 3.0
 
 # ----------------------------------------------------------------- the simulated tabs
 
@@ -89,12 +93,14 @@ class TabGroup:
         self.acknowledging = asyncio.ensure_future(self._acknowledge())
 
     async def _acknowledge(self) -> None:
-        """Every second, as nicegui.js does: the server may forget what was received."""
+        """As nicegui.js does (its `ack()`, every 3 s): say which messages were received,
+        so the server may forget them, when anything new came since the last time."""
         while True:
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(ACK_SECONDS)
             for client, client_id, seen in list(self.acks):
-                if client.connected:
+                if client.connected and seen["next"] > seen["acked"]:
                     ack = {"client_id": client_id, "next_message_id": seen["next"]}
+                    seen["acked"] = seen["next"]
                     # Disconnected meanwhile: counted by on_disconnect.
                     with contextlib.suppress(socketio.exceptions.SocketIOError):
                         await client.emit("ack", ack)
@@ -132,7 +138,7 @@ class TabGroup:
         query = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in query.items()}
         client = socketio.AsyncClient(reconnection=False)
         client_id = query["client_id"]
-        seen = {"next": 0}
+        seen = {"next": 0, "acked": 0}
         kind = "tablet" if path == "/operations" else "manager"
 
         async def on_message(event: str, data: Any = None) -> None:

@@ -44,8 +44,12 @@ class InsufficientStock(Conflict):
 
 
 class IllegalTransition(Conflict):
+    """A step a state machine does not allow: 409 `invalid_transition` (DESIGN.md §6)."""
+
+    CODE: ClassVar[str] = "invalid_transition"
+
     def __init__(self, machine: str, current: str, target: str, message: str) -> None:
-        super().__init__("illegal_transition", message)
+        super().__init__(self.CODE, message)
         self.machine = machine
         self.current = current
         self.target = target

@@ -1,6 +1,6 @@
 """Plain domain records passed between core and its storage port."""
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ class LocationRef:
     is_internal: bool
     warehouse_code: str | None
     is_active: bool
+    kind: str  # core.floor.locations.LocationKind: a count may be at a bin, not a station
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,20 @@ class MovementDraft:
     document: str | None
     reversal_of: int | None
     created_at: datetime
+    # TRANSFER only (DESIGN.md §6): the handling unit the stock is taken out of at
+    # from_location and the one it goes into at to_location; None is loose stock.
+    from_handling_unit_id: int | None = field(default=None, kw_only=True)
+    handling_unit_id: int | None = field(default=None, kw_only=True)
+
+
+@dataclass(frozen=True)
+class HandlingUnitRef:
+    """A pallet or box as a movement checks it: where it is, and whether it is open."""
+
+    id: int
+    code: str
+    location_id: int
+    is_open: bool
 
 
 @dataclass(frozen=True)
@@ -88,5 +103,7 @@ class Movement(MovementDraft):
             "source_id",
             "distribution_center_id",
             "reversal_of",
+            "from_handling_unit_id",
+            "handling_unit_id",
         )
         return all(getattr(self, k) == getattr(draft, k) for k in keys)

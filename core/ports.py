@@ -1,17 +1,27 @@
-"""What core needs from storage. `data.uow.SqlUnitOfWork` implements it.
+"""What every unit of work has, whichever area's use case runs in it.
 
-`take` and `put` are the only ways stock changes; both are single atomic statements in
-the implementation, and everything done through one unit of work commits together.
+A unit of work is one transaction: its repositories read and write in it, and all of it
+commits together on `commit()` or not at all. Each area says in `core/<area>/ports.py`
+which repositories its use cases need (for instance `core.stock.ports.StockUnitOfWork`:
+this plus the catalog's look-ups, the stock and the ledger); `data.uow.SqlUnitOfWork`
+implements them all, `tests/unit/fakes.py` does in memory.
 """
 
-from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
-from core.model import LocationRef, Movement, MovementDraft, ProductRef, Reference
+from core.events import EventType
+
+
+class Outbox(Protocol):
+    def add(self, event: EventType, payload: dict[str, Any]) -> None:
+        """Write the event in the unit's transaction: it is published only if it commits."""
 
 
 class UnitOfWork(Protocol):
+    @property
+    def outbox(self) -> Outbox: ...
+
     def __enter__(self) -> Self: ...
 
     def __exit__(
@@ -22,27 +32,5 @@ class UnitOfWork(Protocol):
     ) -> None:
         """Roll back whatever was not committed."""
 
-    def commit(self) -> None: ...
-
-    # Look-ups
-    def product(self, product_id: int) -> ProductRef | None: ...
-    def product_by_barcode(self, barcode: str) -> ProductRef | None: ...
-    def location(self, code: str) -> LocationRef: ...
-    def location_by_id(self, location_id: int) -> LocationRef | None: ...
-    def source(self, source_id: int) -> Reference | None: ...
-    def distribution_center(self, dc_id: int) -> Reference | None: ...
-    def movement(self, movement_id: int) -> Movement | None: ...
-    def movement_by_key(self, idempotency_key: str, user_id: int | None) -> Movement | None:
-        """The movement `user_id` wrote under this key: keys are each user's own."""
-
-    # Ledger: None when the idempotency key or the reversal target is already taken.
-    def add_movement(self, draft: MovementDraft) -> Movement | None: ...
-
-    # Stock: `take` lowers unreserved stock and returns False when there is not enough.
-    def take(self, product_id: int, location_id: int, quantity: int) -> bool: ...
-    def put(self, product_id: int, location_id: int, quantity: int, at: datetime) -> None: ...
-    # (quantity, reserved) of the loose stock at a location; (0, 0) when there is none.
-    def on_hand(self, product_id: int, location_id: int) -> tuple[int, int]: ...
-
-    # Events for other systems, written in the same transaction.
-    def add_event(self, event_type: str, payload: dict[str, Any]) -> None: ...
+    def commit(self) -> None:
+        """Once this returns, the work is durable and nothing else this unit does raises."""

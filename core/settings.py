@@ -1,8 +1,11 @@
 """Run-time settings from `WMS_*` environment variables."""
 
+import os
+import socket
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field, PositiveInt
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +42,29 @@ class Settings(BaseSettings):
     import_queue_timeout_seconds: float = 600.0
     # Smaller files cost a few MB and never wait.
     import_queue_from_bytes: int = 1024 * 1024
+    # Packing stations' label printers (raw TCP 9100): connecting and sending a label job
+    # each give up after this long; the label can then be downloaded instead.
+    printer_timeout_seconds: float = 3.0
+    # Handling units (pallets, boxes): with the company's GS1 company prefix (7 to 10
+    # digits) their codes are SSCC-18; without one, internal codes HU-000123.
+    gs1_prefix: str = ""
+    sscc_extension_digit: int = 0
+    # Orders: a reservation not yet being picked this many minutes after it was made is
+    # released and the order waits for stock again (core.orders.expiry). Unset (the
+    # default): reservations never expire.
+    reservation_ttl_minutes: PositiveInt | None = None
+    # Redis (DESIGN.md §7): the order feed is read from it and the outbox relayed to its
+    # streams (data.events.relay). Unset (the default): no feed, events wait in the outbox.
+    redis_url: str | None = None
+    # The order feed's consumer in group `wms-consumers`: this process's name (default
+    # hostname-pid), how long an entry stays pending before another consumer (or this one,
+    # for a retry) claims it, and the deliveries after which it goes to the dead letters.
+    feed_consumer: str = Field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
+    feed_claim_idle_seconds: float = 30.0
+    feed_max_deliveries: PositiveInt = 5
+    # Orders: one neither shipped nor cancelled this many hours after it was created is
+    # overdue (core.orders.rules.overdue_since); the orders page filters and marks them.
+    order_overdue_hours: PositiveInt = 24
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,12 +1,15 @@
 """A small declarative state-machine helper and the machines of DESIGN.md §2.
 
-A machine is data: the allowed transitions and, per target state, what the document must
-have to enter it. `check` raises `IllegalTransition` (a 409 conflict) with a Russian
-message; an illegal transition is never a silent no-op.
+A machine is data: its states (a `State` StrEnum: the value is the contract's string of
+DESIGN.md §6, with a Russian and an English label), the allowed transitions and, per
+target state, what the document must have to enter it. `check` raises `IllegalTransition`
+(409 `invalid_transition`) with a Russian message; an illegal transition is never a silent
+no-op. Every machine refuses through this one place.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from itertools import pairwise
 from typing import Any
 
@@ -16,12 +19,44 @@ from core.errors import IllegalTransition
 Guard = Callable[[Mapping[str, Any]], str | None]
 
 
+class Labelled(StrEnum):
+    """A contract word with its labels, declared as
+    `IN_PROGRESS = "in_progress", "В работе", "In progress"`. Members equal, hash and
+    serialise as their value, so they go wherever the contract's plain string went."""
+
+    label_ru: str
+    label_en: str
+
+    def __new__(cls, value: str, label_ru: str, label_en: str) -> "Labelled":
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label_ru = label_ru
+        member.label_en = label_en
+        return member
+
+    def label(self, language: str = "ru") -> str:
+        return self.label_en if language == "en" else self.label_ru
+
+    @classmethod
+    def labels_ru(cls) -> dict[str, str]:
+        """value → Russian label, for code that looks labels up by the plain string."""
+        return {member.value: member.label_ru for member in cls}
+
+    @classmethod
+    def labels_en(cls) -> dict[str, str]:
+        return {member.value: member.label_en for member in cls}
+
+
+class State(Labelled):
+    """A state of a machine."""
+
+
 @dataclass(frozen=True)
 class StateMachine:
     name: str
     initial: str
     transitions: Mapping[str, frozenset[str]]
-    labels: Mapping[str, str]
+    labels: Mapping[str, str]  # state → Russian label, for the messages
     guards: Mapping[str, Guard] = field(default_factory=dict)
 
     @property
@@ -58,13 +93,19 @@ class StateMachine:
 
 def linear_with_cancel(
     name: str,
-    steps: list[str],
-    labels: Mapping[str, str],
+    steps: Sequence[str],
+    labels: Mapping[str, str] | None = None,
     *,
     cancelled: str = "cancelled",
     guards: Mapping[str, Guard] | None = None,
 ) -> StateMachine:
-    """steps[0] → steps[1] → … → steps[-1]; cancel from any state but the last."""
+    """steps[0] → steps[1] → … → steps[-1]; cancel from any state but the last. Steps of a
+    `State` enum bring their own Russian labels; plain strings need `labels`."""
+    if isinstance(steps[0], State):
+        cancelled = type(steps[0])(cancelled)
+    if labels is None:
+        every = (*steps, cancelled)
+        labels = {state: state.label_ru for state in every if isinstance(state, Labelled)}
     transitions: dict[str, frozenset[str]] = {}
     for here, following in pairwise(steps):
         transitions[here] = frozenset({following, cancelled})
@@ -77,44 +118,86 @@ def _requires(fact: str, message: str) -> Guard:
     return lambda facts: None if facts.get(fact) else message
 
 
+class PickingStatus(State):
+    PENDING = "pending", "Ожидает", "Pending"
+    ASSIGNED = "assigned", "Назначено", "Assigned"
+    IN_PROGRESS = "in_progress", "В работе", "In progress"
+    COMPLETED = "completed", "Завершено", "Completed"
+    CANCELLED = "cancelled", "Отменено", "Cancelled"
+
+
+class PackingStatus(State):
+    PENDING = "pending", "Ожидает", "Pending"
+    IN_PROGRESS = "in_progress", "Упаковывается", "Packing"
+    PACKED = "packed", "Упаковано", "Packed"
+    SHIPPED = "shipped", "Отгружено", "Shipped"
+    CANCELLED = "cancelled", "Отменено", "Cancelled"
+
+
+class OrderStatus(State):
+    NEW = "new", "Новый", "New"
+    AWAITING_STOCK = "awaiting_stock", "Ждёт товар", "Awaiting stock"
+    RESERVED = "reserved", "Зарезервирован", "Reserved"
+    PICKING = "picking", "Сборка", "Picking"
+    PACKING = "packing", "Упаковка", "Packing"
+    PACKED = "packed", "Упакован", "Packed"
+    SHIPPED = "shipped", "Отгружен", "Shipped"
+    CANCELLED = "cancelled", "Отменён", "Cancelled"
+
+
 PICKING = linear_with_cancel(
     "picking",
-    ["pending", "assigned", "in_progress", "completed"],
-    {
-        "pending": "Ожидает",
-        "assigned": "Назначено",
-        "in_progress": "В работе",
-        "completed": "Завершено",
-        "cancelled": "Отменено",
-    },
+    [
+        PickingStatus.PENDING,
+        PickingStatus.ASSIGNED,
+        PickingStatus.IN_PROGRESS,
+        PickingStatus.COMPLETED,
+    ],
 )
 
 PACKING = linear_with_cancel(
     "packing",
-    ["pending", "in_progress", "packed", "shipped"],
-    {
-        "pending": "Ожидает",
-        "in_progress": "Упаковывается",
-        "packed": "Упаковано",
-        "shipped": "Отгружено",
-        "cancelled": "Отменено",
-    },
+    [
+        PackingStatus.PENDING,
+        PackingStatus.IN_PROGRESS,
+        PackingStatus.PACKED,
+        PackingStatus.SHIPPED,
+    ],
     guards={
-        "packed": _requires("dimensions", "Укажите габариты коробки"),
-        "shipped": _requires("tracking_number", "Укажите трек-номер"),
+        PackingStatus.PACKED: _requires("dimensions", "Укажите габариты коробки"),
+        PackingStatus.SHIPPED: _requires("tracking_number", "Укажите трек-номер"),
     },
 )
 
-ORDER = linear_with_cancel(
+# DESIGN.md §2b: new → reserved → picking → packing → packed → shipped; an order that
+# cannot be covered waits in `awaiting_stock` (nothing reserved) until stock arrives;
+# cancelled from any state but shipped. A reserved order whose reservation expired
+# (WMS_RESERVATION_TTL_MINUTES, core.orders.expiry) goes back to waiting, holding nothing;
+# once its picking has started it keeps its stock.
+_ORDER_LINE = linear_with_cancel(
     "order",
-    ["new", "reserved", "picking", "packing", "ready_to_ship", "shipped"],
-    {
-        "new": "Новый",
-        "reserved": "Зарезервирован",
-        "picking": "Сборка",
-        "packing": "Упаковка",
-        "ready_to_ship": "Готов к отгрузке",
-        "shipped": "Отгружен",
-        "cancelled": "Отменён",
-    },
+    [
+        OrderStatus.NEW,
+        OrderStatus.RESERVED,
+        OrderStatus.PICKING,
+        OrderStatus.PACKING,
+        OrderStatus.PACKED,
+        OrderStatus.SHIPPED,
+    ],
 )
+ORDER = StateMachine(
+    "order",
+    OrderStatus.NEW,
+    {
+        **_ORDER_LINE.transitions,
+        OrderStatus.RESERVED: frozenset(
+            {OrderStatus.PICKING, OrderStatus.AWAITING_STOCK, OrderStatus.CANCELLED}
+        ),
+        OrderStatus.NEW: frozenset(
+            {OrderStatus.RESERVED, OrderStatus.AWAITING_STOCK, OrderStatus.CANCELLED}
+        ),
+        OrderStatus.AWAITING_STOCK: frozenset({OrderStatus.RESERVED, OrderStatus.CANCELLED}),
+    },
+    OrderStatus.labels_ru(),
+)
+ORDER_LABELS = OrderStatus.labels_ru()

@@ -1,4 +1,4 @@
-"""A consistent copy of the whole database, for an admin to download (ui/pages/backup.py).
+"""A consistent copy of the whole database, for an admin to download (ui/pages/system/backup.py).
 
 SQLite: the online backup API copies a snapshot page by page while the app keeps
 working (readers and writers are not stopped; the copy is one moment of the database).

@@ -1,7 +1,8 @@
 """The daily job: the first commit of a local day folds the past days' day_flow shards
-into shard 0 (data.flows) and takes the day_stock counts of the day SNAPSHOT_LAG days back
-(data.dashboard.take_day_stock). Its own module, so that neither of those two imports
-the other: this one imports both, and data.uow and data.imports call `FOLDS.run`.
+into shard 0 (data.stock.flows) and takes the day_stock counts of the day SNAPSHOT_LAG days back
+(data.dashboard.day_stock.take_day_stock). Its own module, so that neither of those two imports
+the other: this one imports both. Writers run it after they commit, as
+`data.database.Database.run_daily_job` (units of work and import stores get it from there).
 
 `flows.local_today` is read through the module on purpose: one clock for the writers
 and the job (tests set it there).
@@ -16,9 +17,9 @@ from weakref import WeakKeyDictionary
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from data import flows
-from data.dashboard import take_day_stock
+from data.dashboard.day_stock import take_day_stock
 from data.db import write_connection
+from data.stock import flows
 
 log = logging.getLogger(__name__)
 

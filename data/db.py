@@ -3,6 +3,7 @@
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
+
+from core.periods import local_day
 
 WRITE = "wms_write"  # execution option: this connection will write
 # A pooled connection is pinged before use only if it sat idle this long; one back from a
@@ -72,6 +75,9 @@ def _create_sqlite_engine(url: str, synchronous: str, **kwargs: Any) -> Engine:
         cursor.close()
         # SQLite's lower() folds ASCII only; searches must fold Cyrillic too.
         dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+        # A stored UTC time's local date in a time zone (PostgreSQL: timezone(); the
+        # dashboard's orders per day, data.dashboard.orders).
+        dbapi_connection.create_function("wms_local_day", 2, _local_day, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
@@ -85,6 +91,15 @@ def _create_sqlite_engine(url: str, synchronous: str, **kwargs: Any) -> Engine:
 
 def _lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
+
+
+def _local_day(value: object, zone: object) -> str | None:
+    """'2026-03-01 21:30:00.000000' (naive UTC, as SQLite stores it), 'Europe/Moscow' →
+    '2026-03-02'."""
+    if not isinstance(value, str) or not isinstance(zone, str):
+        return None
+    at = datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return local_day(at, zone).isoformat()
 
 
 @contextmanager

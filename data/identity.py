@@ -5,7 +5,7 @@ movements are posted), and every API request does; reading app_user for each of 
 blocked the event loop. `CachedUsers.get` answers from memory after the first read and
 reads again only after a signal that a user may have changed:
 
-- at once, after a change committed by this process (data.users.USER_CHANGES);
+- at once, after a change committed by this process (data.users.store.USER_CHANGES);
 - within a moment, after a change by another process or program, seen by the ledger
   watch (`users_version`: PostgreSQL NOTIFY from a trigger on app_user, SQLite compares
   the rows when data_version moves).
@@ -13,7 +13,8 @@ reads again only after a signal that a user may have changed:
 While the watch is not watching (not started, reconnecting, or a database it cannot
 observe) nothing is trusted from memory: every call reads, as before.
 
-`CachedUsers` has `core.auth.UserStore.get`'s shape, so `core.auth.signed_in(cache, ...)`
+`CachedUsers` has `core.users.ports.UserStore.get`'s shape, so
+`core.users.auth.signed_in(cache, ...)`
 keeps its rules (inactive, credentials version) in core; the REST API can pass the same
 object. The cached rows carry no password hash: use the store itself to check passwords.
 """
@@ -22,9 +23,9 @@ import asyncio
 import threading
 from dataclasses import dataclass, replace
 
-from core.auth import StoredUser
+from core.users.auth import StoredUser
 from data.ledger_watch import LedgerWatch
-from data.users import USER_CHANGES, SqlUserStore
+from data.users.store import USER_CHANGES, SqlUserStore
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ class CachedUsers:
 
 
 class OneUser:
-    """A `core.auth.UserStore.get` that knows one user, already read (by `get_async`), so
+    """A `core.users.ports.UserStore.get` that knows one user, already read (by `get_async`), so
     core's rules apply without reading again."""
 
     def __init__(self, user: StoredUser | None) -> None:

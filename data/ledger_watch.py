@@ -16,11 +16,14 @@ name, role, active flag or credentials version) in another process, so a per-pro
 of signed-in identities (data.identity) can be dropped: PostgreSQL notifies channel
 `wms_users` from a trigger on app_user (migration 0010); on SQLite the polling thread reads
 those columns again whenever data_version moved and compares. Changes by this process are
-signalled directly by data.users.
+signalled directly by data.users.store.
 
-Also the number of products below their minimum stock, counted again only when the
-version has moved (and at least once a minute, for changes by other processes that do not
-touch the ledger), so the header of every page reads a cached number.
+Also the number of products below their minimum stock (`low_stock`): while pages read
+it, the watching thread counts it after each change, before it moves the version (commits
+coming faster than LOW_STOCK_MIN_GAP_SECONDS share a count), and again at least once a
+minute (changes by other processes that do not touch the ledger). Every open page's header
+reads that number: hundreds of open pages cost one count per change, not one each, and no
+page waits for the database.
 """
 
 import logging
@@ -36,7 +39,7 @@ import psycopg
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
-from data import dashboard
+from data.dashboard import queries as dashboard
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +55,8 @@ KEEPALIVE_SECONDS = 30.0  # an idle listener checks its connection this often
 RECONNECT_PAUSES = (0.5, 1.0, 2.0, 5.0, 10.0)  # then 10 s between attempts
 CONNECT_TIMEOUT_SECONDS = 5
 LOW_STOCK_MAX_AGE_SECONDS = 60.0
+LOW_STOCK_RETRY_SECONDS = 2.0  # after a failed count, the next try (the old number stays)
+LOW_STOCK_MIN_GAP_SECONDS = 0.2  # counts at most this often (pages look twice a second)
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,9 @@ class LedgerWatch:
         self._local_commit_at: float | None = None
         self._low_stock: _Count | None = None
         self._low_stock_lock = threading.Lock()
+        self._count_failed_at: float | None = None  # the last count failed (retried)
+        self._low_stock_dirty = False  # a change since the last count
+        self._low_stock_read_at: float | None = None  # the last time a page read it
         # Whether the thread is connected and watching now (for tests and diagnostics).
         self.watching = False
 
@@ -111,19 +119,23 @@ class LedgerWatch:
             self._changed.wait_for(lambda: self._version != since, timeout)
             return self._version
 
-    def cached_low_stock_count(self) -> int | None:
-        """The count if it needs no counting now (no database, no waiting), else None."""
-        cached = self._low_stock
-        if self._is_fresh(cached, self._version, time.monotonic()):
-            return cached.value  # type: ignore[union-attr]
-        return None
+    @property
+    def low_stock(self) -> int | None:
+        """Products below their minimum stock, as last counted by the watching thread (no
+        database, no waiting); None before its first count. A reading asks for counting:
+        while nobody has read it for a minute, the thread does not count."""
+        self._low_stock_read_at = time.monotonic()
+        counted = self._low_stock
+        return None if counted is None else counted.value
 
     def low_stock_count(self) -> int:
-        """Products below their minimum stock, counted again only after a change."""
+        """`low_stock`, or counted now (blocking: call it off the event loop) when the
+        watch has no fresh count (not started, or it could not count)."""
+        self._low_stock_read_at = time.monotonic()
         version, now = self._version, time.monotonic()
         if self._is_fresh(self._low_stock, version, now):
             return self._low_stock.value  # type: ignore[union-attr]
-        with self._low_stock_lock:  # many pages asking at once: one of them counts
+        with self._low_stock_lock:
             cached = self._low_stock
             if self._is_fresh(cached, version, now):
                 return cached.value  # type: ignore[union-attr]
@@ -131,6 +143,46 @@ class LedgerWatch:
             value = self._count_low_stock(self._engine)
             self._low_stock = _Count(version, time.monotonic(), value)
             return value
+
+    def _count_if_due(self, version: int) -> None:
+        """On the watching thread, after a change and on every tick: count low stock and
+        publish it as of `version` when someone reads it and it is out of date (a change
+        since the last count, or a minute old). Counts at most every
+        LOW_STOCK_MIN_GAP_SECONDS: commits that come faster share a count (the next tick
+        counts the rest). A failure keeps the previous number and is tried again later."""
+        now = time.monotonic()
+        read_at = self._low_stock_read_at
+        if read_at is None or now - read_at > LOW_STOCK_MAX_AGE_SECONDS:
+            return  # nobody shows it
+        counted, failed_at = self._low_stock, self._count_failed_at
+        if failed_at is not None and now - failed_at < LOW_STOCK_RETRY_SECONDS:
+            return
+        if counted is not None:
+            if not self._low_stock_dirty and now - counted.at < LOW_STOCK_MAX_AGE_SECONDS:
+                return
+            if now - counted.at < LOW_STOCK_MIN_GAP_SECONDS:
+                return
+        self._low_stock_dirty = False
+        try:
+            with self._low_stock_lock:
+                value = self._count_low_stock(self._engine)
+                self._low_stock = _Count(version, time.monotonic(), value)
+            self._count_failed_at = None
+        except Exception as error:  # the watch goes on; the pages keep the last number
+            if failed_at is None:
+                log.warning("ledger watch: cannot count low stock, retrying: %s", error)
+            self._count_failed_at = time.monotonic()
+            self._low_stock_dirty = True
+
+    def _change_seen(self) -> None:
+        """Something was committed: count low stock for it (if due), then move the version."""
+        self._low_stock_dirty = True
+        self._count_if_due(self._version + 1)
+        self.bump()
+
+    def _tick(self) -> None:
+        """Nothing changed this time round: a count that is due is made now."""
+        self._count_if_due(self._version)
 
     @staticmethod
     def _is_fresh(cached: _Count | None, version: int, now: float) -> bool:
@@ -197,9 +249,12 @@ class LedgerWatch:
 
     def _local_only(self, stopping: threading.Event) -> None:
         """A database this watch cannot observe: only this process's commits are seen."""
+        self._tick()
         while not stopping.wait(self._poll_seconds):
             if self._local_commit_settled():
-                self.bump()
+                self._change_seen()
+            else:
+                self._tick()
 
     # --- PostgreSQL: LISTEN ---------------------------------------------------------------
 
@@ -221,7 +276,9 @@ class LedgerWatch:
                     self.watching = True
                     if failures:
                         log.info("ledger watch: listening again")
-                        self.bump()  # whatever was committed while we were away
+                        self._change_seen()  # whatever was committed while we were away
+                    else:
+                        self._tick()
                     failures = 0
                     self._listen_on(conn, stopping)
             except Exception as error:  # whatever it was, keep watching: pages rely on it
@@ -236,27 +293,38 @@ class LedgerWatch:
             # Pages may have missed a change while the connection was down: they refresh
             # once more when it comes back (the bump above); meanwhile local commits count.
             if self._local_commit_settled():
-                self.bump()
+                self._change_seen()
             if failures and stopping.wait(pause):
                 break
+
+    def _heard(self, notification: psycopg.Notify) -> bool:
+        """Whether `notification` says the ledger changed (a user's change is noted here)."""
+        if notification.channel == USERS_CHANNEL:
+            self.bump_users()
+            return False
+        return True
 
     def _listen_on(self, conn: psycopg.Connection[Any], stopping: threading.Event) -> None:
         quiet_since = time.monotonic()
         while not stopping.is_set():
             heard = False
             for notification in conn.notifies(timeout=TICK_SECONDS, stop_after=1):
-                if notification.channel == USERS_CHANNEL:
-                    self.bump_users()
-                else:
-                    heard = True
+                heard = self._heard(notification) or heard
+            if heard:
+                # Commits arriving together (10 a second is usual) make one change: the
+                # ones already received are taken too, then counted once.
+                for notification in conn.notifies(timeout=0):
+                    self._heard(notification)
             now = time.monotonic()
             if heard:
                 # The notification covers this process's own commit of the same moment.
                 self._local_commit_at = None
-                self.bump()
+                self._change_seen()
                 quiet_since = now
             elif self._local_commit_settled():
-                self.bump()
+                self._change_seen()
+            else:
+                self._tick()
             if now - quiet_since > KEEPALIVE_SECONDS:
                 conn.execute("SELECT 1")  # a dead peer shows up as an error here
                 quiet_since = now
@@ -282,7 +350,9 @@ class LedgerWatch:
                     self.watching = True
                     if failures:
                         log.info("ledger watch: reading the database again")
-                        self.bump()  # whatever was committed while it could not be read
+                        self._change_seen()  # whatever was committed while it could not be read
+                    else:
+                        self._tick()
                     failures = 0
                     while not stopping.wait(self._poll_seconds):
                         current = _data_version(conn)
@@ -294,7 +364,9 @@ class LedgerWatch:
                             if now_users != users:
                                 users = now_users
                                 self.bump_users()
-                            self.bump()
+                            self._change_seen()
+                        else:
+                            self._tick()
             except Exception as error:  # whatever it was, keep watching: pages rely on it
                 if not failures:
                     log.warning("ledger watch: cannot read the database, retrying: %s", error)

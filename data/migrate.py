@@ -10,7 +10,7 @@ from core.settings import PROJECT_ROOT
 
 # Indexes the models cannot describe (PostgreSQL-only expression indexes), created by
 # their migration alone: autogenerate must neither drop them nor ask the models for them.
-MIGRATION_ONLY_INDEXES = frozenset({"ix_product_search_trgm"})
+MIGRATION_ONLY_INDEXES = frozenset({"ix_product_search_trgm", "ix_sale_order_external_id_prefix"})
 
 
 def include_object(_obj: Any, name: str | None, type_: str, _reflected: bool, _to: Any) -> bool:

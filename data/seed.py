@@ -4,8 +4,10 @@ and the first admin. Idempotent: only what is missing is added."""
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from core.operations import VIRTUAL_LOCATIONS, WAREHOUSES
-from core.security import generate_password, hash_password
+from core.floor.locations import SEEDED_FLOOR_LOCATIONS, LocationKind
+from core.stock.operations import VIRTUAL_LOCATIONS, WAREHOUSES
+from core.stock.rules import GOOD_WAREHOUSE
+from core.users.passwords import generate_password, hash_password
 from data.db import write_session
 from data.models import DistributionCenter, Location, Source, User, Warehouse
 
@@ -54,10 +56,16 @@ def _seed_locations(session: Session) -> None:
             session.add(warehouse)
             session.flush()
         if session.exec(select(Location).where(Location.code == code)).first() is None:
-            session.add(Location(code=code, name=name, kind="internal", warehouse_id=warehouse.id))
+            session.add(
+                Location(code=code, name=name, kind=LocationKind.DEFAULT, warehouse_id=warehouse.id)
+            )
     for code, name in VIRTUAL_LOCATIONS.items():
         if session.exec(select(Location).where(Location.code == code)).first() is None:
-            session.add(Location(code=code, name=name, kind="virtual"))
+            session.add(Location(code=code, name=name, kind=LocationKind.VIRTUAL))
+    good = session.exec(select(Warehouse).where(Warehouse.code == GOOD_WAREHOUSE)).one()
+    for code, (kind, name) in SEEDED_FLOOR_LOCATIONS.items():
+        if session.exec(select(Location).where(Location.code == code)).first() is None:
+            session.add(Location(code=code, name=name, kind=kind, warehouse_id=good.id))
     session.flush()
 
 

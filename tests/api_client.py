@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from core.catalog import gtin_check_digit_ok
+from core.catalog.products import gtin_check_digit_ok
 from data.database import Database
 from tests.conftest import ADMIN_PASSWORD, add_user
 

@@ -2,33 +2,130 @@
 PostgreSQL too when WMS_TEST_POSTGRES_URL is set (.ci/run sets it)."""
 
 import asyncio
+import fcntl
+import gc
+import importlib
 import os
 import shutil
+import tempfile
+import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from itertools import count
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from nicegui import ElementFilter, events, storage, ui
+from nicegui import Client, ElementFilter, events, storage, ui
 from nicegui.testing import User
 from sqlmodel import SQLModel
 
 from core.settings import get_settings
-from core.users import create_user
+from core.users.accounts import create_user
 from data.database import Database
 from data.db import create_engine, write_session
 from data.migrate import upgrade
 from data.models import Product
 from data.seed import seed_reference_data
-from data.users import SqlUserAdminStore
+from data.users.store import SqlUserAdminStore
 from ui.fresh_session import DONE_PATH, LOGOUT_PATH
 
 pytest_plugins = ["nicegui.testing.user_plugin"]
 
+# Under pytest-xdist each worker ("gw0", "gw1", ...) has a database of its own on the
+# server of WMS_TEST_POSTGRES_URL: "<name>_gw0", created when missing. Tests read this
+# constant (and the environment variable) and so all land in their worker's database.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 POSTGRES_URL = os.environ.get("WMS_TEST_POSTGRES_URL", "")
+if POSTGRES_URL and XDIST_WORKER:
+    _given = sa.make_url(POSTGRES_URL)
+    POSTGRES_URL = _given.set(database=f"{_given.database}_{XDIST_WORKER}").render_as_string(
+        hide_password=False
+    )
+    os.environ["WMS_TEST_POSTGRES_URL"] = POSTGRES_URL
 BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
+
+# --- Each test's app is garbage-collected once, not again by every later test ---
+#
+# NiceGUI's simulation runs a full `gc.collect()` before and after every test, to finalise
+# the past app's clients and elements. A full collection walks every object the worker
+# holds, and a worker's heap grows over hundreds of tests (about 1 GB): late in a run these
+# collections took most of a page test's time. What survives a test's own collection is
+# frozen (`gc.freeze`), so the next collections walk only what later tests make.
+
+
+@contextmanager
+def _reset_globals_then_freeze() -> Iterator[None]:
+    with _nicegui_reset_globals():
+        yield
+    gc.freeze()
+
+
+# The module, not the function `nicegui.testing` exports under the same name.
+_simulation = importlib.import_module("nicegui.testing.user_simulation")
+_nicegui_reset_globals = _simulation.nicegui_reset_globals
+_simulation.nicegui_reset_globals = _reset_globals_then_freeze
+
+# --- Tests that must run alone (pytest-xdist) ---
+#
+# `@pytest.mark.serial` tests measure time or wait for something within a bound (login
+# timing, the ledger watch, live pages, the memory ceiling): under xdist another worker's
+# test must not run meanwhile. Every test holds a shared lock on LOCKS/room; a serial
+# test holds it exclusively. A serial test first takes LOCKS/turnstile, which every test
+# passes through before its shared lock, so the other workers cannot keep the room
+# forever. The controller makes the folder and hands it to the workers it starts.
+
+LOCKS_VARIABLE = "WMS_TEST_LOCKS"
+_locks_key = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not XDIST_WORKER and getattr(config.option, "numprocesses", None):
+        config.stash[_locks_key] = tempfile.mkdtemp(prefix="wms-test-locks-")
+        os.environ[LOCKS_VARIABLE] = config.stash[_locks_key]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = config.stash.get(_locks_key, None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.environ.pop(LOCKS_VARIABLE, None)
+
+
+@contextmanager
+def _flock(path: Path, operation: int) -> Iterator[None]:
+    # The folder is the controller's; made again if something on the machine cleaned /tmp.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR)
+    try:
+        fcntl.flock(fd, operation)  # blocks until granted; released by closing
+        yield
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _alone_or_together(serial: bool) -> Iterator[None]:
+    folder = os.environ.get(LOCKS_VARIABLE, "")
+    if not XDIST_WORKER or not folder:
+        yield
+        return
+    turnstile, room = Path(folder) / "turnstile", Path(folder) / "room"
+    if serial:
+        with _flock(turnstile, fcntl.LOCK_EX), _flock(room, fcntl.LOCK_EX):
+            yield
+    else:
+        with _flock(turnstile, fcntl.LOCK_EX):
+            pass
+        with _flock(room, fcntl.LOCK_SH):
+            yield
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> object:
+    with _alone_or_together(item.get_closest_marker("serial") is not None):
+        return (yield)
 
 
 @pytest.fixture(scope="session")
@@ -43,16 +140,107 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_engine() -> Iterator[sa.Engine]:
-    """The test database, emptied and migrated once per session."""
+    """The test database (this worker's), emptied and migrated once per session; dropped
+    at the end if this session created it."""
     if not POSTGRES_URL:
         pytest.skip("WMS_TEST_POSTGRES_URL is not set")
+    created = _create_database_if_missing(POSTGRES_URL)
     engine = create_engine(POSTGRES_URL)
     with engine.begin() as conn:
         conn.exec_driver_sql("DROP SCHEMA public CASCADE")
         conn.exec_driver_sql("CREATE SCHEMA public")
     upgrade(engine)
+    seed_reference_data(engine)
+    _SEEDED[engine] = SeededState.read(engine)
     yield engine
     engine.dispose()
+    if created:
+        _drop_database(POSTGRES_URL)
+
+
+def _server(url: str) -> tuple[sa.Engine, str]:
+    """An autocommit engine on the server's maintenance database, and the database's name."""
+    parsed = sa.make_url(url)
+    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    return admin, str(parsed.database)
+
+
+def _create_database_if_missing(url: str) -> bool:
+    admin, name = _server(url)
+    try:
+        with admin.connect() as conn:
+            found = conn.execute(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            ).first()
+            if found is None:
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        return found is None
+    finally:
+        admin.dispose()
+
+
+def _drop_database(url: str) -> None:
+    admin, name = _server(url)
+    try:
+        with admin.connect() as conn:  # FORCE: an app engine a test left open is not a reason
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.dispose()
+
+
+class SeededState:
+    """The PostgreSQL test database as migrations and `seed_reference_data` left it (every
+    row and sequence), put back in one transaction before each test: what the SQLite
+    template copy is for SQLite. Seeding again per test took ~20 round trips and TRUNCATE
+    a file swap per table: 0.3-1 s a test on a busy machine; this takes a few hundredths."""
+
+    def __init__(self, rows: dict[str, list[dict[str, Any]]], sequences: dict[str, int | None],
+                 superuser: bool) -> None:  # fmt: skip
+        self.rows, self.sequences, self.superuser = rows, sequences, superuser
+
+    @classmethod
+    def read(cls, engine: sa.Engine) -> "SeededState":
+        with engine.connect() as conn:
+            rows = {
+                table.name: [dict(row._mapping) for row in conn.execute(sa.select(table))]
+                for table in SQLModel.metadata.sorted_tables
+            }
+            sequences = dict(
+                conn.execute(
+                    sa.text(
+                        "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename), "
+                        "last_value FROM pg_sequences WHERE schemaname = current_schema()"
+                    )
+                ).all()
+            )
+            superuser = conn.execute(
+                sa.text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            ).scalar_one()
+        return cls({name: found for name, found in rows.items() if found}, sequences, superuser)
+
+    def restore(self, engine: sa.Engine) -> None:
+        tables = SQLModel.metadata.sorted_tables
+        with engine.begin() as conn:
+            if self.superuser:
+                # Replica mode fires no triggers (the ledger's append-only one, the foreign
+                # keys' checks): DELETE empties small tables far faster than TRUNCATE.
+                conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+                for table in reversed(tables):
+                    conn.execute(table.delete())
+            else:  # TRUNCATE fires no row triggers either
+                names = ", ".join(table.name for table in tables)
+                conn.exec_driver_sql(f"TRUNCATE {names} CASCADE")
+            for table in tables:
+                if table.name in self.rows:
+                    conn.execute(table.insert(), self.rows[table.name])
+            for sequence, last_value in self.sequences.items():
+                if last_value is None:  # never used: the next value is the first
+                    conn.exec_driver_sql(f"ALTER SEQUENCE {sequence} RESTART")
+                else:
+                    conn.execute(sa.text("SELECT setval(:s, :v)"), {"s": sequence, "v": last_value})
+
+
+_SEEDED: dict[sa.Engine, SeededState] = {}
 
 
 class DatabaseFactory:
@@ -76,11 +264,7 @@ class DatabaseFactory:
             db = Database.from_url(f"sqlite:///{path}", sqlite_synchronous="OFF")
         else:
             engine = self._pg()
-            tables = ", ".join(t.name for t in SQLModel.metadata.sorted_tables)
-            with engine.begin() as conn:
-                # TRUNCATE fires no row triggers, so the append-only ledger can be emptied.
-                conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
-            seed_reference_data(engine)
+            _SEEDED[engine].restore(engine)
             db = Database(engine)
         self._open.append(db)
         return db
@@ -175,11 +359,31 @@ def visitor(app_database: Database, user: User) -> User:
     return user
 
 
+ARRIVAL_SECONDS = 20  # how long a page may take to settle before a test gives up
+
+
 async def sign_in(user: User, username: str, password: str) -> None:
     await user.open("/login")
     user.find("Имя пользователя").type(username)
     user.find("Пароль").type(password)
     user.find("Войти").click()
+    await _sign_in_answered(user)
+
+
+async def _sign_in_answered(user: User) -> None:
+    """The password is checked in a worker thread: wait for the answer (the form's
+    message, or the move on), so that attempts one after another are counted in order."""
+    form = user.client
+    deadline = time.monotonic() + ARRIVAL_SECONDS
+    while time.monotonic() < deadline:
+        if user.client is not form or not user.back_history[-1].startswith("/login"):
+            return
+        with form:
+            messages = ElementFilter(marker="login-message", local_scope=False)
+            if any(message.visible for message in messages):
+                return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the sign-in form never answered")
 
 
 async def another_browser(
@@ -206,7 +410,10 @@ async def arrived(user: User, path: str) -> None:
     connecting to `path` and the page's drawer has had its JavaScript answer. Opening
     another page before that, or blocking the event loop (password hashing in a test) for
     a second, leaves the drawer's request unanswered: an ERROR log that fails the test."""
-    for _ in range(200):
+    # A deadline, not a count of polls: on a loaded machine the sign-in's password hash
+    # alone can take a second or two.
+    deadline = time.monotonic() + ARRIVAL_SECONDS
+    while time.monotonic() < deadline:
         if user.back_history and _shown(user) == path and user.client is not None:
             with user.client:
                 drawers = list(ElementFilter(kind=ui.left_drawer, local_scope=False))
@@ -214,6 +421,17 @@ async def arrived(user: User, path: str) -> None:
                 return
         await asyncio.sleep(0.01)
     raise AssertionError(f"never arrived at {path}")
+
+
+async def left_page(user: User, page: Client) -> None:
+    """Wait until the browser has moved on from the page it showed (`page`, its client),
+    e.g. after pressing «Войти» on a sign-in form reached by a redirect."""
+    deadline = time.monotonic() + ARRIVAL_SECONDS
+    while time.monotonic() < deadline:
+        if user.client is not page:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the browser never left the page")
 
 
 def _shown(user: User) -> str:

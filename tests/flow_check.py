@@ -1,5 +1,5 @@
 """The aggregates recomputed from the ledger in plain Python, for the tests to compare
-with what the writers kept (an independent GROUP BY: no code of data.flows). day_flow is
+with what the writers kept (an independent GROUP BY: no code of data.stock.flows). day_flow is
 compared summed over its shards: how a day's rows are spread is a storage detail."""
 
 from collections import Counter

@@ -10,11 +10,11 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from core.catalog import gtin_check_digit_ok
+from core.catalog.products import gtin_check_digit_ok
 from core.imports import ImportReport
 from core.settings import Settings
 from data.database import Database
-from data.imports import import_file
+from data.imports.store import import_file
 
 SETTINGS = Settings()
 _numbers = count(1)

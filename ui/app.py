@@ -7,11 +7,11 @@ from fastapi.responses import JSONResponse
 from nicegui import app
 from nicegui import ui as nicegui_ui  # `ui` is this package (import ui.pages)
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 import ui.pages
-from ui import live, security
+from ui import event_relay, live, order_feed, reservation_sweep, security
 from ui.context import AppContext
+from ui.failures import failure_of
 
 
 def build(ctx: AppContext) -> None:
@@ -20,9 +20,15 @@ def build(ctx: AppContext) -> None:
     for element in (nicegui_ui.button, nicegui_ui.toggle, nicegui_ui.dropdown_button):
         element.default_props("no-caps")
     live.install(ctx)  # the ledger watch: live pages and the header's low-stock count
-    # Every module in ui/pages registers its own pages.
-    for module in pkgutil.iter_modules(ui.pages.__path__):
-        importlib.import_module(f"ui.pages.{module.name}").register(ctx)
+    reservation_sweep.install(ctx)  # expired reservations released (when a TTL is set)
+    order_feed.install(ctx)  # the order feed read from Redis (when WMS_REDIS_URL is set)
+    event_relay.install(ctx)  # the outbox to Redis Streams (when WMS_REDIS_URL is set)
+    # Every module under ui/pages (one package per area) that has a `register` adds its
+    # own pages; the others are pieces of those pages (the dashboard's charts).
+    for found in pkgutil.walk_packages(ui.pages.__path__, "ui.pages."):
+        module = importlib.import_module(found.name)
+        if hasattr(module, "register"):
+            module.register(ctx)
     security.install(app, ctx)  # NiceGUI's upload routes: signed-in sessions only
     importlib.import_module("ui.api").register(ctx)  # REST API under /api/v1 (DESIGN.md §5)
 
@@ -32,7 +38,10 @@ def build(ctx: AppContext) -> None:
         try:
             with ctx.db.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
-        except SQLAlchemyError:
-            error = {"code": "database_unavailable", "message": "База данных недоступна"}
-            return JSONResponse({"error": error}, status_code=503)
+        except Exception as error:
+            failure = failure_of(error)
+            if failure is None:
+                raise
+            body = {"error": {"code": failure.code, "message": failure.message}}
+            return JSONResponse(body, status_code=failure.status)
         return JSONResponse({"status": "ok", "database": "ok"})

@@ -3,11 +3,12 @@
 from dataclasses import dataclass, field
 
 from core.settings import Settings
-from data.catalog import SqlProductStore, SqlReferenceStore
+from data.catalog.store import SqlProductStore, SqlReferenceStore
 from data.database import Database
+from data.floor.store import SqlLocationStore
 from data.identity import CachedUsers
 from data.ledger_watch import LedgerWatch
-from data.users import SqlUserAdminStore, SqlUserStore
+from data.users.store import SqlUserAdminStore, SqlUserStore
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class AppContext:
     user_admin: SqlUserAdminStore = field(init=False)
     products: SqlProductStore = field(init=False)
     references: SqlReferenceStore = field(init=False)
+    locations: SqlLocationStore = field(init=False)
     # Notices commits by anyone (pages refresh on it). Not started here: ui.live.install
     # starts it with the app and stops it on shutdown, so a context made for a test or a
     # script leaves no thread behind.
@@ -33,5 +35,6 @@ class AppContext:
         object.__setattr__(self, "user_admin", SqlUserAdminStore(engine))
         object.__setattr__(self, "products", SqlProductStore(engine))
         object.__setattr__(self, "references", SqlReferenceStore(engine))
+        object.__setattr__(self, "locations", SqlLocationStore(engine, self.db.locations))
         object.__setattr__(self, "watch", LedgerWatch(engine))
         object.__setattr__(self, "identities", CachedUsers(self.users, self.watch))

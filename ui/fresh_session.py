@@ -16,7 +16,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import app, ui
 
-from core.auth import Identity, identity
+from core.users.auth import Identity, identity
 from ui.context import AppContext
 from ui.session import current_user, sign_in
 
@@ -58,7 +58,7 @@ async def _renew(request: Request) -> None:
     new_id = str(uuid.uuid4())
     request.session["id"] = new_id
     # What NiceGUI's RequestTrackingMiddleware does for a browser it has not seen before;
-    # there is no public call for it (tests/test_security.py would catch a change).
+    # there is no public call for it (tests/e2e/test_security.py would catch a change).
     await app.storage._create_user_storage(new_id)
     app.storage.user.update(kept)
 

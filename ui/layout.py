@@ -3,19 +3,24 @@ dark-mode switches, and for managers the count of products below their minimum s
 (live). Navigation shows only what the user's role may open; the pages check the role
 again on the server (ui.session.protected_page)."""
 
+import asyncio
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from nicegui import app, run, ui
+from nicegui import app, background_tasks, ui
 
-from core.auth import Identity
-from core.policy import Action, can, roles_that_can
+from core.users.auth import Identity
+from core.users.policy import Action, can, roles_that_can
 from ui import live
 from ui.context import AppContext
 from ui.fresh_session import LOGOUT_PATH
 from ui.i18n import language, number, set_language, tr
-from ui.session import sign_out
+from ui.session import guarded, sign_out
+
+BELL_CHECK_SECONDS = 0.5  # how often an open page's bell looks at the watch's count
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -24,7 +29,7 @@ class NavItem:
     ru: str
     en: str
     icon: str
-    action: Action  # shown to the roles that may do it (core.policy)
+    action: Action  # shown to the roles that may do it (core.users.policy)
 
     @property
     def roles(self) -> frozenset[str]:
@@ -37,10 +42,23 @@ OFFICE = (
     NavItem("/", "Дашборд", "Dashboard", "dashboard", Action.SEE_DASHBOARD),
     NavItem("/operations", "Операции", "Operations", "swap_horiz", Action.POST_MOVEMENTS),
     NavItem("/balances", "Остатки", "Balances", "inventory_2", Action.SEE_BALANCES),
+    NavItem("/locations", "Карта склада", "Storage map", "grid_view", Action.MANAGE_LOCATIONS),
+    NavItem(
+        "/putaway/waiting",
+        "Ждёт размещения",
+        "Awaiting putaway",
+        "pending_actions",
+        Action.MANAGE_LOCATIONS,
+    ),
+    NavItem("/handling-units", "Паллеты", "Pallets", "inventory", Action.MANAGE_LOCATIONS),
     NavItem("/alerts", "Дефицит", "Low stock", "notification_important", Action.SEE_ALERTS),
     NavItem("/journal", "Журнал", "Journal", "receipt_long", Action.KEEP_JOURNAL),
     NavItem("/products", "Товары", "Products", "sell", Action.MANAGE_PRODUCTS),
     NavItem("/import", "Импорт", "Import", "upload_file", Action.IMPORT_FILES),
+    NavItem("/orders", "Заказы", "Orders", "shopping_cart", Action.MANAGE_ORDERS),
+    NavItem("/events/dead-letters", "Ошибки ленты", "Feed errors", "report", Action.MANAGE_ORDERS),
+    NavItem("/missions", "Задания", "Missions", "assignment", Action.MANAGE_MISSIONS),
+    NavItem("/executors", "Исполнители", "Executors", "badge", Action.MANAGE_MISSIONS),
     NavItem("/references", "Справочники", "Reference data", "menu_book", Action.MANAGE_REFERENCES),
     NavItem("/users", "Пользователи", "Users", "group", Action.MANAGE_USERS),
     NavItem("/backup", "Резервная копия", "Backup", "backup", Action.BACKUP),
@@ -48,10 +66,16 @@ OFFICE = (
 
 # The floor: a worker's whole menu. Floor pages (picking, packing and shipping, missions)
 # are added here as they come; their `action` says who else sees them (DESIGN.md §6: admins
-# and managers may do everything a worker may). ui/floor.py lists what is still to come.
+# and managers may do everything a worker may). ui/pages/floor/home.py lists what is still to come.
 FLOOR = (
     # "/" is the worker's home: the product lookup (managers get the dashboard there).
     NavItem("/", "Где товар", "Find a product", "qr_code_scanner", Action.FLOOR_HOME),
+    NavItem("/my-missions", "Мои задания", "My missions", "checklist", Action.WORK_MISSIONS),
+    NavItem("/picking", "Сборка заказов", "Picking", "shopping_cart", Action.PICK),
+    NavItem("/packing", "Упаковка и отгрузка", "Packing and shipping", "inventory_2", Action.PACK),
+    NavItem("/putaway", "Размещение", "Putaway", "move_to_inbox", Action.PUT_AWAY),
+    NavItem("/count", "Пересчёт ячейки", "Bin count", "fact_check", Action.COUNT_BINS),
+    NavItem("/unit-move", "Перемещение", "Move a pallet", "open_with", Action.WORK_MISSIONS),
 )
 
 NAVIGATION = OFFICE + FLOOR
@@ -106,7 +130,7 @@ def frame(user: Identity, title: str, path: str) -> Iterator[ui.column]:
                 continue
             active = item.path == path
             with ui.link(target=item.path).classes(
-                "flex items-center gap-3 px-3 py-3 rounded no-underline text-inherit "
+                "flex no-wrap items-center gap-3 px-3 py-3 rounded no-underline text-inherit "
                 + ("bg-primary text-white" if active else "hover:bg-grey-3")
             ):
                 ui.icon(item.icon)
@@ -117,7 +141,7 @@ def frame(user: Identity, title: str, path: str) -> Iterator[ui.column]:
 
 def _low_stock_bell(ctx: AppContext) -> None:
     """A bell with the number of products below their minimum (none at zero); it opens
-    /alerts and follows every change to the stock (ui.live)."""
+    /alerts and follows the number the ledger watch counts after every change."""
     with (
         ui.button(icon="notifications", on_click=lambda: ui.navigate.to("/alerts"))
         .props("flat round color=white")
@@ -150,18 +174,34 @@ def _low_stock_bell(ctx: AppContext) -> None:
             shown = count
             show(count)
 
-    async def refresh() -> None:
-        # Every open manager page asks after every change: one of them counts (off the
-        # event loop), the others take the count it left without a thread hop.
-        count = ctx.watch.cached_low_stock_count()
-        if count is None:
-            count = await run.io_bound(ctx.watch.low_stock_count)
-        if count is not None:  # None: the app is stopping
-            show_changed(count)
+    def show_to(_user: Identity, count: int) -> None:
+        show_changed(count)
 
-    # Before the first read: a change in between is caught by the first check.
-    live.refresh_on_ledger_change(ctx, refresh, action=Action.SEE_ALERTS)
-    show_changed(ctx.watch.low_stock_count())
+    show_checked = guarded(ctx, Action.SEE_ALERTS, show_to)
+
+    client = ui.context.client
+
+    async def follow() -> None:
+        # The watch counts once per change and publishes the number (data.ledger_watch):
+        # reading it costs no query and no thread hop, and the session is checked again
+        # only when there is a new number to show. A plain task, not a ui.timer: a
+        # timer's tick makes a task and enters the page's slot, and 300 open tablets
+        # made 600 of them a second to read one number.
+        while not (client.is_deleted or bell.is_deleted or app.is_stopping or app.is_stopped):
+            await asyncio.sleep(BELL_CHECK_SECONDS)
+            count = ctx.watch.low_stock
+            if count is None or count == shown or client.is_deleted:
+                continue
+            try:
+                with client:  # what the session check may say goes to this page
+                    await show_checked(count)
+            except Exception:  # the next change tries again; the page stays
+                log.exception("the low-stock bell could not be updated")
+
+    background_tasks.create(follow(), name="low-stock bell")
+    count = ctx.watch.low_stock  # None until the watch has counted: the task shows it
+    if count is not None:
+        show_changed(count)
 
 
 def _switch_language(path: str) -> None:

@@ -10,7 +10,7 @@ def megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.0f}"
 
 
-UPLOAD_PATHS: set[str] = set()  # the upload routes of open import pages (ui.pages.imports)
+UPLOAD_PATHS: set[str] = set()  # the upload routes of open import pages (ui.pages.imports.page)
 
 
 class BodyTooLarge(Exception):

@@ -122,7 +122,12 @@ def sent_by_the_page(sid: str, message: Any) -> bool:
     """The socket `sid` is the one that completed the handshake of the page the message
     names (NiceGUI puts that socket in a room named after the page's client id)."""
     client_id = message.get("client_id") if isinstance(message, dict) else None
-    return isinstance(client_id, str) and client_id in core.sio.rooms(sid)
+    if not isinstance(client_id, str):
+        return False
+    # The one room looked up (its members by socket id): `sio.rooms(sid)` walks every
+    # room of every open page for each message, and every keystroke in a field is one.
+    room = core.sio.manager.rooms.get("/", {}).get(client_id)
+    return room is not None and sid in room
 
 
 def _own_socket_only(name: str, handler: Callable[..., Any]) -> Callable[..., Any]:

@@ -1,7 +1,7 @@
 """The signed-in user, checked on the server for every page and every event handler."""
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any
 from urllib.parse import quote
@@ -9,10 +9,12 @@ from urllib.parse import quote
 from fastapi.responses import RedirectResponse
 from nicegui import app, ui
 
-from core.auth import Identity, identity
-from core.policy import ROLES, Action, can
+from core.users.auth import Identity, identity
+from core.users.policy import ROLES, Action, can
 from data.identity import OneUser
 from ui.context import AppContext
+from ui.failures import SOMETHING, Doing, notify_failure
+from ui.i18n import tr
 
 USER_KEY = "user_id"
 CREDENTIALS_KEY = "credentials_version"  # a password change ends sessions given before it
@@ -68,20 +70,32 @@ def require_user(ctx: AppContext, action: Action | None = None) -> Identity:
 
 
 def guarded(
-    ctx: AppContext, action: Action | None, handler: Callable[..., Any]
+    ctx: AppContext,
+    action: Action | None,
+    handler: Callable[..., Any],
+    *,
+    doing: Doing = SOMETHING,
 ) -> Callable[..., Any]:
     """Wrap an event handler: the session and the role are checked again on every call
-    (a page left open after sign-out or a role change must not keep acting)."""
+    (a page left open after sign-out or a role change must not keep acting), and a database
+    failure becomes a notification (`ui.failures`: «`doing`: база данных недоступна…»),
+    not a traceback."""
 
     @wraps(handler)
     async def run(*args: Any) -> Any:
-        user = await current_user_async(ctx)
-        if user is None or not allowed(user, action):
-            ui.notify("Сессия истекла или нет прав на это действие", type="negative")
-            ui.navigate.to("/login")
-            return None
-        result = handler(user, *args)
-        return await result if inspect.isawaitable(result) else result
+        try:
+            user = await current_user_async(ctx)  # may read the database too
+            if user is None or not allowed(user, action):
+                ui.notify("Сессия истекла или нет прав на это действие", type="negative")
+                ui.navigate.to("/login")
+                return None
+            result = handler(user, *args)
+            return await result if inspect.isawaitable(result) else result
+        except Exception as error:
+            where = getattr(handler, "__qualname__", repr(handler))  # a partial has none
+            if notify_failure(error, where, doing):
+                return None
+            raise
 
     return run
 
@@ -94,6 +108,22 @@ def _requested(path: str) -> str:
     except RuntimeError:  # no request behind this client
         return path
     return url.path + (f"?{url.query}" if url.query else "")
+
+
+def _page_failed(error: Exception, path: str) -> None:
+    """A page whose build met a database failure says so (and offers a reload) instead of
+    a traceback; anything else is a bug and propagates."""
+    if not notify_failure(error, path, ("Не удалось открыть страницу", "Could not open the page")):
+        raise error
+    ui.label(tr("База данных недоступна", "The database is unavailable")).classes("text-h6")
+    ui.link(tr("Обновить страницу", "Reload the page"), _requested(path)).mark("page-reload")
+
+
+async def _awaited(result: Awaitable[Any], path: str) -> Any:
+    try:
+        return await result
+    except Exception as error:
+        return _page_failed(error, path)
 
 
 def protected_page(
@@ -119,7 +149,11 @@ def protected_page(
                     ui.label("У вашей роли нет прав на эту страницу.")
                     ui.link("На главную", "/")
                 return None
-            return build(user, *args, **kwargs)
+            try:
+                result = build(user, *args, **kwargs)
+            except Exception as error:
+                return _page_failed(error, path)
+            return _awaited(result, path) if inspect.isawaitable(result) else result
 
         # FastAPI reads query and path parameters from the signature: hide `user`.
         signature = inspect.signature(build)

@@ -4,13 +4,14 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from itertools import islice
 from typing import Any, TypeVar
 
-from core.catalog import GTIN_LENGTHS, ProductRecord, check_code
-from core.errors import InsufficientStock, ValidationError
-from core.imports.plan import EVENT_IMPORT_APPLIED, Job, Plan
+from core.catalog.products import GTIN_LENGTHS, ProductRecord, check_code
+from core.errors import Conflict, InsufficientStock, ValidationError
+from core.events import EventType
+from core.imports.plan import Job, Plan
 from core.imports.ports import ImportStore
 from core.imports.rows import Errors, Row, missing_column
 from core.imports.sheet import Sheet, is_empty
-from core.operations import Operation, Requirement, operation_by_name
+from core.stock.operations import Operation, Requirement, operation_by_name
 
 T = TypeVar("T")
 
@@ -33,11 +34,16 @@ def default_operation(operation_type: str | None) -> Operation | None:
 
 
 def importable(op: Operation) -> bool:
-    """Whether a file may carry this operation (a transfer names locations, which files don't)."""
-    return not op.needs(Requirement.LOCATIONS)
+    """Whether a file may carry this operation (a transfer names locations, which files
+    don't; one only the system posts, SHIPMENT_ORDER, is never loaded)."""
+    return not op.needs(Requirement.LOCATIONS) and not op.system_only
 
 
 def not_importable_message(op: Operation) -> str:
+    if op.posted_by is not None:
+        return (
+            f"Операцию «{op.label_ru}» из файла загрузить нельзя: её проводит только {op.posted_by}"
+        )
     return f"Операцию «{op.label_ru}» из файла загрузить нельзя: проведите её на странице операций"
 
 
@@ -150,10 +156,16 @@ class Importer:
             "created_at": job.at.isoformat(),
             **extra,
         }
-        store.add_event(EVENT_IMPORT_APPLIED, payload, job.at)
+        store.add_event(EventType.IMPORT_APPLIED, payload, job.at)
 
 
 def apply_stock(store: ImportStore, plan: Plan, job: Job) -> None:
+    # Every ledger row changes some internal stock, so these are all the file's products.
+    deleted = store.lock_products({product for product, _location in plan.stock})
+    if deleted:
+        # Checked when the file was read; only a delete committed since (PostgreSQL) gets
+        # here, and the lock now held keeps any other from slipping in before the commit.
+        raise Conflict("product_deleted", deleted_meanwhile_message(deleted))
     if not store.change_stock({k: v for k, v in plan.stock.items() if v}, job.at):
         # Checked against the stock read in this transaction, so only a concurrent
         # change (PostgreSQL) gets here; the transaction rolls back whole.
@@ -161,6 +173,18 @@ def apply_stock(store: ImportStore, plan: Plan, job: Job) -> None:
             "Остатки изменились, пока шёл импорт: файл не загружен, проверьте его ещё раз"
         )
     job.progress("write", 0.98)
+
+
+def deleted_meanwhile_message(deleted: list[ProductRecord], shown: int = 3) -> str:
+    names = ", ".join(f"«{p.name}» ({p.barcode})" for p in deleted[:shown])
+    if len(deleted) > shown:
+        names += f" и ещё {len(deleted) - shown}"
+    what = "Товар" if len(deleted) == 1 else "Товары"
+    verb = "удалён" if len(deleted) == 1 else "удалены"
+    return (
+        f"{what} {names} {verb}, пока шёл импорт: файл не загружен. "
+        "Восстановите товар или уберите его строки из файла"
+    )
 
 
 def write_ledger(store: ImportStore, plan: Plan, job: Job) -> None:

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from core.catalog import ProductRecord
+from core.catalog.products import ProductRecord
 from core.errors import DomainError
 from core.imports.importer import (
     Importer,
@@ -15,8 +15,8 @@ from core.imports.importer import (
 from core.imports.plan import Job, LedgerRow, Plan
 from core.imports.ports import ImportStore
 from core.imports.rows import Row, missing_column
-from core.movements import MAX_NOTES, MovementRequest, check_request, resolve_locations
-from core.operations import MAX_QUANTITY, OPERATIONS, Direction
+from core.stock.movements import MAX_NOTES, MovementRequest, check_request, resolve_locations
+from core.stock.operations import MAX_QUANTITY, OPERATIONS, Direction
 
 # --- Opening balances ---
 

@@ -4,15 +4,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from core.catalog import ProductData
+from core.catalog.ports import ProductData
 from core.errors import DomainError
 from core.settings import Settings
 
-IMPORT_KINDS = ("products", "movements", "opening_balances")
+IMPORT_KINDS = ("products", "movements", "opening_balances", "orders")
 KIND_LABELS: dict[str, tuple[str, str]] = {
     "products": ("Товары", "Products"),
     "movements": ("Операции", "Movements"),
     "opening_balances": ("Начальные остатки", "Opening balances"),
+    "orders": ("Заказы", "Orders"),
 }
 # The columns each kind reads, in the order example files write them.
 KIND_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -25,10 +26,10 @@ KIND_COLUMNS: dict[str, tuple[str, ...]] = {
         "warehouse", "direction",
     ),
     "opening_balances": ("barcode", "name", "good", "defect", "notes"),
+    "orders": ("order", "barcode", "quantity", "source", "distribution_center"),
 }  # fmt: skip
 MAX_PREVIEW = 1000  # planned changes kept for the preview; `counts` has the totals
 MAX_REPORTED_ERRORS = 10_000  # errors listed; `error_count` has them all
-EVENT_IMPORT_APPLIED = "import.applied"
 
 
 Progress = Callable[[str, float], None]
@@ -56,7 +57,8 @@ class PlannedChange:
 
     row: int
     action: str  # products: create | update | unchanged; movements: the operation code;
-    # opening_balances: set | unchanged
+    # opening_balances: set | unchanged; orders: order_create | order_exists (the row is
+    # the order's first)
     description: str  # Russian, short
 
 
@@ -79,6 +81,8 @@ class ImportReport:
     # without an «Операция» column); `operation_inferred`: it was that fallback
     operation_type: str | None = None
     operation_inferred: bool = False
+    # orders: the format the headers were recognised as (core.imports.order_formats)
+    file_format: str | None = None
 
 
 class FileRejected(DomainError):

@@ -1,4 +1,4 @@
-"""What the import needs from outside core: storage (data.imports implements it) and a
+"""What the import needs from outside core: storage (data.imports.store implements it) and a
 file reader (data.files.spreadsheets.read_file)."""
 
 from collections.abc import Callable, Collection, Sequence
@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from core.catalog import ProductData, ProductRecord
+from core.catalog.ports import ProductData, ProductRecord
+from core.events import EventType
 from core.imports.plan import LedgerRow, Progress
 from core.imports.sheet import Sheet
-from core.model import LocationRef, Reference
+from core.model import Reference
+from core.orders.picking_ports import FulfillmentUnitOfWork
+from core.stock.ports import Locations
 
-# --- What the import needs from storage (data.imports implements it) ---
+# --- What the import needs from storage (data.imports.store implements it) ---
 
 
 @dataclass(frozen=True)
@@ -31,16 +34,24 @@ class BatchRecord:
     reason: str | None = None  # why a confirmation failed
 
 
-class ImportStore(Protocol):
-    """One transaction: reads see it, writes commit together on `commit()`."""
+class ImportStore(Locations, Protocol):
+    """One transaction: reads see it, writes commit together on `commit()`. Its locations
+    are what `core.stock.movements.resolve_locations` reads."""
 
     def products(self, codes: Collection[str]) -> list[ProductRecord]:
         """Products (deleted too) whose barcode or GTIN is one of `codes`."""
 
+    def products_by_sku(self, skus: Collection[str]) -> list[ProductRecord]:
+        """Products (deleted too) whose SKU is one of `skus` (an orders file may name
+        products by the seller's article)."""
+
+    def orders_unit(self) -> FulfillmentUnitOfWork:
+        """The orders' repositories on this store's transaction: an orders file places
+        its orders with core.orders.orders.place_order there, and they commit (or roll
+        back) with the rest of the import. Its own `commit` is not for use."""
+
     def sources(self) -> list[Reference]: ...
     def distribution_centers(self) -> list[Reference]: ...
-    def location(self, code: str) -> LocationRef: ...
-    def location_by_id(self, location_id: int) -> LocationRef | None: ...
 
     def stock(self, product_ids: Collection[int]) -> dict[tuple[int, int], tuple[int, int]]:
         """(product, internal location) -> (quantity, reserved) of the loose quants."""
@@ -62,13 +73,17 @@ class ImportStore(Protocol):
     def close_ledger(self) -> tuple[int, int]:
         """Wait until every row is stored; (first id, last id) of the ledger rows."""
 
+    def lock_products(self, product_ids: Collection[int]) -> list[ProductRecord]:
+        """Keep these products from being deleted until this transaction ends (a delete in
+        flight is waited for first); the ones among them that are deleted already."""
+
     def change_stock(self, changes: dict[tuple[int, int], int], at: datetime) -> bool:
         """Apply net quant changes, one conditional statement each in (product, location)
         order; False when a decrement was refused (not enough unreserved stock)."""
 
     def add_products(self, items: Sequence[ProductData], at: datetime) -> None: ...
     def update_products(self, items: Sequence[tuple[int, ProductData]], at: datetime) -> None: ...
-    def add_event(self, event_type: str, payload: dict[str, Any], at: datetime) -> None: ...
+    def add_event(self, event: EventType, payload: dict[str, Any], at: datetime) -> None: ...
     def commit(self) -> None: ...
 
 

@@ -3,7 +3,7 @@
 from dataclasses import replace
 from typing import Any
 
-from core.catalog import EDITABLE, ProductData, ProductRecord, clean
+from core.catalog.products import EDITABLE, ProductData, ProductRecord, clean
 from core.errors import DomainError
 from core.imports.importer import Importer, fractions, product_label, stage_progress
 from core.imports.plan import Job, Plan

@@ -3,11 +3,11 @@
 from core.errors import DomainError
 from core.imports.plan import MAX_REPORTED_ERRORS, RowError
 from core.imports.sheet import Cell, CellError, Sheet, cell_code, cell_text, cell_whole
-from core.operations import IMPORT_COLUMNS
+from core.stock.operations import IMPORT_COLUMNS
 
 # --- Errors, collected over the whole file ---
 
-# core.movements names request fields; a file names columns.
+# core.stock.movements names request fields; a file names columns.
 _FIELD_OF_REQUEST = {
     "source_id": "source",
     "distribution_center_id": "distribution_center",

@@ -9,6 +9,7 @@ from core.errors import Conflict, DomainError, ValidationError
 from core.imports.importer import Importer, default_operation
 from core.imports.movements import MovementImporter
 from core.imports.opening_balances import OpeningBalanceImporter
+from core.imports.orders import OrderImporter, OrderOptions
 from core.imports.plan import IMPORT_KINDS, ImportReport, Job, Plan, Progress, file_too_large
 from core.imports.ports import BatchRecord, SheetReader, StoreFactory
 from core.imports.products import ProductImporter
@@ -41,11 +42,14 @@ def run_import(
     progress: Progress | None = None,
     repeat_allowed: bool = True,
     fallback_operation: str | None = None,
+    order_options: OrderOptions | None = None,
 ) -> ImportReport:
     report_progress: Progress = progress or (lambda stage_progress, _fraction: None)
     if kind not in IMPORT_KINDS:
         raise ValidationError(
-            "invalid_kind", "Тип импорта: products, movements или opening_balances", field="kind"
+            "invalid_kind",
+            "Тип импорта: products, movements, opening_balances или orders",
+            field="kind",
         )
     # Checked for every kind (a bad name is an error, not ignored); used by movements.
     chosen_op = default_operation(operation_type)
@@ -70,6 +74,8 @@ def run_import(
     headers = {name: column.header for name, column in sheet.columns.items()}
     errors = Errors(headers)
     importer = importer_class(sheet, errors, default_op, file_name)
+    if isinstance(importer, OrderImporter):
+        importer.options = order_options or OrderOptions()
     importer.parse()
     report_progress("parse", 1.0)
 
@@ -95,6 +101,9 @@ def run_import(
             error_count=errors.count,
             operation_type=default_op.code if default_op else None,
             operation_inferred=inferred,
+            file_format=importer.format.code
+            if isinstance(importer, OrderImporter) and importer.format
+            else None,
         )
 
     def batch(status: str, at: datetime, reason: str | None = None) -> BatchRecord:
@@ -176,4 +185,5 @@ _IMPORTERS: dict[str, type[Importer]] = {
     "products": ProductImporter,
     "movements": MovementImporter,
     "opening_balances": OpeningBalanceImporter,
+    "orders": OrderImporter,
 }

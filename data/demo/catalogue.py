@@ -5,7 +5,7 @@ the families of goods with their sizes and colours, and how each sells.
 
 from dataclasses import dataclass
 
-from core.catalog import ProductData, gtin_check_digit_ok
+from core.catalog.products import ProductData, gtin_check_digit_ok
 
 # --- The catalogue -----------------------------------------------------------------
 

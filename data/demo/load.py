@@ -14,19 +14,30 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from core.catalog import ProductStore, create_product
+from core.catalog.products import ProductStore, create_product
 from core.errors import Conflict
-from core.movements import MovementRequest, post_movement, reverse_movement
-from core.ports import UnitOfWork
-from core.security import generate_password
-from core.users import create_user
-from data.catalog import SqlProductStore
+from core.stock.movements import MovementRequest, post_movement, reverse_movement
+from core.stock.ports import StockUnitOfWork
+from core.users.accounts import create_user
+from core.users.passwords import generate_password
+from data.catalog.queries import distribution_centers, sources
+from data.catalog.store import SqlProductStore
 from data.database import Database
 from data.db import create_engine
-from data.demo.plan import DEMO_SEED, MANAGER, WORKER, DemoPlan, PlannedReversal, build_plan
+from data.demo.orders import book_orders, ensure_executors, plan_orders
+from data.demo.plan import (
+    DEMO_SEED,
+    MANAGER,
+    PACKER,
+    PICKER,
+    WORKER,
+    DemoPlan,
+    PlannedReversal,
+    build_plan,
+)
+from data.floor.executors import SqlExecutorStore
 from data.models import Movement, Product
-from data.queries import distribution_centers, sources
-from data.users import SqlUserAdminStore, SqlUserStore
+from data.users.store import SqlUserAdminStore, SqlUserStore
 
 
 def refuse_unless_empty(products: int, movements: int) -> None:
@@ -46,13 +57,14 @@ class DemoLoaded:
     movements: int
     by_operation: dict[str, int]
     reversals: int
+    product_ids: tuple[int, ...] = ()  # by the plan's product index
 
 
 def load_plan(
     plan: DemoPlan,
     *,
     products: ProductStore,
-    unit_of_work: Callable[[], UnitOfWork],
+    unit_of_work: Callable[[], StockUnitOfWork],
     source_ids: Mapping[str, int],
     distribution_center_ids: Mapping[str, int],
     user_ids: Mapping[str, int | None],
@@ -94,13 +106,15 @@ def load_plan(
         movement_ids.append(posted.movement.id)
         if progress is not None and (done % 2000 == 0 or done == total):
             progress(done, total)
-    return DemoLoaded(len(product_ids), total, by_operation, reversals)
+    return DemoLoaded(len(product_ids), total, by_operation, reversals, tuple(product_ids))
 
 
 # The demo's people: (username, full name, role). Their movements carry their names.
 DEMO_USERS = (
     (MANAGER, "Ирина Соколова", "manager"),
     (WORKER, "Алексей Кузнецов", "worker"),
+    (PICKER, "Марина Егорова", "worker"),
+    (PACKER, "Дмитрий Волков", "worker"),
 )
 
 
@@ -109,6 +123,7 @@ class DemoReport:
     loaded: DemoLoaded
     passwords: dict[str, str]  # username → password, for the accounts created just now
     seconds: float
+    orders: dict[str, int]  # the demo orders by status
 
 
 def existing_data(engine: Engine) -> tuple[int, int]:
@@ -157,11 +172,13 @@ def fill(
     check_empty(db.engine)
     loader = _loading_database(db)
     try:
-        loaded, passwords = _fill(loader, time_zone, now or datetime.now(UTC), seed, progress)
+        loaded, passwords, orders = _fill(
+            loader, time_zone, now or datetime.now(UTC), seed, progress
+        )
     finally:
         if loader is not db:
             loader.dispose()
-    return DemoReport(loaded, passwords, time.perf_counter() - started)
+    return DemoReport(loaded, passwords, time.perf_counter() - started, orders)
 
 
 def _loading_database(db: Database) -> Database:
@@ -189,7 +206,7 @@ def _fill(
     now: datetime,
     seed: int,
     progress: Callable[[int, int], None] | None,
-) -> tuple[DemoLoaded, dict[str, str]]:
+) -> tuple[DemoLoaded, dict[str, str], dict[str, int]]:
     engine = db.engine
     dcs: dict[str, list[str]] = {s["name"]: [] for s in sources(engine, active_only=True)}
     dc_ids: dict[str, int] = {}
@@ -209,4 +226,17 @@ def _fill(
         user_ids=user_ids,
         progress=progress,
     )
-    return loaded, passwords
+    ids = loaded.product_ids
+    people = {username: (user_ids[username], name) for username, name, _ in DEMO_USERS}
+    # Then the orders, at every stage of their life, on the stock the ledger left.
+    orders = book_orders(
+        plan_orders(plan.good, dcs, seed=seed),
+        db=db,
+        product_ids=loaded.product_ids,
+        grams={i: p.weight_g or 300 for i, p in zip(ids, plan.products, strict=True)},
+        source_ids=source_ids,
+        distribution_center_ids=dc_ids,
+        workers=ensure_executors(SqlExecutorStore(engine), people),
+        manager=user_ids.get(MANAGER),
+    )
+    return loaded, passwords, orders

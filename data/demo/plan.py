@@ -21,9 +21,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from core.catalog import ProductData
+from core.catalog.products import ProductData
 from core.errors import Conflict
-from core.operations import OPERATIONS, Direction, Loc
+from core.stock.operations import OPERATIONS, Direction, Loc
 from data.demo.catalogue import (
     AXES,
     CATEGORIES,
@@ -40,6 +40,8 @@ DEMO_DAYS = 90
 DEMO_PRODUCTS = 300
 # The accounts the demo's movements are booked under (data.demo.load creates them).
 WORKER, MANAGER = "worker", "manager"
+# The floor's other workers: they pick and pack the demo orders (data.demo.orders).
+PICKER, PACKER = "picker", "packer"
 
 
 # --- The plan ------------------------------------------------------------------------

@@ -12,8 +12,9 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from xml.etree import ElementTree
 
@@ -21,9 +22,10 @@ import python_calamine
 
 from core.imports import FileRejected, too_large_message
 from core.imports import Progress as StageProgress
+from core.imports.order_formats import ORDER_COLUMNS, ORDER_ITEM_FIELDS
 from core.imports.sheet import Cell, Column, Sheet, cell_text, is_empty
-from core.operations import IMPORT_COLUMNS, header_key
 from core.settings import Settings
+from core.stock.operations import IMPORT_COLUMNS, header_key
 
 Progress = Callable[[float], None]
 
@@ -39,9 +41,43 @@ MAX_ZIP_RATIO = 200
 _ZIP_RATIO_FROM = 10 * 1024 * 1024  # small parts compress as they like
 _CHUNK = 1024 * 1024
 
-_FIELD_BY_HEADER: dict[str, str] = {
-    header_key(name): field for field, names in IMPORT_COLUMNS.items() for name in names
-}
+
+@dataclass(frozen=True)
+class Headers:
+    """The columns a kind of file has: header names per field (core's tables), and the
+    field a header row must name (with at least one more) to be taken for the header;
+    a tuple: any one of those fields."""
+
+    names: Mapping[str, Sequence[str]]
+    required: str | tuple[str, ...]
+    example: str = ""  # other columns the message suggests
+
+    @cached_property
+    def field_by_header(self) -> dict[str, str]:
+        return {header_key(n): field for field, names in self.names.items() for n in names}
+
+    @property
+    def required_fields(self) -> tuple[str, ...]:
+        return (self.required,) if isinstance(self.required, str) else self.required
+
+    def no_header(self) -> "SpreadsheetError":
+        names = ", ".join(f"«{n}»" for field in self.required_fields for n in self.names[field][:3])
+        return SpreadsheetError(
+            "no_header",
+            f"Не найдена строка заголовков: нужен столбец {names} и хотя бы ещё один "
+            f"столбец из образца{self.example}",
+        )
+
+
+# Products, movements and opening balances (DESIGN.md §5).
+STOCK_HEADERS = Headers(IMPORT_COLUMNS, "barcode", " (например, «Количество» или «Наименование»)")
+# Orders: the marketplaces' exports and our template (core.imports.order_formats).
+ORDER_HEADERS = Headers(ORDER_COLUMNS, ORDER_ITEM_FIELDS, " (например, «Количество»)")
+
+
+def headers_of(kind: str) -> Headers:
+    """The columns a kind of import file is read with."""
+    return ORDER_HEADERS if kind == "orders" else STOCK_HEADERS
 
 
 class SpreadsheetError(Exception):
@@ -64,7 +100,11 @@ class Limits:
 
 
 def read_sheet(
-    content: bytes, file_name: str, limits: Limits, progress: Progress | None = None
+    content: bytes,
+    file_name: str,
+    limits: Limits,
+    progress: Progress | None = None,
+    headers: Headers = STOCK_HEADERS,
 ) -> Sheet:
     """The file's header and data rows. Raises SpreadsheetError when it cannot be read."""
     if len(content) > limits.max_bytes:
@@ -73,10 +113,10 @@ def read_sheet(
         raise SpreadsheetError("not_a_spreadsheet", "Файл пустой")
     if content.startswith(b"PK\x03\x04"):
         _check_zip(content, limits)
-        return _read_workbook(content, "xlsx", limits, progress)
+        return _read_workbook(content, "xlsx", limits, progress, headers)
     if content.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # OLE2: .xls (or encrypted)
-        return _read_workbook(content, "xls", limits, progress)
-    return _read_csv(content, file_name, limits, progress)
+        return _read_workbook(content, "xls", limits, progress, headers)
+    return _read_csv(content, file_name, limits, progress, headers)
 
 
 _NOT_A_SPREADSHEET = (
@@ -85,41 +125,28 @@ _NOT_A_SPREADSHEET = (
 )
 
 
-def _header_fields(cells: Sequence[Cell]) -> dict[str, Column]:
+def _header_fields(cells: Sequence[Cell], headers: Headers) -> dict[str, Column]:
     found: dict[str, Column] = {}
     for index, value in enumerate(cells[:MAX_COLUMNS]):
         if not isinstance(value, str) or not value.strip():
             continue
-        name = _FIELD_BY_HEADER.get(header_key(value))
+        name = headers.field_by_header.get(header_key(value))
         if name is not None and name not in found:  # the first column of a field wins
             found[name] = Column(name, index, value.strip())
     return found
 
 
-def _is_header(found: dict[str, Column]) -> bool:
-    return "barcode" in found and len(found) >= 2
-
-
-def _no_header() -> SpreadsheetError:
-    names = ", ".join(f"«{n}»" for n in IMPORT_COLUMNS["barcode"][:3])
-    return SpreadsheetError(
-        "no_header",
-        f"Не найдена строка заголовков: нужен столбец {names} и хотя бы ещё один "
-        "столбец из образца (например, «Количество» или «Наименование»)",
-    )
-
-
 def _split_header(
-    numbered: Iterator[tuple[int, list[Cell]]],
+    numbered: Iterator[tuple[int, list[Cell]]], headers: Headers
 ) -> tuple[int, list[Cell], dict[str, Column]]:
     """Consume rows up to and including the header; (row number, cells, columns)."""
     for seen, (number, cells) in enumerate(numbered):
         if seen >= HEADER_SCAN_ROWS:
             break
-        found = _header_fields(cells)
-        if _is_header(found):
+        found = _header_fields(cells, headers)
+        if any(f in found for f in headers.required_fields) and len(found) >= 2:
             return number, cells, found
-    raise _no_header()
+    raise headers.no_header()
 
 
 def _data_rows(
@@ -145,7 +172,9 @@ def _too_many_rows(max_rows: int) -> str:
     return f"В файле больше {max_rows:,} строк: разделите его на части".replace(",", " ")
 
 
-def _read_workbook(content: bytes, kind: str, limits: Limits, progress: Progress | None) -> Sheet:
+def _read_workbook(
+    content: bytes, kind: str, limits: Limits, progress: Progress | None, headers: Headers
+) -> Sheet:
     try:
         workbook = python_calamine.CalamineWorkbook.from_object(io.BytesIO(content))
         index = _first_worksheet(workbook)
@@ -158,7 +187,7 @@ def _read_workbook(content: bytes, kind: str, limits: Limits, progress: Progress
         raise SpreadsheetError("not_a_spreadsheet", _NOT_A_SPREADSHEET) from None
     # iter_rows starts at the sheet's first row, so position + 1 is the row number shown.
     numbered = ((i + 1, row) for i, row in enumerate(_rows_of(sheet)))
-    number, cells, columns = _split_header(numbered)
+    number, cells, columns = _split_header(numbered, headers)
     total = max((sheet.end or (0, 0))[0] + 1 - number, 0)
     _check_row_count(total, limits)
     return Sheet(
@@ -399,12 +428,14 @@ def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list[Cell]]]:
         raise SpreadsheetError("not_a_spreadsheet", _NOT_A_SPREADSHEET) from None
 
 
-def _read_csv(content: bytes, file_name: str, limits: Limits, progress: Progress | None) -> Sheet:
+def _read_csv(
+    content: bytes, file_name: str, limits: Limits, progress: Progress | None, headers: Headers
+) -> Sheet:
     text, encoding = _decode(content)
     best: tuple[int, str] | None = None
     for delimiter in (";", ",", "\t"):
         try:
-            found = _split_header(_csv_rows(text, delimiter))
+            found = _split_header(_csv_rows(text, delimiter), headers)
         except SpreadsheetError:
             continue
         if best is None or len(found[2]) > best[0]:
@@ -412,10 +443,10 @@ def _read_csv(content: bytes, file_name: str, limits: Limits, progress: Progress
     if best is None:
         if not _looks_like_text(text):
             raise SpreadsheetError("not_a_spreadsheet", _NOT_A_SPREADSHEET)
-        raise _no_header()
+        raise headers.no_header()
     delimiter = best[1]
     numbered = _csv_rows(text, delimiter)
-    number, cells, columns = _split_header(numbered)
+    number, cells, columns = _split_header(numbered, headers)
     total = max(text.count("\n") + 1 - number, 0)
     return Sheet(
         header_row=number,
@@ -436,9 +467,11 @@ def _looks_like_text(text: str) -> bool:
     return printable >= 0.95 * len(sample)
 
 
-def raw_rows(content: bytes, limits: Limits) -> Iterator[tuple[int, list[Cell]]]:
+def raw_rows(
+    content: bytes, limits: Limits, headers: Headers = STOCK_HEADERS
+) -> Iterator[tuple[int, list[Cell]]]:
     """Every row of the file from its header down, as read (for the errors workbook)."""
-    sheet = read_sheet(content, "", limits)
+    sheet = read_sheet(content, "", limits, headers=headers)
     yield sheet.header_row, list(sheet.header)
     yield from sheet.rows
 
@@ -452,7 +485,11 @@ def limits_of(settings: Settings) -> Limits:
 
 
 def read_file(
-    content: bytes, file_name: str, settings: Settings, progress: StageProgress | None = None
+    content: bytes,
+    file_name: str,
+    settings: Settings,
+    progress: StageProgress | None = None,
+    headers: Headers = STOCK_HEADERS,
 ) -> Sheet:
     """The file's sheet, or FileRejected with a Russian message (also while its rows are
     read: a row limit is found there). With `settings` bound, core's SheetReader."""
@@ -462,6 +499,7 @@ def read_file(
             file_name,
             limits_of(settings),
             (lambda f: progress("parse", f)) if progress else None,
+            headers,
         )
     except SpreadsheetError as error:
         raise FileRejected(error.code, error.message) from None

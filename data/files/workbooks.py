@@ -1,5 +1,5 @@
 """.xlsx workbooks for people, written with openpyxl (streamed: memory stays flat): the
-errors workbook of an import and the filled-in example files. Exports (data.exports) have
+errors workbook of an import and the filled-in example files. Exports (data.files.exports) have
 their own faster writer for big tables without styles.
 """
 
@@ -12,15 +12,16 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from core.catalog import check_code
+from core.catalog.products import check_code
 from core.errors import ValidationError
 from core.imports import IMPORT_KINDS, KIND_COLUMNS, KIND_LABELS, ImportReport, RowError
+from core.imports.order_formats import ORDER_COLUMNS
 from core.imports.products import PRODUCT_FIELD_LABELS, PRODUCT_TEXT, PRODUCT_WHOLE
 from core.imports.rows import column_title
 from core.imports.sheet import Cell, is_empty
-from core.operations import IMPORT_COLUMNS, OPERATIONS, header_key
-from data.exports import xml_safe
-from data.files.spreadsheets import Limits, raw_rows
+from core.stock.operations import IMPORT_COLUMNS, OPERATIONS, header_key
+from data.files.spreadsheets import Limits, headers_of, raw_rows
+from data.files.xlsx import xml_safe
 
 HEADER_FONT = Font(bold=True)
 ERROR_FILL = PatternFill("solid", fgColor="FFF2CC")
@@ -89,7 +90,7 @@ def errors_workbook(content: bytes, file_name: str, report: ImportReport) -> byt
     for error in report.errors:
         by_row.setdefault(error.row, []).append(_error_note(error))
     limits = Limits(len(content) + 1, 10**9, 10**12)  # it was read before
-    rows = raw_rows(content, limits)
+    rows = raw_rows(content, limits, headers_of(report.kind))
     header_row, header = next(rows)
     shown = report.error_count > len(report.errors)
     note = f"Ошибки в файле «{file_name}»: {report.error_count}" + (
@@ -150,7 +151,7 @@ def _example_barcode(body: str) -> str:
 
 def example_file(kind: str) -> tuple[str, bytes]:
     """(file name, .xlsx) of a filled-in sample for `kind`: a title line, the header and
-    two rows. Header names come from core.operations.IMPORT_COLUMNS."""
+    two rows. Header names come from core.stock.operations.IMPORT_COLUMNS."""
     if kind not in IMPORT_KINDS:
         raise ValidationError("invalid_kind", "Неизвестный тип импорта", field="kind")
     one, two = _example_barcode("460123456789"), _example_barcode("046012345678")
@@ -167,9 +168,16 @@ def example_file(kind: str) -> tuple[str, bytes]:
             [one, "Чайник электрический 1,7 л", 25, 1, "Пересчёт на 1 число"],
             [two, "Кружка керамическая 350 мл", 140, 0, None],
         ],
+        "orders": [
+            ["WB-1001", one, 2, "Wildberries", None],
+            ["WB-1001", two, 1, "Wildberries", None],
+            ["П-15", one, 40, None, "WB Коледино"],
+        ],
     }
     columns = KIND_COLUMNS[kind]
-    header = [column_title(name) for name in columns]
+    header = [
+        ORDER_COLUMNS[name][0] if kind == "orders" else column_title(name) for name in columns
+    ]
     ru = KIND_LABELS[kind][0]
     notes = {
         "products": "Новые товары создаются, существующие (по штрихкоду) обновляются; "
@@ -179,6 +187,9 @@ def example_file(kind: str) -> tuple[str, bytes]:
         "«Направление» и комментарий.",
         "opening_balances": "Остатки годного и брака станут такими, как в файле "
         "(разница проводится инвентаризацией); пустая ячейка — ноль.",
+        "orders": "Строка — строка заказа; строки с одним номером — один заказ. Маркетплейс и "
+        "РЦ — названия из справочников; с РЦ заказ — поставка на этот РЦ. Файлы WB, Ozon и "
+        "Яндекс Маркета загружайте как есть: формат узнаётся по заголовкам.",
     }
     content = write_rows_workbook(
         ru,

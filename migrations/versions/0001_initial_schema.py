@@ -2,7 +2,7 @@
 
 The ledger (`movement`) is append-only: triggers refuse UPDATE and DELETE. On SQLite a
 later batch migration that rebuilds `movement` drops them, so it must create them again
-(tests/test_migrations.py checks that they hold at head).
+(tests/integration/test_migrations.py checks that they hold at head).
 
 Revision ID: 0001
 Revises:

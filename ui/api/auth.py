@@ -1,7 +1,7 @@
 """API sign-in: the OAuth2 password flow issues a signed, short-lived token (JWT, HS256).
 
 The token names the user and their credentials version. Every request checks the user as
-they are now (core.auth.signed_in), so deactivation, a role change and a password change
+they are now (core.users.auth.signed_in), so deactivation, a role change and a password change
 take effect at once, not when the token expires: read from the per-process memory of
 data/identity.py (the same one the pages use), which forgets a user at once when this
 process changes one and within a moment when another process does.
@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import AfterValidator, StringConstraints
 
-from core.auth import (
+from core.users.auth import (
     MAX_USERNAME,
     AuthError,
     Identity,
@@ -104,7 +104,10 @@ class Tokens:
 
 
 def requirement(
-    identities: CachedUsers, tokens: Tokens, roles: frozenset[str]
+    identities: CachedUsers,
+    tokens: Tokens,
+    roles: frozenset[str],
+    refusal: str = "У вашей роли нет доступа к API",
 ) -> Callable[..., Awaitable[Identity]]:
     """A dependency: the user behind the bearer token, as the database knows them now."""
 
@@ -122,7 +125,7 @@ def requirement(
         except AuthError as error:
             raise _unauthorized(error.code, error.message) from None
         if user.role not in roles:
-            raise ApiError(403, "forbidden", "У вашей роли нет доступа к API")
+            raise ApiError(403, "forbidden", refusal)
         return user
 
     return current_user

@@ -16,12 +16,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute
 from starlette.types import Message
 
 from core.errors import DomainError
+from core.labels.printing import PrinterUnavailable
+from ui.failures import INTERNAL, failure_of, log_failure
 
 log = logging.getLogger("wms.api")
 
@@ -39,14 +40,6 @@ HTTP_ERRORS: dict[int, tuple[str, str]] = {
     413: ("payload_too_large", "Слишком большой запрос"),
     415: ("unsupported_media_type", "Неподдерживаемый формат тела запроса"),
 }
-UNSURE_WRITE = (
-    "База данных недоступна, изменение могло не сохраниться. Повторите запрос с тем же "
-    "Idempotency-Key (он не проведёт операцию дважды) или проверьте журнал перед повтором"
-)
-INTERNAL = (
-    "internal_error",
-    "Внутренняя ошибка сервера. Повторите позже или сообщите администратору",
-)
 
 
 class ErrorDetail(BaseModel):
@@ -87,6 +80,8 @@ def error_response(
 def response_for(request: Request, error: Exception) -> JSONResponse:
     if isinstance(error, ApiError):
         return error_response(error.status, error.code, error.message, headers=error.headers)
+    if isinstance(error, PrinterUnavailable):  # worth a retry; the label can be downloaded
+        return error_response(503, error.code, error.message)
     if isinstance(error, DomainError):
         status = STATUS_OF_KIND.get(error.kind, 422)
         return error_response(status, error.code, error.message, field=error.field)
@@ -104,18 +99,15 @@ def response_for(request: Request, error: Exception) -> JSONResponse:
         if not message:
             message = str(error.detail) if error.detail else "Ошибка запроса"
         return error_response(error.status_code, code, message, headers=error.headers)
-    if isinstance(error, OperationalError):
-        # The database is down or busy beyond its timeout: worth a retry, unlike a bug.
-        log.exception("API database error on %s %s", request.method, request.url.path)
-        if request.method in ("GET", "HEAD"):
-            message = "База данных недоступна, повторите позже"
-        else:
-            # The connection may have failed during the COMMIT: the write may be done.
-            message = UNSURE_WRITE
-        return error_response(503, "database_unavailable", message)
+    # The database away (503: worth a retry; a write may be done if its COMMIT failed),
+    # a constraint nobody foresaw (409), another database error (500): ui.failures says.
+    failure = failure_of(error, writing=request.method not in ("GET", "HEAD"))
+    if failure is not None:
+        log_failure(failure, error, f"API {request.method} {request.url.path}")
+        return error_response(failure.status, failure.code, failure.message)
     # A bug, not bad input: logged with its traceback, which never reaches the client.
     log.exception("API error on %s %s", request.method, request.url.path)
-    return error_response(500, *INTERNAL)
+    return error_response(500, INTERNAL.code, INTERNAL.message)
 
 
 class BodyTooLarge(Exception):
@@ -288,5 +280,6 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         409: "Конфликт с текущим состоянием (остатки, повтор, уникальность)",
         413: "Слишком большой запрос",
         422: "Ошибка в данных запроса",
+        503: "Недоступен принтер этикеток (`printer_unavailable`) или база данных",
     }
     return {s: {"model": ErrorBody, "description": descriptions[s]} for s in statuses}

@@ -16,8 +16,9 @@ from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from core.movements import operation
-from data import exports, queries
+import data.stock.journal
+from core.stock.movements import operation
+from data.files import exports
 from ui.api.errors import responses
 from ui.api.movements import DateParam, moment
 from ui.api.schemas import MAX_ID, Search, Text
@@ -120,7 +121,7 @@ def add_routes(router: APIRouter, ctx: AppContext, managers: Callable[..., Any])
 
         Выгружаются все подходящие операции (хоть миллион); файл пишется потоком.
         """
-        flt = queries.JournalFilter(
+        flt = data.stock.journal.JournalFilter(
             operation_type=operation(operation_type).code if operation_type else None,
             product_id=product_id,
             date_from=moment(date_from, "date_from", tz, end=False),

@@ -10,7 +10,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
 
-from core.auth import Identity
 from core.imports import (
     IMPORT_KINDS,
     FileRejected,
@@ -19,9 +18,11 @@ from core.imports import (
     file_too_large,
     importable,
 )
-from core.operations import OPERATIONS
+from core.imports.orders import OrderOptions
 from core.settings import Settings
-from data.imports import import_file
+from core.stock.operations import OPERATIONS
+from core.users.auth import Identity
+from data.imports.store import import_file
 from ui.api.errors import ApiError, ApiRoute, ErrorBody, error_response, responses
 from ui.api.schemas import Model, Text
 from ui.context import AppContext
@@ -89,6 +90,7 @@ class ImportReportOut(Model):
     import_id: int | None
     same_file_imported_before: bool
     error_count: int
+    file_format: str | None = None  # orders: wb_fbs, ozon_fbs, yandex, wb_fbo, … template
 
 
 def _import_route(settings: Settings) -> type[ApiRoute]:
@@ -144,7 +146,7 @@ def add_routes(router: APIRouter, ctx: AppContext, managers: Callable[..., Any])
             Text,
             Form(
                 max_length=32,
-                description="products, movements или opening_balances",
+                description="products, movements, opening_balances или orders",
                 json_schema_extra={"enum": list(IMPORT_KINDS)},
             ),
         ],
@@ -160,8 +162,29 @@ def add_routes(router: APIRouter, ctx: AppContext, managers: Callable[..., Any])
         dry_run: Annotated[
             bool, Form(description="true — только проверить и показать, что изменится")
         ] = True,
+        external_id: Annotated[
+            Text | None,
+            Form(
+                max_length=128,
+                description="orders: номер поставки из файла поставки "
+                "WB или Ozon (без него — имя файла)",
+            ),
+        ] = None,
+        distribution_center_id: Annotated[
+            int | None,
+            Form(
+                ge=1,
+                le=2**31 - 1,
+                description="orders: РЦ поставки из файла поставки WB "
+                "или Ozon (без него — РЦ, названный в имени файла)",
+            ),
+        ] = None,
     ) -> ImportReportOut:
-        """Загрузить файл: товары, операции или начальные остатки.
+        """Загрузить файл: товары, операции, начальные остатки или заказы.
+
+        Заказы (`kind=orders`) читаются и из выгрузок маркетплейсов как есть: формат
+        узнаётся по заголовкам (`file_format`); каждый заказ создаётся и подтверждается
+        так же, как `POST /orders`, заказ с уже известным номером не создаётся повторно.
 
         Ответ 200 — отчёт, если файл удалось прочитать: число строк, ошибки
         (`row` — номер строки как в таблице, `column` — заголовок столбца) и что изменится.
@@ -185,6 +208,7 @@ def add_routes(router: APIRouter, ctx: AppContext, managers: Callable[..., Any])
                 dry_run=dry_run,
                 user_id=user.id,
                 settings=settings,
+                order_options=OrderOptions(external_id, distribution_center_id),
             )
         except FileRejected as error:
             raise ApiError(error.status, error.code, error.message) from None

@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 from pydantic import BaseModel
 
-from core.auth import Identity
+import data.stock.journal
 from core.errors import NotFound, ValidationError
-from core.movements import MovementRequest, Posted, operation, post_movement, reverse_movement
 from core.periods import day_start
-from data import queries
+from core.stock.movements import MovementRequest, Posted, operation, post_movement, reverse_movement
+from core.users.auth import Identity
 from ui.api.errors import responses
 from ui.api.schemas import (
     MAX_ID,
@@ -94,44 +94,55 @@ def moment(value: str | None, field: str, tz: ZoneInfo, *, end: bool) -> datetim
         ) from None  # fmt: skip
 
 
+def read_movement_row(ctx: AppContext, movement_id: int) -> Movement:
+    row = data.stock.journal.journal_entry(ctx.db.engine, movement_id)
+    if row is None:
+        raise NotFound("movement_not_found", "Операция не найдена")
+    return Movement.model_validate(row)
+
+
+def movement_answer(ctx: AppContext, posted: Posted, user: Identity) -> Response:
+    """The answer to a posted movement: 201 with it, or 200 with the earlier one (a replay)."""
+    if posted.replayed or posted.names is None:
+        # A replayed key returns the row it wrote the first time, as it is now. Nothing
+        # was written by this request, so a failure here may say "retry" truthfully.
+        return as_json(read_movement_row(ctx, posted.movement.id), status.HTTP_200_OK)
+    # Committed: answer with what the transaction returned, never read it back. A read
+    # now could fail (a connection lost after the commit) and say "not done" for a
+    # movement that is booked, and a client without a key would book it twice.
+    m, names = posted.movement, posted.names
+    # Typed values from the transaction: built without validating them once more.
+    created = Movement.model_construct(
+        id=m.id,
+        operation_type=m.operation_type,
+        product_id=m.product_id,
+        quantity=m.quantity,
+        source_id=m.source_id,
+        distribution_center_id=m.distribution_center_id,
+        from_location_id=m.from_location_id,
+        to_location_id=m.to_location_id,
+        user=user.username,
+        notes=m.notes,
+        created_at=m.created_at,
+        reversal_of=m.reversal_of,
+        is_reversed=False,  # it has just been written
+        document=m.document,
+        handling_unit_id=m.handling_unit_id,
+        from_handling_unit_id=m.from_handling_unit_id,
+        **vars(names),
+    )
+    return as_json(created, status.HTTP_201_CREATED)
+
+
 def add_routes(router: APIRouter, ctx: AppContext, managers: Callable[..., Any]) -> None:
     tags: list[Any] = ["movements"]
     tz = ZoneInfo(ctx.settings.time_zone)
 
     def read(movement_id: int) -> Movement:
-        row = queries.journal_entry(ctx.db.engine, movement_id)
-        if row is None:
-            raise NotFound("movement_not_found", "Операция не найдена")
-        return Movement.model_validate(row)
+        return read_movement_row(ctx, movement_id)
 
     def answer(posted: Posted, user: Identity) -> Response:
-        if posted.replayed or posted.names is None:
-            # A replayed key returns the row it wrote the first time, as it is now. Nothing
-            # was written by this request, so a failure here may say "retry" truthfully.
-            return as_json(read(posted.movement.id), status.HTTP_200_OK)
-        # Committed: answer with what the transaction returned, never read it back. A read
-        # now could fail (a connection lost after the commit) and say "not done" for a
-        # movement that is booked, and a client without a key would book it twice.
-        m, names = posted.movement, posted.names
-        # Typed values from the transaction: built without validating them once more.
-        created = Movement.model_construct(
-            id=m.id,
-            operation_type=m.operation_type,
-            product_id=m.product_id,
-            quantity=m.quantity,
-            source_id=m.source_id,
-            distribution_center_id=m.distribution_center_id,
-            from_location_id=m.from_location_id,
-            to_location_id=m.to_location_id,
-            user=user.username,
-            notes=m.notes,
-            created_at=m.created_at,
-            reversal_of=m.reversal_of,
-            is_reversed=False,  # it has just been written
-            document=m.document,
-            **vars(names),
-        )
-        return as_json(created, status.HTTP_201_CREATED)
+        return movement_answer(ctx, posted, user)
 
     @router.post(
         "/movements", response_model=Movement, status_code=status.HTTP_201_CREATED, tags=tags,
@@ -166,13 +177,13 @@ def add_routes(router: APIRouter, ctx: AppContext, managers: Callable[..., Any])
         offset: Offset = 0,
     ) -> MovementList:
         """Журнал операций, новые сверху."""
-        flt = queries.JournalFilter(
+        flt = data.stock.journal.JournalFilter(
             operation_type=operation(operation_type).code if operation_type else None,
             product_id=product_id,
             date_from=moment(date_from, "date_from", tz, end=False),
             date_to=moment(date_to, "date_to", tz, end=True),
         )
-        page = queries.journal(ctx.db.engine, flt, limit=limit, offset=offset)
+        page = data.stock.journal.journal(ctx.db.engine, flt, limit=limit, offset=offset)
         items = [Movement.model_validate(r) for r in page.items]
         return MovementList(items=items, total=page.total)
 
@@ -198,7 +209,8 @@ def add_routes(router: APIRouter, ctx: AppContext, managers: Callable[..., Any])
         """Сторнировать операцию: новая операция в обратную сторону.
 
         409 — если операция уже сторнирована, сама является сторно или остаток уже
-        израсходован.
+        израсходован; `reversal_not_allowed` — если её провёл заказ (сборка, упаковка,
+        отгрузка, возврат при отмене: документ `order:<id>`) или это отгрузка заказа.
         """
         posted = await blocking(
             partial(

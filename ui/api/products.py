@@ -1,11 +1,12 @@
-"""Products: list, create, read, change, soft-delete and restore (core.catalog)."""
+"""Products: list, create, read, change, soft-delete and restore (core.catalog.products)."""
 
 from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, status
 
-from core.catalog import (
+import data.catalog.queries
+from core.catalog.products import (
     ProductData,
     create_product,
     delete_product,
@@ -13,7 +14,6 @@ from core.catalog import (
     restore_product,
     update_product,
 )
-from data import queries
 from ui.api.errors import responses
 from ui.api.schemas import (
     Limit,
@@ -43,7 +43,7 @@ def add_routes(router: APIRouter, ctx: AppContext, managers: Callable[..., Any])
         offset: Offset = 0,
     ) -> ProductList:
         """Товары по названию; `q` — штрихкод, GTIN, часть артикула или названия."""
-        page = queries.products(
+        page = data.catalog.queries.products(
             ctx.db.engine,
             q=q,
             deleted=None if include_deleted else False,

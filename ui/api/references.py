@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from data import queries
+import data.catalog.queries
 from ui.api.errors import responses
 from ui.api.schemas import (
     MAX_ID,
@@ -29,7 +29,7 @@ def add_routes(router: APIRouter, ctx: AppContext, managers: Callable[..., Any])
     )  # fmt: skip
     def list_sources(active_only: ActiveOnly = False) -> SourceList:
         """Источники возвратов и самовыкупов (маркетплейсы)."""
-        rows = queries.sources(ctx.db.engine, active_only=active_only)
+        rows = data.catalog.queries.sources(ctx.db.engine, active_only=active_only)
         return SourceList(items=[Source.model_validate(r) for r in rows], total=len(rows))
 
     @router.get(
@@ -43,7 +43,7 @@ def add_routes(router: APIRouter, ctx: AppContext, managers: Callable[..., Any])
         ] = None,
     ) -> DistributionCenterList:
         """Распределительные центры (РЦ) маркетплейсов."""
-        rows = queries.distribution_centers(
+        rows = data.catalog.queries.distribution_centers(
             ctx.db.engine, active_only=active_only, source_id=source_id
         )
         items = [DistributionCenter.model_validate(r) for r in rows]

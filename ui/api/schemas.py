@@ -19,10 +19,17 @@ from pydantic import (
     model_serializer,
 )
 
-from core.catalog import MAX_DIMENSION
-from core.movements import MAX_NOTES
-from core.operations import MAX_QUANTITY, OPERATIONS, WAREHOUSES, Direction, Requirement
-from data.queries import MAX_PAGE
+from core.catalog.products import MAX_DIMENSION
+from core.stock.movements import MAX_NOTES
+from core.stock.operations import (
+    MANUAL_OPERATIONS,
+    MAX_QUANTITY,
+    OPERATIONS,
+    WAREHOUSES,
+    Direction,
+    Requirement,
+)
+from data.reads import MAX_PAGE
 
 MAX_ID = 2**31 - 1  # PostgreSQL integer
 
@@ -243,6 +250,9 @@ _NEEDED: dict[str, tuple[Requirement, dict[str, Any]]] = {
 }
 
 
+UNIT_FIELDS = ("handling_unit_id", "from_handling_unit_id")
+
+
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "null"}]}
 
@@ -264,6 +274,8 @@ def _operation_schema(code: str) -> dict[str, Any]:
         properties[name] = schema if op.needs(requirement) else {"type": "null"}
         if op.needs(requirement):
             required.append(name)
+    for name in UNIT_FIELDS:  # optional on TRANSFER (DESIGN.md §6), absent elsewhere
+        properties[name] = _nullable(ID) if op.needs(Requirement.LOCATIONS) else {"type": "null"}
     if op.needs(Requirement.REASON):
         required.append("notes")
     same_place = " (откуда и куда — разные места)" if op.needs(Requirement.LOCATIONS) else ""
@@ -286,7 +298,7 @@ def _one_schema_per_operation(schema: dict[str, Any]) -> None:
     model itself stays loose: core checks and answers with its own codes and messages)."""
     description = schema.get("description")
     schema.clear()
-    schema.update(title="MovementIn", oneOf=[_operation_schema(code) for code in OPERATIONS])
+    schema.update(title="MovementIn", oneOf=[_operation_schema(code) for code in MANUAL_OPERATIONS])
     if description:
         schema["description"] = description
 
@@ -296,7 +308,7 @@ class MovementIn(Input):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_one_schema_per_operation)
 
-    operation_type: Text = Field(json_schema_extra=_enum(OPERATIONS))
+    operation_type: Text = Field(json_schema_extra=_enum(MANUAL_OPERATIONS))
     product_id: Id | None = Field(default=None, description="Товар по id, или укажите barcode")
     barcode: Text | None = Field(default=None, description="Товар по штрихкоду")
     quantity: WholeNumber = Field(
@@ -315,6 +327,12 @@ class MovementIn(Input):
     )  # fmt: skip
     from_location_id: Id | None = Field(default=None, description="TRANSFER: откуда")
     to_location_id: Id | None = Field(default=None, description="TRANSFER: куда")
+    handling_unit_id: Id | None = Field(
+        default=None, description="TRANSFER: в какую паллету или коробку на месте назначения"
+    )
+    from_handling_unit_id: Id | None = Field(
+        default=None, description="TRANSFER: из какой паллеты или коробки на месте отправления"
+    )
 
 
 class ReverseIn(Input):
@@ -343,6 +361,8 @@ class Movement(Model):
     distribution_center_name: str | None = None
     from_location: str | None = Field(default=None, description="Код места отправления")
     to_location: str | None = Field(default=None, description="Код места назначения")
+    handling_unit_id: int | None = Field(default=None, description="В какую паллету/коробку")
+    from_handling_unit_id: int | None = Field(default=None, description="Из какой паллеты/коробки")
 
 
 class MovementList(Model):

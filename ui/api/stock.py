@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from data import queries
+import data.stock.queries
 from ui.api.errors import responses
 from ui.api.schemas import BalanceList, BalanceRow, Limit, Offset, Search, Summary
 from ui.context import AppContext
@@ -28,7 +28,9 @@ def add_routes(router: APIRouter, ctx: AppContext, managers: Callable[..., Any])
         offset: Offset = 0,
     ) -> BalanceList:
         """Остатки: одна строка на товар — годный, брак, резерв, доступно."""
-        page = queries.balances(ctx.db.engine, q=q, low_only=low_only, limit=limit, offset=offset)
+        page = data.stock.queries.balances(
+            ctx.db.engine, q=q, low_only=low_only, limit=limit, offset=offset
+        )
         return BalanceList(
             items=[BalanceRow.model_validate(r) for r in page.items],
             total=page.total,
@@ -41,4 +43,4 @@ def add_routes(router: APIRouter, ctx: AppContext, managers: Callable[..., Any])
     )  # fmt: skip
     def stock_summary() -> Summary:
         """Итоги по складу."""
-        return Summary.model_validate(queries.summary(ctx.db.engine))
+        return Summary.model_validate(data.stock.queries.summary(ctx.db.engine))

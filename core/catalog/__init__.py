@@ -1,0 +1,1 @@
+"""Catalog: products and the reference data (marketplaces, their distribution centers)."""

@@ -1,0 +1,1 @@
+"""Dashboard measures: which operations each KPI counts."""

@@ -1,0 +1,1 @@
+"""Orders and their reservations (DESIGN.md §2b, §6 "Orders")."""

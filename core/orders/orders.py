@@ -1,0 +1,362 @@
+"""Order use cases (DESIGN.md §2b, §6 "Orders"): create, confirm (reserve), cancel, and
+the retry of orders waiting for stock.
+
+An order is created `new`; confirming it reserves every line or nothing in the same
+transaction (core.orders.reservation): `reserved`, or `awaiting_stock` with nothing held.
+POST /orders creates and confirms in one transaction. A waiting order is tried again when
+stock arrives or is released (`retry_waiting`, after the commit that freed it), the most
+urgent and oldest first. Cancelling releases every reservation, cancels the open picking
+and packing tasks and brings picked and packed units back to their bins. Every step is one row of
+the order's history (who, when); an illegal step is 409 `invalid_transition`. A request
+may carry an idempotency key: the same key again returns the order and changes nothing;
+the same (source, external id) again returns the existing order.
+"""
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from core.errors import Conflict, NotFound, ValidationError
+from core.events import EventType, add_event
+from core.orders.packing import cancel_open_task as cancel_open_packing
+from core.orders.pick_returns import release_and_return
+from core.orders.picking import cancel_open_task, create_for_order
+from core.orders.picking_ports import FulfillmentUnitOfWork
+from core.orders.ports import (
+    LineDraft,
+    Order,
+    OrderDraft,
+    OrderHead,
+    OrderRepository,
+    OrdersUnitOfWork,
+    ShipTo,
+    Step,
+)
+from core.orders.reservation import expiry_of, held_events, reserve_lines, shortage_text
+from core.orders.rules import (
+    HOLDING,
+    MAX_EXTERNAL_ID,
+    MAX_LINES,
+    MAX_REASON,
+    OrderKind,
+    Priority,
+    Status,
+    check_move,
+    choice,
+    clean_key,
+    positive_id,
+    text,
+)
+from core.stock.movements import check_quantity, now_utc
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    quantity: object
+    product_id: object = None
+    barcode: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderRequest:
+    external_id: object
+    kind: object
+    lines: Sequence[LineRequest]
+    source_id: object = None
+    priority: object = "normal"
+    carrier: object = None
+    ship_to: ShipTo | None = None
+    distribution_center_id: object = None
+
+
+@dataclass(frozen=True)
+class Done:
+    order: Order
+    replayed: bool  # True: the request was seen before; nothing was changed
+
+
+def _head(repo: OrderRepository, order_id: int, *, hold: bool = False) -> OrderHead:
+    head = repo.head(order_id, hold=hold)
+    if head is None:
+        raise NotFound("order_not_found", "Заказ не найден")
+    return head
+
+
+def _order(repo: OrderRepository, order_id: int) -> Order:
+    order = repo.order(order_id)
+    assert order is not None, "read in the transaction that found it"
+    return order
+
+
+def _replay(
+    repo: OrderRepository, key: str | None, user_id: int | None, order_id: int | None,
+    action: str,
+) -> Done | None:  # fmt: skip
+    """The answer to a request already made with this key; None when the key is new."""
+    if key is None:
+        return None
+    step = repo.step_by_key(key, user_id)
+    if step is None:
+        return None
+    if step.action != action or (order_id is not None and step.order_id != order_id):
+        raise Conflict(
+            "idempotency_key_reused",
+            "Этот ключ идемпотентности уже использован для другого действия",
+        )
+    return Done(_order(repo, step.order_id), replayed=True)
+
+
+def _an_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _lines(uow: OrdersUnitOfWork, requests: Sequence[LineRequest]) -> tuple[LineDraft, ...]:
+    if not requests:
+        raise ValidationError("lines_required", "В заказе нет строк", field="lines")
+    if len(requests) > MAX_LINES:
+        raise ValidationError("too_many_lines", f"Не больше {MAX_LINES} строк", field="lines")
+    # The lines' products in one read (not one per line); a line's errors still come in
+    # the lines' order below.
+    known = uow.catalog.products(sorted({r.product_id for r in requests if _an_id(r.product_id)}))
+    drafts = []
+    for req in requests:
+        if req.product_id is not None:
+            pid = positive_id(req.product_id, "product_not_found", "Товар не найден", "product_id")
+            product = known.get(pid)
+        elif req.barcode and req.barcode.strip():
+            product = uow.catalog.product_by_barcode(req.barcode.strip())
+        else:
+            raise ValidationError("product_required", "Укажите товар", field="product_id")
+        if product is None:
+            raise ValidationError("product_not_found", "Товар не найден", field="product_id")
+        if product.is_deleted:
+            raise ValidationError("product_deleted", "Товар удалён", field="product_id")
+        drafts.append(LineDraft(product.id, check_quantity(req.quantity)))
+    return tuple(drafts)
+
+
+def _draft(uow: OrdersUnitOfWork, req: OrderRequest, user_id: int | None) -> OrderDraft:
+    external_id = text(req.external_id, "номер заказа", "external_id",
+                       limit=MAX_EXTERNAL_ID, required=True)  # fmt: skip
+    assert external_id is not None
+    kind = choice(req.kind, OrderKind, "invalid_kind", "Вид заказа", "kind")
+    priority = choice(req.priority, Priority, "invalid_priority", "Приоритет", "priority")
+    source_id = None
+    if req.source_id is not None:
+        source_id = positive_id(req.source_id, "source_not_found", "Источник не найден",
+                                "source_id")  # fmt: skip
+        source = uow.catalog.source(source_id)
+        if source is None or not source.is_active:
+            raise ValidationError(
+                "source_not_found", "Источник не найден или отключён", field="source_id"
+            )
+    carrier, ship_to, dc_id = None, None, None
+    if kind == OrderKind.CUSTOMER:
+        carrier = text(req.carrier, "перевозчик", "carrier", limit=32) or "manual"
+        found = uow.orders.carrier(carrier)
+        if found is None or not found.is_active:
+            raise ValidationError(
+                "carrier_not_found", "Перевозчик не найден или отключён", field="carrier"
+            )
+        ship_to = req.ship_to
+        if req.distribution_center_id is not None:
+            raise ValidationError("field_not_allowed", "РЦ указывается только у поставки",
+                                  field="distribution_center_id")  # fmt: skip
+    else:
+        if req.distribution_center_id is None:
+            raise ValidationError("distribution_center_required", "Укажите РЦ поставки",
+                                  field="distribution_center_id")  # fmt: skip
+        dc_id = positive_id(req.distribution_center_id, "distribution_center_not_found",
+                            "РЦ не найден", "distribution_center_id")  # fmt: skip
+        dc = uow.catalog.distribution_center(dc_id)
+        if dc is None or not dc.is_active:
+            raise ValidationError("distribution_center_not_found", "РЦ не найден или отключён",
+                                  field="distribution_center_id")  # fmt: skip
+        source_id = source_id if source_id is not None else dc.parent_id
+    lines = _lines(uow, req.lines)
+    return OrderDraft(external_id, source_id, kind, priority, carrier, ship_to, dc_id, lines,
+                      user_id, now_utc())  # fmt: skip
+
+
+def create_order(
+    uow: FulfillmentUnitOfWork, req: OrderRequest, user_id: int | None, *, confirm: bool = True,
+    idempotency_key: str | None = None,
+) -> Done:  # fmt: skip
+    """A new order; with `confirm` (the API) reserved in the same transaction."""
+    with uow:
+        done = place_order(uow, req, user_id, confirm=confirm, idempotency_key=idempotency_key)
+        if not done.replayed:
+            uow.commit()
+    return done
+
+
+def place_order(
+    uow: FulfillmentUnitOfWork, req: OrderRequest, user_id: int | None, *, confirm: bool = True,
+    idempotency_key: str | None = None,
+) -> Done:  # fmt: skip
+    """`create_order` inside a unit of work the caller opened and commits: an import of
+    an orders file places every order of the file this way, in one transaction. The same
+    (source, external id) again changes nothing and answers with the existing order."""
+    key = clean_key(idempotency_key)
+    repo = uow.orders
+    earlier = _replay(repo, key, user_id, None, "created")
+    if earlier is not None:
+        return earlier
+    draft = _draft(uow, req, user_id)
+    # No look-up first: an order already placed (same source and external id) makes the
+    # insert write nothing, and its twin is answered below.
+    order_id = repo.insert_order(draft)
+    if order_id is None or not repo.add_step(
+        Step(0 if order_id is None else order_id, "created", Status.NEW, user_id,
+             draft.created_at, f"Строк: {len(draft.lines)}", key)
+    ):  # fmt: skip
+        # A twin (same order or same key), placed before or meanwhile: its order.
+        return _twin(uow, key, user_id, draft)
+    if confirm:
+        # Inserted by this transaction: no one else sees the row, nothing to lock or read.
+        _confirm(uow, OrderHead(order_id, Status.NEW, draft.external_id, draft.priority), user_id)
+    return Done(_order(repo, order_id), replayed=False)
+
+
+def _twin(uow: OrdersUnitOfWork, key: str | None, user_id: int | None,
+          draft: OrderDraft) -> Done:  # fmt: skip
+    """After a unique key refused this request: the order of the request that won.
+    The refused statement aborted nothing on SQLite and is read after a rollback on
+    PostgreSQL by the caller's retry; here both backends see the winner's commit."""
+    repo = uow.orders
+    twin = _replay(repo, key, user_id, None, "created")
+    if twin is not None:
+        return twin
+    existing = repo.by_external_id(draft.source_id, draft.external_id)
+    assert existing is not None, "the unique key that refused us names a committed order"
+    return Done(_order(repo, existing), replayed=True)
+
+
+def _confirm(uow: FulfillmentUnitOfWork, head: OrderHead, user_id: int | None) -> str:
+    """Reserve every line or nothing; the order's new status. A reserved order gets its
+    picking task in the same transaction (core.orders.picking)."""
+    repo = uow.orders
+    now = now_utc()
+    until = expiry_of(now)  # None unless WMS_RESERVATION_TTL_MINUTES is set
+    shortages = reserve_lines(repo, head.id, now, until)
+    target = Status.AWAITING_STOCK if shortages else Status.RESERVED
+    if target == head.status:  # still waiting: nothing changes, nothing to record
+        return target
+    check_move(head.status, target)
+    moved = repo.set_status(head.id, head.status, target, now)
+    assert moved, "the order's row is held"
+    details = shortage_text(shortages) if shortages else "Товар зарезервирован"
+    if target == Status.RESERVED:
+        task_id = create_for_order(repo, uow.picking, head.id, head.priority)
+        warehouse = held_events(
+            uow,
+            repo.active_reservations(head.id),
+            EventType.INVENTORY_RESERVED,
+            now,
+            order_id=head.external_id,
+        )
+        add_event(uow, EventType.PICKING_CREATED, now, task_id=task_id,
+                  order_id=head.external_id, warehouse_id=warehouse)  # fmt: skip
+        details += f"; задание на сборку {task_id}"
+        if until is not None:  # core.orders.expiry releases it then, unless picking began
+            repo.hold_until(head.id, until)
+    repo.add_step(Step(head.id, "confirmed" if head.status == Status.NEW else "retried",
+                       target, user_id, now, details))  # fmt: skip
+    return target
+
+
+def confirm_order(
+    uow: FulfillmentUnitOfWork, order_id: int, user_id: int | None, *,
+    idempotency_key: str | None = None,
+) -> Done:  # fmt: skip
+    """A new (or waiting) order: reserve now. 409 `invalid_transition` from other states."""
+    key = clean_key(idempotency_key)
+    with uow:
+        repo = uow.orders
+        earlier = _replay(repo, key, user_id, order_id, "confirm")
+        if earlier is not None:
+            return earlier
+        head = _head(repo, order_id, hold=True)
+        if head.status not in (Status.NEW, Status.AWAITING_STOCK):
+            check_move(head.status, Status.RESERVED)
+        _confirm(uow, head, user_id)
+        if key is not None:  # the request itself, so that its retry is a replay
+            repo.add_step(Step(order_id, "confirm", _head(repo, order_id).status, user_id,
+                               now_utc(), "", key))  # fmt: skip
+        order = _order(repo, order_id)
+        uow.commit()
+    return Done(order, replayed=False)
+
+
+def cancel_order(
+    uow: FulfillmentUnitOfWork, order_id: int, reason: object, user_id: int | None, *,
+    idempotency_key: str | None = None,
+) -> Done:  # fmt: skip
+    """Release every reservation and cancel (§2b.5); 409 once shipped or cancelled."""
+    key = clean_key(idempotency_key)
+    why = text(reason, "причина", "reason", limit=MAX_REASON)
+    with uow:
+        repo = uow.orders
+        earlier = _replay(repo, key, user_id, order_id, "cancelled")
+        if earlier is not None:
+            return earlier
+        head = _head(repo, order_id, hold=True)
+        check_move(head.status, Status.CANCELLED)
+        released = release_held(uow, head, why, user_id, "Заказ отменён")
+        now = now_utc()
+        moved = repo.set_status(order_id, head.status, Status.CANCELLED, now, reason=why)
+        assert moved, "the order's row is held"
+        details = (why or "") + (f" (снят резерв: {released} шт.)" if released else "")
+        if not repo.add_step(
+            Step(order_id, "cancelled", Status.CANCELLED, user_id, now, details.strip(), key)
+        ):
+            raise Conflict("idempotency_key_reused", "Этот ключ идемпотентности уже использован")
+        order = _order(repo, order_id)
+        uow.commit()
+    return Done(order, replayed=False)
+
+
+def release_held(uow: FulfillmentUnitOfWork, head: OrderHead, reason: str | None,
+                 user_id: int | None, note: str) -> int:  # fmt: skip
+    """Cancel the order's open picking task and release everything the order holds; the
+    units released. An order's cancel, and an expired reservation (core.orders.expiry).
+    The caller holds the order's row and moves its status."""
+    # The open picking task next (its row before any quant, as a pick locks them), so
+    # a pick in flight commits first and its units are released below.
+    task = cancel_open_task(uow.picking, head.id, reason, user_id, note)
+    packing = cancel_open_packing(uow.packing, head.id, reason, user_id)
+    if head.status not in HOLDING:
+        return 0
+    # Every reservation released and the units at the packing station (loose or boxed)
+    # brought back to their bins, quant by quant in (product, location) order (core.
+    # orders.pick_returns), as every writer locks them.
+    now = now_utc()
+    held = uow.orders.active_reservations(head.id)
+    held_events(uow, held, EventType.INVENTORY_RELEASED, now, reason=reason or note)
+    released = release_and_return(uow, held, task, head.external_id, user_id, now)
+    if packing is not None:
+        uow.packing.close_units(packing.id, now)  # the boxes are empty now
+    return released
+
+
+def retry_waiting(
+    make_uow: Callable[[], FulfillmentUnitOfWork], product_ids: Sequence[int] | None = None,
+    *, limit: int = 200,
+) -> dict[str, Any]:  # fmt: skip
+    """Try the orders waiting for these products again, urgent and oldest first, each in a
+    transaction of its own. Returns how many were tried and reserved."""
+    with make_uow() as uow:
+        waiting = uow.orders.waiting(list(product_ids) if product_ids else None, limit)
+    reserved = 0
+    for order_id in waiting:
+        with make_uow() as uow:
+            head = uow.orders.head(order_id, hold=True)
+            if head is None or head.status != Status.AWAITING_STOCK:
+                continue  # cancelled or reserved meanwhile
+            if _confirm(uow, head, None) == Status.RESERVED:
+                uow.commit()
+                reserved += 1
+    return {"tried": len(waiting), "reserved": reserved}

@@ -1,0 +1,1 @@
+"""Stock: the operations table, movements on the ledger, the stock rules, counts."""

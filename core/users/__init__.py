@@ -1,0 +1,1 @@
+"""Users: accounts, sign-in, password hashing and the role policy."""

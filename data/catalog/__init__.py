@@ -1,0 +1,1 @@
+"""Catalog storage: products and reference data on their tables."""

@@ -1,0 +1,1 @@
+"""Dashboard reads: KPIs, chart series and low-stock alerts."""

@@ -1,0 +1,1 @@
+"""Floor reads: where a product lies."""

@@ -1,0 +1,1 @@
+"""Orders in the database: the repository (uow.orders) and the read queries."""

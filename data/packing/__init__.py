@@ -1,0 +1,1 @@
+"""Packing tasks and packages in the database (DESIGN.md §2b.3–4)."""

@@ -1,0 +1,119 @@
+"""Reads of packing tasks for pages and the API: the list with filters (server-paged) and
+one task, and the one column the API's own-task check needs."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from core.labels.package import PackageLabel
+from core.orders.labels import destination_of
+from core.orders.labels import task_labels as core_labels
+from core.orders.packing_ports import PackTask
+from data.orders.queries import carrier_t
+from data.orders.records import order_t, read_order
+from data.packing.records import read_task, read_tasks, task_t
+from data.picking.queries import Ownership, mine_sql
+from data.reads import dc_t, location_t, page_bounds
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    items: list[PackTask]
+    total: int
+
+
+def tasks(engine: Engine, *, statuses: Sequence[str] = (), order_id: int | None = None,
+          limit: int = 50, offset: int = 0) -> TaskPage:  # fmt: skip
+    """Tasks, newest first."""
+    limit, offset = page_bounds(limit, offset)
+    where: list[Any] = []
+    if statuses:
+        where.append(task_t.c.status.in_(list(statuses)))
+    if order_id is not None:
+        where.append(task_t.c.order_id == order_id)
+    with engine.connect() as conn:
+        total = conn.execute(
+            sa.select(sa.func.count()).select_from(task_t).where(*where)
+        ).scalar_one()
+        items = read_tasks(conn, where, [task_t.c.id.desc()], limit=limit, offset=offset)
+    return TaskPage(items, int(total))
+
+
+def task(engine: Engine, task_id: int) -> PackTask | None:
+    with engine.connect() as conn:
+        return read_task(conn, task_id)
+
+
+@dataclass(frozen=True)
+class TaskLabels:
+    task: PackTask
+    labels: list[PackageLabel]
+    printer_address: str | None  # the packing station's label printer (None: none set)
+
+
+def task_labels(engine: Engine, task_id: int) -> TaskLabels | None:
+    """The task's package labels (core.orders.labels.task_labels) with the carrier's name,
+    the destination (the customer's address, or the marketplace DC) and its station's
+    printer; None when there is no such task."""
+    with engine.connect() as conn:
+        found = read_task(conn, task_id)
+        order = read_order(conn, found.order_id) if found else None
+        if found is None or order is None:
+            return None
+        code = found.carrier or order.carrier
+        carrier = conn.execute(
+            sa.select(carrier_t.c.name).where(carrier_t.c.code == code)
+        ).scalar_one_or_none()
+        destination = destination_of(order.ship_to)
+        if order.kind == "supply" and order.distribution_center_id is not None:
+            destination = conn.execute(
+                sa.select(dc_t.c.name).where(dc_t.c.id == order.distribution_center_id)
+            ).scalar_one_or_none()
+        printer = conn.execute(
+            sa.select(location_t.c.printer_address).where(location_t.c.id == found.station_id)
+        ).scalar_one_or_none()
+    labels = core_labels(found, order, carrier or code, destination)
+    return TaskLabels(found, labels, printer)
+
+
+OPEN = ("pending", "in_progress", "packed")
+
+
+def queue(engine: Engine, limit: int = 50) -> list[PackTask]:
+    """The packing table's queue: tasks not yet shipped nor cancelled, oldest first."""
+    with engine.connect() as conn:
+        return read_tasks(conn, [task_t.c.status.in_(OPEN)], [task_t.c.id], limit=limit)
+
+
+def find_task(engine: Engine, code: str) -> int | None:
+    """The task a scan names: its order's external id (the latest task of that order), or
+    the task's number."""
+    code = code.strip()
+    if not code:
+        return None
+    with engine.connect() as conn:
+        found = conn.execute(
+            sa.select(task_t.c.id)
+            .join(order_t, order_t.c.id == task_t.c.order_id)
+            .where(order_t.c.external_id == code)
+            .order_by(task_t.c.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        if found is None and code.isdigit() and len(code) < 10:
+            found = conn.execute(
+                sa.select(task_t.c.id).where(task_t.c.id == int(code))
+            ).scalar_one_or_none()
+    return found
+
+
+def ownership(engine: Engine, task_id: int, user_id: int) -> Ownership | None:
+    """One statement, one row: the packing task's executor_id and the user's executor;
+    None when there is no such task (the full task is not read for the own-task check)."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(task_t.c.executor_id, mine_sql(user_id)).where(task_t.c.id == task_id)
+        ).first()
+    return Ownership(row[0], row[1]) if row else None

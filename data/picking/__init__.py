@@ -1,0 +1,1 @@
+"""Picking tasks in storage (core.orders.picking_ports)."""

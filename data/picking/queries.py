@@ -1,0 +1,101 @@
+"""Reads of picking tasks for pages and the API: the list with filters (server-paged),
+a worker's queue (assigned to them first, then priority and age), one task, and the one
+column the API's own-task check needs."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from core.orders.picking_ports import PickTask
+from core.orders.rules import PRIORITY_RANK
+from data.picking.records import executor_t, read_task, read_tasks, task_t
+from data.reads import page_bounds
+
+_URGENCY = sa.case(PRIORITY_RANK, value=task_t.c.priority, else_=9)
+OPEN = ("pending", "assigned", "in_progress")
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    items: list[PickTask]
+    total: int
+
+
+def tasks(
+    engine: Engine, *, statuses: Sequence[str] = (), order_id: int | None = None,
+    executor_id: int | None = None, limit: int = 50, offset: int = 0,
+) -> TaskPage:  # fmt: skip
+    """Tasks, newest first."""
+    limit, offset = page_bounds(limit, offset)
+    where: list[Any] = []
+    if statuses:
+        where.append(task_t.c.status.in_(list(statuses)))
+    if order_id is not None:
+        where.append(task_t.c.order_id == order_id)
+    if executor_id is not None:
+        where.append(task_t.c.executor_id == executor_id)
+    with engine.connect() as conn:
+        total = conn.execute(
+            sa.select(sa.func.count()).select_from(task_t).where(*where)
+        ).scalar_one()
+        items = read_tasks(conn, where, [task_t.c.id.desc()], limit=limit, offset=offset)
+    return TaskPage(items, int(total))
+
+
+def queue(engine: Engine, user_id: int | None, *, limit: int = 30) -> list[PickTask]:
+    """Open tasks a worker may take: theirs first (in progress, then assigned), then the
+    unassigned ones, each by priority (urgent first) and age; others' tasks are left out."""
+    with engine.connect() as conn:
+        mine = sa.select(executor_t.c.id).where(executor_t.c.user_id == user_id)
+        own = sa.and_(task_t.c.executor_id.is_not(None), task_t.c.executor_id.in_(mine))
+        where = [task_t.c.status.in_(OPEN), sa.or_(own, task_t.c.executor_id.is_(None))]
+        order = [sa.case((own, 0), else_=1), sa.case((task_t.c.status == "in_progress", 0),
+                 else_=1), _URGENCY, task_t.c.created_at, task_t.c.id]  # fmt: skip
+        return read_tasks(conn, where, order, limit=limit)
+
+
+def task(engine: Engine, task_id: int) -> PickTask | None:
+    with engine.connect() as conn:
+        return read_task(conn, task_id)
+
+
+def executor_of(engine: Engine, user_id: int) -> int | None:
+    """The active executor linked to a user (a worker picks as them)."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(executor_t.c.id).where(
+                executor_t.c.user_id == user_id, executor_t.c.is_active.is_(True)
+            )
+        ).first()
+        return int(row[0]) if row else None
+
+
+@dataclass(frozen=True)
+class Ownership:
+    """Who holds a task and who the asking user picks as (the API's own-task check)."""
+
+    executor_id: int | None  # the task's executor; None: not assigned yet
+    mine: int | None  # the user's active executor; None: they have none
+
+
+def mine_sql(user_id: int) -> Any:
+    """The user's active executor as a scalar subquery (what executor_of reads)."""
+    return (
+        sa.select(executor_t.c.id)
+        .where(executor_t.c.user_id == user_id, executor_t.c.is_active.is_(True))
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def ownership(engine: Engine, task_id: int, user_id: int) -> Ownership | None:
+    """One statement, one row: the task's executor_id and the user's executor; None when
+    there is no such task. The full task (2 queries with items) is not read for this."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(task_t.c.executor_id, mine_sql(user_id)).where(task_t.c.id == task_id)
+        ).first()
+    return Ownership(row[0], row[1]) if row else None

@@ -1,0 +1,1 @@
+"""Label printers on the network (core.labels.printing.LabelPrinter)."""

@@ -1,0 +1,1 @@
+"""Stock storage: the ledger's aggregates (daily and monthly flows)."""

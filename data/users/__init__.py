@@ -1,0 +1,1 @@
+"""User storage: accounts and sign-in throttling."""

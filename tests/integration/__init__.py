@@ -1,0 +1,1 @@
+"""Use cases, stores and queries on real SQLite and PostgreSQL databases."""

@@ -1,0 +1,82 @@
+"""The order feed's consumer (core.orders.feed over data.events.feed), started with the
+app when WMS_REDIS_URL is set and stopped on shutdown.
+
+It runs in a thread of its own (its reads block up to a second on Redis), never on the
+event loop. Redis or the database down: the round's error is logged and the next round
+waits longer (1 s doubling to 30 s), so the app keeps serving and the feed resumes by
+itself; an entry whose round failed stays pending and is claimed again.
+"""
+
+import logging
+import threading
+
+from nicegui import app
+
+from core.orders.feed import run_round
+from core.settings import Settings
+from data.database import Database
+from data.events.feed import RedisOrderFeed, connect
+from ui.context import AppContext
+from ui.failures import database_away
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = 30.0
+
+
+class FeedConsumer:
+    def __init__(self, db: Database, settings: Settings, *, stream: str | None = None,
+                 dead_letters: str | None = None, block_ms: int = 1000) -> None:  # fmt: skip
+        assert settings.redis_url, "the feed needs WMS_REDIS_URL"
+        keys = {k: v for k, v in (("stream", stream), ("dead_letters", dead_letters)) if v}
+        self.feed = RedisOrderFeed(connect(settings.redis_url), settings.feed_consumer, **keys)
+        self.db, self.settings, self.block_ms = db, settings, block_ms
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_once(self) -> None:
+        run_round(
+            self.feed, self.db.unit_of_work,
+            claim_idle_ms=int(self.settings.feed_claim_idle_seconds * 1000),
+            max_deliveries=self.settings.feed_max_deliveries, block_ms=self.block_ms,
+            is_outage=database_away,
+        )  # fmt: skip
+
+    def _loop(self) -> None:
+        backoff = 0.0
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+                backoff = 0.0
+            except Exception:
+                backoff = min(MAX_BACKOFF, backoff * 2 or 1.0)
+                log.exception("the order feed failed; next try in %.0f s", backoff)
+                self._stop.wait(backoff)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="order-feed", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self.feed.client.close()
+
+
+def install(ctx: AppContext) -> None:
+    """Called once per app by ui.app.build; nothing runs while WMS_REDIS_URL is unset."""
+    if not ctx.settings.redis_url:
+        return
+    consumers: list[FeedConsumer] = []
+
+    def start() -> None:
+        consumers.append(FeedConsumer(ctx.db, ctx.settings))
+        consumers[-1].start()
+
+    def stop() -> None:
+        for consumer in consumers:
+            consumer.stop()
+
+    app.on_startup(start)
+    app.on_shutdown(stop)

@@ -1,0 +1,1 @@
+"""Catalog pages: products, the product card, reference data."""

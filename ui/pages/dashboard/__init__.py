@@ -1,0 +1,1 @@
+"""The managers' dashboard page and its charts."""

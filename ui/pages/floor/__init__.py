@@ -1,0 +1,1 @@
+"""Floor pages for workers on a tablet."""

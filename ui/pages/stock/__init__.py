@@ -1,0 +1,1 @@
+"""Stock pages: operations, balances, the journal, low-stock alerts."""

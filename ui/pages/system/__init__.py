@@ -1,0 +1,1 @@
+"""System pages: backup, and the download route of files the pages offer."""

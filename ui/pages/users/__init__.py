@@ -1,0 +1,1 @@
+"""User pages: sign-in, one's own password, user administration."""
