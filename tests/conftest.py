@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 from nicegui import Client, ElementFilter, events, storage, ui
 from nicegui.testing import User
+from nicegui.testing.user_navigate import UserNavigate
 from sqlmodel import SQLModel
 
 from core.settings import get_settings
@@ -353,6 +354,26 @@ def events_run_with_their_page(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(events, "handle_event", with_page_request)
 
 
+@pytest.fixture(autouse=True)
+def only_the_shown_page_navigates(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page the browser has left may still run a moment on the server (its timers, a
+    handler finishing), but what it sends goes nowhere: the browser shows another page.
+    The simulation would follow its `ui.navigate.to` from any page of this user (e.g. an old
+    dashboard sending a signed-out user to /login after they signed in again)."""
+    navigate_to = UserNavigate.to
+
+    def from_the_shown_page(self: UserNavigate, target: Any, new_tab: bool = False) -> None:
+        try:
+            sender = ui.context.client
+        except RuntimeError:  # not inside a page's context: as before
+            sender = None
+        if sender is not None and self.user.client is not None and sender is not self.user.client:
+            return
+        navigate_to(self, target, new_tab)
+
+    monkeypatch.setattr(UserNavigate, "to", from_the_shown_page)
+
+
 @pytest.fixture
 def visitor(app_database: Database, user: User) -> User:
     """A browser that has not signed in (the app runs on `app_database`)."""
@@ -420,7 +441,8 @@ async def arrived(user: User, path: str) -> None:
             if all(drawer.value is not None for drawer in drawers):
                 return
         await asyncio.sleep(0.01)
-    raise AssertionError(f"never arrived at {path}")
+    shown = _shown(user) if user.back_history else None
+    raise AssertionError(f"never arrived at {path} (shown: {shown}; history: {user.back_history})")
 
 
 async def left_page(user: User, page: Client) -> None:

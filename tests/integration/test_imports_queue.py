@@ -48,7 +48,9 @@ def test_big_imports_run_one_at_a_time_in_order_of_arrival(db: Database) -> None
     assert started == ["first"]  # nobody else reads while the first holds its turn
     release["first"].set()
     until(lambda: heard["third"] == [2, 1])  # moved up when the first ended
-    assert started == ["first", "second"]
+    # The second got the turn; its thread reports its first progress when it is scheduled.
+    until(lambda: started == ["first", "second"])
+    assert heard["third"] == [2, 1]  # ...and the third still waits behind it
     release["second"].set()
     for thread in (first, *threads.values()):
         thread.join(30)

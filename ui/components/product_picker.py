@@ -50,14 +50,19 @@ class ProductPicker:
         )
         with self.select.add_slot("no-option"), ui.item(), ui.item_section():
             ui.label(tr("Ничего не найдено", "Nothing found")).classes("text-grey-7")
+        # The text is taken as it arrives, in order; the search itself waits for the session
+        # check, and checks can finish out of order (a cache miss reads in a thread).
+        self.select.on("input-value", self._typed)
         self.select.on("input-value", guarded(ctx, action, self._search))
         self.select.on_value_change(self._changed)
         self._offer(self._options(""))  # something to choose from before the first keystroke
 
-    async def _search(self, _user: Identity, e: events.GenericEventArguments) -> None:
+    def _typed(self, e: events.GenericEventArguments) -> None:
+        self._wanted = e.args if isinstance(e.args, str) else ""
+
+    async def _search(self, _user: Identity, _e: events.GenericEventArguments) -> None:
         """Answer the newest text typed. One query at a time per picker: keystrokes that
         arrive meanwhile only replace the text wanted, asked for when the query returns."""
-        self._wanted = e.args if isinstance(e.args, str) else ""
         if self._searching:
             return
         self._searching = True
