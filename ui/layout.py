@@ -56,6 +56,7 @@ OFFICE = (
     NavItem("/products", "Товары", "Products", "sell", Action.MANAGE_PRODUCTS),
     NavItem("/import", "Импорт", "Import", "upload_file", Action.IMPORT_FILES),
     NavItem("/orders", "Заказы", "Orders", "shopping_cart", Action.MANAGE_ORDERS),
+    NavItem("/events", "События", "Events", "cell_tower", Action.MANAGE_ORDERS),
     NavItem("/events/dead-letters", "Ошибки ленты", "Feed errors", "report", Action.MANAGE_ORDERS),
     NavItem("/missions", "Задания", "Missions", "assignment", Action.MANAGE_MISSIONS),
     NavItem("/executors", "Исполнители", "Executors", "badge", Action.MANAGE_MISSIONS),

@@ -10,12 +10,14 @@ itself; an entry whose round failed stays pending and is claimed again.
 import logging
 import threading
 
+import redis
 from nicegui import app
 
 from core.orders.feed import run_round
 from core.settings import Settings
 from data.database import Database
 from data.events.feed import RedisOrderFeed, connect
+from data.events.status import FEED_HEALTH
 from ui.context import AppContext
 from ui.failures import database_away
 
@@ -32,6 +34,7 @@ class FeedConsumer:
         self.feed = RedisOrderFeed(connect(settings.redis_url), settings.feed_consumer, **keys)
         self.db, self.settings, self.block_ms = db, settings, block_ms
         self._stop = threading.Event()
+        self.health = FEED_HEALTH
         self._thread: threading.Thread | None = None
 
     def run_once(self) -> None:
@@ -47,10 +50,20 @@ class FeedConsumer:
         while not self._stop.is_set():
             try:
                 self.run_once()
+                if self.health.failures:
+                    log.info("the order feed resumed after %d failed rounds", self.health.failures)
+                self.health.ok()
                 backoff = 0.0
-            except Exception:
+            except Exception as error:
+                self.health.failed(error)
                 backoff = min(MAX_BACKOFF, backoff * 2 or 1.0)
-                log.exception("the order feed failed; next try in %.0f s", backoff)
+                if isinstance(error, redis.ConnectionError | redis.TimeoutError) or database_away(
+                    error
+                ):  # an outage: said once, shown on /events, retried
+                    if self.health.failures == 1:
+                        log.warning("the order feed paused (%s); retrying", error)
+                else:
+                    log.exception("the order feed failed; next try in %.0f s", backoff)
                 self._stop.wait(backoff)
 
     def start(self) -> None:
@@ -61,6 +74,7 @@ class FeedConsumer:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self.health.stopped()
         self.feed.client.close()
 
 

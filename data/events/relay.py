@@ -30,6 +30,7 @@ from tenacity import wait_exponential
 
 from core.events import CONTRACT
 from data.db import is_sqlite
+from data.events.status import RELAY_HEALTH, Health
 from data.models import UtcDateTime
 
 log = logging.getLogger(__name__)
@@ -136,16 +137,19 @@ class Relay:
 
 
 def run_forever(relay: Relay, stop: threading.Event, idle: float = 0.2,
-                max_wait: float = 5.0) -> None:  # fmt: skip
+                max_wait: float = 5.0, health: Health = RELAY_HEALTH) -> None:  # fmt: skip
     """The relay's loop (a worker thread): drain, sleep `idle`, again. A Redis or database
     failure is logged once per outage and retried with exponential backoff up to
-    `max_wait` seconds; publishing resumes by itself when the service is back."""
+    `max_wait` seconds; publishing resumes by itself when the service is back. `health`
+    tells the events page how it goes."""
     backoff = wait_exponential(multiplier=0.1, max=max_wait)
     failures = 0
     while not stop.is_set():
         try:
             relay.drain()
+            health.ok()
         except (redis.RedisError, sa.exc.DBAPIError, OSError) as exc:
+            health.failed(exc)
             failures += 1
             if failures == 1:
                 log.warning("event relay: publishing paused (%s); the outbox keeps the events",
@@ -156,6 +160,7 @@ def run_forever(relay: Relay, stop: threading.Event, idle: float = 0.2,
             log.info("event relay: publishing resumed after %d failed attempts", failures)
             failures = 0
         stop.wait(idle)
+    health.stopped()
 
 
 class _State:
