@@ -8,11 +8,13 @@ from collections.abc import Iterator
 import pytest
 from nicegui.testing import User
 
+import ui.metrics
 from core.settings import get_settings
 from data.database import Database
 from tests.api_client import API, assert_error, signed_in
 from tests.e2e.test_api_missions import worker_executor
 from tests.e2e.test_api_packing import BOX, picked
+from tests.e2e.test_database_failures import dropped
 from tests.metrics import parsed, value
 
 TOKEN = "metrics-secret-token"
@@ -122,3 +124,12 @@ async def test_figures_and_route_latency_after_an_order_ships(
         (("method", "GET"), ("route", f"{API}/orders/{{order_id}}"), ("status", "4xx")),
     )
     assert samples[missing] == 1
+
+
+async def test_a_dropped_database_is_503_with_the_code(
+    with_token: None, visitor: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ui.metrics, "floor_figures", dropped)  # as test_database_failures
+    answer = await visitor.http_client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert_error(answer, 503, "database_unavailable")
+    assert "Traceback" not in answer.text

@@ -9,10 +9,12 @@ import pytest
 import redis
 import sqlalchemy as sa
 from prometheus_client import CollectorRegistry
+from pydantic import ValidationError
 
 from core.metrics import allowed, durations, parse_allow_list
 from core.orders.feed import GROUP, STREAM
 from core.orders.picks import pick_item
+from core.settings import Settings
 from data.database import Database
 from data.events.feed import ensure_group
 from tests.conftest import make_product
@@ -145,3 +147,5 @@ def test_allow_list() -> None:
     assert not allowed("127.0.0.1", ())
     with pytest.raises(ValueError):
         parse_allow_list("10.0.0.300")
+    with pytest.raises(ValidationError):  # a typo in the setting stops the app at start
+        Settings(metrics_allow="127.0.0.1, localhost")
