@@ -13,7 +13,6 @@ suggesting that some credential would open it.
 """
 
 import hmac
-import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -31,8 +30,6 @@ from ui.api import latency
 from ui.api.errors import BEARER, error_response
 from ui.context import AppContext
 from ui.failures import failure_of, log_failure
-
-log = logging.getLogger("wms.metrics")
 
 PATH = "/metrics"
 DISABLED = ("metrics_disabled",
