@@ -5,8 +5,10 @@ import socket
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, PositiveInt
+from pydantic import Field, PositiveInt, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.metrics import Network, parse_allow_list
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "var"
@@ -65,6 +67,21 @@ class Settings(BaseSettings):
     # Orders: one neither shipped nor cancelled this many hours after it was created is
     # overdue (core.orders.rules.overdue_since); the orders page filters and marks them.
     order_overdue_hours: PositiveInt = 24
+    # Prometheus metrics at /metrics (ui.metrics): a scraper gets them with this bearer
+    # token, or from an address of this allow-list (comma-separated IPs or CIDRs, e.g.
+    # `127.0.0.1, 10.0.0.0/8`). With neither set, /metrics answers 404: metrics are off.
+    metrics_token: str | None = None
+    metrics_allow: str = ""
+
+    @field_validator("metrics_allow")
+    @classmethod
+    def _allow_list_parses(cls, value: str) -> str:
+        parse_allow_list(value)  # a typo fails at start, not silently at every scrape
+        return value
+
+    @property
+    def metrics_networks(self) -> tuple[Network, ...]:
+        return parse_allow_list(self.metrics_allow)
 
     @property
     def resolved_database_url(self) -> str:

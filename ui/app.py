@@ -9,7 +9,7 @@ from nicegui import ui as nicegui_ui  # `ui` is this package (import ui.pages)
 from sqlalchemy import text
 
 import ui.pages
-from ui import event_relay, live, order_feed, reservation_sweep, security
+from ui import event_relay, live, metrics, order_feed, reservation_sweep, security
 from ui.context import AppContext
 from ui.failures import failure_of
 
@@ -31,6 +31,7 @@ def build(ctx: AppContext) -> None:
             module.register(ctx)
     security.install(app, ctx)  # NiceGUI's upload routes: signed-in sessions only
     importlib.import_module("ui.api").register(ctx)  # REST API under /api/v1 (DESIGN.md §5)
+    metrics.install(app, ctx)  # /metrics for Prometheus, and the API's latency by route
 
     @app.get("/healthz", include_in_schema=True, tags=["health"])
     def healthz() -> JSONResponse:

@@ -98,14 +98,14 @@ def order_backlog(engine: Engine, _period: Period | None = None) -> list[Backlog
 
 # Each pick item's outcome is recorded once, by its `pick` or `skip` step (core.orders.picks).
 _SHORT = sa.case((item_t.c.status.in_(SHORTAGES), 1), else_=0)
-_OUTCOMES_FROM = pick_history_t.join(item_t, item_t.c.id == pick_history_t.c.item_id)
+OUTCOMES_FROM = pick_history_t.join(item_t, item_t.c.id == pick_history_t.c.item_id)
 _IS_OUTCOME = sa.and_(
     pick_history_t.c.action.in_(("pick", "skip")), item_t.c.status.in_(PICK_OUTCOMES)
 )
 # An order's confirmation: its first `confirmed` step (read per shipped order, through the
 # index on order_id).
 _confirmed = history_t.alias("confirmed")
-_CONFIRMED_AT = (
+CONFIRMED_AT = (
     sa.select(sa.func.min(_confirmed.c.at))
     .where(_confirmed.c.order_id == history_t.c.order_id, _confirmed.c.action == "confirmed")
     .scalar_subquery()
@@ -121,12 +121,12 @@ def order_kpis(engine: Engine, period: Period) -> OrderKpis:
     current = sa.case((pick_history_t.c.at >= middle, 1), else_=0).label("current")
     outcomes = (  # counted by the database: [short, all] for the period and the one before
         sa.select(current, sa.func.sum(_SHORT), sa.func.count())
-        .select_from(_OUTCOMES_FROM)
+        .select_from(OUTCOMES_FROM)
         .where(_IS_OUTCOME, pick_history_t.c.at >= start, pick_history_t.c.at < end)
         .group_by(current)
     )
     # An order is shipped once: its step with status `shipped`, with its confirmation.
-    lead = sa.select(_CONFIRMED_AT.label("confirmed"), history_t.c.at).where(
+    lead = sa.select(CONFIRMED_AT.label("confirmed"), history_t.c.at).where(
         history_t.c.status == "shipped", history_t.c.at >= start, history_t.c.at < end
     )
     with engine.connect() as conn:

@@ -46,6 +46,16 @@ class FeedStatus:
     dead_letters: int
 
 
+def feed_group(client: "redis.Redis[str]", stream: str = STREAM) -> dict[str, object] | None:
+    """XINFO GROUPS's line for `wms-consumers` (name, consumers, pending, lag...); None while
+    the stream or the group does not exist."""
+    try:
+        groups = client.xinfo_groups(stream)
+    except redis.ResponseError:  # no such stream yet
+        return None
+    return next((g for g in groups if g.get("name") == GROUP), None)
+
+
 def feed_status(client: "redis.Redis[str]", *, stream: str = STREAM,
                 dead_letters: str = DEAD_LETTERS) -> FeedStatus:  # fmt: skip
     """The group `wms-consumers` on the feed; zeros before the group exists."""
@@ -54,9 +64,8 @@ def feed_status(client: "redis.Redis[str]", *, stream: str = STREAM,
         pipe.xlen(stream)
         pipe.xlen(dead_letters)
         exists, length, dead = pipe.execute()
-    group: dict[str, object] = {}
-    if exists:
-        group = next((g for g in client.xinfo_groups(stream) if g["name"] == GROUP), {})
+    group = feed_group(client, stream) if exists else None
+    group = group or {}
     lag = group.get("lag") if group else length
     return FeedStatus(
         length=int(length),

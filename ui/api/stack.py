@@ -1,4 +1,4 @@
-"""/api requests skip the middleware that only the pages need.
+"""/api requests (and /metrics) skip the middleware that only the pages need.
 
 NiceGUI wraps every request in its page middleware: a signed session cookie, gzip, request
 tracking for `app.storage.user`, cache headers and prefix redirects; three of them are
@@ -18,6 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 API_PREFIX = "/api/"
+BARE_PATHS = frozenset({"/metrics"})  # outside /api, for programs too (ui.metrics)
 # Page-only middleware: NiceGUI's own (nicegui.*) and these.
 PAGE_ONLY: tuple[type, ...] = (SessionMiddleware, GZipMiddleware)
 _ORIGINAL = "_wms_build_middleware_stack"
@@ -48,7 +49,8 @@ def install(app: FastAPI) -> None:
             app.user_middleware = everything
 
         async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
-            is_api = scope["type"] == "http" and scope["path"].startswith(API_PREFIX)
+            path = scope.get("path", "")
+            is_api = scope["type"] == "http" and (path.startswith(API_PREFIX) or path in BARE_PATHS)
             await (api if is_api else pages)(scope, receive, send)
 
         return dispatch

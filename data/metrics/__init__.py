@@ -1,0 +1,1 @@
+"""Reads behind /metrics (core.metrics says what each measures)."""
