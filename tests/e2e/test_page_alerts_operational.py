@@ -45,7 +45,7 @@ async def test_a_late_picking_task_is_shown_with_a_link_to_its_order(
     order_id, number, task_id = late_picking(app_database)
     await open_page(manager, "/alerts")
     await manager.should_see(marker="alerts-picking")
-    await manager.should_see("Сборка дольше 120 мин")
+    await manager.should_see("Сборка дольше 2 ч")
     await manager.should_see(f"сборка №{task_id}")
     link = manager.find(marker=f"alert-order-{order_id}").elements.pop()
     assert isinstance(link, ui.link)
@@ -67,6 +67,7 @@ async def test_the_bell_counts_the_alert_and_both_follow_the_task(
     picking_started(app_database, task_id, hours_ago=1)  # not late (any more)
     await within(lambda: badge_shows(manager) == "1", limit=5.0)
     await manager.should_not_see(marker="alerts-picking", retries=50)
+    await manager.should_see(marker="alerts-none")
 
 
 async def test_a_worker_sees_neither(worker: User, app_database: Database) -> None:

@@ -1,7 +1,7 @@
 """/alerts' operational part (core.dashboard.alerts says which rows are alerts): a section
 per kind — picking too long, packing without weights and dimensions, reservations expired
 but not released, events not reaching Redis — each row a link to its order's card. Shown
-above low stock; a kind with nothing to report is not shown.
+above low stock; a kind with nothing to report is not shown (one line says when none is).
 """
 
 from datetime import datetime
@@ -41,16 +41,24 @@ def duration(since: datetime, now: datetime) -> str:
     return tr(f"{minutes} мин", f"{minutes} min")
 
 
+def limit(minutes: int) -> str:
+    """A threshold as set: '2 ч' for 120 minutes, '90 мин' for 90."""
+    if minutes % 60 == 0:
+        return tr(f"{minutes // 60} ч", f"{minutes // 60} h")
+    return tr(f"{minutes} мин", f"{minutes} min")
+
+
 def _titles(t: AlertThresholds) -> dict[AlertKind, str]:
+    picking, packing, outbox = (limit(t.picking_minutes), limit(t.packing_minutes),
+                                limit(t.outbox_minutes))  # fmt: skip
     return {
-        AlertKind.PICKING: tr(f"Сборка дольше {t.picking_minutes} мин",
-                              f"Picking longer than {t.picking_minutes} min"),
-        AlertKind.PACKING: tr(f"Упаковка без веса и размеров дольше {t.packing_minutes} мин",
-                              f"Packing without weight and size over {t.packing_minutes} min"),
+        AlertKind.PICKING: tr(f"Сборка дольше {picking}", f"Picking longer than {picking}"),
+        AlertKind.PACKING: tr(f"Упаковка без веса и размеров дольше {packing}",
+                              f"Packing without weight and size over {packing}"),
         AlertKind.RESERVATION: tr("Резерв истёк, но не снят",
                                   "Reservation expired but not released"),
-        AlertKind.OUTBOX: tr(f"События не доходят до Redis дольше {t.outbox_minutes} мин",
-                             f"Events not reaching Redis for over {t.outbox_minutes} min"),
+        AlertKind.OUTBOX: tr(f"События не доходят до Redis дольше {outbox}",
+                             f"Events not reaching Redis for over {outbox}"),
     }  # fmt: skip
 
 
@@ -127,6 +135,11 @@ def show_alerts(box: ui.column, found: OperationalAlerts, thresholds: AlertThres
     titles = _titles(thresholds)
     box.clear()
     with box:
+        if not found.total:
+            ui.label(
+                tr("Работа склада: нет задач дольше срока и неснятых резервов",
+                   "Operations: no task past its limit and no reservation left behind")
+            ).classes("text-body2 text-positive").mark("alerts-none")  # fmt: skip
         for kind in AlertKind:
             count = found.counts.get(kind, 0)
             if count:
