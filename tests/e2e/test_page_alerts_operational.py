@@ -15,7 +15,9 @@ from data.database import Database
 from tests.conftest import arrived, make_product, open_page
 from tests.e2e.test_page_live import badge_shows, within
 from tests.floor import make_bin
+from tests.helpers import post
 from tests.orders import place
+from tests.packing import picked_order, started
 from tests.picking import started_task, stock_bin
 
 pytestmark = pytest.mark.serial  # bounds in seconds: alone under pytest-xdist (conftest)
@@ -75,3 +77,28 @@ async def test_a_worker_sees_neither(worker: User, app_database: Database) -> No
     await open_page(worker, "/alerts")
     await worker.should_see("Нет доступа")
     await worker.should_not_see(marker="alerts-picking")
+
+
+async def test_late_packing_and_a_reservation_left_behind(
+    manager: User, app_database: Database
+) -> None:
+    cup, mug = make_product(app_database, sku="CUP"), make_product(app_database, sku="MUG")
+    packing = picked_order(app_database, [(cup, 1)])
+    task = started(app_database, packing.packing_task_id or 0)
+    post(app_database, "RECEIPT", mug, 3)
+    reserved = place(app_database, [(mug, 1)])  # no TTL set: the sweep does not run
+    with app_database.engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE packing_task SET started_at = :at WHERE id = :id"),
+            {"at": now_utc() - timedelta(minutes=90), "id": task.id},
+        )
+        conn.execute(sa.text("UPDATE sale_order SET reserved_until = :at WHERE id = :id"),
+                     {"at": now_utc() - timedelta(minutes=20), "id": reserved.id})  # fmt: skip
+    await open_page(manager, "/alerts")
+    await manager.should_see("Упаковка без веса и размеров дольше 1 ч")
+    await manager.should_see(f"упаковка №{task.id}")
+    await manager.should_see("нет коробок")
+    await manager.should_see(marker=f"alert-order-{packing.id}")
+    await manager.should_see("Резерв истёк, но не снят")
+    await manager.should_see(marker=f"alert-order-{reserved.id}")
+    await manager.should_see("мин назад")  # expired 20 (or, on a slow machine, 21) minutes ago
