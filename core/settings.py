@@ -67,6 +67,14 @@ class Settings(BaseSettings):
     # Orders: one neither shipped nor cancelled this many hours after it was created is
     # overdue (core.orders.rules.overdue_since); the orders page filters and marks them.
     order_overdue_hours: PositiveInt = 24
+    # Operational alerts on /alerts and in the header's bell (core.dashboard.alerts): a
+    # picking task in progress longer than this; a packing task in progress this long with
+    # a package not weighed and measured; an order still reserved this long after its
+    # reservation expired; an event not relayed to Redis this long (WMS_REDIS_URL set).
+    alert_picking_minutes: PositiveInt = 120
+    alert_packing_minutes: PositiveInt = 60
+    alert_reservation_minutes: PositiveInt = 5
+    alert_outbox_minutes: PositiveInt = 5
     # Prometheus metrics at /metrics (ui.metrics): a scraper gets them with this bearer
     # token, or from an address of this allow-list (comma-separated IPs or CIDRs, e.g.
     # `127.0.0.1, 10.0.0.0/8`). With neither set, /metrics answers 404: metrics are off.

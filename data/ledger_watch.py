@@ -21,7 +21,9 @@ signalled directly by data.users.store.
 Also the number of products below their minimum stock (`low_stock`): while pages read
 it, the watching thread counts it after each change, before it moves the version (commits
 coming faster than LOW_STOCK_MIN_GAP_SECONDS share a count), and again at least once a
-minute (changes by other processes that do not touch the ledger). Every open page's header
+minute (changes by other processes that do not touch the ledger, and alerts that come
+with time). The app counts the header bell's number with it (ui.context: low stock and the
+operational alerts, data.dashboard.alerts.bell_count). Every open page's header
 reads that number: hundreds of open pages cost one count per change, not one each, and no
 page waits for the database.
 """
@@ -63,7 +65,7 @@ LOW_STOCK_MIN_GAP_SECONDS = 0.2  # counts at most this often (pages look twice a
 class _Count:
     version: int
     at: float
-    value: int
+    value: Any  # what the count function returns (the app: a BellCount)
 
 
 class LedgerWatch:
@@ -77,7 +79,7 @@ class LedgerWatch:
         self,
         engine: Engine,
         *,
-        low_stock_count: Callable[[Engine], int] = dashboard.low_stock_count,
+        low_stock_count: Callable[[Engine], Any] = dashboard.low_stock_count,
         poll_seconds: float = POLL_SECONDS,
     ) -> None:
         self._engine = engine
@@ -120,7 +122,7 @@ class LedgerWatch:
             return self._version
 
     @property
-    def low_stock(self) -> int | None:
+    def low_stock(self) -> Any:
         """Products below their minimum stock, as last counted by the watching thread (no
         database, no waiting); None before its first count. A reading asks for counting:
         while nobody has read it for a minute, the thread does not count."""
@@ -128,7 +130,7 @@ class LedgerWatch:
         counted = self._low_stock
         return None if counted is None else counted.value
 
-    def low_stock_count(self) -> int:
+    def low_stock_count(self) -> Any:
         """`low_stock`, or counted now (blocking: call it off the event loop) when the
         watch has no fresh count (not started, or it could not count)."""
         self._low_stock_read_at = time.monotonic()

@@ -525,6 +525,8 @@ class SaleOrder(SQLModel, table=True):
         sa.Index("ix_sale_order_status_created_at", "status", "created_at"),
         sa.Index("ix_sale_order_created_at", "created_at"),
         sa.Index("ix_sale_order_source_id", "source_id"),
+        # Expired reservations: the expiry sweep and its alert (0022).
+        sa.Index("ix_sale_order_status_reserved_until", "status", "reserved_until"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -1,9 +1,12 @@
 """What every page and route needs: the database, the stores and the settings."""
 
 from dataclasses import dataclass, field
+from functools import partial
 
+from core.dashboard.alerts import AlertThresholds
 from core.settings import Settings
 from data.catalog.store import SqlProductStore, SqlReferenceStore
+from data.dashboard.alerts import bell_count
 from data.database import Database
 from data.floor.store import SqlLocationStore
 from data.identity import CachedUsers
@@ -36,5 +39,7 @@ class AppContext:
         object.__setattr__(self, "products", SqlProductStore(engine))
         object.__setattr__(self, "references", SqlReferenceStore(engine))
         object.__setattr__(self, "locations", SqlLocationStore(engine, self.db.locations))
-        object.__setattr__(self, "watch", LedgerWatch(engine))
+        # The header's bell: low stock and operational alerts, counted by the watch.
+        counted = partial(bell_count, thresholds=AlertThresholds.from_settings(self.settings))
+        object.__setattr__(self, "watch", LedgerWatch(engine, low_stock_count=counted))
         object.__setattr__(self, "identities", CachedUsers(self.users, self.watch))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from nicegui import app, background_tasks, ui
 
+from core.dashboard.alerts import BellCount
 from core.users.auth import Identity
 from core.users.policy import Action, can, roles_that_can
 from ui import live
@@ -51,7 +52,7 @@ OFFICE = (
         Action.MANAGE_LOCATIONS,
     ),
     NavItem("/handling-units", "Паллеты", "Pallets", "inventory", Action.MANAGE_LOCATIONS),
-    NavItem("/alerts", "Дефицит", "Low stock", "notification_important", Action.SEE_ALERTS),
+    NavItem("/alerts", "Предупреждения", "Alerts", "notification_important", Action.SEE_ALERTS),
     NavItem("/journal", "Журнал", "Journal", "receipt_long", Action.KEEP_JOURNAL),
     NavItem("/products", "Товары", "Products", "sell", Action.MANAGE_PRODUCTS),
     NavItem("/import", "Импорт", "Import", "upload_file", Action.IMPORT_FILES),
@@ -141,8 +142,9 @@ def frame(user: Identity, title: str, path: str) -> Iterator[ui.column]:
 
 
 def _low_stock_bell(ctx: AppContext) -> None:
-    """A bell with the number of products below their minimum (none at zero); it opens
-    /alerts and follows the number the ledger watch counts after every change."""
+    """A bell with the number of products below their minimum and operational alerts
+    (none at zero); it opens /alerts and follows the number the ledger watch counts after
+    every change and every minute (ui.context: data.dashboard.alerts.bell_count)."""
     with (
         ui.button(icon="notifications", on_click=lambda: ui.navigate.to("/alerts"))
         .props("flat round color=white")
@@ -156,26 +158,30 @@ def _low_stock_bell(ctx: AppContext) -> None:
         )
         hint = ui.tooltip()
 
-    def show(count: int) -> None:
-        badge.set_text(number(count) if count < 1000 else "999+")
-        badge.set_visibility(count > 0)
-        text = (
-            tr(f"Товаров ниже минимума: {count}", f"Products below minimum: {count}")
-            if count
-            else tr("Нет товаров ниже минимума", "No products below minimum")
-        )
+    def show(count: BellCount) -> None:
+        total = count.total
+        badge.set_text(number(total) if total < 1000 else "999+")
+        badge.set_visibility(total > 0)
+        parts = []
+        if count.low_stock:
+            parts.append(tr(f"Товаров ниже минимума: {count.low_stock}",
+                            f"Products below minimum: {count.low_stock}"))  # fmt: skip
+        if count.operational:
+            parts.append(tr(f"Предупреждений о работе склада: {count.operational}",
+                            f"Operational alerts: {count.operational}"))  # fmt: skip
+        text = "; ".join(parts) or tr("Нет предупреждений", "No alerts")
         hint.set_text(text)
         bell.props(f'aria-label="{text}"')
 
-    shown: int | None = None
+    shown: BellCount | None = None
 
-    def show_changed(count: int) -> None:
+    def show_changed(count: BellCount) -> None:
         nonlocal shown
         if count != shown:  # most refreshes change nothing here: send nothing then
             shown = count
             show(count)
 
-    def show_to(_user: Identity, count: int) -> None:
+    def show_to(_user: Identity, count: BellCount) -> None:
         show_changed(count)
 
     show_checked = guarded(ctx, Action.SEE_ALERTS, show_to)

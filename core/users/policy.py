@@ -30,7 +30,7 @@ class Action(StrEnum):
     SEE_DASHBOARD = "see_dashboard"
     POST_MOVEMENTS = "post_movements"  # /operations
     SEE_BALANCES = "see_balances"
-    SEE_ALERTS = "see_alerts"  # low stock: /alerts and the header's bell
+    SEE_ALERTS = "see_alerts"  # low stock and operational alerts: /alerts and the header bell
     KEEP_JOURNAL = "keep_journal"  # read the journal, reverse a movement
     MANAGE_PRODUCTS = "manage_products"  # the catalogue and product cards
     IMPORT_FILES = "import_files"

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 from nicegui import app
 
 from core.users.policy import Action, roles_that_can
+from ui.api import alerts as api_alerts
 from ui.api import (
     auth,
     errors,
@@ -43,6 +44,7 @@ def register(ctx: AppContext) -> None:
     finders = auth.requirement(ctx.identities, tokens, roles_that_can(Action.FIND_PRODUCT))
     inventory.add_routes(router, ctx, managers, finders)  # /inventory/positions, adjustments
     api_exports.add_routes(router, ctx, managers)  # GET /exports/… (.xlsx files)
+    api_alerts.add_routes(router, ctx, managers)  # GET /alerts (as /alerts and the bell)
     api_imports.add_routes(router, ctx, managers)  # POST /imports (.xlsx, .xls, .csv)
     # DESIGN.md §6: every role reads the floor (a worker's token too); managers write.
     readers = auth.requirement(ctx.identities, tokens, roles_that_can(Action.SEE_LOCATIONS))

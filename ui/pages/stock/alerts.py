@@ -1,7 +1,9 @@
-"""/alerts: products whose available stock is below their minimum, the ones that run out
-soonest first — days of cover = available ÷ average daily shipments to marketplace DCs
-over the last 30 days. One page at a time from the server; live; a row opens the card.
-The header's bell (ui.layout) shows how many there are and links here.
+"""/alerts: operational alerts first (ui.pages.stock.operational_alerts: floor work stuck,
+reservations not released, events not relayed), then products whose available stock is
+below their minimum, the ones that run out soonest first — days of cover = available ÷
+average daily shipments to marketplace DCs over the last 30 days. One page at a time
+from the server; live; a row opens the card.
+The header's bell (ui.layout) shows how many there are of both and links here.
 """
 
 from dataclasses import dataclass
@@ -21,10 +23,13 @@ from ui.context import AppContext
 from ui.formatting import quantity
 from ui.i18n import language, tr
 from ui.layout import frame
+from ui.pages.stock.operational_alerts import operational_section
 from ui.session import guarded, protected_page
 
 PATH = "/alerts"
 URGENT_DAYS = 7  # less than a week of stock left: shown in red
+# Alerts also come with time (a task running past its limit): read again this often.
+TIME_REFRESH_SECONDS = 30.0
 
 
 @dataclass
@@ -88,8 +93,10 @@ def register(ctx: AppContext) -> None:
     @protected_page(ctx, PATH, Action.SEE_ALERTS)
     def alerts_page(user: Identity) -> None:
         state = AlertState()
-        with frame(user, tr("Дефицит", "Low stock"), PATH):
+        with frame(user, tr("Предупреждения", "Alerts"), PATH):
             ui.add_css(CSS)
+            loader = operational_section(ctx)
+            ui.label(tr("Дефицит", "Low stock")).classes("text-h6")
             ui.label(
                 tr(
                     "Товары, у которых доступный остаток ниже минимального. «Хватит на» — "
@@ -152,5 +159,15 @@ def register(ctx: AppContext) -> None:
             lambda e: ui.navigate.to(f"/products/{int(e.args)}"),
             js_handler="(evt, row) => emit(row.product_id)",
         )
-        live.refresh_on_ledger_change(ctx, reload, action=Action.SEE_ALERTS)
+
+        async def reload_all() -> None:
+            await loader.reload()
+            await reload()
+
+        async def on_time(_user: Identity) -> None:
+            await loader.reload()
+
+        live.refresh_on_ledger_change(ctx, reload_all, action=Action.SEE_ALERTS)
+        ui.timer(TIME_REFRESH_SECONDS, guarded(ctx, Action.SEE_ALERTS, on_time))
+        loader.show(*loader.read())
         show(fetch())
