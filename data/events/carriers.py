@@ -112,6 +112,13 @@ def _store(order_id: int, task_id: int, tracking: str, label: str | None) -> Any
     return apply
 
 
+def shipping_label_url(engine: Engine, order_id: int) -> str | None:
+    """The label the delivery service gave for the order's shipment, if any."""
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT shipping_label_url FROM sale_order WHERE id = :o"),
+                            {"o": order_id}).scalar()  # fmt: skip
+
+
 def consumers(engine: Engine, settings: Settings) -> tuple[list[Consumer], list[Service]]:
     """The callbacks whose URL is set (none: the callbacks are off)."""
 
