@@ -1,8 +1,8 @@
 """A real HTTP service for the callbacks' tests (not a mock): a ThreadingHTTPServer on a
 free port in a thread, standing in for the Listings or the delivery service. It records
 every request, can answer 500 or stall a number of times (the service failing, timing
-out, then recovering), deduplicates by `X-Event-Id` as a real receiver would, and answers
-shipments with a tracking number and a label."""
+out, then recovering), deduplicates by `X-Event-Id` as a real receiver would, answers
+shipments with a tracking number and a label, and a GET with the document at its path."""
 
 import json
 import threading
@@ -37,6 +37,7 @@ class HttpService:
     behaviour: Behaviour = field(default_factory=Behaviour)
     seen: list[Seen] = field(default_factory=list)
     applied: dict[str, dict[str, Any]] = field(default_factory=dict)  # event_id → body
+    documents: dict[str, dict[str, Any]] = field(default_factory=dict)  # GET path → answer
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def requests(self, path_part: str = "") -> list[Seen]:
@@ -46,7 +47,7 @@ class HttpService:
     def answered_ok(self) -> list[Seen]:
         return [s for s in self.requests() if 200 <= s.status < 300]
 
-    def _answer(self, path: str, headers: dict[str, str], body: dict[str, Any]
+    def _answer(self, method: str, path: str, headers: dict[str, str], body: dict[str, Any]
                 ) -> tuple[int, dict[str, Any]]:  # fmt: skip
         b = self.behaviour
         with self.lock:
@@ -58,6 +59,8 @@ class HttpService:
             elif b.fail > 0:
                 b.fail -= 1
                 status = 500
+            elif method == "GET":
+                status = b.status if path in self.documents else 404
             else:
                 status = b.status
             self.seen.append(Seen(path, headers, body, status))
@@ -69,6 +72,8 @@ class HttpService:
         if status == 0:
             time.sleep(b.stall_seconds)
             return 500, {}
+        if method == "GET":
+            return status, self.documents.get(path, {}) if status == 200 else {"error": status}
         if path.endswith("/shipments") and 200 <= status < 300:
             return 201, {"tracking_number": number, "label_url": f"{self.url}/labels/{number}.pdf"}
         return status, {"ok": 200 <= status < 300, "repeat": repeat}
@@ -92,12 +97,18 @@ def http_service(behaviour: Behaviour | None = None) -> Iterator[HttpService]:
 
 
 class _Handler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self._serve("GET")
+
     def do_POST(self) -> None:
+        self._serve("POST")
+
+    def _serve(self, method: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b"{}"
         headers = {k.lower(): v for k, v in self.headers.items()}
         service: HttpService = self.server.service  # type: ignore[attr-defined]
-        status, answer = service._answer(self.path, headers, json.loads(raw or b"{}"))
+        status, answer = service._answer(method, self.path, headers, json.loads(raw or b"{}"))
         data = json.dumps(answer).encode()
         try:
             self.send_response(status)

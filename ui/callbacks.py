@@ -21,10 +21,9 @@ log = logging.getLogger(__name__)
 def install(ctx: AppContext) -> None:
     """Called once per app by ui.app.build; nothing runs while both URLs are unset."""
     found, services = consumers(ctx.db.engine, ctx.settings)
+    register(*services)  # none: an earlier app's are forgotten (the order feed reads them)
     if not found:
         return
-    for service in services:
-        register(service)
     stop = threading.Event()
     threads: list[threading.Thread] = []
 

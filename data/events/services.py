@@ -64,7 +64,7 @@ class Service:
         self.last_error_at: datetime | None = None
         self.last_ok_at: datetime | None = None
 
-    def _once(self, method: str, path: str, body: dict[str, Any],
+    def _once(self, method: str, path: str, body: dict[str, Any] | None,
               headers: dict[str, str]) -> httpx.Response:  # fmt: skip
         try:
             answer = self.client.request(method, path, json=body, headers=headers)
@@ -78,7 +78,7 @@ class Service:
             raise Rejected(f"HTTP {answer.status_code}: {answer.text[:200]}")
         return answer
 
-    def _attempt(self, method: str, path: str, body: dict[str, Any],
+    def _attempt(self, method: str, path: str, body: dict[str, Any] | None,
                  headers: dict[str, str]) -> httpx.Response:  # fmt: skip
         try:
             answer: httpx.Response = self.breaker.call(self._once, method, path, body, headers)
@@ -95,11 +95,19 @@ class Service:
         """The request, retried; the receiver deduplicates by the event's id (a header
         and the body's `event_id`). Raises Transient or Rejected."""
         headers = {"Idempotency-Key": event_id, "X-Event-Id": event_id}
+        return self._retried(method, path, {**body, "event_id": event_id}, headers)
+
+    def get(self, path: str) -> httpx.Response:
+        """A read, retried like a call. Raises Transient or Rejected."""
+        return self._retried("GET", path, None, {})
+
+    def _retried(self, method: str, path: str, body: dict[str, Any] | None,
+                 headers: dict[str, str]) -> httpx.Response:  # fmt: skip
         worth_it = retry_if_exception_type(Transient) & retry_if_not_exception_type(_Open)
         retrying = Retrying(stop=stop_after_attempt(self.attempts), wait=self.wait,
                             retry=worth_it, reraise=True)  # fmt: skip
         try:
-            return retrying(self._attempt, method, path, {**body, "event_id": event_id}, headers)
+            return retrying(self._attempt, method, path, body, headers)
         except _Open as exc:
             raise Transient(str(exc)) from exc
 
@@ -120,10 +128,17 @@ _services: dict[str, Service] = {}
 _lock = threading.Lock()
 
 
-def register(service: Service) -> None:
-    """The app's service of this name (a later one replaces it: a test's app)."""
+def register(*services: Service) -> None:
+    """The app's services, replacing those of an app built before (a test's app)."""
     with _lock:
-        _services[service.name] = service
+        _services.clear()
+        _services.update((s.name, s) for s in services)
+
+
+def registered(name: str) -> Service | None:
+    """The app's service of this name (the order feed shares the callbacks' breaker)."""
+    with _lock:
+        return _services.get(name)
 
 
 def service_states() -> list[ServiceState]:

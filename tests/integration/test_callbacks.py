@@ -41,8 +41,7 @@ def settings(listings: HttpService | None, delivery: HttpService | None,
 
 def dispatcher(db: Database, s: Settings) -> tuple[Dispatcher, dict[str, Service]]:
     found, services = consumers(db.engine, s)
-    for service in services:
-        register(service)
+    register(*services)
     d = Dispatcher(db.engine, found, grace=0.0)
     d.start()  # before the floor's events: they are the consumers' to call back
     return d, {service.name: service for service in services}
