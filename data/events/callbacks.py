@@ -12,6 +12,11 @@ the answer and the next one goes on. When first started a consumer begins at the
 the outbox (history is not called back). Its watermark `since_id` moves past handled
 events once no transaction can still commit an id below it (the grace period), so a
 round reads only the recent tail of the outbox.
+
+One dispatcher calls back at a time, so two app processes do not call a service twice
+for one event: on PostgreSQL a round holds the session-level advisory lock CALLBACK_LOCK
+(taken and committed at once: no transaction stays open during the calls; a process
+that dies releases it with its connection), and a process-local lock besides.
 """
 
 import json
@@ -28,6 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from tenacity import wait_exponential
 
+from data.db import is_sqlite
 from data.events.relay import _State, event_id
 from data.events.services import Rejected, Transient
 from data.models import UtcDateTime
@@ -52,6 +58,8 @@ RECORD = sa.text(
     "VALUES (:c, :id, :outcome, :detail, :at) ON CONFLICT DO NOTHING"
 ).bindparams(sa.bindparam("at", type_=UtcDateTime()))
 TOP = sa.text("SELECT coalesce(max(id), 0) FROM outbox_event")
+CALLBACK_LOCK = 0x574D5343  # "WMSC"
+_LOCAL_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -108,7 +116,28 @@ class Dispatcher:
 
     def round(self) -> bool:
         """Each consumer's waiting events, a batch each; False when a service failed
-        (its events wait for the next round)."""
+        (its events wait for the next round). True at once while another dispatcher
+        (thread or process) holds the lock."""
+        if not _LOCAL_LOCK.acquire(blocking=False):
+            return True
+        try:
+            if is_sqlite(self.engine):
+                return self._round()
+            with self.engine.connect() as conn:
+                taken = conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"),
+                                     {"k": CALLBACK_LOCK}).scalar()  # fmt: skip
+                conn.commit()
+                if not taken:
+                    return True
+                try:
+                    return self._round()
+                finally:
+                    conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": CALLBACK_LOCK})
+                    conn.commit()
+        finally:
+            _LOCAL_LOCK.release()
+
+    def _round(self) -> bool:
         if not self._started:
             self.start()
         self._mark()

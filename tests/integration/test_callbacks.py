@@ -10,12 +10,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from core.orders.ports import Order, ShipTo
 from core.settings import Settings
 from data.database import Database
-from data.events.callbacks import Dispatcher, run_forever
+from data.events.callbacks import CALLBACK_LOCK, Dispatcher, run_forever
 from data.events.carriers import consumers
 from data.events.services import Service, register, service_states
 from tests.conftest import make_product
@@ -197,3 +198,40 @@ def test_the_floor_ships_while_the_delivery_service_hangs(db: Database) -> None:
         assert [o for _, o in deliveries(db, "delivery")] == ["skipped"]  # shipped meanwhile
         assert fresh(db, order.id).tracking_number == "TYPED-1"
         assert len(listings.applied) == 1
+
+
+def test_two_dispatchers_call_back_each_event_once(db: Database) -> None:
+    with http_service() as listings:
+        first, _ = dispatcher(db, settings(listings, None))
+        second, _ = dispatcher(db, settings(listings, None))
+        stop = threading.Event()
+        workers = [threading.Thread(target=run_forever, args=(d, stop),
+                                    kwargs={"idle": 0.01}) for d in (first, second)]  # fmt: skip
+        for w in workers:
+            w.start()
+        try:
+            for _ in range(4):
+                ready_to_ship(db, [(make_product(db), 1)])
+            until(lambda: len(deliveries(db, "listings")) == 4)
+        finally:
+            stop.set()
+            for w in workers:
+                w.join(timeout=15)
+        ids = [s.headers["x-event-id"] for s in listings.requests()]
+        assert len(ids) == len(set(ids)) == 4
+
+
+def test_another_process_holding_the_lock_makes_a_round_wait(db: Database) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("one process on SQLite: the process-local lock is the whole story")
+    with http_service() as listings:
+        d, _ = dispatcher(db, settings(listings, None))
+        ready_to_ship(db, [(make_product(db), 1)])
+        with db.engine.connect() as other:  # another app process's dispatcher
+            other.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": CALLBACK_LOCK})
+            assert d.round()
+            assert listings.requests() == []
+            other.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": CALLBACK_LOCK})
+            other.commit()
+        assert d.round()
+        assert len(listings.requests()) == 1
