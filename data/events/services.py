@@ -43,6 +43,7 @@ class ServiceState:
     last_error: str | None
     last_error_at: datetime | None
     last_ok_at: datetime | None
+    failing_since: datetime | None  # the first failure since the last success (alerts)
 
 
 class Service:
@@ -63,6 +64,7 @@ class Service:
         self.last_error: str | None = None
         self.last_error_at: datetime | None = None
         self.last_ok_at: datetime | None = None
+        self.failing_since: datetime | None = None
 
     def _once(self, method: str, path: str, body: dict[str, Any] | None,
               headers: dict[str, str]) -> httpx.Response:  # fmt: skip
@@ -87,8 +89,10 @@ class Service:
                 from exc  # fmt: skip
         except (Transient, Rejected) as exc:
             self.last_error, self.last_error_at = str(exc), datetime.now(UTC)
+            if isinstance(exc, Transient) and self.failing_since is None:
+                self.failing_since = self.last_error_at
             raise
-        self.last_ok_at = datetime.now(UTC)
+        self.last_ok_at, self.failing_since = datetime.now(UTC), None
         return answer
 
     def call(self, method: str, path: str, body: dict[str, Any], event_id: str) -> httpx.Response:
@@ -114,7 +118,7 @@ class Service:
     def state(self) -> ServiceState:
         return ServiceState(self.name, self.base_url, self.breaker.current_state,
                             self.breaker.fail_counter, self.last_error, self.last_error_at,
-                            self.last_ok_at)  # fmt: skip
+                            self.last_ok_at, self.failing_since)  # fmt: skip
 
     def close(self) -> None:
         self.client.close()

@@ -133,9 +133,11 @@ def test_a_failing_service_is_retried_and_delivers_once_when_it_recovers(db: Dat
         assert deliveries(db, "delivery") == []
         assert fresh(db, order.id).tracking_number is None
         assert services["delivery"].state().last_error == "HTTP 503"
+        assert services["delivery"].state().failing_since is not None
         delivery.behaviour.down = False
         assert d.round()
         assert fresh(db, order.id).tracking_number == "TRK-000001"
+        assert services["delivery"].state().failing_since is None
         for _ in range(3):
             assert d.round()
         ids = {s.headers["x-event-id"] for s in delivery.requests()}
