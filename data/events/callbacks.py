@@ -197,10 +197,11 @@ class Dispatcher:
 
 
 def run_forever(dispatcher: Dispatcher, stop: threading.Event, idle: float = 0.5,
-                max_wait: float = 30.0) -> None:  # fmt: skip
+                max_wait: float = 5.0) -> None:  # fmt: skip
     """The dispatcher's loop (a worker thread): a round, sleep `idle`, again. A failing
-    service or database makes it back off exponentially up to `max_wait` seconds (the
-    breaker keeps a dead service from being called meanwhile); it resumes by itself."""
+    service or database makes it back off exponentially up to `max_wait` seconds — short,
+    as the other service's events wait too, and an open breaker costs no request; it
+    resumes by itself."""
     backoff = wait_exponential(multiplier=0.5, max=max_wait)
     failures = 0
     while not stop.is_set():
