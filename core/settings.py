@@ -91,6 +91,30 @@ class Settings(BaseSettings):
     def metrics_networks(self) -> tuple[Network, ...]:
         return parse_allow_list(self.metrics_allow)
 
+    # Callbacks (data.events.callbacks), each off while its URL is unset: packed orders
+    # are reported `ready_for_shipment` to the Listings service, and a shipment is asked
+    # of the delivery service for an order whose carrier it serves (codes, comma-separated;
+    # `*`: every carrier but `manual`). The warehouse's address is the shipments' sender.
+    listings_url: str | None = None
+    delivery_url: str | None = None
+    delivery_carriers: str = "*"
+    warehouse_address: str = ""
+    # A call gives up after the timeout and is retried `callback_attempts` times with
+    # exponential backoff; after `callback_breaker_failures` failed calls in a row the
+    # service's circuit breaker opens and one probe call is let through every
+    # `callback_breaker_reset_seconds`.
+    callback_timeout_seconds: float = 5.0
+    callback_attempts: PositiveInt = 3
+    callback_breaker_failures: PositiveInt = 5
+    callback_breaker_reset_seconds: float = 30.0
+
+    def delivery_serves(self, carrier: str | None) -> bool:
+        """The delivery service creates the shipments of this carrier's orders."""
+        if not self.delivery_url or not carrier:
+            return False
+        codes = {c.strip() for c in self.delivery_carriers.split(",") if c.strip()}
+        return carrier in codes or ("*" in codes and carrier != "manual")
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

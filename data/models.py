@@ -270,13 +270,42 @@ class OutboxEvent(SQLModel, table=True):
     """Events for other systems, written in the same transaction as their cause."""
 
     __tablename__ = "outbox_event"
-    __table_args__ = (sa.Index("ix_outbox_event_unpublished", "published_at", "id"),)
+    __table_args__ = (
+        sa.Index("ix_outbox_event_unpublished", "published_at", "id"),
+        sa.Index("ix_outbox_event_type_id", "event_type", "id"),  # a callback's kinds
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     event_type: str = Field(max_length=64)
     payload: str  # JSON
     created_at: datetime = Field(sa_column=sa.Column(UtcDateTime(), nullable=False))
     published_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class CallbackConsumer(SQLModel, table=True):
+    """A callback consumer (data.events.callbacks): outbox events up to `since_id` are all
+    handled or older than it was first started (history is not called back)."""
+
+    __tablename__ = "callback_consumer"
+
+    name: str = Field(primary_key=True, max_length=32)
+    since_id: int
+
+
+class CallbackDelivery(SQLModel, table=True):
+    """One outbox event handled by one consumer: recorded only after the service
+    answered (delivered), refused it for good (rejected) or it did not concern it."""
+
+    __tablename__ = "callback_delivery"
+    __table_args__ = (
+        sa.CheckConstraint("outcome IN ('delivered', 'rejected', 'skipped')", name="outcome_known"),
+    )
+
+    consumer: str = Field(primary_key=True, max_length=32)
+    outbox_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    outcome: str = Field(max_length=16)
+    detail: str = Field(default="", max_length=500)
+    at: datetime = Field(sa_column=sa.Column(UtcDateTime(), nullable=False))
 
 
 class ImportBatch(SQLModel, table=True):
@@ -539,6 +568,8 @@ class SaleOrder(SQLModel, table=True):
     distribution_center_id: int | None = Field(default=None, foreign_key="distribution_center.id")
     ship_to: str | None = Field(default=None, max_length=2000)  # JSON: name, phone, address…
     tracking_number: str | None = Field(default=None, max_length=64)
+    # The delivery service's label of the shipment it created (data.events.carriers).
+    shipping_label_url: str | None = Field(default=None, max_length=1000)
     created_by: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime = Field(default_factory=utc_now, sa_column=_created_at())
     confirmed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)

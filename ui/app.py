@@ -9,7 +9,7 @@ from nicegui import ui as nicegui_ui  # `ui` is this package (import ui.pages)
 from sqlalchemy import text
 
 import ui.pages
-from ui import event_relay, live, metrics, order_feed, reservation_sweep, security
+from ui import callbacks, event_relay, live, metrics, order_feed, reservation_sweep, security
 from ui.context import AppContext
 from ui.failures import failure_of
 
@@ -23,6 +23,7 @@ def build(ctx: AppContext) -> None:
     reservation_sweep.install(ctx)  # expired reservations released (when a TTL is set)
     order_feed.install(ctx)  # the order feed read from Redis (when WMS_REDIS_URL is set)
     event_relay.install(ctx)  # the outbox to Redis Streams (when WMS_REDIS_URL is set)
+    callbacks.install(ctx)  # Listings and delivery callbacks (when their URLs are set)
     # Every module under ui/pages (one package per area) that has a `register` adds its
     # own pages; the others are pieces of those pages (the dashboard's charts).
     for found in pkgutil.walk_packages(ui.pages.__path__, "ui.pages."):

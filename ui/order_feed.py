@@ -13,10 +13,13 @@ import threading
 import redis
 from nicegui import app
 
-from core.orders.feed import run_round
+from core.orders.feed import OrderDetails, run_round
 from core.settings import Settings
 from data.database import Database
+from data.events.carriers import DELIVERY, LISTINGS
 from data.events.feed import RedisOrderFeed, connect
+from data.events.order_details import ServiceDetails
+from data.events.services import Transient, registered
 from data.events.status import FEED_HEALTH
 from ui.context import AppContext
 from ui.failures import database_away
@@ -28,11 +31,13 @@ MAX_BACKOFF = 30.0
 
 class FeedConsumer:
     def __init__(self, db: Database, settings: Settings, *, stream: str | None = None,
-                 dead_letters: str | None = None, block_ms: int = 1000) -> None:  # fmt: skip
+                 dead_letters: str | None = None, block_ms: int = 1000,
+                 details: OrderDetails | None = None) -> None:  # fmt: skip
         assert settings.redis_url, "the feed needs WMS_REDIS_URL"
         keys = {k: v for k, v in (("stream", stream), ("dead_letters", dead_letters)) if v}
         self.feed = RedisOrderFeed(connect(settings.redis_url), settings.feed_consumer, **keys)
         self.db, self.settings, self.block_ms = db, settings, block_ms
+        self.details = details
         self._stop = threading.Event()
         self.health = FEED_HEALTH
         self._thread: threading.Thread | None = None
@@ -42,7 +47,7 @@ class FeedConsumer:
             self.feed, self.db.unit_of_work,
             claim_idle_ms=int(self.settings.feed_claim_idle_seconds * 1000),
             max_deliveries=self.settings.feed_max_deliveries, block_ms=self.block_ms,
-            is_outage=database_away,
+            is_outage=feed_outage, details=self.details,
         )  # fmt: skip
 
     def _loop(self) -> None:
@@ -78,6 +83,18 @@ class FeedConsumer:
         self.feed.client.close()
 
 
+def feed_outage(error: Exception) -> bool:
+    """The database or a service the entry is completed from is away: no fault of the
+    entry (it waits, pending, and is not dead-lettered for it)."""
+    return database_away(error) or isinstance(error, Transient)
+
+
+def details_from_services() -> OrderDetails | None:
+    """The services ui.callbacks registered (their breakers shared), None without both."""
+    listings, delivery = registered(LISTINGS), registered(DELIVERY)
+    return ServiceDetails(listings, delivery) if listings or delivery else None
+
+
 def install(ctx: AppContext) -> None:
     """Called once per app by ui.app.build; nothing runs while WMS_REDIS_URL is unset."""
     if not ctx.settings.redis_url:
@@ -85,7 +102,7 @@ def install(ctx: AppContext) -> None:
     consumers: list[FeedConsumer] = []
 
     def start() -> None:
-        consumers.append(FeedConsumer(ctx.db, ctx.settings))
+        consumers.append(FeedConsumer(ctx.db, ctx.settings, details=details_from_services()))
         consumers[-1].start()
 
     def stop() -> None:

@@ -95,6 +95,37 @@ class OrderFeed(Protocol):
         it, both at once."""
 
 
+class OrderDetails(Protocol):
+    """What the Listings and delivery services know of an order the feed names without
+    its items or address (data.events.order_details; seed 004 §6)."""
+
+    def items(self, external_id: str) -> str | None:
+        """The order's items as the feed's `items` JSON; None without the service."""
+
+    def ship_to(self, external_id: str) -> str | None:
+        """Its address as the feed's `ship_to` JSON; None when unknown."""
+
+
+def complete(fields: dict[str, str], details: OrderDetails) -> dict[str, str]:
+    """An `order.confirmed` entry without items (or a customer order's without an address)
+    completed from the services; any other entry as it is. A service that fails raises
+    (the entry is retried later)."""
+    order_id = (fields.get("order_id") or "").strip()
+    if (fields.get("type") or "").strip() != CONFIRMED or not order_id:
+        return fields
+    done = dict(fields)
+    if (fields.get("items") or "").strip() in ("", "[]"):
+        items = details.items(order_id)
+        if items is not None:
+            done["items"] = items
+    kind = (fields.get("kind") or "").strip() or OrderKind.CUSTOMER
+    if kind == OrderKind.CUSTOMER and not (fields.get("ship_to") or "").strip():
+        address = details.ship_to(order_id)
+        if address is not None:
+            done["ship_to"] = address
+    return done
+
+
 def _required(fields: dict[str, str], name: str) -> str:
     value = (fields.get(name) or "").strip()
     if not value:
@@ -224,33 +255,43 @@ def never_an_outage(_error: Exception) -> bool:
     return False
 
 
+def _failed(feed: OrderFeed, delivery: Delivery, error: Exception, max_deliveries: int,
+            is_outage: Callable[[Exception], bool]) -> Outcome:  # fmt: skip
+    if is_outage(error):
+        raise error
+    message = error.message if isinstance(error, ValidationError | Conflict | NotFound) \
+        else f"{type(error).__name__}: {error}"  # fmt: skip
+    if delivery.deliveries >= max_deliveries:
+        feed.dead_letter(delivery, message)
+        return "dead"
+    log.warning("order feed entry %s failed (delivery %d): %s",
+                delivery.entry_id, delivery.deliveries, message)  # fmt: skip
+    return "retry"
+
+
 def handle(
     feed: OrderFeed, make_uow: Callable[[], FulfillmentUnitOfWork], delivery: Delivery,
     max_deliveries: int, is_outage: Callable[[Exception], bool] = never_an_outage,
+    details: OrderDetails | None = None,
 ) -> Outcome:  # fmt: skip
     """One delivery: applied and acknowledged, left pending for a retry, or dead-lettered.
-    An outage is raised: the caller stops the round and pauses."""
+    An outage is raised: the caller stops the round and pauses. With `details`, an entry
+    without items or address is completed from the services first."""
     try:
-        entry = parse_entry(delivery.fields)
+        entry = parse_entry(delivery.fields if details is None
+                            else complete(delivery.fields, details))  # fmt: skip
     except MalformedEntry as error:
         feed.dead_letter(delivery, error.message)
         return "dead"
+    except Exception as error:  # a service failed or refused: retried like a rule
+        return _failed(feed, delivery, error, max_deliveries, is_outage)
     try:
         if isinstance(entry, FeedConfirm):
             confirm_from_feed(make_uow(), entry)
         else:
             cancel_from_feed(make_uow, entry)
     except Exception as error:  # a rule refused it, or the database failed: retried
-        if is_outage(error):
-            raise
-        message = error.message if isinstance(error, ValidationError | Conflict | NotFound) \
-            else f"{type(error).__name__}: {error}"  # fmt: skip
-        if delivery.deliveries >= max_deliveries:
-            feed.dead_letter(delivery, message)
-            return "dead"
-        log.warning("order feed entry %s failed (delivery %d): %s",
-                    delivery.entry_id, delivery.deliveries, message)  # fmt: skip
-        return "retry"
+        return _failed(feed, delivery, error, max_deliveries, is_outage)
     feed.ack(delivery.entry_id)  # after the commit: a crash before it means a repeat
     return "done"
 
@@ -266,6 +307,7 @@ def run_round(
     feed: OrderFeed, make_uow: Callable[[], FulfillmentUnitOfWork], *, claim_idle_ms: int,
     max_deliveries: int, count: int = 100, block_ms: int = 1000,
     is_outage: Callable[[Exception], bool] = never_an_outage,
+    details: OrderDetails | None = None,
 ) -> FeedRound:  # fmt: skip
     """Claimed entries (a dead consumer's, or this one's own failures due again) first,
     then new ones."""
@@ -273,6 +315,6 @@ def run_round(
     claimed = feed.claim(claim_idle_ms, count)
     fresh = feed.read(count, 0 if claimed else block_ms)
     for delivery in [*claimed, *fresh]:
-        outcome = handle(feed, make_uow, delivery, max_deliveries, is_outage)
+        outcome = handle(feed, make_uow, delivery, max_deliveries, is_outage, details)
         setattr(result, outcome, getattr(result, outcome) + 1)
     return result

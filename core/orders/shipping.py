@@ -2,8 +2,9 @@
 and shipping").
 
 Ship: the carrier must exist and be active; the tracking number is typed or scanned, or
-issued by the carrier's service when one is wired (core.orders.packing_ports.
-CarrierService; none is yet, so `manual` and every carrier need it typed). Then the
+the one the delivery service issued after packing (data.events.carriers put it on the
+order), or issued by a carrier's service when one is wired (core.orders.packing_ports.
+CarrierService). Then the
 stock leaves: every packed reservation is marked shipped and its box quant gives up
 `quantity` and `reserved` in one conditional statement, with a movement naming the order
 — SHIPMENT_ORDER to CUSTOMERS for a customer order, SHIPMENT_RC to MARKETPLACE_DC for a
@@ -48,6 +49,8 @@ def _tracking(tracking_number: object, carrier: str, order: Order, task: PackTas
     typed = text(tracking_number, "трек-номер", "tracking_number", limit=MAX_TRACKING)
     if typed is not None:
         return typed
+    if order.tracking_number:  # issued by the delivery service once packed (its callback)
+        return order.tracking_number
     service = services.get(carrier)
     if service is None:
         raise ValidationError("tracking_number_required",

@@ -43,6 +43,7 @@ STEPS = {
     "packing_packing": ("Упаковка начата", "Packing started"),
     "packing_packed": ("Упакован", "Packed"),
     "packing_shipped": ("Отгружен", "Shipped"),
+    "carrier_shipment": ("Отправление у перевозчика", "Carrier's shipment"),
 }
 
 

@@ -16,6 +16,7 @@ from core.orders.rules import Status
 from core.states import ORDER, PickingStatus
 from core.users.auth import Identity
 from core.users.policy import Action
+from data.events.carriers import shipping_label_url
 from data.orders.queries import carriers, history, order
 from data.packing.queries import task as packing_task
 from data.picking.queries import task as picking_task
@@ -37,6 +38,7 @@ class CardData(NamedTuple):
     picking: PickTask | None
     packing: PackTask | None
     history: tuple[Any, ...]
+    label_url: str | None = None  # the delivery service's label (data.events.carriers)
 
 
 class OrderCard:
@@ -62,7 +64,9 @@ class OrderCard:
             if found.picking_task_id else None  # fmt: skip
         packing = packing_task(self.ctx.db.engine, found.packing_task_id) \
             if found.packing_task_id else None  # fmt: skip
-        return CardData(found, picking, packing, tuple(history(self.ctx.db.engine, self.order_id)))
+        steps = tuple(history(self.ctx.db.engine, self.order_id))
+        label = shipping_label_url(self.ctx.db.engine, self.order_id)
+        return CardData(found, picking, packing, steps, label)
 
     async def _poll(self, _user: Identity) -> None:
         await self.reload()
@@ -133,6 +137,7 @@ class OrderCard:
                     with ui.column().classes("gap-0"):
                         ui.label(label).classes("text-caption text-grey-7")
                         ui.label(value).classes("text-body1")
+        self._delivery(o)
         if o.status == Status.AWAITING_STOCK:
             ui.label(tr(
                 "Товара не хватает: ничего не зарезервировано. Заказ зарезервируется сам, "
@@ -140,6 +145,20 @@ class OrderCard:
                 "Not enough stock: nothing is held. The order is reserved by itself when "
                 "stock arrives.",
             )).classes("text-body1 text-orange-9").mark("order-waiting")  # fmt: skip
+
+    def _delivery(self, o: Order) -> None:
+        """An order whose shipment the delivery service creates once packed: waiting for
+        it (the floor may still ship with a typed number), or its label."""
+        if o.kind != "customer" or not self.ctx.settings.delivery_serves(o.carrier):
+            return
+        if o.status == Status.PACKED and not o.tracking_number:
+            ui.label(tr("Ожидает перевозчика: служба доставки ещё не выдала трек-номер",
+                        "Waiting for the carrier: the delivery service has not issued the "
+                        "tracking number yet")).classes("text-body1 text-orange-9").mark(
+                "order-waiting-carrier")  # fmt: skip
+        elif self.shown.label_url:
+            ui.link(tr("Этикетка перевозчика", "Carrier's label"), self.shown.label_url,
+                    new_tab=True).classes("text-body1").mark("order-carrier-label")  # fmt: skip
 
     def _actions(self, o: Order) -> None:
         allowed = ORDER.allowed(o.status)
