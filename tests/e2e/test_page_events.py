@@ -5,9 +5,11 @@ error when Redis does not answer; a worker is refused the page."""
 from collections.abc import Iterator
 
 import pytest
+import sqlalchemy as sa
 from nicegui.testing import User
 
 from core.orders.feed import STREAM
+from core.orders.ports import ShipTo
 from core.settings import get_settings
 from data.database import Database
 from data.events.feed import connect
@@ -15,6 +17,8 @@ from data.events.status import FEED_HEALTH, RELAY_HEALTH, outbox_status
 from tests.conftest import add_user, arrived, make_product, open_page, sign_in
 from tests.floor import make_bin
 from tests.helpers import eventually, post
+from tests.http_service import Behaviour, HttpService, http_service
+from tests.packing import ready_to_ship
 from tests.picking import stock_bin
 from tests.redis_feed import redis_url  # noqa: F401
 
@@ -98,6 +102,51 @@ async def test_when_redis_does_not_answer_the_relay_shows_its_error(
     assert "ConnectionError" in text_of(manager, "relay-error")
     await manager.should_see(marker="redis-down", retries=200)
     assert outbox_status(app_database.engine).waiting > 0  # nothing lost: it waits
+
+
+@pytest.fixture
+def delivery_down(app_database: Database, monkeypatch: pytest.MonkeyPatch
+                  ) -> Iterator[HttpService]:  # fmt: skip
+    """The delivery service, down at first; the app (started after this) calls it."""
+    with http_service(Behaviour(down=True)) as service:
+        monkeypatch.setenv("WMS_DELIVERY_URL", service.url)
+        monkeypatch.setenv("WMS_DELIVERY_CARRIERS", "cdek")
+        monkeypatch.setenv("WMS_CALLBACK_ATTEMPTS", "1")
+        monkeypatch.setenv("WMS_CALLBACK_BREAKER_FAILURES", "1")
+        monkeypatch.setenv("WMS_CALLBACK_BREAKER_RESET_SECONDS", "1")
+        get_settings.cache_clear()
+        yield service
+        get_settings.cache_clear()
+
+
+async def test_a_service_that_is_down_shows_its_breaker_until_it_is_back(
+    delivery_down: HttpService, manager: User, app_database: Database
+) -> None:
+    db = app_database
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE carrier SET is_active = :y WHERE code = 'cdek'"), {"y": True})
+    await open_page(manager, PATH)
+    await manager.should_see("Служба доставки")
+    ready_to_ship(db, [(make_product(db), 1)], carrier="cdek",
+                  ship_to=ShipTo(name="Анна", city="Тула"))  # fmt: skip
+    await eventually(lambda: seen(manager, "service-delivery-since"), timeout=30)
+    assert "503" in text_of(manager, "service-delivery-error")
+    delivery_down.behaviour.down = False  # back: the probe call closes the breaker
+    await eventually(lambda: not seen(manager, "service-delivery-since"), timeout=40)
+    assert text_of(manager, "service-delivery-state") == "Работает"
+
+
+def seen(user: User, marker: str) -> bool:
+    try:
+        user.find(marker=marker)
+    except AssertionError:
+        return False
+    return True
+
+
+async def test_without_services_the_page_says_they_are_not_configured(manager: User) -> None:
+    await open_page(manager, PATH)
+    await manager.should_see(marker="services-off")
 
 
 async def test_a_worker_is_refused_the_events_page(visitor: User, app_database: Database) -> None:

@@ -1,7 +1,8 @@
 """/events (managers, admins): how the WMS's events are getting out and the order feed in —
 the outbox backlog (committed, not yet on Redis) and its oldest event, the last publication,
 this process's relay and feed consumer (running, failing, their last error), the feed's
-group on Redis (length, lag, pending, consumers) and its dead letters. Live: read every
+group on Redis (length, lag, pending, consumers) and its dead letters, and each callback
+service's circuit breaker (data.events.services) with its last error. Live: read every
 POLL_SECONDS off the event loop, redrawn only when something changed.
 
 Without WMS_REDIS_URL the outbox just grows (DESIGN.md §3): the page says so and shows it.
@@ -14,7 +15,9 @@ from nicegui import run, ui
 
 from core.users.auth import Identity
 from core.users.policy import Action
+from data.events.carriers import DELIVERY, LISTINGS
 from data.events.feed import connect
+from data.events.services import ServiceState, service_states
 from data.events.status import (
     FEED_HEALTH,
     RELAY_HEALTH,
@@ -50,12 +53,40 @@ def loop_view(health: Health) -> LoopView:
 
 
 @dataclass(frozen=True)
+class ServiceView:
+    """A callback service as the page shows it (without its last success: that moves on
+    every call and would redraw the page for nothing)."""
+
+    name: str
+    url: str
+    breaker: str
+    failures: int
+    last_error: str | None
+    last_error_at: datetime | None
+    failing_since: datetime | None
+
+
+def service_view(s: ServiceState) -> ServiceView:
+    return ServiceView(s.name, s.url, s.breaker, s.failures, s.last_error, s.last_error_at,
+                       s.failing_since)  # fmt: skip
+
+
+SERVICE_NAMES = {LISTINGS: "Listings (статусы заказов)", DELIVERY: "Служба доставки"}
+BREAKER = {  # pybreaker's states
+    "closed": ("Работает", "text-positive"),
+    "open": ("Цепь разомкнута: вызовы приостановлены", "text-negative"),
+    "half-open": ("Пробный вызов", "text-orange-9"),
+}
+
+
+@dataclass(frozen=True)
 class Snapshot:
     outbox: OutboxStatus | None  # None: the database did not answer
     feed: FeedStatus | None  # None: no Redis configured, or it did not answer
     redis_error: str
     relay: LoopView
     consumer: LoopView
+    services: tuple[ServiceView, ...]
 
 
 def register(ctx: AppContext) -> None:
@@ -90,8 +121,9 @@ class EventsView:
                 feed = feed_status(self.redis)
             except Exception as error:
                 redis_error = f"{type(error).__name__}: {error}"[:300]
+        services = tuple(service_view(s) for s in service_states())
         return Snapshot(outbox, feed, redis_error, loop_view(RELAY_HEALTH),
-                        loop_view(FEED_HEALTH))  # fmt: skip
+                        loop_view(FEED_HEALTH), services)  # fmt: skip
 
     async def _poll(self, _user: Identity) -> None:
         found = await run.io_bound(self._read)
@@ -102,13 +134,16 @@ class EventsView:
     @ui.refreshable_method
     def cards(self) -> None:
         s = self.shown
-        # Three columns side by side on a desktop, one under another on a tablet.
+        # Two columns on a desktop (four on a wide screen), one under another on a tablet.
         with (
-            ui.element("div").classes("w-full grid gap-4 grid-cols-1 lg:grid-cols-3").mark("events")
+            ui.element("div")
+            .classes("w-full grid gap-4 grid-cols-1 lg:grid-cols-2 2xl:grid-cols-4")
+            .mark("events")
         ):
             self._outbox(s)
             self._relay(s)
             self._feed(s)
+            self._services(s)
 
     def _card(self, title: str, marker: str) -> ui.card:
         card = ui.card().classes("w-full gap-1").props("bordered").mark(marker)
@@ -186,3 +221,25 @@ class EventsView:
                            "feed-dead-letters", tone)  # fmt: skip
                 if f.dead_letters:
                     ui.link(tr("Открыть", "Open"), "/events/dead-letters").mark("open-dead-letters")
+
+    def _services(self, s: Snapshot) -> None:
+        with self._card(tr("Внешние сервисы", "External services"), "services"):
+            if not s.services:
+                self._line(tr("Не настроены (WMS_LISTINGS_URL, WMS_DELIVERY_URL)",
+                              "Not configured (WMS_LISTINGS_URL, WMS_DELIVERY_URL)"),
+                           "services-off", "text-grey-8")  # fmt: skip
+                return
+            for v in s.services:
+                with ui.column().classes("gap-0 w-full").mark(f"service-{v.name}"):
+                    ui.label(SERVICE_NAMES.get(v.name, v.name)).classes("text-subtitle1")
+                    ui.label(v.url).classes("text-caption text-grey-7")
+                    text, tone = BREAKER.get(v.breaker, (v.breaker, ""))
+                    self._line(text, f"service-{v.name}-state", tone)
+                    if v.failing_since is not None:
+                        since = format_time(v.failing_since, self.zone)
+                        self._line(tr(f"Недоступен с {since}", f"Unavailable since {since}"),
+                                   f"service-{v.name}-since", "text-negative")  # fmt: skip
+                    if v.last_error:
+                        when = format_time(v.last_error_at, self.zone)
+                        self._line(f"{when} · {v.last_error}", f"service-{v.name}-error",
+                                   "text-grey-8")  # fmt: skip
