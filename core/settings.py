@@ -75,6 +75,7 @@ class Settings(BaseSettings):
     alert_packing_minutes: PositiveInt = 60
     alert_reservation_minutes: PositiveInt = 5
     alert_outbox_minutes: PositiveInt = 5
+    alert_service_minutes: PositiveInt = 5  # a callback service failing this long
     # Prometheus metrics at /metrics (ui.metrics): a scraper gets them with this bearer
     # token, or from an address of this allow-list (comma-separated IPs or CIDRs, e.g.
     # `127.0.0.1, 10.0.0.0/8`). With neither set, /metrics answers 404: metrics are off.

@@ -17,6 +17,9 @@ and counts with them, so a page, the bell and a test all see the same alerts.
 - outbox: with WMS_REDIS_URL set, an event still unpublished more than
   WMS_ALERT_OUTBOX_MINUTES (5) after it was written: events are not reaching Redis.
   Without Redis the events wait in the outbox by design: no alert.
+- service: a callback service (Listings, delivery) failing without a success for more
+  than WMS_ALERT_SERVICE_MINUTES (5): packed orders are not being reported or shipped.
+  Its state is this process's (data.events.services), not a row.
 """
 
 from dataclasses import dataclass
@@ -31,6 +34,7 @@ class AlertKind(StrEnum):
     PACKING = "packing"
     RESERVATION = "reservation"
     OUTBOX = "outbox"
+    SERVICE = "service"
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class AlertThresholds:
     packing_minutes: int = 60
     reservation_minutes: int = 5
     outbox_minutes: int = 5
+    service_minutes: int = 5
     outbox_watched: bool = False  # events are relayed (WMS_REDIS_URL set)
 
     @classmethod
@@ -48,6 +53,7 @@ class AlertThresholds:
             packing_minutes=settings.alert_packing_minutes,
             reservation_minutes=settings.alert_reservation_minutes,
             outbox_minutes=settings.alert_outbox_minutes,
+            service_minutes=settings.alert_service_minutes,
             outbox_watched=bool(settings.redis_url),
         )
 
@@ -60,6 +66,7 @@ class AlertCutoffs:
     packing_started: datetime
     reservation_expired: datetime
     outbox_created: datetime | None  # None: the outbox is not watched
+    service_failing: datetime  # a service failing since before this
 
 
 def cutoffs(now: datetime, thresholds: AlertThresholds) -> AlertCutoffs:
@@ -71,6 +78,7 @@ def cutoffs(now: datetime, thresholds: AlertThresholds) -> AlertCutoffs:
         packing_started=ago(thresholds.packing_minutes),
         reservation_expired=ago(thresholds.reservation_minutes),
         outbox_created=ago(thresholds.outbox_minutes) if thresholds.outbox_watched else None,
+        service_failing=ago(thresholds.service_minutes),
     )
 
 
@@ -87,6 +95,7 @@ def is_alert(kind: AlertKind, since: datetime | None, now: datetime,
         AlertKind.PACKING: limits.packing_started,
         AlertKind.RESERVATION: limits.reservation_expired,
         AlertKind.OUTBOX: limits.outbox_created,
+        AlertKind.SERVICE: limits.service_failing,
     }[kind]
     return cutoff is not None and since < cutoff
 

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 from core.dashboard.alerts import AlertCutoffs, AlertKind, AlertThresholds, BellCount, cutoffs
 from core.stock.movements import now_utc
 from data.dashboard.queries import low_stock_count
+from data.events.services import service_states
 from data.models import Executor, OutboxEvent, Package, PackingTask, PickingTask, SaleOrder
 from data.reads import Row
 
@@ -54,6 +55,22 @@ class ReservationAlert(Row):
 
 
 @dataclass(frozen=True)
+class ServiceAlert:
+    name: str  # data.events.carriers.LISTINGS or DELIVERY
+    url: str
+    failing_since: datetime
+    last_error: str | None
+
+
+def service_alerts(limits: AlertCutoffs) -> list[ServiceAlert]:
+    """The callback services of this process failing since before the cut-off."""
+    return [ServiceAlert(s.name, s.url, s.failing_since, s.last_error)
+            for s in service_states()
+            if s.failing_since is not None and s.failing_since < limits.service_failing
+            ]  # fmt: skip
+
+
+@dataclass(frozen=True)
 class OutboxBacklog:
     waiting: int  # events not yet published
     oldest_at: datetime  # the oldest one's time
@@ -66,6 +83,7 @@ class OperationalAlerts:
     packing: list[TaskAlert] = field(default_factory=list)
     reservations: list[ReservationAlert] = field(default_factory=list)
     outbox: OutboxBacklog | None = None
+    services: list[ServiceAlert] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -119,7 +137,9 @@ def _counts(conn: Connection, limits: AlertCutoffs) -> dict[AlertKind, int]:
             oldest.c.created_at < limits.outbox_created)  # fmt: skip
         columns.append(late.scalar_subquery().label(AlertKind.OUTBOX))
     row = conn.execute(sa.select(*columns)).mappings().one()
-    return {AlertKind(name): int(value) for name, value in row.items()}
+    counts = {AlertKind(name): int(value) for name, value in row.items()}
+    counts[AlertKind.SERVICE] = len(service_alerts(limits))
+    return counts
 
 
 def alert_counts(engine: Engine, limits: AlertCutoffs) -> dict[AlertKind, int]:
@@ -189,4 +209,5 @@ def operational_alerts(
             ).scalar_one()  # fmt: skip
             if oldest is not None:
                 outbox = OutboxBacklog(int(waiting), oldest)
-    return OperationalAlerts(counts, picking, packing, reservations, outbox)
+    return OperationalAlerts(counts, picking, packing, reservations, outbox,
+                             service_alerts(limits))  # fmt: skip

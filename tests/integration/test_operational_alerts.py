@@ -14,9 +14,12 @@ from core.settings import get_settings
 from core.stock.movements import now_utc
 from data.dashboard.alerts import alert_counts, bell_count, operational_alerts
 from data.database import Database
+from data.events.carriers import DELIVERY
+from data.events.services import Service, Transient, register
 from tests.conftest import make_product
 from tests.floor import make_bin
 from tests.helpers import post
+from tests.http_service import Behaviour, http_service
 from tests.orders import place
 from tests.packing import package, picked_order, started
 from tests.picking import complete, started_task, stock_bin
@@ -33,8 +36,8 @@ def later(**kw: float) -> datetime:
 
 
 def test_nothing_to_report_in_a_quiet_warehouse(db: Database) -> None:
-    assert counts(db, later(days=1)) == {
-        AlertKind.PICKING: 0, AlertKind.PACKING: 0, AlertKind.RESERVATION: 0}  # fmt: skip
+    nothing = {kind: 0 for kind in AlertKind if kind != AlertKind.OUTBOX}  # not watched
+    assert counts(db, later(days=1)) == nothing
     found = operational_alerts(db.engine, DEFAULTS, later(days=1))
     assert (found.total, found.picking, found.packing, found.reservations) == (0, [], [], [])
 
@@ -121,3 +124,29 @@ def test_the_bell_counts_low_stock_and_alerts(db: Database) -> None:
     assert bell_count(db.engine, DEFAULTS, later(minutes=5)).total == 1
     count = bell_count(db.engine, DEFAULTS, later(hours=3))
     assert (count.low_stock, count.operational, count.total) == (1, 1, 2)
+
+
+@pytest.fixture
+def delivery_down() -> Iterator[Service]:
+    """The app's delivery service (data.events.services), pointed at a real HTTP server
+    that answers 503."""
+    with http_service(Behaviour(down=True)) as server:
+        service = Service(DELIVERY, server.url, timeout=2, attempts=1, fail_max=5,
+                          reset_timeout=60)  # fmt: skip
+        register(service)
+        yield service
+        register()
+        service.close()
+
+
+def test_a_service_failing_for_over_five_minutes(db: Database, delivery_down: Service) -> None:
+    with pytest.raises(Transient):
+        delivery_down.call("POST", "/api/v1/shipments", {}, "wms-1")
+    since = delivery_down.state().failing_since
+    assert since is not None
+    assert counts(db, since + timedelta(minutes=4))[AlertKind.SERVICE] == 0
+    assert counts(db, since + timedelta(minutes=6))[AlertKind.SERVICE] == 1
+    [alert] = operational_alerts(db.engine, DEFAULTS, since + timedelta(minutes=6)).services
+    assert (alert.name, alert.failing_since) == (DELIVERY, since)
+    assert alert.last_error is not None and "503" in alert.last_error
+    assert bell_count(db.engine, DEFAULTS, since + timedelta(minutes=6)).operational == 1

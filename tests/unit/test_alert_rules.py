@@ -58,8 +58,16 @@ def test_thresholds_come_from_settings() -> None:
 
 
 def test_default_settings_are_the_issues_limits() -> None:
-    assert AlertThresholds.from_settings(Settings()) == AlertThresholds(120, 60, 5, 5, False)
+    assert AlertThresholds.from_settings(Settings()) == AlertThresholds(120, 60, 5, 5, 5, False)
 
 
 def test_the_bell_counts_both() -> None:
     assert BellCount(low_stock=3, operational=2).total == 5
+
+
+def test_a_service_is_an_alert_once_it_has_failed_for_five_minutes() -> None:
+    now = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    limits = AlertThresholds()
+    assert not is_alert(AlertKind.SERVICE, now - timedelta(minutes=4), now, limits)
+    assert is_alert(AlertKind.SERVICE, now - timedelta(minutes=6), now, limits)
+    assert not is_alert(AlertKind.SERVICE, None, now, limits)  # not failing

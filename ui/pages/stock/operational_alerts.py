@@ -14,9 +14,11 @@ from data.dashboard.alerts import (
     OperationalAlerts,
     OutboxBacklog,
     ReservationAlert,
+    ServiceAlert,
     TaskAlert,
     operational_alerts,
 )
+from data.events.carriers import DELIVERY, LISTINGS
 from ui.context import AppContext
 from ui.formatting import format_time, quantity
 from ui.i18n import tr
@@ -51,6 +53,7 @@ def limit(minutes: int) -> str:
 def _titles(t: AlertThresholds) -> dict[AlertKind, str]:
     picking, packing, outbox = (limit(t.picking_minutes), limit(t.packing_minutes),
                                 limit(t.outbox_minutes))  # fmt: skip
+    service = limit(t.service_minutes)
     return {
         AlertKind.PICKING: tr(f"Сборка дольше {picking}", f"Picking longer than {picking}"),
         AlertKind.PACKING: tr(f"Упаковка без веса и размеров дольше {packing}",
@@ -59,6 +62,8 @@ def _titles(t: AlertThresholds) -> dict[AlertKind, str]:
                                   "Reservation expired but not released"),
         AlertKind.OUTBOX: tr(f"События не доходят до Redis дольше {outbox}",
                              f"Events not reaching Redis for over {outbox}"),
+        AlertKind.SERVICE: tr(f"Внешний сервис недоступен дольше {service}",
+                              f"An external service unavailable for over {service}"),
     }  # fmt: skip
 
 
@@ -105,6 +110,23 @@ def _outbox_row(backlog: OutboxBacklog, now: datetime) -> None:
     ui.label(text).classes("op-alert-row")
 
 
+def _service_name(name: str) -> str:
+    names = {LISTINGS: tr("Listings (статусы заказов)", "Listings (order statuses)"),
+             DELIVERY: tr("Служба доставки", "Delivery service")}  # fmt: skip
+    return names.get(name, name)
+
+
+def _service_row(service: ServiceAlert, now: datetime, zone: str) -> None:
+    name = _service_name(service.name)
+    since, ago = format_time(service.failing_since, zone), duration(service.failing_since, now)
+    with ui.row().classes("op-alert-row items-center gap-3").mark(f"alert-service-{service.name}"):
+        ui.label(name).classes("text-weight-medium")
+        ui.label(tr(f"недоступен с {since} ({ago})", f"unavailable since {since} ({ago})"))
+        ui.link(tr("Подробнее", "Details"), "/events")
+    if service.last_error:
+        ui.label(service.last_error).classes("text-grey-7 text-caption")
+
+
 def _section(kind: AlertKind, title: str, count: int, found: OperationalAlerts,
              now: datetime, zone: str) -> None:  # fmt: skip
     with ui.card().classes("w-full q-pa-md").mark(f"alerts-{kind}"):
@@ -121,9 +143,12 @@ def _section(kind: AlertKind, title: str, count: int, found: OperationalAlerts,
         elif kind == AlertKind.RESERVATION:
             for item in found.reservations:
                 _reservation_row(item, now, zone)
+        elif kind == AlertKind.SERVICE:
+            for service in found.services:
+                _service_row(service, now, zone)
         elif found.outbox is not None:
             _outbox_row(found.outbox, now)
-        if kind != AlertKind.OUTBOX and count > SHOWN:
+        if kind in (AlertKind.PICKING, AlertKind.PACKING, AlertKind.RESERVATION) and count > SHOWN:
             more = tr(f"Показаны первые {SHOWN} из {quantity(count)}",
                       f"The first {SHOWN} of {quantity(count)}")  # fmt: skip
             ui.label(more).classes("text-grey-7")
