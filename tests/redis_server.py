@@ -2,7 +2,6 @@
 tests skip without it) or a redis-server of the test's own on a free port, which a fault
 test can stop and start again."""
 
-import os
 import socket
 import subprocess
 import time
@@ -12,7 +11,8 @@ from contextlib import contextmanager
 import pytest
 import redis
 
-REDIS_URL = os.environ.get("WMS_TEST_REDIS_URL", "")
+from tests.redis_feed import worker_redis_url
+
 STREAMS = ("wms:events:picking", "wms:events:packing", "wms:events:shipment",
            "wms:events:inventory")  # fmt: skip
 
@@ -20,10 +20,9 @@ STREAMS = ("wms:events:picking", "wms:events:packing", "wms:events:shipment",
 def event_redis() -> redis.Redis:
     """The machine's Redis, one logical database per xdist worker, emptied of the §7
     streams; skips the test when WMS_TEST_REDIS_URL is not set."""
-    if not REDIS_URL:
-        pytest.skip("WMS_TEST_REDIS_URL is not set")
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
-    client = redis.Redis.from_url(REDIS_URL, db=8 + int(worker or 0) % 8, decode_responses=True)
+    # The order feed's per-worker database (tests.redis_feed): two runs with different
+    # WMS_TEST_REDIS_URL databases (CI and a developer's) never touch each other's streams.
+    client = redis.Redis.from_url(worker_redis_url(), decode_responses=True)
     client.delete(*STREAMS)
     return client
 
