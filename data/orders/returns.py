@@ -5,9 +5,11 @@ returned parcel's order. Reads go through SQLAlchemy (rare, not hot)."""
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 
 from core.model import ProductRef
 from core.orders.return_ports import ReturnDraft, ReturnedUnits
+from data.db import read_connection
 from data.models import UtcDateTime
 from data.transaction import Transaction
 
@@ -59,3 +61,10 @@ class SqlReturns:
     def shipped_orders(self, code: str, limit: int) -> list[int]:
         rows = self._tx.conn.execute(SHIPPED, {"c": code.strip().lower(), "n": limit})
         return [int(r[0]) for r in rows]
+
+
+def order_returns(engine: Engine, order_id: int) -> list[ReturnedUnits]:
+    """The order's returns for a page (the order card, the returns page)."""
+    with read_connection(engine) as conn:
+        rows = conn.execute(RETURNED, {"o": order_id}).mappings()
+        return [ReturnedUnits(**dict(r)) for r in rows]
