@@ -8,6 +8,7 @@ from nicegui import ui
 
 from core.orders.return_ports import ReturnedUnits
 from core.orders.returns import CONDITION_LABELS, Condition
+from ui.components.tables import clamp_names
 from ui.formatting import format_time, quantity
 from ui.i18n import tr
 
@@ -53,3 +54,5 @@ def returns_table(returns: Sequence[ReturnedUnits], zone: str) -> None:
     ]
     table = ui.table(columns=columns, rows=rows, row_key="id").props("flat bordered")
     table.classes("w-full").mark("order-returns")
+    table.props[":dense"] = "window.innerWidth < 1024"
+    clamp_names(table, "product")  # long names: two lines, whole on hover

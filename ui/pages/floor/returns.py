@@ -41,7 +41,7 @@ from ui.session import guarded, protected_page
 PATH = "/returns"
 ACTION = Action.RETURN_ORDERS
 BIG_BUTTON = "unelevated size=xl"
-TITLE_STYLE = "font-size: clamp(2rem, 7vw, 3.5rem)"
+TITLE_STYLE = "font-size: clamp(1.75rem, 5vw, 2.75rem)"
 
 
 def register(ctx: AppContext) -> None:
@@ -219,11 +219,12 @@ class Returns:
                     ui.icon("task_alt" if done else "radio_button_unchecked", size="md",
                             color="positive" if done else "grey-6")  # fmt: skip
                     ui.label(f"{line.product_name} · {line.sku}").classes(
-                        "grow text-h6 leading-tight ellipsis")  # fmt: skip
+                        "grow min-w-0 text-h6 leading-tight ellipsis")  # fmt: skip
                     ui.label(
                         tr(f"вернули {quantity(c.returned)} из {quantity(c.shipped)}",
                            f"{quantity(c.returned)} of {quantity(c.shipped)} back")
-                    ).classes("text-h6 text-weight-medium").mark("ret-line-count")  # fmt: skip
+                    ).classes("text-h6 text-weight-medium whitespace-nowrap shrink-0").mark(
+                        "ret-line-count")  # fmt: skip
             returns_table(self.returns, self.ctx.settings.time_zone)
 
     # --- scans ---------------------------------------------------------------------------
