@@ -21,6 +21,7 @@ from core.settings import get_settings
 from data.catalog.repository import SqlCatalogLookups
 from data.db import read_connection, write_connection
 from data.orders.repository import SqlOrders, any_waiting
+from data.orders.returns import SqlReturns
 from data.outbox import SqlOutbox
 from data.packing.repository import SqlPacking
 from data.picking.repository import SqlPicking
@@ -46,6 +47,7 @@ class SqlUnitOfWork:
     orders: SqlOrders
     picking: SqlPicking
     packing: SqlPacking
+    returns: SqlReturns
 
     def __init__(
         self,
@@ -71,6 +73,7 @@ class SqlUnitOfWork:
         self.orders = SqlOrders(self._tx, postgres=postgres)
         self.picking = SqlPicking(self._tx, postgres=postgres)
         self.packing = SqlPacking(self._tx, postgres=postgres)
+        self.returns = SqlReturns(self._tx)
         self._committed = False
         return self
 

@@ -76,6 +76,7 @@ FLOOR = (
     NavItem("/picking", "Сборка заказов", "Picking", "shopping_cart", Action.PICK),
     NavItem("/packing", "Упаковка и отгрузка", "Packing and shipping", "inventory_2", Action.PACK),
     NavItem("/putaway", "Размещение", "Putaway", "move_to_inbox", Action.PUT_AWAY),
+    NavItem("/returns", "Возвраты", "Returns", "assignment_return", Action.RETURN_ORDERS),
     NavItem("/count", "Пересчёт ячейки", "Bin count", "fact_check", Action.COUNT_BINS),
     NavItem("/unit-move", "Перемещение", "Move a pallet", "open_with", Action.WORK_MISSIONS),
 )

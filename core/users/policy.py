@@ -26,6 +26,9 @@ class Action(StrEnum):
     # Packing and shipping (DESIGN.md §6): start a packing task, add packages, pack, ship —
     # one's own task (a worker) or anyone's (MANAGE_ORDERS).
     PACK = "pack"
+    # Returns of shipped orders (issue 15): find the order of a returned parcel, scan and
+    # inspect each unit, book it good or defective; /returns on the tablet.
+    RETURN_ORDERS = "return_orders"
     # The office.
     SEE_DASHBOARD = "see_dashboard"
     POST_MOVEMENTS = "post_movements"  # /operations
@@ -51,7 +54,8 @@ class Action(StrEnum):
 
 _EVERYONE = frozenset(
     {Action.CHANGE_OWN_PASSWORD, Action.FIND_PRODUCT, Action.SEE_LOCATIONS, Action.WORK_MISSIONS,
-     Action.PUT_AWAY, Action.COUNT_BINS, Action.SEE_ORDERS, Action.PICK, Action.PACK}
+     Action.PUT_AWAY, Action.COUNT_BINS, Action.SEE_ORDERS, Action.PICK, Action.PACK,
+     Action.RETURN_ORDERS}
 )  # fmt: skip
 _OFFICE = _EVERYONE | {
     Action.SEE_DASHBOARD, Action.POST_MOVEMENTS, Action.SEE_BALANCES, Action.SEE_ALERTS,

@@ -49,6 +49,7 @@ async def test_a_workers_menu_holds_only_the_floor_pages(worker: User) -> None:
         "/picking": "Сборка заказов",
         "/packing": "Упаковка и отгрузка",
         "/putaway": "Размещение",
+        "/returns": "Возвраты",
         "/count": "Пересчёт ячейки",
         "/unit-move": "Перемещение",
     }

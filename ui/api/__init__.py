@@ -22,6 +22,7 @@ from ui.api import executors as api_executors
 from ui.api import exports as api_exports
 from ui.api import imports as api_imports
 from ui.api import missions as api_missions
+from ui.api import order_returns as api_returns
 from ui.api import orders as api_orders
 from ui.api import packing as api_packing
 from ui.api import picking as api_picking
@@ -62,6 +63,7 @@ def register(ctx: AppContext) -> None:
     # Orders (DESIGN.md §6): everyone reads; MANAGE_ORDERS writes (ui.api.orders).
     order_readers = auth.requirement(ctx.identities, tokens, roles_that_can(Action.SEE_ORDERS))
     api_orders.add_routes(router, ctx, order_readers)  # /orders, /carriers
+    api_returns.add_routes(router, ctx, order_readers)  # /orders/{id}/returns (RETURN_ORDERS)
     api_picking.add_routes(router, ctx, floor)  # /picking-tasks (workers pick: Action.PICK)
     api_packing.add_routes(router, ctx, floor)  # /packing-tasks (workers pack: Action.PACK)
     admins = auth.requirement(ctx.identities, tokens, roles_that_can(Action.BACKUP))

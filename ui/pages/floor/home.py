@@ -253,6 +253,9 @@ def what_you_can_do(user: Identity) -> None:
                 ("Упаковать заказ в коробки, напечатать этикетки и отгрузить — «Упаковка и "
                  "отгрузка»", "Pack an order into boxes, print its labels and ship it — "
                  "“Packing and shipping”"),
+                ("Принять возврат отгруженного заказа — «Возвраты»: трек-номер посылки, затем "
+                 "каждый товар — годный или брак", "Take back a shipped order — “Returns”: "
+                 "the parcel's tracking number, then each unit, good or defective"),
                 ("Сменить свой пароль — меню ⋮ справа вверху",
                  "Change your password — the ⋮ menu at the top right"),
             ):  # fmt: skip

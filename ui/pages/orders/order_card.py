@@ -1,7 +1,8 @@
 """An order's card for managers (/orders/{id}): what it is, its lines with what is held,
-its reservations by bin (in the order a picker walks), its timeline (every step, who and
-when), and the steps its state allows — reserve now (a new or waiting order) and cancel
-with a reason. core.orders decides; a refusal is shown with its message."""
+its reservations by bin (in the order a picker walks), what came back after shipping
+(returns, /returns), its timeline (every step, who and when), and the steps its state
+allows — reserve now (a new or waiting order) and cancel with a reason. core.orders
+decides; a refusal is shown with its message."""
 
 from typing import Any, NamedTuple
 
@@ -12,15 +13,18 @@ from core.orders.orders import cancel_order, confirm_order
 from core.orders.packing_ports import PackTask
 from core.orders.picking_ports import PickTask
 from core.orders.ports import Order
+from core.orders.return_ports import ReturnedUnits
 from core.orders.rules import Status
 from core.states import ORDER, PickingStatus
 from core.users.auth import Identity
 from core.users.policy import Action
 from data.events.carriers import shipping_label_url
 from data.orders.queries import carriers, history, order
+from data.orders.returns import order_returns
 from data.packing.queries import task as packing_task
 from data.picking.queries import task as picking_task
 from ui.components.feedback import show_done, show_error
+from ui.components.order_returns import returns_table
 from ui.components.tables import clamp_names
 from ui.context import AppContext
 from ui.formatting import format_time, quantity
@@ -39,6 +43,7 @@ class CardData(NamedTuple):
     packing: PackTask | None
     history: tuple[Any, ...]
     label_url: str | None = None  # the delivery service's label (data.events.carriers)
+    returns: tuple[ReturnedUnits, ...] = ()  # what came back after shipping (/returns)
 
 
 class OrderCard:
@@ -66,7 +71,8 @@ class OrderCard:
             if found.packing_task_id else None  # fmt: skip
         steps = tuple(history(self.ctx.db.engine, self.order_id))
         label = shipping_label_url(self.ctx.db.engine, self.order_id)
-        return CardData(found, picking, packing, steps, label)
+        back = tuple(order_returns(self.ctx.db.engine, self.order_id))
+        return CardData(found, picking, packing, steps, label, back)
 
     async def _poll(self, _user: Identity) -> None:
         await self.reload()
@@ -89,6 +95,7 @@ class OrderCard:
         self._header(found)
         self._actions(found)
         self._lines(found)
+        returns_table(self.shown.returns, self.zone)
         packages_table(self.ctx, self.packing)
         self._reservations(found)
         self._history()
