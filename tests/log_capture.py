@@ -29,16 +29,29 @@ class Captured:
 
 
 @contextmanager
-def captured_logs(**settings: Any) -> Iterator[Captured]:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    access = logging.getLogger("uvicorn.access").disabled
-    found = Captured()
-    logs.configure(Settings(**{"log_format": "json", **settings}), found.buffer)
+def logging_kept() -> Iterator[None]:
+    """What ui.logs.configure changes (main.py calls it when a test starts the app), as it
+    was: its handler gone, the levels back, so that no INFO line leaks into the next test."""
+    root, httpx, access = (logging.getLogger(n) for n in ("", "httpx", "uvicorn.access"))
+    handlers, levels, disabled = list(root.handlers), (root.level, httpx.level), access.disabled
     try:
-        yield found
+        yield
     finally:
-        root.handlers[:] = handlers
-        root.setLevel(level)
-        logging.getLogger("uvicorn.access").disabled = access
+        for handler in [h for h in root.handlers if h.get_name() == logs.HANDLER_NAME]:
+            if handler not in handlers:
+                root.removeHandler(handler)
+        for handler in handlers:
+            if handler.get_name() == logs.HANDLER_NAME and handler not in root.handlers:
+                root.addHandler(handler)
+        root.setLevel(levels[0])
+        httpx.setLevel(levels[1])
+        access.disabled = disabled
         structlog.reset_defaults()
+
+
+@contextmanager
+def captured_logs(**settings: Any) -> Iterator[Captured]:
+    found = Captured()
+    with logging_kept():
+        logs.configure(Settings(**{"log_format": "json", **settings}), found.buffer)
+        yield found

@@ -23,9 +23,10 @@ from structlog.typing import EventDict, Processor
 
 from core.settings import Settings
 
-# Keys some libraries put in `extra` that say nothing new (uvicorn's coloured message copy).
-NOISE = ("color_message",)
-_HANDLER_NAME = "wms"
+# Attributes on a record that say nothing new: uvicorn's coloured copy of the message, and
+# what another formatter (pytest's) may have set on the record before ours.
+NOISE = ("color_message", "message", "asctime")
+HANDLER_NAME = "wms"
 
 
 def _drop_noise(_logger: Any, _name: str, event: EventDict) -> EventDict:
@@ -79,16 +80,18 @@ def configure(settings: Settings, stream: TextIO | None = None) -> None:
         cache_logger_on_first_use=True,
     )
     handler = logging.StreamHandler(out)
-    handler.set_name(_HANDLER_NAME)
+    handler.set_name(HANDLER_NAME)
     handler.setFormatter(formatter(resolved_format(settings, out)))
     root = logging.getLogger()
-    for old in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
+    for old in [h for h in root.handlers if h.get_name() == HANDLER_NAME]:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(settings.log_level)
     # uvicorn's own handlers are not installed (main.py: log_config=None): its records
     # propagate here. Its access log is off: ui.api.latency writes the API's request lines.
     logging.getLogger("uvicorn.access").disabled = True
+    # httpx logs every request at INFO; the callbacks say what they did in their own lines.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))
 
 
 def path_ids(path_params: dict[str, Any]) -> dict[str, int | str]:
