@@ -176,7 +176,8 @@ def _transition(uow: PickingUnitOfWork, task_id: int, target: str, user_id: int 
             add_event(uow, EventType.PICKING_COMPLETED, now, task_id=task_id,
                       order_id=done.order_external_id)  # fmt: skip
         uow.commit()
-    log.info("picking task %s", action, extra={"task_id": task_id, "order_id": task.order_id,
+    step = "started" if target == PickingStatus.IN_PROGRESS else str(target)
+    log.info("picking task %s", step, extra={"task_id": task_id, "order_id": task.order_id,
                                                "external_id": done.order_external_id,
                                                "status": done.status})  # fmt: skip
     return Done(done, replayed=False)
