@@ -23,6 +23,7 @@ from data.demo.plan import DEMO_DAYS
 from data.migrate import upgrade
 from data.seed import ensure_admin, seed_reference_data
 from data.users.store import SqlUserAdminStore, SqlUserStore
+from ui import logs
 from ui.app import build
 from ui.context import AppContext
 
@@ -133,6 +134,7 @@ def command_line() -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(command_line() if argv is None else argv)
     settings = get_settings()
+    logs.configure(settings)  # before anything logs: one format for every record
     try:
         if args.command == "reset-password":
             reset_lost_password(settings, args.username)
@@ -155,6 +157,7 @@ def main(argv: list[str] | None = None) -> None:
         endpoint_documentation="none",
         reload=False,
         show=False,
+        log_config=None,  # uvicorn's records go through ui.logs' handler, not its own
         favicon="📦",
         # How long a page's state waits for its browser to come back; NiceGUI derives the
         # socket's ping from it (every 0.8×, answered within 0.4×; 4 s and 2 s at its

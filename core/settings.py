@@ -4,8 +4,9 @@ import os
 import socket
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, PositiveInt, field_validator
+from pydantic import Field, PositiveInt, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.metrics import Network, parse_allow_list
@@ -25,6 +26,19 @@ class Settings(BaseSettings):
     storage_secret: str | None = None
     time_zone: str = "Europe/Moscow"
     language: str = "ru"
+    # Logs (ui.logs) on stderr: `json` — one JSON object a line, for a log collector;
+    # `console` — readable lines for a person; `auto` — console on a terminal, else JSON.
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _any_case(cls, value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, str):
+            return value
+        value = value.strip()
+        return value.upper() if info.field_name == "log_level" else value.lower()
+
     # Served over HTTPS (directly or behind a TLS proxy): the session cookie is marked
     # Secure and browsers are told to use HTTPS only (HSTS).
     https: bool = False

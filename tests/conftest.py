@@ -30,6 +30,7 @@ from data.migrate import upgrade
 from data.models import Product
 from data.seed import seed_reference_data
 from data.users.store import SqlUserAdminStore
+from tests.log_capture import logging_kept
 from ui.fresh_session import DONE_PATH, LOGOUT_PATH
 
 pytest_plugins = ["nicegui.testing.user_plugin"]
@@ -500,3 +501,10 @@ async def worker(visitor: User, app_database: Database) -> User:
     await arrived(visitor, "/")  # sign-in passes through /login/done: wait for it
     await visitor.should_see("Вы вошли как")
     return visitor
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_it_was() -> Iterator[None]:
+    """A test that starts the app (main.py configures ui.logs) leaves logging as it was."""
+    with logging_kept():
+        yield

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from fastapi.responses import RedirectResponse
 from nicegui import app, ui
+from structlog.contextvars import bound_contextvars
 
 from core.users.auth import Identity, identity
 from core.users.policy import ROLES, Action, can
@@ -18,6 +19,7 @@ from ui.i18n import tr
 
 USER_KEY = "user_id"
 CREDENTIALS_KEY = "credentials_version"  # a password change ends sessions given before it
+WORK_IDS = ("order_id", "task_id")  # a page object's, bound to its handlers' log lines
 
 
 def _session() -> tuple[int, int] | None:
@@ -75,14 +77,27 @@ def guarded(
     handler: Callable[..., Any],
     *,
     doing: Doing = SOMETHING,
+    ids: Callable[[], dict[str, int]] | None = None,
 ) -> Callable[..., Any]:
     """Wrap an event handler: the session and the role are checked again on every call
     (a page left open after sign-out or a role change must not keep acting), and a database
     failure becomes a notification (`ui.failures`: «`doing`: база данных недоступна…»),
-    not a traceback."""
+    not a traceback. The lines it logs carry the order or task its page works on: `ids()`,
+    or its page object's `order_id`/`task_id` (ui.logs)."""
+    owner = getattr(handler, "__self__", None)
+
+    def work_ids() -> dict[str, int]:
+        if ids is not None:
+            return ids()
+        found = {key: getattr(owner, key, None) for key in WORK_IDS}
+        return {key: value for key, value in found.items() if isinstance(value, int)}
 
     @wraps(handler)
     async def run(*args: Any) -> Any:
+        with bound_contextvars(**work_ids()):
+            return await _checked(*args)
+
+    async def _checked(*args: Any) -> Any:
         try:
             user = await current_user_async(ctx)  # may read the database too
             if user is None or not allowed(user, action):

@@ -24,9 +24,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+from structlog.contextvars import bound_contextvars
+
 from core.catalog.ports import CatalogLookups
 from core.errors import Conflict, NotFound, ValidationError
-from core.orders.orders import LineRequest, OrderRequest, cancel_order, place_order
+from core.orders.orders import LineRequest, OrderRequest, cancel_order, log_placed, place_order
 from core.orders.picking_ports import FulfillmentUnitOfWork
 from core.orders.ports import ShipTo
 from core.orders.rules import OrderKind, Priority, Status
@@ -222,6 +224,8 @@ def confirm_from_feed(uow: FulfillmentUnitOfWork, entry: FeedConfirm) -> bool:
         done = place_order(uow, _request(uow.catalog, entry), None, confirm=True)
         if not done.replayed:
             uow.commit()
+    if not done.replayed:
+        log_placed(done.order)
     return not done.replayed
 
 
@@ -262,11 +266,18 @@ def _failed(feed: OrderFeed, delivery: Delivery, error: Exception, max_deliverie
     message = error.message if isinstance(error, ValidationError | Conflict | NotFound) \
         else f"{type(error).__name__}: {error}"  # fmt: skip
     if delivery.deliveries >= max_deliveries:
-        feed.dead_letter(delivery, message)
-        return "dead"
+        return _dead(feed, delivery, message)
     log.warning("order feed entry %s failed (delivery %d): %s",
                 delivery.entry_id, delivery.deliveries, message)  # fmt: skip
     return "retry"
+
+
+def _dead(feed: OrderFeed, delivery: Delivery, message: str) -> Outcome:
+    feed.dead_letter(delivery, message)
+    # A person fixes the cause and retries it from the dead letters' page.
+    log.error("order feed entry dead-lettered: %s", message,
+              extra={"deliveries": delivery.deliveries})  # fmt: skip
+    return "dead"
 
 
 def handle(
@@ -276,13 +287,25 @@ def handle(
 ) -> Outcome:  # fmt: skip
     """One delivery: applied and acknowledged, left pending for a retry, or dead-lettered.
     An outage is raised: the caller stops the round and pauses. With `details`, an entry
-    without items or address is completed from the services first."""
+    without items or address is completed from the services first. Its lines carry the
+    entry's ids, type and order id (the marketplace's: `external_id`)."""
+    fields = delivery.fields
+    with bound_contextvars(entry_id=delivery.entry_id, event_id=fields.get("event_id"),
+                           event_type=fields.get("type"),
+                           external_id=fields.get("order_id")):  # fmt: skip
+        return _handle(feed, make_uow, delivery, max_deliveries, is_outage, details)
+
+
+def _handle(
+    feed: OrderFeed, make_uow: Callable[[], FulfillmentUnitOfWork], delivery: Delivery,
+    max_deliveries: int, is_outage: Callable[[Exception], bool],
+    details: OrderDetails | None,
+) -> Outcome:  # fmt: skip
     try:
         entry = parse_entry(delivery.fields if details is None
                             else complete(delivery.fields, details))  # fmt: skip
     except MalformedEntry as error:
-        feed.dead_letter(delivery, error.message)
-        return "dead"
+        return _dead(feed, delivery, error.message)
     except Exception as error:  # a service failed or refused: retried like a rule
         return _failed(feed, delivery, error, max_deliveries, is_outage)
     try:

@@ -181,6 +181,12 @@ def _draft(uow: OrdersUnitOfWork, req: OrderRequest, user_id: int | None) -> Ord
                       user_id, now_utc())  # fmt: skip
 
 
+def log_placed(order: Order) -> None:
+    """The business event "order placed", after its commit (the API, a page, the feed)."""
+    log.info("order placed", extra={"order_id": order.id, "external_id": order.external_id,
+                                    "status": order.status, "units": order.units})  # fmt: skip
+
+
 def create_order(
     uow: FulfillmentUnitOfWork, req: OrderRequest, user_id: int | None, *, confirm: bool = True,
     idempotency_key: str | None = None,
@@ -190,6 +196,8 @@ def create_order(
         done = place_order(uow, req, user_id, confirm=confirm, idempotency_key=idempotency_key)
         if not done.replayed:
             uow.commit()
+    if not done.replayed:
+        log_placed(done.order)
     return done
 
 
@@ -288,6 +296,8 @@ def confirm_order(
                                now_utc(), "", key))  # fmt: skip
         order = _order(repo, order_id)
         uow.commit()
+    log.info("order confirmed", extra={"order_id": order_id, "external_id": order.external_id,
+                                       "status": order.status})  # fmt: skip
     return Done(order, replayed=False)
 
 
@@ -316,6 +326,8 @@ def cancel_order(
             raise Conflict("idempotency_key_reused", "Этот ключ идемпотентности уже использован")
         order = _order(repo, order_id)
         uow.commit()
+    log.info("order cancelled", extra={"order_id": order_id, "external_id": order.external_id,
+                                       "released_units": released, "reason": why})  # fmt: skip
     return Done(order, replayed=False)
 
 
@@ -359,4 +371,6 @@ def retry_waiting(
             if _confirm(uow, head, None) == Status.RESERVED:
                 uow.commit()
                 reserved += 1
+                log.info("order reserved after waiting for stock",
+                         extra={"order_id": order_id, "external_id": head.external_id})  # fmt: skip
     return {"tried": len(waiting), "reserved": reserved}

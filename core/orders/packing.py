@@ -10,6 +10,7 @@ order's row, then the task's — the order an order's cancel locks them in — a
 of the task's history; a request's idempotency key makes its retry a replay.
 """
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -31,6 +32,8 @@ from core.orders.rules import Status, check_move, choice, clean_key, positive_id
 from core.states import PACKING, PackingStatus
 from core.stock.movements import check_quantity, now_utc
 from core.stock.operations import ORDER_DOCUMENT
+
+log = logging.getLogger(__name__)
 
 MAX_MEASURE = 100_000.0  # kg or cm: catches a barcode typed into the weight
 MAX_PACKAGE_LINES = 200
@@ -151,6 +154,12 @@ def order_follows(orders: OrderRepository, order_id: int, target: str, user_id: 
     orders.add_step(Step(order_id, f"packing_{target}", target, user_id, now, details))
 
 
+def log_step(what: str, task: PackTask, **more: object) -> None:
+    """A packing task's business event (started, packed, shipped), after its commit."""
+    log.info(what, extra={"task_id": task.id, "order_id": task.order_id,
+                          "external_id": task.order_external_id, **more})  # fmt: skip
+
+
 def start_task(uow: FulfillmentUnitOfWork, task_id: int, executor_id: object,
                user_id: int | None, *, idempotency_key: str | None = None) -> Done:  # fmt: skip
     """pending → in_progress by this executor; the order goes `picking` → `packing`."""
@@ -180,6 +189,7 @@ def start_task(uow: FulfillmentUnitOfWork, task_id: int, executor_id: object,
         add_event(uow, EventType.PACKING_STARTED, now, task_id=task_id,
                   order_id=done.order_external_id)  # fmt: skip
         uow.commit()
+    log_step("packing task started", done, executor_id=eid)
     return Done(done, replayed=False)
 
 
@@ -323,4 +333,5 @@ def pack_task(uow: FulfillmentUnitOfWork, task_id: int, user_id: int | None, *,
         add_event(uow, EventType.PACKING_COMPLETED, now, task_id=task_id,
                   order_id=done.order_external_id)  # fmt: skip
         uow.commit()
+    log_step("packing task packed", done, packages=len(task.packages))
     return Done(done, replayed=False)

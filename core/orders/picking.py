@@ -10,6 +10,7 @@ Every step is a row of the task's history; a request's idempotency key makes its
 replay that changes nothing.
 """
 
+import logging
 from dataclasses import dataclass
 
 from core.errors import Conflict, IllegalTransition, NotFound, ValidationError
@@ -26,6 +27,8 @@ from core.orders.ports import OrderRepository, Step
 from core.orders.rules import MAX_REASON, Status, check_move, clean_key, positive_id, text
 from core.states import PICKING, PickingStatus
 from core.stock.movements import now_utc
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,10 @@ def _transition(uow: PickingUnitOfWork, task_id: int, target: str, user_id: int 
             add_event(uow, EventType.PICKING_COMPLETED, now, task_id=task_id,
                       order_id=done.order_external_id)  # fmt: skip
         uow.commit()
+    step = "started" if target == PickingStatus.IN_PROGRESS else str(target)
+    log.info("picking task %s", step, extra={"task_id": task_id, "order_id": task.order_id,
+                                               "external_id": done.order_external_id,
+                                               "status": done.status})  # fmt: skip
     return Done(done, replayed=False)
 
 

@@ -21,7 +21,15 @@ from core.errors import Conflict, NotFound, ValidationError
 from core.events import EventType, add_event
 from core.model import MovementDraft
 from core.orders.orders import cancel_order
-from core.orders.packing import Done, check_task_move, held_task, order_follows, record, replay
+from core.orders.packing import (
+    Done,
+    check_task_move,
+    held_task,
+    log_step,
+    order_follows,
+    record,
+    replay,
+)
 from core.orders.packing_ports import CarrierService, PackStep, PackTask
 from core.orders.picking_ports import FulfillmentUnitOfWork
 from core.orders.ports import Order, Reservation
@@ -125,6 +133,7 @@ def ship_task(
         add_event(uow, EventType.SHIPMENT_CREATED, now, shipment_id=task_id,
                   order_id=order.external_id, tracking_number=tracking)  # fmt: skip
         uow.commit()
+    log_step("order shipped", done, carrier=code, tracking_number=tracking, units=units)
     return Done(done, replayed=False)
 
 

@@ -31,6 +31,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from structlog.contextvars import bound_contextvars
 from tenacity import wait_exponential
 
 from data.db import is_sqlite
@@ -100,6 +101,7 @@ class Dispatcher:
         self._safe = 0  # every outbox id up to this has committed or never will
         self.delivered = 0
         self._started = False
+        self._waiting: set[str] = set()  # consumers whose service failed: logged once
 
     def start(self) -> None:
         """Register the consumers that are new at the end of the outbox (the first round
@@ -162,20 +164,34 @@ class Dispatcher:
         upto = self._safe  # handled (or not its kind) up to here
         for row in rows:
             event = Event(row.id, row.event_type, json.loads(row.payload), row.created_at)
-            try:
-                outcome = c.handle(event)
-            except Rejected as exc:
-                log.warning("callback %s: %s refused: %s", c.name, event.event_id, exc)
-                outcome = Outcome("rejected", str(exc)[:500])
-            except Transient as exc:
-                log.info("callback %s: %s waits: %s", c.name, event.event_id, exc)
-                self._advance(c.name, since, min(upto, row.id - 1))
-                return False
-            self._record(c.name, event, outcome)
+            with bound_contextvars(**_ids(event)):
+                outcome = self._call(c, event)
+                if outcome is None:
+                    self._advance(c.name, since, min(upto, row.id - 1))
+                    return False
+                self._record(c.name, event, outcome)
         if len(rows) == self.batch:
             upto = min(upto, rows[-1].id)
         self._advance(c.name, since, upto)
         return True
+
+    def _call(self, c: Consumer, event: Event) -> Outcome | None:
+        """The consumer's outcome; None when its service failed (the event waits)."""
+        try:
+            outcome = c.handle(event)
+        except Rejected as exc:  # the service refused it: a person looks into it (/events)
+            log.error("callback %s: refused: %s", c.name, exc)
+            return Outcome("rejected", str(exc)[:500])
+        except Transient as exc:  # an outage: said once, then again when it is over
+            if c.name not in self._waiting:
+                log.warning("callback %s: the service failed, events wait: %s", c.name, exc)
+                self._waiting.add(c.name)
+            return None
+        if c.name in self._waiting:
+            self._waiting.discard(c.name)
+            log.info("callback %s: the service answers again", c.name)
+        log.info("callback %s: %s", c.name, outcome.outcome)
+        return outcome
 
     def _record(self, consumer: str, event: Event, outcome: Outcome) -> None:
         with self.engine.begin() as conn:
@@ -194,6 +210,19 @@ class Dispatcher:
                 conn.execute(sa.text("UPDATE callback_consumer SET since_id = :u "
                                      "WHERE name = :c AND since_id < :u"),
                              {"u": upto, "c": consumer})  # fmt: skip
+
+
+def _ids(event: Event) -> dict[str, Any]:
+    """What a callback's log lines carry: the event, its order (the marketplace's id) and
+    task."""
+    p = event.payload
+    return {"event_id": event.event_id, "event_type": event.event_type,
+            "external_id": p.get("order_id"),
+            "task_id": _number(p.get("task_id") or p.get("shipment_id"))}  # fmt: skip
+
+
+def _number(value: Any) -> Any:
+    return int(value) if isinstance(value, str) and value.isdigit() else value
 
 
 def run_forever(dispatcher: Dispatcher, stop: threading.Event, idle: float = 0.5,

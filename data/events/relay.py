@@ -148,6 +148,10 @@ class Relay:
                 sent += 1
         if sent:
             pipe.execute()
+            if log.isEnabledFor(logging.DEBUG):  # a batch a line: DEBUG, not the floor's INFO
+                log.debug("event relay: published a batch",
+                          extra={"events": sent, "first_event_id": event_id(rows[0].id),
+                                 "last_event_id": event_id(rows[-1].id)})  # fmt: skip
         if self.after_send is not None:
             self.after_send()
         self.published += sent

@@ -19,10 +19,12 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute
 from starlette.types import Message
+from structlog.contextvars import bound_contextvars
 
 from core.errors import DomainError
 from core.labels.printing import PrinterUnavailable
 from ui.failures import INTERNAL, failure_of, log_failure
+from ui.logs import path_ids
 
 log = logging.getLogger("wms.api")
 
@@ -145,10 +147,13 @@ class ApiRoute(APIRoute):
             declared = request.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > limit:
                 return error_response(413, *HTTP_ERRORS[413])
-            try:
-                return await handler(_limited(request, limit))
-            except Exception as error:
-                return response_for(request, error)
+            # The route's ids (order_id, task_id…) on every line logged while it runs;
+            # the use case's thread gets them too (Starlette copies the context).
+            with bound_contextvars(**path_ids(request.path_params)):
+                try:
+                    return await handler(_limited(request, limit))
+                except Exception as error:
+                    return response_for(request, error)
 
         return handle
 

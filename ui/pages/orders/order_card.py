@@ -197,7 +197,8 @@ class OrderCard:
                     after()
             await self.reload(always=True)
 
-        return guarded(self.ctx, Action.MANAGE_ORDERS, run_step)
+        return guarded(self.ctx, Action.MANAGE_ORDERS, run_step,
+                       ids=lambda: {"order_id": self.order_id})  # fmt: skip
 
     def _confirm(self, user: Identity) -> str:
         done = confirm_order(self.ctx.db.unit_of_work(), self.order_id, user.id)
