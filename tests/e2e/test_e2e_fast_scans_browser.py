@@ -1,0 +1,55 @@
+"""A USB scanner types a code and Enter, then at once the next code and Enter: no scan may
+be lost or mangled on any tablet scan page — the field clears itself in the browser at
+Enter and the page handles scans one at a time in the order they came (ui.components.
+scan_field). Headless Chromium; the keys of several scans go in one burst, no wait."""
+
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+
+from data.database import Database
+from tests.e2e.test_e2e_browser import WAIT_SECONDS, open_page, wait
+from tests.e2e.test_e2e_mission_browser import TABLET, size
+from tests.e2e.test_e2e_putaway_count_browser import MUG, PLATE, prepare, sign_in_as_worker
+
+pytestmark = pytest.mark.e2e
+
+
+def burst(driver: WebDriver, *codes: str) -> None:
+    """Several scans typed back to back, each ended by Enter, with no pause between."""
+    driver.switch_to.active_element.send_keys("".join(code + Keys.ENTER for code in codes))
+
+
+def counted(driver: WebDriver, row: int) -> str | None:
+    boxes = driver.find_elements(By.XPATH, "//input[@type='number']")
+    return boxes[row].get_attribute("value") if len(boxes) > row else None
+
+
+def test_back_to_back_scans_on_the_count_page_are_all_counted(
+    browser: WebDriver, app_url: str, tmp_path: Path
+) -> None:
+    db = Database.from_url(f"sqlite:///{tmp_path / 'data' / 'wms.sqlite3'}")
+    try:
+        prepare(db)  # bin B-01-1-1 holds mugs (listed first) and plates
+    finally:
+        db.dispose()
+    driver = browser
+    driver.set_script_timeout(WAIT_SECONDS)
+    size(driver, TABLET)
+    sign_in_as_worker(driver, app_url)
+    open_page(driver, f"{app_url}/count", "//div[normalize-space(.)='Отсканируйте ячейку']")
+    wait(driver).until(lambda d: d.switch_to.active_element.get_attribute("aria-label")
+                       == "Сканируйте ячейку")  # fmt: skip
+
+    # The bin and the first products in one burst: the products count in that bin.
+    burst(driver, "B-01-1-1", MUG, MUG, PLATE)
+    wait(driver).until(lambda d: (counted(d, 0), counted(d, 1)) == ("2", "1"),
+                       "the burst after the bin lost a scan")  # fmt: skip
+    burst(driver, *[MUG] * 6, *[PLATE] * 3)
+    wait(driver).until(lambda d: (counted(d, 0), counted(d, 1)) == ("8", "4"),
+                       "a burst of scans lost one")  # fmt: skip
+    assert driver.switch_to.active_element.get_attribute("value") == ""
+    assert not driver.find_elements(By.CSS_SELECTOR, "[data-kind=error]")
