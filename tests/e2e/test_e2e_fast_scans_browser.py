@@ -14,6 +14,7 @@ from data.database import Database
 from tests.e2e.test_e2e_browser import WAIT_SECONDS, open_page, wait
 from tests.e2e.test_e2e_mission_browser import TABLET, size
 from tests.e2e.test_e2e_putaway_count_browser import MUG, PLATE, prepare, sign_in_as_worker
+from tests.e2e.test_e2e_unit_browser import prepare as prepare_unit
 
 pytestmark = pytest.mark.e2e
 
@@ -53,3 +54,46 @@ def test_back_to_back_scans_on_the_count_page_are_all_counted(
                        "a burst of scans lost one")  # fmt: skip
     assert driver.switch_to.active_element.get_attribute("value") == ""
     assert not driver.find_elements(By.CSS_SELECTOR, "[data-kind=error]")
+
+
+def test_the_product_and_its_bin_in_one_burst_on_the_putaway_page(
+    browser: WebDriver, app_url: str, tmp_path: Path
+) -> None:
+    db = Database.from_url(f"sqlite:///{tmp_path / 'data' / 'wms.sqlite3'}")
+    try:
+        prepare(db)  # 24 mugs wait in MAIN
+    finally:
+        db.dispose()
+    driver = browser
+    size(driver, TABLET)
+    sign_in_as_worker(driver, app_url)
+    open_page(driver, f"{app_url}/putaway", "//div[normalize-space(.)='Отсканируйте товар']")
+    wait(driver).until(lambda d: d.switch_to.active_element.get_attribute("aria-label")
+                       == "Сканируйте товар")  # fmt: skip
+    burst(driver, MUG, "A-01-1-1")  # the bin read only once the product was
+    wait(driver).until(lambda d: d.switch_to.active_element.get_attribute("aria-label")
+                       == "Количество, шт.", "the bin scan was lost")  # fmt: skip
+    assert driver.switch_to.active_element.get_attribute("value") == "24"
+    assert driver.find_elements(By.XPATH, "//*[contains(text(), 'A-01-1-1')]")
+    assert not driver.find_elements(By.CSS_SELECTOR, "[data-kind=error]")
+
+
+def test_the_unit_and_the_bin_in_one_burst_on_the_unit_move_page(
+    browser: WebDriver, app_url: str, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'data' / 'wms.sqlite3'}"
+    db = Database.from_url(url)
+    try:
+        code = prepare_unit(db)  # a pallet in MAIN, bin A-01-1-1, worker kuznetsov
+    finally:
+        db.dispose()
+    driver = browser
+    size(driver, TABLET)
+    sign_in_as_worker(driver, app_url)
+    open_page(driver, f"{app_url}/unit-move",
+              "//div[normalize-space(.)='Отсканируйте паллету или коробку']")  # fmt: skip
+    wait(driver).until(lambda d: d.switch_to.active_element.get_attribute("aria-label")
+                       == "Сканируйте паллету или коробку")  # fmt: skip
+    burst(driver, "00" + code if code.isdigit() else code, "A-01-1-1")
+    done = f"//div[normalize-space(.)='Паллета {code} перемещена в A-01-1-1']"
+    wait(driver).until(lambda d: d.find_elements(By.XPATH, done), "the bin scan was lost")
