@@ -11,8 +11,10 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from data.database import Database
-from tests.e2e.test_e2e_browser import WAIT_SECONDS, open_page, wait
+from tests.e2e.test_e2e_browser import WAIT_SECONDS, open_page, visible, wait
 from tests.e2e.test_e2e_mission_browser import TABLET, size
+from tests.e2e.test_e2e_picking_browser import MUG as PICKED_MUG
+from tests.e2e.test_e2e_picking_browser import prepare as prepare_picking
 from tests.e2e.test_e2e_putaway_count_browser import MUG, PLATE, prepare, sign_in_as_worker
 from tests.e2e.test_e2e_unit_browser import prepare as prepare_unit
 
@@ -97,3 +99,26 @@ def test_the_unit_and_the_bin_in_one_burst_on_the_unit_move_page(
     burst(driver, "00" + code if code.isdigit() else code, "A-01-1-1")
     done = f"//div[normalize-space(.)='Паллета {code} перемещена в A-01-1-1']"
     wait(driver).until(lambda d: d.find_elements(By.XPATH, done), "the bin scan was lost")
+
+
+def test_the_bin_and_the_product_in_one_burst_on_the_picking_page(
+    browser: WebDriver, app_url: str, tmp_path: Path
+) -> None:
+    db = Database.from_url(f"sqlite:///{tmp_path / 'data' / 'wms.sqlite3'}")
+    try:
+        prepare_picking(db)  # an order: 3 mugs from A-01-1-1 first
+    finally:
+        db.dispose()
+    driver = browser
+    size(driver, TABLET)
+    sign_in_as_worker(driver, app_url)
+    open_page(driver, f"{app_url}/picking", "//div[normalize-space(.)='Заказ OZON-777']")
+    visible(driver, "//button[.//span[normalize-space(.)='Взять']]").click()
+    visible(driver, "//input[@aria-label='Сканируйте ячейку']")
+    wait(driver).until(lambda d: d.switch_to.active_element.get_attribute("aria-label")
+                       == "Сканируйте ячейку")  # fmt: skip
+    burst(driver, "A-01-1-1", PICKED_MUG)
+    wait(driver).until(lambda d: d.switch_to.active_element.get_attribute("aria-label")
+                       == "Взято, шт.", "the product scan was lost")  # fmt: skip
+    assert driver.switch_to.active_element.get_attribute("value") == "3"
+    assert not driver.find_elements(By.CSS_SELECTOR, "[data-kind=error]")
