@@ -11,8 +11,11 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from data.database import Database
-from tests.e2e.test_e2e_browser import WAIT_SECONDS, open_page, visible, wait
+from tests.e2e.test_e2e_browser import WAIT_SECONDS, field, open_page, visible, wait
 from tests.e2e.test_e2e_mission_browser import TABLET, size
+from tests.e2e.test_e2e_packing_browser import CUP as PACKED_CUP
+from tests.e2e.test_e2e_packing_browser import MUG as PACKED_MUG
+from tests.e2e.test_e2e_packing_browser import prepare as prepare_packing
 from tests.e2e.test_e2e_picking_browser import MUG as PICKED_MUG
 from tests.e2e.test_e2e_picking_browser import prepare as prepare_picking
 from tests.e2e.test_e2e_putaway_count_browser import MUG, PLATE, prepare, sign_in_as_worker
@@ -121,4 +124,30 @@ def test_the_bin_and_the_product_in_one_burst_on_the_picking_page(
     wait(driver).until(lambda d: d.switch_to.active_element.get_attribute("aria-label")
                        == "Взято, шт.", "the product scan was lost")  # fmt: skip
     assert driver.switch_to.active_element.get_attribute("value") == "3"
+    assert not driver.find_elements(By.CSS_SELECTOR, "[data-kind=error]")
+
+
+def test_every_product_of_a_burst_goes_into_the_box_on_the_packing_page(
+    browser: WebDriver, app_url: str, tmp_path: Path
+) -> None:
+    db = Database.from_url(f"sqlite:///{tmp_path / 'data' / 'wms.sqlite3'}")
+    try:
+        prepare_packing(db, "127.0.0.1:9")  # 2 mugs and a cup to pack; nothing printed here
+    finally:
+        db.dispose()
+    driver = browser
+    size(driver, TABLET)
+    open_page(driver, f"{app_url}/login", "//input[@aria-label='Имя пользователя']")
+    field(driver, "Имя пользователя").send_keys("smirnova")
+    field(driver, "Пароль").send_keys("worker-password" + Keys.ENTER)
+    wait(driver).until(lambda d: not d.current_url.rstrip("/").endswith("/login"))
+    open_page(driver, f"{app_url}/packing", "//div[normalize-space(.)='Заказ OZON-888']")
+    visible(driver, "//button[.//span[normalize-space(.)='Взять']]").click()
+    visible(driver, "//input[@aria-label='Сканируйте товар']")
+    wait(driver).until(lambda d: d.switch_to.active_element.get_attribute("aria-label")
+                       == "Сканируйте товар")  # fmt: skip
+    burst(driver, PACKED_MUG, PACKED_CUP, PACKED_MUG)
+    for in_box, of in (2, 2), (1, 1):  # the mugs' line, the cup's: nothing left to pack
+        visible(driver, "//div[normalize-space(.)='Упаковать: 0 шт. · упаковано 0 · "
+                f"в коробке {in_box} · всего {of}']")  # fmt: skip
     assert not driver.find_elements(By.CSS_SELECTOR, "[data-kind=error]")
