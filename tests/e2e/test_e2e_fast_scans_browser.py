@@ -12,7 +12,9 @@ from selenium.webdriver.remote.webdriver import WebDriver
 
 from data.database import Database
 from tests.e2e.test_e2e_browser import WAIT_SECONDS, field, open_page, visible, wait
+from tests.e2e.test_e2e_mission_browser import BARCODE as MISSION_MUG
 from tests.e2e.test_e2e_mission_browser import TABLET, size
+from tests.e2e.test_e2e_mission_browser import prepare as prepare_mission
 from tests.e2e.test_e2e_packing_browser import CUP as PACKED_CUP
 from tests.e2e.test_e2e_packing_browser import MUG as PACKED_MUG
 from tests.e2e.test_e2e_packing_browser import prepare as prepare_packing
@@ -150,4 +152,28 @@ def test_every_product_of_a_burst_goes_into_the_box_on_the_packing_page(
     for in_box, of in (2, 2), (1, 1):  # the mugs' line, the cup's: nothing left to pack
         visible(driver, "//div[normalize-space(.)='Упаковать: 0 шт. · упаковано 0 · "
                 f"в коробке {in_box} · всего {of}']")  # fmt: skip
+    assert not driver.find_elements(By.CSS_SELECTOR, "[data-kind=error]")
+
+
+def test_the_bin_and_the_product_in_one_burst_on_a_mission(
+    browser: WebDriver, app_url: str, tmp_path: Path
+) -> None:
+    db = Database.from_url(f"sqlite:///{tmp_path / 'data' / 'wms.sqlite3'}")
+    try:
+        mission_id = prepare_mission(db)  # a putaway: 15 mugs into A-01-1-1 first
+    finally:
+        db.dispose()
+    driver = browser
+    size(driver, TABLET)
+    sign_in_as_worker(driver, app_url)
+    open_page(driver, f"{app_url}/my-missions",
+              f"//div[normalize-space(.)='Размещение №{mission_id}']")  # fmt: skip
+    visible(driver, "//button[.//span[normalize-space(.)='Открыть']]").click()
+    visible(driver, "//button[.//span[normalize-space(.)='Начать задание']]").click()
+    wait(driver).until(lambda d: d.switch_to.active_element.get_attribute("aria-label")
+                       == "Сканируйте ячейку")  # fmt: skip
+    burst(driver, "A-01-1-1", MISSION_MUG)
+    wait(driver).until(lambda d: d.switch_to.active_element.get_attribute("aria-label")
+                       == "Количество, шт.", "the product scan was lost")  # fmt: skip
+    assert driver.switch_to.active_element.get_attribute("value") == "15"
     assert not driver.find_elements(By.CSS_SELECTOR, "[data-kind=error]")
