@@ -32,9 +32,12 @@ _TAKE_CODE = """(e) => {
 
 class ScanField(ui.input):
     """A big scan input; `on_scan(code)` gets each scanned code (stripped, never empty),
-    one call at a time. Keys typed outside any field come here too (`route_keys_to`)."""
+    one call at a time. Keys typed outside any field come here too (`route_keys_to`) unless
+    `route_keys` is False (a form with other fields)."""
 
-    def __init__(self, label: str, on_scan: Callable[[str], Any]) -> None:
+    def __init__(
+        self, label: str, on_scan: Callable[[str], Any], *, route_keys: bool = True
+    ) -> None:
         super().__init__(label)
         self.props("outlined autofocus input-class=text-h5 enterkeyhint=done")
         with self.add_slot("prepend"):
@@ -43,7 +46,8 @@ class ScanField(ui.input):
         self._turn = asyncio.Lock()
         take_code = _TAKE_CODE.replace("FIELD_ID", str(self.id))
         self.on("keydown.enter", self._entered, js_handler=take_code)
-        route_keys_to(self)
+        if route_keys:
+            route_keys_to(self)
 
     async def _entered(self, e: events.GenericEventArguments) -> None:
         if isinstance(e.args, str):
