@@ -86,6 +86,7 @@ class MissionLine:
     to_code: str = ""
     from_kind: str = ""  # core.floor.locations.LocationKind
     to_kind: str = ""
+    unit_code: str = ""  # the handling unit's code when the line names one (reads fill it)
 
     @property
     def rest(self) -> int:

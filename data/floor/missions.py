@@ -61,11 +61,12 @@ _LINE_COLUMNS = (
         from_t.c.code.label("from_code"), to_t.c.code.label("to_code"),
         from_t.c.kind.label("from_kind"), to_t.c.kind.label("to_kind"),
 )  # fmt: skip
-LINES = (
-    sa.select(*_LINE_COLUMNS)
+LINES = (  # with the unit's code for people (ADD_DONE's RETURNING goes without it)
+    sa.select(*_LINE_COLUMNS, unit_t.c.code.label("unit_code"))
     .join(product_t, product_t.c.id == line_t.c.product_id)
     .join(from_t, from_t.c.id == line_t.c.from_location_id)
     .join(to_t, to_t.c.id == line_t.c.to_location_id)
+    .outerjoin(unit_t, unit_t.c.id == line_t.c.handling_unit_id)
     .order_by(line_t.c.mission_id, line_t.c.sequence, line_t.c.id)
 )
 _HEAD_COLUMNS = (
@@ -142,6 +143,7 @@ STAMPS = {"in_progress": "started_at", "completed": "completed_at", "cancelled":
 def _line(row: Any) -> MissionLine:
     values = dict(row)
     values.pop("mission_id", None)
+    values["unit_code"] = values.get("unit_code") or ""  # the line names no unit
     return MissionLine(**values)
 
 

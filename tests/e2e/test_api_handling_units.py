@@ -5,10 +5,15 @@ and the unit's label."""
 
 from typing import Any
 
+from biip import parse
 from nicegui.testing import User
 
+from core.floor.handling_units import create_unit
 from data.database import Database
+from data.floor.handling_units import handling_unit_work
 from tests.api_client import Api, assert_error, signed_in
+from tests.floor import location_id
+from tests.unit.test_unit_labels import decoded, zpl_scan
 
 FIELDS = {"id", "code", "kind", "location_id", "parent_id", "contents"}
 
@@ -197,6 +202,21 @@ async def test_labels_as_zpl_and_pdf(visitor: User, app_database: Database) -> N
     assert f"^FD{pallet['code']}^FS" in zpl.text
     pdf = await api.get(f"/handling-units/{pallet['id']}/label", params={"format": "pdf"})
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert decoded(pdf.content).text == pallet["code"]  # an internal code: plain Code 128
+
+
+async def test_an_sscc_label_is_gs1_128(visitor: User, app_database: Database) -> None:
+    api = await signed_in(visitor.http_client, app_database)
+    main = location_id(app_database, "MAIN")
+    unit = create_unit(handling_unit_work(app_database), "pallet", main, user_id=None,
+                       gs1_prefix="4601234").unit  # fmt: skip
+    zpl = await api.get(f"/handling-units/{unit.id}/label")
+    message = parse(zpl_scan(zpl.text)).gs1_message
+    assert message is not None
+    assert [(e.ai.ai, e.value) for e in message.element_strings] == [("00", unit.code)]
+    pdf = await api.get(f"/handling-units/{unit.id}/label", params={"format": "pdf"})
+    barcode = decoded(pdf.content)
+    assert (barcode.symbology_identifier, barcode.bytes.decode()) == ("]C1", f"00{unit.code}")
 
 
 async def test_openapi_documents_every_unit_route(visitor: User) -> None:

@@ -8,11 +8,13 @@ from nicegui import ElementFilter
 from nicegui.testing import User
 
 from core.floor.executors import create_executor
+from core.floor.handling_units import create_unit
 from core.floor.mission_rules import Actor
 from core.floor.missions import assign
 from core.floor.ports import ExecutorData, Mission
 from data.database import Database
 from data.floor.executors import SqlExecutorStore
+from data.floor.handling_units import handling_unit_work
 from data.floor.mission_queries import history, mission
 from data.floor.missions import mission_work
 from data.users.store import SqlUserStore
@@ -154,6 +156,34 @@ async def test_a_manager_creates_a_mission_and_assigns_it(
     assert (created.status, created.priority, created.executor_id) == ("assigned", "urgent",
                                                                        executor)  # fmt: skip
     assert [(x.quantity, x.to_code) for x in created.lines] == [(12, "A-01-1-1")]
+
+
+async def test_a_manager_puts_a_lines_goods_onto_a_pallet(
+    manager: User, app_database: Database
+) -> None:
+    mug = make_product(app_database, name="Кружка 350 мл", barcode="4600000000017")
+    post(app_database, "RECEIPT", mug, 40)
+    target = make_bin(app_database, "A-01-1-1")
+    pallet = create_unit(handling_unit_work(app_database), "pallet", target, user_id=None).unit
+    await open_page(manager, "/missions/new")
+    with manager.client:  # type: ignore[union-attr]
+        element(manager, "line-product").set_options({mug: "Кружка 350 мл"}, value=mug)
+        element(manager, "line-quantity").value = 12
+        element(manager, "line-from").value = location_id(app_database, "MAIN")
+        element(manager, "line-to").value = target
+        units = element(manager, "line-unit")
+        assert units.options[pallet.id] == f"{pallet.code} · Паллета · A-01-1-1"
+        units.value = pallet.id
+    manager.find(marker="mission-save").click()
+    await manager.should_see(marker="mission-header", retries=WAIT)
+    created = mission(app_database.engine, 1)
+    assert created is not None
+    assert [x.handling_unit_id for x in created.lines] == [pallet.id]
+    assert created.lines[0].unit_code == pallet.code
+    route = element(manager, "mission-lines").rows[0]["route"]
+    assert route == f"MAIN → A-01-1-1 · упаковка {pallet.code}"
+    await open_page(manager, "/missions/1/edit")  # the draft's line keeps its pallet
+    assert element(manager, "line-unit").value == pallet.id
 
 
 async def test_a_refused_line_says_which_line(manager: User, app_database: Database) -> None:

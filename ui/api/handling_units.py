@@ -14,9 +14,10 @@ from pydantic import Field, StrictBool
 import data.floor.handling_unit_queries as queries
 from core.errors import Conflict, NotFound
 from core.floor.handling_units import KIND_LABELS, close_unit, create_unit, move_unit, nest_unit
-from core.floor.unit_codes import human_readable
+from core.floor.unit_labels import UnitLabel, unit_labels_zpl
 from core.users.auth import Identity
-from data.files.labels import PDF_MEDIA_TYPE, Label, bin_labels_pdf, bin_labels_zpl
+from data.files.labels import PDF_MEDIA_TYPE
+from data.files.unit_labels import unit_labels_pdf
 from data.floor.handling_units import handling_unit_work
 from ui.api.errors import responses
 from ui.api.locations import LABEL
@@ -183,16 +184,17 @@ def add_routes(
         unit_id: PathId,
         format: Annotated[Literal["zpl", "pdf"], Query(description="zpl или pdf")] = "zpl",
     ) -> Response:
-        """Этикетка упаковки: Code 128 её кода — ZPL для термопринтера или PDF (лист A4)."""
+        """Этикетка упаковки: SSCC как GS1-128 (AI 00), внутренний код — Code 128; ZPL для
+        термопринтера или PDF (100 × 70 мм)."""
         return unit_label(row(unit_id), format)
 
 
 def unit_label(unit: dict[str, Any], format: str) -> Response:
-    """The label of a unit, as the bin labels are printed (data.files.labels)."""
+    """The label of a unit: an SSCC as GS1-128 (core.floor.unit_labels, data.files.unit_labels)."""
     kind = KIND_LABELS.get(unit["kind"], "Упаковка")
-    labels = [Label(unit["code"], f"{kind} · {human_readable(unit['code'])}")]
+    labels = [UnitLabel(unit["code"], kind, unit.get("location_code") or "")]
     if format == "pdf":
         name = f'attachment; filename="label-{unit["code"]}.pdf"'
-        sheet = bin_labels_pdf(labels, title="Этикетки паллет и коробок")
+        sheet = unit_labels_pdf(labels, title="Этикетки паллет и коробок")
         return Response(sheet, media_type=PDF_MEDIA_TYPE, headers={"Content-Disposition": name})
-    return Response(bin_labels_zpl(labels), media_type="text/plain")
+    return Response(unit_labels_zpl(labels), media_type="text/plain")

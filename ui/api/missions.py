@@ -129,7 +129,7 @@ class RecordIn(Input):
 
 
 def _line(line: MissionLine) -> MissionLineOut:
-    hidden = {"from_code", "to_code", "from_kind", "to_kind", "gtin"}
+    hidden = {"from_code", "to_code", "from_kind", "to_kind", "gtin", "unit_code"}
     values = {k: v for k, v in line.__dict__.items() if k not in hidden}
     return MissionLineOut(**values, from_location=line.from_code, to_location=line.to_code)
 

@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from nicegui import events, run, ui
+from nicegui import run, ui
 
 from core.errors import DomainError
 from core.floor.counts import CountLine, LineResult, Outcome, check_count_bin, submit_count
@@ -25,7 +25,8 @@ from core.users.policy import Action
 from data.catalog.queries import product_by_code
 from data.floor.counts import bin_positions
 from data.floor.putaway import SqlPutawayStore
-from ui.components.feedback import ScanFeedback, route_keys_to
+from ui.components.feedback import ScanFeedback
+from ui.components.scan_field import ScanField
 from ui.context import AppContext
 from ui.formatting import quantity
 from ui.i18n import tr
@@ -90,17 +91,13 @@ class BinCount:
             )  # fmt: skip
             self.hint = ui.label().classes("text-body1 text-grey-8").mark("count-hint")
             self.scan = (
-                ui.input(tr("Сканируйте ячейку", "Scan the bin"))
-                .props("outlined autofocus input-class=text-h5 enterkeyhint=done")
+                ScanField(
+                    tr("Сканируйте ячейку", "Scan the bin"),
+                    guarded(self.ctx, ACTION, self._scanned),
+                )
                 .classes("w-full")
                 .mark("count-scan")
             )
-            with self.scan.add_slot("prepend"):
-                ui.icon("qr_code_scanner", size="md")
-            self.scan.on(
-                "keydown.enter", guarded(self.ctx, ACTION, self._scanned),
-                js_handler="(e) => emit(e.target.value)",
-            )  # fmt: skip
             self.list = ui.column().classes("w-full gap-2").mark("count-rows")
             with ui.row().classes("w-full gap-3") as self.actions:
                 self.submit = (
@@ -113,7 +110,6 @@ class BinCount:
                     on_click=lambda: self._ask_bin(),
                 ).props("outline size=lg").classes("min-h-16").mark("count-restart")  # fmt: skip
         self._zero_dialog()
-        route_keys_to(self.scan)
         self._ask_bin()
 
     # --- steps ---------------------------------------------------------------------------
@@ -143,9 +139,7 @@ class BinCount:
         self._focus(tr("Сканируйте товар", "Scan the product"))
 
     def _focus(self, label: str) -> None:
-        self.scan.props(f'label="{label}"')
-        self.scan.set_value("")
-        self.scan.run_method("focus")
+        self.scan.ask(label)
 
     # --- the list ------------------------------------------------------------------------
 
@@ -203,12 +197,7 @@ class BinCount:
 
     # --- scans ---------------------------------------------------------------------------
 
-    async def _scanned(self, _user: Identity, e: Any = None) -> None:
-        text = e.args if isinstance(e, events.GenericEventArguments) else None
-        code = (text if isinstance(text, str) else self.scan.value or "").strip()
-        self.scan.set_value("")
-        if not code:
-            return
+    async def _scanned(self, _user: Identity, code: str) -> None:
         if self.bin is None:
             await self._bin_scanned(code)
         else:

@@ -1,8 +1,9 @@
 """Pallets and boxes (managers, /handling-units): the open units, newest first, where each
 stands and how much lies in it; create one or several at a place (a box right on a
 pallet), open a unit's card to see its contents and nested boxes, print its label (ZPL or
-a PDF sheet, as bin labels), take a box off its pallet, close an empty unit. The rules are
-core's (core.floor.handling_units); a refusal is shown with its Russian message."""
+a PDF; an SSCC as GS1-128, core.floor.unit_labels), take a box off its pallet, close an empty
+unit. The rules are core's (core.floor.handling_units); a refusal is shown with its
+Russian message."""
 
 from typing import Any
 
@@ -11,19 +12,22 @@ from nicegui import run, ui
 from core.errors import DomainError
 from core.floor.handling_units import KIND_LABELS, close_unit, create_unit, nest_unit
 from core.floor.unit_codes import human_readable
+from core.floor.unit_labels import UnitLabel, unit_labels_zpl
 from core.users.auth import Identity
 from core.users.policy import Action
-from data.files.labels import Label
+from data.files.labels import PDF_MEDIA_TYPE, ZPL_MEDIA_TYPE
+from data.files.unit_labels import unit_labels_pdf
 from data.floor.handling_unit_queries import UnitFilter, unit_row, units
 from data.floor.handling_units import handling_unit_work
 from data.floor.locations import LocationFilter, locations
+from ui.components.downloads import offer_bytes
 from ui.components.feedback import show_done, show_error
 from ui.context import AppContext
 from ui.formatting import quantity
 from ui.i18n import tr
 from ui.layout import frame
 from ui.live import refresh_on_ledger_change
-from ui.pages.floor.location_dialogs import dialog_card, offer_labels
+from ui.pages.floor.location_dialogs import dialog_card
 from ui.session import guarded, protected_page
 
 PATH = "/handling-units"
@@ -45,8 +49,16 @@ def kind_name(kind: str) -> str:
     )
 
 
-def unit_labels(rows: list[dict[str, Any]]) -> list[Label]:
-    return [Label(r["code"], f"{kind_name(r['kind'])} · {human_readable(r['code'])}") for r in rows]
+def unit_labels(rows: list[dict[str, Any]]) -> list[UnitLabel]:
+    return [UnitLabel(r["code"], kind_name(r["kind"]), r.get("location_code") or "") for r in rows]
+
+
+def offer_labels(user: Identity, labels: list[UnitLabel], form: str, stem: str) -> None:
+    """The labels (an SSCC as GS1-128) as PDF pages or ZPL, downloaded by this browser once."""
+    if form == "pdf":
+        offer_bytes(user, unit_labels_pdf(labels), f"{stem}.pdf", PDF_MEDIA_TYPE)
+    else:
+        offer_bytes(user, unit_labels_zpl(labels).encode(), f"{stem}.zpl", ZPL_MEDIA_TYPE)
 
 
 COLUMNS = [

@@ -204,7 +204,12 @@ class MissionCard:
                 "id": line.id,
                 "sequence": line.sequence,
                 "product": f"{line.product_name} · {line.sku}",
-                "route": f"{line.from_code} → {line.to_code}",
+                "route": f"{line.from_code} → {line.to_code}"
+                + (
+                    tr(f" · упаковка {line.unit_code}", f" · unit {line.unit_code}")
+                    if line.unit_code
+                    else ""
+                ),
                 "quantity": quantity(line.quantity),
                 "done": quantity(line.done_quantity),
                 "rest": quantity(line.rest),

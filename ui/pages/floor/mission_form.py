@@ -1,7 +1,9 @@
 """The form a manager creates a mission with (/missions/new) or edits a draft with
-(/missions/{id}/edit): kind, priority, the lines (product, quantity, from → to) and, on
-creation, the executor to give it to at once. core.floor.missions checks everything and
-the form shows its message (a line's message names the line)."""
+(/missions/{id}/edit): kind, priority, the lines (product, quantity, from → to, and
+optionally a pallet or box: the goods go into it where it stands at the target, or out of
+it where it stands at the source) and, on creation, the executor to give it to at once.
+core.floor.missions checks everything and the form shows its message (a line's message
+names the line)."""
 
 from typing import Any
 
@@ -15,12 +17,14 @@ from core.floor.ports import Mission
 from core.users.auth import Identity
 from core.users.policy import Action
 from data.floor.executors import executors
+from data.floor.handling_unit_queries import UnitFilter, units
 from data.floor.missions import mission_work
 from data.reads import MAX_PAGE
 from data.stock.queries import internal_locations
 from ui.components.product_picker import ProductPicker
 from ui.context import AppContext
 from ui.i18n import tr
+from ui.pages.floor.handling_units import kind_name
 from ui.pages.floor.mission_labels import kind_options, priority_options
 from ui.session import guarded
 
@@ -69,6 +73,12 @@ class LineEditor:
                     .classes("grow min-w-56")
                     .mark("line-to")
                 )
+                self.unit = (
+                    ui.select(dict(form.units), label=tr("В паллету / из коробки (необязательно)",
+                              "Into / out of a pallet or box (optional)"), with_input=True,
+                              clearable=True)
+                    .props("outlined").classes("grow min-w-56").mark("line-unit")
+                )  # fmt: skip
 
     def _picked(self, product_id: int | None) -> None:
         self.product_id = product_id
@@ -86,11 +96,19 @@ class LineEditor:
         self.quantity.set_value(line.quantity)
         self.source.set_value(line.from_location_id)
         self.target.set_value(line.to_location_id)
+        if line.handling_unit_id is not None:
+            if line.handling_unit_id not in self.unit.options:  # closed since: still named
+                self.unit.set_options(
+                    {**self.unit.options, line.handling_unit_id: f"№{line.handling_unit_id}"}
+                )
+            self.unit.set_value(line.handling_unit_id)
 
     def request(self) -> LineRequest:
         value = self.quantity.value
         quantity = int(value) if isinstance(value, float) and value.is_integer() else value
-        return LineRequest(self.product_id, quantity, self.source.value, self.target.value)
+        return LineRequest(
+            self.product_id, quantity, self.source.value, self.target.value, self.unit.value
+        )
 
 
 class MissionForm:
@@ -100,6 +118,11 @@ class MissionForm:
         self.lines: list[LineEditor] = []
         self.places = {
             row["id"]: f"{row['code']} · {row['name']}" for row in internal_locations(ctx.db.engine)
+        }
+        # Open units, newest first: «code · kind · where it stands».
+        self.units = {
+            row["id"]: f"{row['code']} · {kind_name(row['kind'])} · {row['location_code']}"
+            for row in units(ctx.db.engine, UnitFilter(), limit=MAX_PAGE).items
         }
 
     def build(self) -> None:

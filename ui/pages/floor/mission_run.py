@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from nicegui import events, run, ui
+from nicegui import run, ui
 
 from core.errors import DomainError
 from core.floor.locations import LocationKind
@@ -32,7 +32,8 @@ from core.users.auth import Identity
 from core.users.policy import Action
 from data.floor.mission_queries import mission
 from data.floor.missions import mission_work
-from ui.components.feedback import ScanFeedback, route_keys_to
+from ui.components.feedback import ScanFeedback
+from ui.components.scan_field import ScanField
 from ui.context import AppContext
 from ui.formatting import quantity
 from ui.i18n import tr
@@ -88,17 +89,11 @@ class MissionRun:
             )
             self.hint = ui.label().classes("text-body1 text-grey-8").mark("run-hint")
             self.scan = (
-                ui.input(tr("Сканируйте", "Scan"))
-                .props("outlined autofocus input-class=text-h5 enterkeyhint=done")
+                ScanField(
+                    tr("Сканируйте", "Scan"), guarded(self.ctx, Action.WORK_MISSIONS, self._scanned)
+                )
                 .classes("w-full")
                 .mark("run-scan")
-            )
-            with self.scan.add_slot("prepend"):
-                ui.icon("qr_code_scanner", size="md")
-            self.scan.on(
-                "keydown.enter",
-                guarded(self.ctx, Action.WORK_MISSIONS, self._scanned),
-                js_handler="(e) => emit(e.target.value)",
             )
             with ui.row().classes("w-full items-center gap-3 no-wrap") as self.quantity_row:
                 self.quantity = (
@@ -120,7 +115,6 @@ class MissionRun:
                 icon="replay",
                 on_click=lambda: self._begin_line(),
             ).props("flat size=lg").mark("run-restart")
-        route_keys_to(self.scan)
         self.footer = ui.column().classes("w-full max-w-3xl gap-2").mark("run-footer")
         self._finish_dialog()
         self._load()
@@ -231,7 +225,6 @@ class MissionRun:
             self.quantity.run_method("focus")
             self.quantity.run_method("select")
             return
-        self.scan.set_value("")
         self.scan.run_method("focus")
 
     def _show_progress(self) -> None:
@@ -255,12 +248,9 @@ class MissionRun:
 
     # --- scans ---------------------------------------------------------------------------
 
-    def _scanned(self, _user: Identity, e: Any = None) -> None:
-        text = e.args if isinstance(e, events.GenericEventArguments) else None
-        code = (text if isinstance(text, str) else self.scan.value or "").strip()
-        self.scan.set_value("")
+    def _scanned(self, _user: Identity, code: str) -> None:
         line = self.line
-        if not code or line is None or self.steps[self.step].quantity:
+        if line is None or self.steps[self.step].quantity:
             return
         current = self.steps[self.step]
         try:

@@ -4,9 +4,7 @@ as the executor linked to the worker and opens the run page (/packing/{id},
 ui.pages.floor.packing_run). Scanning an order's external id or a task's number opens
 that task. New tasks appear without a reload."""
 
-from typing import Any
-
-from nicegui import events, run, ui
+from nicegui import run, ui
 
 from core.errors import DomainError
 from core.orders.packing import start_task
@@ -16,7 +14,8 @@ from core.users.auth import Identity
 from core.users.policy import Action
 from data.packing.queries import find_task, queue
 from data.picking.queries import executor_of
-from ui.components.feedback import ScanFeedback, route_keys_to
+from ui.components.feedback import ScanFeedback
+from ui.components.scan_field import ScanField
 from ui.context import AppContext
 from ui.i18n import language, tr
 from ui.layout import frame
@@ -57,24 +56,18 @@ class PackingQueue:
         self.feedback = ScanFeedback(self.user)
         self.feedback.banner.classes("max-w-3xl")
         self.scan = (
-            ui.input(tr("Сканируйте номер заказа", "Scan the order's number"))
-            .props("outlined autofocus input-class=text-h5 enterkeyhint=go")
-            .classes("w-full max-w-3xl").mark("packing-scan")
-        )  # fmt: skip
-        with self.scan.add_slot("prepend"):
-            ui.icon("qr_code_scanner", size="md")
-        self.scan.on("keydown.enter", guarded(self.ctx, Action.PACK, self._scanned),
-                     js_handler="(e) => emit(e.target.value)")  # fmt: skip
-        route_keys_to(self.scan)
+            ScanField(
+                tr("Сканируйте номер заказа", "Scan the order's number"),
+                guarded(self.ctx, Action.PACK, self._scanned),
+            )
+            .props("enterkeyhint=go")
+            .classes("w-full max-w-3xl")
+            .mark("packing-scan")
+        )
         self.cards()
         ui.timer(POLL_SECONDS, guarded(self.ctx, Action.PACK, self._poll))
 
-    async def _scanned(self, _user: Identity, e: Any = None) -> None:
-        text = e.args if isinstance(e, events.GenericEventArguments) else None
-        code = (text if isinstance(text, str) else self.scan.value or "").strip()
-        self.scan.set_value("")
-        if not code:
-            return
+    async def _scanned(self, _user: Identity, code: str) -> None:
         found = await run.io_bound(find_task, self.ctx.db.engine, code)
         if found is None:
             self.feedback.error(tr(f"Нет задания на упаковку для «{code}»",

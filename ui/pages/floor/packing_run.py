@@ -14,7 +14,7 @@ and a ship: a repeated tap does it once."""
 import uuid
 from typing import Any
 
-from nicegui import events, run, ui
+from nicegui import run, ui
 
 from core.errors import DomainError
 from core.orders.packing import ItemRequest, PackageRequest, add_package, pack_task, start_task
@@ -24,7 +24,8 @@ from core.users.auth import Identity
 from core.users.policy import Action, can
 from data.packing.queries import task
 from data.picking.queries import executor_of
-from ui.components.feedback import ScanFeedback, route_keys_to
+from ui.components.feedback import ScanFeedback
+from ui.components.scan_field import ScanField
 from ui.context import AppContext
 from ui.formatting import quantity
 from ui.i18n import language, tr
@@ -58,15 +59,13 @@ class PackingRun:
         self.feedback = ScanFeedback(self.user)
         self.feedback.banner.classes("max-w-3xl")
         self.scan = (
-            ui.input(tr("Сканируйте товар", "Scan a product"))
-            .props("outlined autofocus input-class=text-h5 enterkeyhint=done")
-            .classes("w-full max-w-3xl").mark("pack-scan")
-        )  # fmt: skip
-        with self.scan.add_slot("prepend"):
-            ui.icon("qr_code_scanner", size="md")
-        self.scan.on("keydown.enter", guarded(self.ctx, Action.PACK, self._scanned),
-                     js_handler="(e) => emit(e.target.value)")  # fmt: skip
-        route_keys_to(self.scan)
+            ScanField(
+                tr("Сканируйте товар", "Scan a product"),
+                guarded(self.ctx, Action.PACK, self._scanned),
+            )
+            .classes("w-full max-w-3xl")
+            .mark("pack-scan")
+        )
         self.work = ui.column().classes("w-full max-w-3xl gap-3").mark("pack-work")
         self.ship = ShipPanel(self.ctx, self.user, self.feedback, self._load)
         self.footer = ui.column().classes("w-full max-w-3xl gap-2").mark("pack-footer")
@@ -242,12 +241,9 @@ class PackingRun:
 
     # --- scans and the box -------------------------------------------------------------
 
-    def _scanned(self, _user: Identity, e: Any = None) -> None:
-        text = e.args if isinstance(e, events.GenericEventArguments) else None
-        code = (text if isinstance(text, str) else self.scan.value or "").strip()
-        self.scan.set_value("")
+    def _scanned(self, _user: Identity, code: str) -> None:
         t = self.task
-        if not code or t is None:
+        if t is None:
             return
         if t.status == PackingStatus.PACKED:
             self.ship.scanned(code)

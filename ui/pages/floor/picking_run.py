@@ -12,7 +12,7 @@ the page only leads. One idempotency key per confirmation: a repeated tap picks 
 import uuid
 from typing import Any
 
-from nicegui import events, run, ui
+from nicegui import run, ui
 
 from core.errors import DomainError
 from core.orders.picking import complete_task, start_task
@@ -21,7 +21,8 @@ from core.orders.picks import pick_item, skip_item
 from core.users.auth import Identity
 from core.users.policy import Action, can
 from data.picking.queries import executor_of, task
-from ui.components.feedback import ScanFeedback, route_keys_to
+from ui.components.feedback import ScanFeedback
+from ui.components.scan_field import ScanField
 from ui.context import AppContext
 from ui.formatting import quantity
 from ui.i18n import tr
@@ -57,14 +58,10 @@ class PickingRun:
             self.need = ui.label().classes("text-h4 text-weight-medium").mark("pick-need")
             self.instruction = ui.label().classes("text-h5 text-primary").mark("pick-instruction")
             self.scan = (
-                ui.input(tr("Сканируйте", "Scan"))
-                .props("outlined autofocus input-class=text-h5 enterkeyhint=done")
-                .classes("w-full").mark("pick-scan")
-            )  # fmt: skip
-            with self.scan.add_slot("prepend"):
-                ui.icon("qr_code_scanner", size="md")
-            self.scan.on("keydown.enter", guarded(self.ctx, Action.PICK, self._scanned),
-                         js_handler="(e) => emit(e.target.value)")  # fmt: skip
+                ScanField(tr("Сканируйте", "Scan"), guarded(self.ctx, Action.PICK, self._scanned))
+                .classes("w-full")
+                .mark("pick-scan")
+            )
             with ui.row().classes("w-full items-center gap-3 no-wrap") as self.quantity_row:
                 ui.button(icon="remove", on_click=lambda: self._bump(-1)).props(
                     "outline size=xl").classes("min-h-16 min-w-16").mark("pick-minus")  # fmt: skip
@@ -90,7 +87,6 @@ class PickingRun:
                           on_click=lambda: self.skip_dialog.open(),
                           ).props("outline size=lg color=grey-8").classes(
                     "grow min-h-14").mark("pick-skip")  # fmt: skip
-        route_keys_to(self.scan)
         self.footer = ui.column().classes("w-full max-w-3xl gap-2").mark("pick-footer")
         self._skip_dialog()
         self._load()
@@ -174,7 +170,6 @@ class PickingRun:
             self.key = self.key or uuid.uuid4().hex
             self.quantity.run_method("focus")
             return
-        self.scan.set_value("")
         self.scan.run_method("focus")
 
     def _bump(self, by: int) -> None:
@@ -185,12 +180,9 @@ class PickingRun:
 
     # --- scans -----------------------------------------------------------------------------
 
-    def _scanned(self, _user: Identity, e: Any = None) -> None:
-        text = e.args if isinstance(e, events.GenericEventArguments) else None
-        code = (text if isinstance(text, str) else self.scan.value or "").strip()
-        self.scan.set_value("")
+    def _scanned(self, _user: Identity, code: str) -> None:
         item = self.item
-        if not code or item is None or self.step == 2:
+        if item is None or self.step == 2:
             return
         if self.step == 0:
             if code.upper() != item.location_code.upper():

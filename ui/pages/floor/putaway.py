@@ -13,7 +13,7 @@ key typed anywhere else goes to it.
 import uuid
 from typing import Any
 
-from nicegui import events, run, ui
+from nicegui import run, ui
 
 from core.errors import DomainError
 from core.floor.ports import Place
@@ -22,7 +22,8 @@ from core.users.auth import Identity
 from core.users.policy import Action
 from data.catalog.queries import product_by_code
 from data.floor.putaway import SqlPutawayStore, waiting_for_putaway
-from ui.components.feedback import ScanFeedback, route_keys_to
+from ui.components.feedback import ScanFeedback
+from ui.components.scan_field import ScanField
 from ui.context import AppContext
 from ui.formatting import plural, quantity
 from ui.i18n import tr
@@ -66,17 +67,13 @@ class Putaway:
             )  # fmt: skip
             self.hint = ui.label().classes("text-body1 text-grey-8").mark("pa-hint")
             self.scan = (
-                ui.input(tr("Сканируйте товар", "Scan the product"))
-                .props("outlined autofocus input-class=text-h5 enterkeyhint=done")
+                ScanField(
+                    tr("Сканируйте товар", "Scan the product"),
+                    guarded(self.ctx, ACTION, self._scanned),
+                )
                 .classes("w-full")
                 .mark("pa-scan")
             )
-            with self.scan.add_slot("prepend"):
-                ui.icon("qr_code_scanner", size="md")
-            self.scan.on(
-                "keydown.enter", guarded(self.ctx, ACTION, self._scanned),
-                js_handler="(e) => emit(e.target.value)",
-            )  # fmt: skip
             with ui.row().classes("w-full items-center gap-3 no-wrap") as self.quantity_row:
                 self.quantity = (
                     ui.number(tr("Количество, шт.", "Quantity, units"), min=1, step=1, precision=0)
@@ -95,7 +92,6 @@ class Putaway:
             ).props("flat size=lg").mark("pa-restart")  # fmt: skip
             # What waits, so the worker knows what to bring from the receiving zone.
             self.queue = ui.column().classes("w-full gap-1").mark("pa-queue")
-        route_keys_to(self.scan)
         self._ask_product()
 
     # --- the steps -----------------------------------------------------------------------
@@ -193,16 +189,12 @@ class Putaway:
         self.quantity_row.set_visibility(False)
         self.scan.set_visibility(True)
         self.scan.props(f'label="{label}"')
-        self.scan.set_value("")
         self.scan.run_method("focus")
 
     # --- scans ---------------------------------------------------------------------------
 
-    async def _scanned(self, _user: Identity, e: Any = None) -> None:
-        text = e.args if isinstance(e, events.GenericEventArguments) else None
-        code = (text if isinstance(text, str) else self.scan.value or "").strip()
-        self.scan.set_value("")
-        if not code or self.quantity_row.visible:
+    async def _scanned(self, _user: Identity, code: str) -> None:
+        if self.quantity_row.visible:
             return
         if self.product is None:
             await self._product_scanned(code)

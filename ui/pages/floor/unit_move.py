@@ -8,7 +8,7 @@ buzz (ui.components.feedback), and nothing moves."""
 import uuid
 from typing import Any
 
-from nicegui import events, run, ui
+from nicegui import run, ui
 
 from core.errors import DomainError
 from core.floor.handling_units import KIND_LABELS, move_unit
@@ -17,7 +17,8 @@ from core.users.auth import Identity
 from core.users.policy import Action
 from data.floor.handling_unit_queries import place_by_code, unit_row
 from data.floor.handling_units import handling_unit_work
-from ui.components.feedback import ScanFeedback, route_keys_to
+from ui.components.feedback import ScanFeedback
+from ui.components.scan_field import ScanField
 from ui.context import AppContext
 from ui.formatting import quantity
 from ui.i18n import tr
@@ -59,17 +60,9 @@ class UnitMove:
             )
             self.details = ui.column().classes("w-full gap-1").mark("unit-details")
             self.scan = (
-                ui.input(tr("Сканируйте", "Scan"))
-                .props("outlined autofocus input-class=text-h5 enterkeyhint=done")
+                ScanField(tr("Сканируйте", "Scan"), guarded(self.ctx, ACTION, self._scanned))
                 .classes("w-full")
                 .mark("unit-scan")
-            )
-            with self.scan.add_slot("prepend"):
-                ui.icon("qr_code_scanner", size="md")
-            self.scan.on(
-                "keydown.enter",
-                guarded(self.ctx, ACTION, self._scanned),
-                js_handler="(e) => emit(e.target.value)",
             )
             self.again = (
                 ui.button(
@@ -81,7 +74,6 @@ class UnitMove:
                 .classes("w-full min-h-16")
                 .mark("unit-reset")
             )
-        route_keys_to(self.scan)
         self._reset()
 
     def _reset(self) -> None:
@@ -96,7 +88,6 @@ class UnitMove:
 
     def _ask(self, label: str) -> None:
         self.scan.props(f'label="{label}"')
-        self.scan.set_value("")
         self.scan.run_method("focus")
 
     def _show_unit(self, unit: dict[str, Any]) -> None:
@@ -125,12 +116,7 @@ class UnitMove:
         self.again.set_visibility(True)
         self._ask(tr("Сканируйте ячейку", "Scan the bin"))
 
-    async def _scanned(self, _user: Identity, e: Any = None) -> None:
-        text = e.args if isinstance(e, events.GenericEventArguments) else None
-        code = (text if isinstance(text, str) else self.scan.value or "").strip()
-        self.scan.set_value("")
-        if not code:
-            return
+    async def _scanned(self, _user: Identity, code: str) -> None:
         if self.unit is None:
             self._unit_scanned(code)
         else:

@@ -20,6 +20,7 @@ from data.catalog.queries import distribution_centers, product_by_code, sources
 from data.orders.queries import product_row
 from ui.components.feedback import show_error
 from ui.components.product_picker import ProductPicker
+from ui.components.scan_field import ScanField
 from ui.context import AppContext
 from ui.formatting import quantity
 from ui.i18n import tr
@@ -84,12 +85,11 @@ class OrderForm:
         ui.label(tr("Строки", "Lines")).classes("text-subtitle1")
         with ui.row().classes("w-full items-center gap-3 flex-wrap"):
             self.scan = (
-                ui.input(tr("Сканируйте штрихкод", "Scan a barcode"))
-                .props("outlined autofocus clearable")
-                .classes("min-w-64")
+                ScanField(tr("Сканируйте штрихкод", "Scan a barcode"),
+                          guarded(self.ctx, Action.MANAGE_ORDERS, self._scanned), route_keys=False)
+                .props(remove="input-class").props("clearable").classes("min-w-64")
                 .mark("order-scan")
-            )
-            self.scan.on("keydown.enter", guarded(self.ctx, Action.MANAGE_ORDERS, self._scanned))
+            )  # fmt: skip
             self.picker = ProductPicker(self.ctx, Action.MANAGE_ORDERS,
                                         label=tr("или найдите товар", "or find a product"),
                                         on_pick=self._picked)  # fmt: skip
@@ -128,11 +128,7 @@ class OrderForm:
             self.lines.append(Line(product["id"], label, 1))
         self.table.refresh()
 
-    async def _scanned(self, _user: Identity, *_: Any) -> None:
-        code = str(self.scan.value or "").strip()
-        self.scan.value = ""
-        if not code:
-            return
+    async def _scanned(self, _user: Identity, code: str) -> None:
         product = await run.io_bound(product_by_code, self.ctx.db.engine, code)
         if product is None:
             ui.notify(tr(f"Товар {code} не найден", f"No product {code}"), type="negative",
