@@ -13,7 +13,7 @@ anywhere else goes to it. A parcel that matches no order is booked by a manager 
 import uuid
 from typing import Any
 
-from nicegui import events, run, ui
+from nicegui import run, ui
 
 from core.errors import DomainError
 from core.orders.ports import Order
@@ -30,8 +30,9 @@ from core.users.auth import Identity
 from core.users.policy import Action, can
 from data.catalog.queries import product_by_code
 from data.orders.returns import order_returns
-from ui.components.feedback import ScanFeedback, route_keys_to
+from ui.components.feedback import ScanFeedback
 from ui.components.order_returns import returns_table
+from ui.components.scan_field import ScanField
 from ui.context import AppContext
 from ui.formatting import quantity
 from ui.i18n import tr
@@ -65,18 +66,12 @@ class Returns:
         self.feedback.banner.classes("max-w-3xl")
         with ui.column().classes("w-full max-w-3xl gap-3").mark("returns"):
             self.instruction = ui.label().classes("text-h5").mark("ret-instruction")
+            # The shared scan field: a fast scanner's next code is never lost (ScanField).
             self.scan = (
-                ui.input(tr("Сканируйте", "Scan"))
-                .props("outlined autofocus input-class=text-h5 enterkeyhint=done")
+                ScanField(tr("Сканируйте", "Scan"), guarded(self.ctx, ACTION, self._scanned))
                 .classes("w-full")
                 .mark("ret-scan")
             )
-            with self.scan.add_slot("prepend"):
-                ui.icon("qr_code_scanner", size="md")
-            self.scan.on(
-                "keydown.enter", guarded(self.ctx, ACTION, self._scanned),
-                js_handler="(e) => emit(e.target.value)",
-            )  # fmt: skip
             self.inspect = ui.column().classes("w-full gap-3").mark("ret-inspect")
             self.choices = ui.column().classes("w-full gap-2").mark("ret-choices")
             self.panel = ui.column().classes("w-full gap-2").mark("ret-order")
@@ -85,7 +80,6 @@ class Returns:
                 on_click=lambda: self._ask_parcel(),
             ).props("flat size=lg").mark("ret-restart")  # fmt: skip
             self.hint = ui.label().classes("text-body1 text-grey-8").mark("ret-hint")
-        route_keys_to(self.scan)
         self._ask_parcel()
 
     # --- the steps -----------------------------------------------------------------------
@@ -183,9 +177,7 @@ class Returns:
 
     def _scan_field(self, label: str) -> None:
         self.scan.set_visibility(True)
-        self.scan.props(f'label="{label}"')
-        self.scan.set_value("")
-        self.scan.run_method("focus")
+        self.scan.ask(label)
 
     # --- what the page shows -------------------------------------------------------------
 
@@ -229,11 +221,8 @@ class Returns:
 
     # --- scans ---------------------------------------------------------------------------
 
-    async def _scanned(self, _user: Identity, e: Any = None) -> None:
-        text = e.args if isinstance(e, events.GenericEventArguments) else None
-        code = (text if isinstance(text, str) else self.scan.value or "").strip()
-        self.scan.set_value("")
-        if not code or not self.scan.visible:
+    async def _scanned(self, _user: Identity, code: str) -> None:
+        if not self.scan.visible:
             return
         if self.order is None:
             await self._parcel_scanned(code)
