@@ -48,7 +48,8 @@ from core.floor.missions import MissionRequest, assign, create_mission, start
 from core.floor.ports import ExecutorData
 from core.floor.recording import RecordRequest, mission_document, record_line
 from core.settings import get_settings
-from core.stock.movements import MovementRequest, post_movement
+from core.stock.movements import post_movement
+from core.stock.requests import MovementRequest
 from data.catalog.repository import PRODUCT_BY_ID_LOCKED
 from data.database import Database
 from data.db import write_session

@@ -41,8 +41,9 @@ import sqlalchemy as sa
 from core.errors import InsufficientStock
 from core.events import EventType
 from core.settings import get_settings
-from core.stock.movements import MovementRequest, post_movement
+from core.stock.movements import post_movement
 from core.stock.operations import OPERATIONS
+from core.stock.requests import MovementRequest
 from core.stock.rules import stock_deltas
 from data.catalog.repository import DISTRIBUTION_CENTER, PRODUCT_BY_ID, PRODUCT_BY_ID_LOCKED
 from data.database import Database

@@ -10,7 +10,7 @@ nothing. A movements file streams: while the database stores one chunk of ledger
 writing and the transaction is never committed.
 
 The rules are the ones every posting obeys: the operations table decides what a row
-needs (core.stock.movements.check_request), core.catalog.products decides what a product may be.
+needs (core.stock.requests.check_request), core.catalog.products decides what a product may be.
 
 The package: `plan` (the report and the plan), `sheet` (a file's rows as core reads them,
 cells into values), `ports` (storage and the file reader, as Protocols), `rows` (errors

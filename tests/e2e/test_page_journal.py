@@ -11,7 +11,8 @@ from nicegui.testing import User
 
 import core.stock.movements
 from core.settings import Settings
-from core.stock.movements import MovementRequest, post_movement
+from core.stock.movements import post_movement
+from core.stock.requests import MovementRequest
 from core.users.accounts import create_user
 from data.database import Database
 from data.files.exports import export_journal
@@ -153,7 +154,7 @@ async def test_filters_chosen_on_the_page(manager: User, app_database: Database)
     post(app_database, "RECEIPT", mug, 5)
     by_clerk = core.stock.movements.post_movement(
         app_database.unit_of_work(),
-        core.stock.movements.MovementRequest("RECEIPT_DEFECT", 2, product_id=other),
+        MovementRequest("RECEIPT_DEFECT", 2, product_id=other),
         user_id=clerk,
     ).movement.id
     post(app_database, "RECEIPT", other, 3)

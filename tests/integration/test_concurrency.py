@@ -18,7 +18,8 @@ from sqlalchemy import event
 from core.catalog.products import delete_product
 from core.errors import DomainError, InsufficientStock
 from core.model import Movement
-from core.stock.movements import MovementRequest, Posted, post_movement
+from core.stock.movements import post_movement
+from core.stock.requests import MovementRequest, Posted
 from data.catalog.store import SqlProductStore
 from data.database import Database
 from data.imports.queries import import_history

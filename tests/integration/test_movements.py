@@ -5,8 +5,9 @@ import sqlalchemy as sa
 
 from core.catalog.products import delete_product, restore_product
 from core.errors import Conflict, InsufficientStock, NotFound, ValidationError
-from core.stock.movements import MovementRequest, post_movement, reverse_movement
+from core.stock.movements import post_movement, reverse_movement
 from core.stock.operations import MANUAL_OPERATIONS
+from core.stock.requests import MovementRequest
 from data.catalog.store import SqlProductStore
 from data.database import Database
 from data.db import write_session

@@ -26,7 +26,7 @@ from nicegui import events, run, ui
 
 from core.errors import DomainError
 from core.stock.inventory import Counted, CountRequest, difference, post_count
-from core.stock.movements import MovementRequest, Posted, post_movement
+from core.stock.movements import post_movement
 from core.stock.operations import (
     MANUAL_OPERATIONS,
     OPERATIONS,
@@ -34,6 +34,7 @@ from core.stock.operations import (
     Operation,
     Requirement,
 )
+from core.stock.requests import MovementRequest, Posted
 from core.stock.rules import GOOD_WAREHOUSE
 from core.users import policy
 from core.users.auth import Identity
