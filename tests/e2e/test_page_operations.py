@@ -343,7 +343,7 @@ async def test_a_retry_after_a_lost_answer_books_once(
     form's idempotency key, so it is not booked a second time."""
     product = make_product(app_database, barcode="4600000077777")
     # The module as the running app loaded it (the simulation reloads the app per test).
-    operations_page = importlib.import_module("ui.pages.stock.operations")
+    operations_page = importlib.import_module("ui.pages.stock.operations_posting")
     real = operations_page.post_movement
     calls: list[str | None] = []
 

@@ -1,6 +1,7 @@
 """The operations form's widgets: the operation buttons, the scan field and the product
 picker, the product's card, the fields an operation may need and the submit button. What
-they do is `ui.pages.stock.operations.OperationsForm`'s (its event handlers, named here)."""
+they do is the subclasses' (`operations_product`, `operations_posting`, `operations`: the
+event handlers named here)."""
 
 from nicegui import ui
 
