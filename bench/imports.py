@@ -47,7 +47,7 @@ from core.settings import Settings
 from data.database import Database
 from data.db import create_engine
 from data.files import spreadsheets
-from data.imports.store import import_file
+from data.imports.importing import import_file
 from data.migrate import upgrade
 from data.models import Product
 from data.seed import seed_reference_data

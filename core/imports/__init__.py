@@ -17,7 +17,7 @@ cells into values), `ports` (storage and the file reader, as Protocols), `rows` 
 and one row read by field), `importer` (what every kind shares), `movements`,
 `opening_balances` and `products` (the row rules of each kind), `use_case` (run_import),
 `queue` (big files take turns). Reading files and writing workbooks is data.files';
-data.imports.store.import_file puts the parts together. Core imports neither data nor ui.
+data.imports.importing.import_file puts the parts together. Core imports neither data nor ui.
 """
 
 from core.imports.importer import importable

@@ -13,11 +13,7 @@ from core.errors import Conflict, NotFound, ValidationError
 from core.model import Movement, MovementDraft, MovementNames, ProductRef
 from core.periods import now_utc
 from core.stock.booking import replayed_movement, write_movement
-from core.stock.operations import (
-    REVERSAL_NOT_ALLOWED,
-    REVERSAL_SHORTAGE_MESSAGE,
-    reversal_refusal,
-)
+from core.stock.operations import REVERSAL_NOT_ALLOWED, REVERSAL_SHORTAGE_MESSAGE, reversal_refusal
 from core.stock.ports import StockUnitOfWork
 from core.stock.requests import (
     MAX_NOTES,

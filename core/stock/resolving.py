@@ -4,12 +4,7 @@ and handling units, the marketplace or DC; and the names an answer shows."""
 from core.catalog.ports import CatalogLookups
 from core.errors import Conflict, ValidationError
 from core.model import LocationRef, MovementNames, ProductRef, Reference
-from core.stock.operations import (
-    Direction,
-    Loc,
-    Operation,
-    Requirement,
-)
+from core.stock.operations import Direction, Loc, Operation, Requirement
 from core.stock.ports import Locations, Stock
 from core.stock.requests import MovementRequest
 

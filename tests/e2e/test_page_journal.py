@@ -16,8 +16,8 @@ from core.stock.requests import MovementRequest
 from core.users.accounts import create_user
 from data.database import Database
 from data.files.exports import export_journal
+from data.imports.importing import import_file
 from data.imports.queries import import_history
-from data.imports.store import import_file
 from data.stock.journal import journal
 from data.users.store import SqlUserAdminStore
 from tests.conftest import add_user, make_product, open_page

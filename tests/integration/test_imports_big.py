@@ -98,7 +98,7 @@ KILLER = textwrap.dedent(
     """
     import os, signal, sys
     from pathlib import Path
-    from data.imports.store import import_file
+    from data.imports.importing import import_file
     from core.settings import Settings
     from data.database import Database
 

@@ -26,7 +26,7 @@ from core.imports import (
 from core.stock.operations import OPERATIONS
 from core.users.auth import Identity
 from data.files.workbooks import errors_workbook, example_file
-from data.imports.store import import_file
+from data.imports.importing import import_file
 from ui.components.downloads import offer_bytes
 from ui.components.feedback import show_done, show_error
 from ui.context import AppContext

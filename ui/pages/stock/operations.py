@@ -21,25 +21,14 @@ import asyncio
 from typing import Any
 
 from core.stock.inventory import difference
-from core.stock.operations import (
-    MANUAL_OPERATIONS,
-    OPERATIONS,
-    WAREHOUSES,
-    Operation,
-    Requirement,
-)
+from core.stock.operations import MANUAL_OPERATIONS, OPERATIONS, WAREHOUSES, Operation, Requirement
 from core.stock.rules import GOOD_WAREHOUSE
 from core.users import policy
 from core.users.auth import Identity
 from ui.context import AppContext
 from ui.i18n import language, number, tr
 from ui.layout import frame
-from ui.pages.stock.operations_input import (
-    STOCK_KEY,
-    WAREHOUSE_EN,
-    location_name,
-    whole_quantity,
-)
+from ui.pages.stock.operations_input import STOCK_KEY, WAREHOUSE_EN, location_name, whole_quantity
 from ui.pages.stock.operations_posting import OperationsPosting
 from ui.session import protected_page
 

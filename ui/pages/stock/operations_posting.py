@@ -10,21 +10,14 @@ from nicegui import run, ui
 from core.errors import DomainError
 from core.stock.inventory import Counted, CountRequest, post_count
 from core.stock.movements import post_movement
-from core.stock.operations import (
-    OPERATIONS,
-    Requirement,
-)
+from core.stock.operations import OPERATIONS, Requirement
 from core.stock.requests import MovementRequest, Posted
 from core.stock.rules import GOOD_WAREHOUSE
 from core.users.auth import Identity
 from ui.components.feedback import show_done
 from ui.failures import failure_text
 from ui.i18n import number, tr
-from ui.pages.stock.operations_input import (
-    STOCK_KEY,
-    quantity_problem,
-    whole_quantity,
-)
+from ui.pages.stock.operations_input import STOCK_KEY, quantity_problem, whole_quantity
 from ui.pages.stock.operations_product import OperationsProduct
 
 # What a database failure interrupted and what to do then (ui.failures says the reason).
