@@ -21,7 +21,7 @@ from ui.context import AppContext
 from ui.formatting import format_time, quantity, signed
 from ui.i18n import language, tr
 from ui.layout import frame
-from ui.pages.catalog.products import confirm_delete, in_stock_reason, product_dialog
+from ui.pages.catalog.product_dialogs import confirm_delete, in_stock_reason, product_dialog
 from ui.session import guarded, protected_page
 
 LATEST_MOVEMENTS = 20

@@ -35,7 +35,7 @@ from ui.formatting import quantity
 from ui.i18n import tr
 from ui.layout import frame
 from ui.live import SharedReads, refresh_on_ledger_change
-from ui.pages.catalog.products import has_products, where_to_start
+from ui.pages.catalog.empty_catalog import has_products, where_to_start
 from ui.session import guarded, protected_page
 
 PATH = "/balances"

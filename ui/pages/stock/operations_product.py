@@ -18,6 +18,7 @@ from data.stock.queries import product_stock
 from ui.components.feedback import Action
 from ui.failures import failure_text
 from ui.i18n import number, tr
+from ui.pages.catalog.product_dialogs import product_dialog
 from ui.pages.stock.operations_layout import ACTION, OperationsLayout
 from ui.session import guarded
 
@@ -149,8 +150,6 @@ class OperationsProduct(OperationsLayout):
     def _create_product(self, _user: Identity, code: str) -> None:
         """An unknown barcode: the product dialog with it filled in; the new product is
         then shown here, ready for the operation."""
-        # Imported here: the products page is a sibling module, loaded on first use.
-        from ui.pages.catalog.products import product_dialog
 
         def created(record: Any) -> None:
             self.feedback.clear()
