@@ -46,7 +46,7 @@ from core.catalog.products import gtin_check_digit_ok
 from core.settings import Settings
 from data.database import Database
 from data.db import create_engine
-from data.files import spreadsheets
+from data.files import sheet_reading, spreadsheets
 from data.imports.importing import import_file
 from data.migrate import upgrade
 from data.models import Product
@@ -173,7 +173,7 @@ def end_to_end(url: str, path: Path) -> dict[str, Any]:
 
 def read_calamine(path: Path) -> float:
     started = time.perf_counter()
-    limits = spreadsheets.Limits(10**10, 10**8, 10**12)
+    limits = sheet_reading.Limits(10**10, 10**8, 10**12)
     sheet = spreadsheets.read_sheet(path.read_bytes(), path.name, limits)
     rows = sum(1 for _ in sheet.rows)
     assert rows > 0

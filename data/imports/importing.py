@@ -19,7 +19,8 @@ from core.settings import Settings
 from data.database import Database
 from data.db import read_connection, write_connection
 from data.files.memory import release_memory
-from data.files.spreadsheets import headers_of, read_file
+from data.files.sheet_reading import headers_of
+from data.files.spreadsheets import read_file
 from data.imports.store import SqlImportStore
 
 
