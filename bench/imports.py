@@ -51,7 +51,7 @@ from data.imports.importing import import_file
 from data.migrate import upgrade
 from data.models import Product
 from data.seed import seed_reference_data
-from data.stock.queries import ledger_discrepancies
+from data.stock.ledger_checks import ledger_discrepancies
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/wms_bench_imports"
 FOLDER = Path(tempfile.gettempdir()) / "wms-bench-imports"

@@ -61,7 +61,7 @@ from data.outbox import INSERT_EVENT
 from data.seed import seed_reference_data
 from data.stock.flows import ADD_DAY_FLOW, ADD_MONTH_FLOW, ADD_PRODUCT_FLOW, SHARDS
 from data.stock.ledger import INSERT_MOVEMENT
-from data.stock.queries import ledger_discrepancies
+from data.stock.ledger_checks import ledger_discrepancies
 from data.stock.repository import HOLD_LOCATION_PG, PUT, TAKE
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/wms_bench_missions"

@@ -60,7 +60,7 @@ from data.stock.flows import (
     SHARDS,
 )
 from data.stock.ledger import INSERT_MOVEMENT
-from data.stock.queries import ledger_discrepancies
+from data.stock.ledger_checks import ledger_discrepancies
 from data.stock.repository import PUT, TAKE
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/wms_bench"

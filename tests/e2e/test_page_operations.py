@@ -15,7 +15,8 @@ from sqlalchemy.exc import OperationalError
 from core.stock.operations import MANUAL_OPERATIONS, OPERATIONS, Requirement
 from data.database import Database
 from data.stock.journal import journal
-from data.stock.queries import internal_locations, product_stock
+from data.stock.locations import internal_locations
+from data.stock.queries import product_stock
 from tests.conftest import make_product
 from tests.helpers import dc_id, eventually, post, source_id, stock
 from ui import live

@@ -18,7 +18,7 @@ from core.stock.requests import MovementRequest
 from data.database import Database
 from data.floor.counts import bin_positions
 from data.floor.store import SqlLocationStore
-from data.stock.queries import ledger_discrepancies
+from data.stock.ledger_checks import ledger_discrepancies
 from tests.conftest import make_product
 from tests.floor import make_bin
 from tests.helpers import post, stock

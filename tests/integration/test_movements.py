@@ -12,7 +12,7 @@ from data.catalog.store import SqlProductStore
 from data.database import Database
 from data.db import write_session
 from data.models import Product
-from data.stock.queries import ledger_discrepancies
+from data.stock.ledger_checks import ledger_discrepancies
 from tests.conftest import make_product
 from tests.helpers import dc_id, post, source_id, stock
 

@@ -12,8 +12,9 @@ from core.stock.rules import is_low, stock_deltas
 from core.users.auth import Identity
 from core.users.policy import Action
 from data.floor.locations import product_positions
+from data.stock.balances import balances
 from data.stock.journal import JournalFilter, journal
-from data.stock.queries import balances, warehouses_of
+from data.stock.locations import warehouses_of
 from ui.components.feedback import show_done, show_error
 from ui.components.places import places_table
 from ui.components.tables import CLAMP_CSS, clamped

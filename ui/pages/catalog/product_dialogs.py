@@ -16,7 +16,7 @@ from core.catalog.products import (
 from core.errors import DomainError
 from core.users.auth import Identity
 from core.users.policy import Action
-from data.stock.queries import balances
+from data.stock.balances import balances
 from ui.components.feedback import show_done, show_error
 from ui.context import AppContext
 from ui.formatting import quantity

@@ -18,7 +18,8 @@ from core.users.policy import Action
 from data.catalog.queries import product_by_code
 from data.floor.locations import places_of
 from data.reads import Page
-from data.stock.queries import BALANCE_SORTS, BalanceRow, balances, summary
+from data.stock.balances import BALANCE_SORTS, BalanceRow, balances
+from data.stock.queries import summary
 from ui.components.downloads import export_button
 from ui.components.places import places_summary
 from ui.components.tables import (

@@ -14,7 +14,7 @@ from core.stock.rules import GOOD_WAREHOUSE
 from core.users import policy
 from core.users.auth import Identity
 from data.catalog.queries import distribution_centers, sources
-from data.stock.queries import internal_locations
+from data.stock.locations import internal_locations
 from ui.components.feedback import ScanFeedback, route_keys_to
 from ui.components.product_picker import ProductPicker
 from ui.context import AppContext
