@@ -18,17 +18,18 @@ import data.stock.locations
 from core.stock.operations import IMPORT_COLUMNS, OPERATIONS, VIRTUAL_LOCATIONS
 from core.stock.rules import is_low
 from data.dashboard.queries import low_stock
-from data.files.xlsx import (  # re-exported: pages, the API and tests name them here
+
+# Re-exported: pages, the API and tests name them here.
+from data.files.xlsx import (
     EXCEL_MAX_ROWS,
-    EXCEL_MAX_TEXT,
     XLSX_MEDIA_TYPE,
     Column,
     Progress,
     XlsxWriter,
     write_table,
-    xml_safe,
     zone,
 )
+from data.files.xlsx_parts import EXCEL_MAX_TEXT, xml_safe
 
 _zone = zone  # the name tests and the export benchmark know
 

@@ -22,7 +22,7 @@ from core.imports.sheet import Cell, is_empty
 from core.stock.operations import IMPORT_COLUMNS, OPERATIONS, header_key
 from data.files.sheet_reading import Limits, headers_of
 from data.files.spreadsheets import raw_rows
-from data.files.xlsx import xml_safe
+from data.files.xlsx_parts import xml_safe
 
 HEADER_FONT = Font(bold=True)
 ERROR_FILL = PatternFill("solid", fgColor="FFF2CC")
