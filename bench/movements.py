@@ -203,6 +203,9 @@ class RawPoster:
                 "document": None,
                 "reversal_of": None,
                 "created_at": created_at,
+                # Loose stock: the unit of work's INSERT names both handling-unit columns.
+                "from_handling_unit_id": None,
+                "handling_unit_id": None,
             }
             cur.execute(self.insert_movement, {**values, "created_at": self._ts(created_at)})
             inserted = cur.fetchone()
