@@ -39,7 +39,7 @@ from bench.movements import WORKLOAD, Fixture, prepare, run_threads, use_case_wo
 from bench.pages import App
 from core.users.accounts import create_user
 from data.database import Database
-from data.stock.queries import ledger_discrepancies
+from data.stock.ledger_checks import ledger_discrepancies
 from data.users.store import SqlUserAdminStore
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/wms_apibench"

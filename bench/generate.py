@@ -12,7 +12,7 @@ barcodes (GS1 prefix 46x, Russia); some also a GTIN-14. Movements of every opera
 are spread over the last `days` days. The ledger is generated in time order while the
 balance of every (product, warehouse) is tracked, so a decrement never takes more than is
 there; the final balances are written as quants, equal to the ledger sums by construction
-(checked afterwards with data.stock.queries.ledger_discrepancies unless --no-check).
+(checked afterwards with data.stock.ledger_checks.ledger_discrepancies unless --no-check).
 
 Bulk writes bypass the use cases on purpose: a million postings one by one would take
 hours. PostgreSQL rows go in with COPY, SQLite rows with executemany in one transaction.
@@ -42,7 +42,7 @@ from data.db import create_engine
 from data.migrate import upgrade
 from data.models import User
 from data.seed import seed_reference_data
-from data.stock.queries import ledger_discrepancies
+from data.stock.ledger_checks import ledger_discrepancies
 
 # ---------------------------------------------------------------- catalogue vocabulary
 

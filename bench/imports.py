@@ -46,12 +46,12 @@ from core.catalog.products import gtin_check_digit_ok
 from core.settings import Settings
 from data.database import Database
 from data.db import create_engine
-from data.files import spreadsheets
-from data.imports.store import import_file
+from data.files import sheet_reading, spreadsheets
+from data.imports.importing import import_file
 from data.migrate import upgrade
 from data.models import Product
 from data.seed import seed_reference_data
-from data.stock.queries import ledger_discrepancies
+from data.stock.ledger_checks import ledger_discrepancies
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/wms_bench_imports"
 FOLDER = Path(tempfile.gettempdir()) / "wms-bench-imports"
@@ -173,7 +173,7 @@ def end_to_end(url: str, path: Path) -> dict[str, Any]:
 
 def read_calamine(path: Path) -> float:
     started = time.perf_counter()
-    limits = spreadsheets.Limits(10**10, 10**8, 10**12)
+    limits = sheet_reading.Limits(10**10, 10**8, 10**12)
     sheet = spreadsheets.read_sheet(path.read_bytes(), path.name, limits)
     rows = sum(1 for _ in sheet.rows)
     assert rows > 0

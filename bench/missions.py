@@ -48,7 +48,8 @@ from core.floor.missions import MissionRequest, assign, create_mission, start
 from core.floor.ports import ExecutorData
 from core.floor.recording import RecordRequest, mission_document, record_line
 from core.settings import get_settings
-from core.stock.movements import MovementRequest, post_movement
+from core.stock.movements import post_movement
+from core.stock.requests import MovementRequest
 from data.catalog.repository import PRODUCT_BY_ID_LOCKED
 from data.database import Database
 from data.db import write_session
@@ -60,7 +61,7 @@ from data.outbox import INSERT_EVENT
 from data.seed import seed_reference_data
 from data.stock.flows import ADD_DAY_FLOW, ADD_MONTH_FLOW, ADD_PRODUCT_FLOW, SHARDS
 from data.stock.ledger import INSERT_MOVEMENT
-from data.stock.queries import ledger_discrepancies
+from data.stock.ledger_checks import ledger_discrepancies
 from data.stock.repository import HOLD_LOCATION_PG, PUT, TAKE
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/wms_bench_missions"

@@ -41,8 +41,9 @@ import sqlalchemy as sa
 from core.errors import InsufficientStock
 from core.events import EventType
 from core.settings import get_settings
-from core.stock.movements import MovementRequest, post_movement
+from core.stock.movements import post_movement
 from core.stock.operations import OPERATIONS
+from core.stock.requests import MovementRequest
 from core.stock.rules import stock_deltas
 from data.catalog.repository import DISTRIBUTION_CENTER, PRODUCT_BY_ID, PRODUCT_BY_ID_LOCKED
 from data.database import Database
@@ -59,7 +60,7 @@ from data.stock.flows import (
     SHARDS,
 )
 from data.stock.ledger import INSERT_MOVEMENT
-from data.stock.queries import ledger_discrepancies
+from data.stock.ledger_checks import ledger_discrepancies
 from data.stock.repository import PUT, TAKE
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/wms_bench"
@@ -202,7 +203,8 @@ class RawPoster:
                 "document": None,
                 "reversal_of": None,
                 "created_at": created_at,
-                "from_handling_unit_id": None,  # loose stock: no pallet or box
+                # Loose stock: the unit of work's INSERT names both handling-unit columns.
+                "from_handling_unit_id": None,
                 "handling_unit_id": None,
             }
             cur.execute(self.insert_movement, {**values, "created_at": self._ts(created_at)})

@@ -58,7 +58,8 @@ from data.catalog.queries import (
 )
 from data.db import create_engine
 from data.stock.journal import JournalFilter, journal
-from data.stock.queries import internal_locations, product_stock, summary
+from data.stock.locations import internal_locations
+from data.stock.queries import product_stock, summary
 from data.users.queries import users
 from data.users.store import SqlUserAdminStore
 from ui.pages.catalog.products import fetch_products

@@ -58,14 +58,11 @@ from data.floor.locations import product_positions
 from data.migrate import upgrade
 from data.models import UtcDateTime
 from data.seed import seed_reference_data
+from data.stock.balances import balances
 from data.stock.journal import JournalFilter, journal
+from data.stock.ledger_checks import ledger_discrepancies
+from data.stock.locations import internal_locations, warehouses_of
 from data.stock.positions import PositionFilter, positions
-from data.stock.queries import (
-    balances,
-    internal_locations,
-    ledger_discrepancies,
-    warehouses_of,
-)
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/wms_bench_positions"
 TARGET_MS = 50.0

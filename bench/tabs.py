@@ -54,7 +54,8 @@ from selenium.webdriver.common.keys import Keys
 
 from bench.pages import App, Browser
 from core.settings import PROJECT_ROOT
-from core.stock.movements import MovementRequest, post_movement
+from core.stock.movements import post_movement
+from core.stock.requests import MovementRequest
 from core.users.accounts import create_user
 from data.database import Database
 from data.db import write_session

@@ -29,3 +29,8 @@ def today(zone: ZoneInfo | str, now: datetime | None = None) -> date:
 def day_start(day: date, zone: ZoneInfo | str) -> datetime:
     """The UTC instant the local `day` begins at (its midnight in `zone`)."""
     return datetime.combine(day, time.min, _zone(zone)).astimezone(UTC)
+
+
+def now_utc() -> datetime:
+    """The current instant; the one clock use cases read (tests may replace it)."""
+    return datetime.now(UTC)

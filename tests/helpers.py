@@ -6,11 +6,12 @@ from typing import Any
 
 from sqlmodel import select
 
-from core.stock.movements import MovementRequest, Posted, post_movement
+from core.stock.movements import post_movement
+from core.stock.requests import MovementRequest, Posted
 from data.database import Database
 from data.db import write_session
 from data.models import DistributionCenter, Source
-from data.stock.queries import balances
+from data.stock.balances import balances
 
 
 def post(db: Database, operation_type: str, product_id: int, quantity: Any, **kw: Any) -> Posted:

@@ -14,7 +14,7 @@ from core.catalog.products import gtin_check_digit_ok
 from core.imports import ImportReport
 from core.settings import Settings
 from data.database import Database
-from data.imports.store import import_file
+from data.imports.importing import import_file
 
 SETTINGS = Settings()
 _numbers = count(1)

@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 
 from core.orders.picking import assign_task, complete_task, start_task
 from core.orders.picking_ports import PickTask
-from core.stock.movements import MovementRequest, post_movement
+from core.stock.movements import post_movement
+from core.stock.requests import MovementRequest
 from data.database import Database
 from data.picking.queries import task as read_task
 from tests.floor import location_id, worker_with_executor

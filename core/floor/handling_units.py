@@ -24,7 +24,8 @@ from core.floor.ports import HandlingUnitWork, UnitRecord
 from core.floor.unit_codes import unit_code
 from core.model import LocationRef, Movement, MovementDraft
 from core.settings import get_settings
-from core.stock.movements import apply_movement, check_key
+from core.stock.booking import apply_movement
+from core.stock.requests import check_key
 
 MOVE_DOCUMENT = "hu-move"
 

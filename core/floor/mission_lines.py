@@ -8,7 +8,7 @@ from core.errors import ValidationError
 from core.floor.locations import LocationKind
 from core.floor.mission_rules import MissionKind, check_id
 from core.floor.ports import LineDraft, MissionRepository
-from core.stock.movements import check_quantity
+from core.stock.requests import check_quantity
 
 MAX_LINES = 200
 

@@ -8,7 +8,7 @@ from enum import StrEnum
 from core.errors import Conflict, Forbidden, IllegalTransition, ValidationError
 from core.floor.ports import MissionHead
 from core.states import Labelled, State, linear_with_cancel
-from core.stock.movements import MAX_KEY
+from core.stock.requests import MAX_KEY
 from core.users.policy import Action, can
 
 

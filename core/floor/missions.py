@@ -39,7 +39,7 @@ from core.floor.ports import (
     MissionWork,
     Step,
 )
-from core.stock.movements import now_utc
+from core.periods import now_utc
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,10 @@ from typing import Protocol
 from core.errors import ValidationError
 from core.floor.locations import LocationKind, typed_code
 from core.floor.ports import Place
-from core.stock.movements import MovementRequest, Posted, check_quantity, post_movement
+from core.stock.movements import post_movement
 from core.stock.operations import Loc
 from core.stock.ports import StockUnitOfWork
+from core.stock.requests import MovementRequest, Posted, check_quantity
 
 PUTAWAY_DOCUMENT = "putaway"
 RECEIVING = Loc.MAIN  # received good stock waits here; defect stock is not put away

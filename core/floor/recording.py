@@ -27,8 +27,9 @@ from core.floor.mission_rules import (
 from core.floor.ports import Mission, MissionLine, MissionRepository, MissionWork, Step
 from core.model import Movement, MovementNames
 from core.ports import UnitOfWork
-from core.stock.movements import MovementRequest, check_quantity, post_movement
+from core.stock.movements import post_movement
 from core.stock.ports import StockUnitOfWork
+from core.stock.requests import MovementRequest, check_quantity
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,14 @@ nothing. A movements file streams: while the database stores one chunk of ledger
 writing and the transaction is never committed.
 
 The rules are the ones every posting obeys: the operations table decides what a row
-needs (core.stock.movements.check_request), core.catalog.products decides what a product may be.
+needs (core.stock.requests.check_request), core.catalog.products decides what a product may be.
 
 The package: `plan` (the report and the plan), `sheet` (a file's rows as core reads them,
 cells into values), `ports` (storage and the file reader, as Protocols), `rows` (errors
 and one row read by field), `importer` (what every kind shares), `movements`,
 `opening_balances` and `products` (the row rules of each kind), `use_case` (run_import),
 `queue` (big files take turns). Reading files and writing workbooks is data.files';
-data.imports.store.import_file puts the parts together. Core imports neither data nor ui.
+data.imports.importing.import_file puts the parts together. Core imports neither data nor ui.
 """
 
 from core.imports.importer import importable

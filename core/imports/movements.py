@@ -19,13 +19,6 @@ from core.imports.ports import ImportStore
 from core.imports.rows import Row, missing_column
 from core.imports.sheet import Cell, is_empty
 from core.model import LocationRef, Reference
-from core.stock.movements import (
-    MAX_NOTES,
-    MovementRequest,
-    check_quantity,
-    check_request,
-    resolve_locations,
-)
 from core.stock.operations import (
     DIRECTION_NAMES,
     MAX_QUANTITY,
@@ -37,6 +30,8 @@ from core.stock.operations import (
     header_key,
     operation_by_name,
 )
+from core.stock.requests import MAX_NOTES, MovementRequest, check_quantity, check_request
+from core.stock.resolving import resolve_locations
 
 # --- Movements ---
 
@@ -306,7 +301,7 @@ class MovementImporter(Importer):
             if dst.is_internal:
                 running.setdefault((product.id, dst.id), [0, 0])[0] += quantity
                 net[(product.id, dst.id)] = net.get((product.id, dst.id), 0) + quantity
-            # As core.stock.movements does: a shipment records its DC's marketplace as the source.
+            # As core.stock.resolving does: a shipment records its DC's marketplace as the source.
             source_id = dc.parent_id if dc else (source.id if source else None)
             ledger.append(
                 (op.code, product.id, quantity, src.id, dst.id, source_id,
@@ -346,7 +341,7 @@ class MovementImporter(Importer):
         dc: Reference | None,
         move: _Move,
     ) -> DomainError | tuple[LocationRef, LocationRef]:
-        """core.stock.movements' field rules for a row of this shape, and where it moves stock."""
+        """core.stock.requests' field rules for a row of this shape, and where it moves stock."""
         request = MovementRequest(
             op.code,
             1,

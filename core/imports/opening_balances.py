@@ -15,8 +15,9 @@ from core.imports.importer import (
 from core.imports.plan import Job, LedgerRow, Plan
 from core.imports.ports import ImportStore
 from core.imports.rows import Row, missing_column
-from core.stock.movements import MAX_NOTES, MovementRequest, check_request, resolve_locations
 from core.stock.operations import MAX_QUANTITY, OPERATIONS, Direction
+from core.stock.requests import MAX_NOTES, MovementRequest, check_request
+from core.stock.resolving import resolve_locations
 
 # --- Opening balances ---
 

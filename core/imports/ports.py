@@ -36,7 +36,7 @@ class BatchRecord:
 
 class ImportStore(Locations, Protocol):
     """One transaction: reads see it, writes commit together on `commit()`. Its locations
-    are what `core.stock.movements.resolve_locations` reads."""
+    are what `core.stock.resolving.resolve_locations` reads."""
 
     def products(self, codes: Collection[str]) -> list[ProductRecord]:
         """Products (deleted too) whose barcode or GTIN is one of `codes`."""

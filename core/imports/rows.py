@@ -7,7 +7,7 @@ from core.stock.operations import IMPORT_COLUMNS
 
 # --- Errors, collected over the whole file ---
 
-# core.stock.movements names request fields; a file names columns.
+# core.stock.requests names request fields; a file names columns.
 _FIELD_OF_REQUEST = {
     "source_id": "source",
     "distribution_center_id": "distribution_center",

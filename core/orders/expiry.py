@@ -27,8 +27,8 @@ from core.orders.orders import release_held
 from core.orders.picking_ports import FulfillmentUnitOfWork
 from core.orders.ports import Step
 from core.orders.rules import Status, check_move
+from core.periods import now_utc
 from core.settings import get_settings
-from core.stock.movements import now_utc
 
 log = logging.getLogger(__name__)
 

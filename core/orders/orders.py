@@ -48,7 +48,8 @@ from core.orders.rules import (
     positive_id,
     text,
 )
-from core.stock.movements import check_quantity, now_utc
+from core.periods import now_utc
+from core.stock.requests import check_quantity
 
 log = logging.getLogger(__name__)
 

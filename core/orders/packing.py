@@ -29,9 +29,10 @@ from core.orders.packing_ports import (
 from core.orders.picking_ports import FulfillmentUnitOfWork
 from core.orders.ports import OrderRepository, Step
 from core.orders.rules import Status, check_move, choice, clean_key, positive_id
+from core.periods import now_utc
 from core.states import PACKING, PackingStatus
-from core.stock.movements import check_quantity, now_utc
 from core.stock.operations import ORDER_DOCUMENT
+from core.stock.requests import check_quantity
 
 log = logging.getLogger(__name__)
 

@@ -25,8 +25,8 @@ from core.orders.picking_ports import (
 )
 from core.orders.ports import OrderRepository, Step
 from core.orders.rules import MAX_REASON, Status, check_move, clean_key, positive_id, text
+from core.periods import now_utc
 from core.states import PICKING, PickingStatus
-from core.stock.movements import now_utc
 
 log = logging.getLogger(__name__)
 

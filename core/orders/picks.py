@@ -14,8 +14,8 @@ from core.model import MovementDraft
 from core.orders.picking import Done, order_and_task, record, replay
 from core.orders.picking_ports import PickingUnitOfWork, PickItem, PickStep, PickTask
 from core.orders.rules import MAX_REASON, clean_key, text
+from core.periods import now_utc
 from core.states import PickingStatus
-from core.stock.movements import now_utc
 from core.stock.operations import ORDER_DOCUMENT
 
 PICK_DOCUMENT = ORDER_DOCUMENT  # a pick's movement: document "order:<id>"

@@ -26,8 +26,10 @@ from core.model import MovementDraft, ProductRef
 from core.orders.ports import Order, OrderLine, Step
 from core.orders.return_ports import ReturnDraft, ReturnedUnits, ReturnsUnitOfWork
 from core.orders.rules import MAX_REASON, OrderKind, Status, clean_key, text
-from core.stock.movements import apply_movement, check_quantity, now_utc
+from core.periods import now_utc
+from core.stock.booking import apply_movement
 from core.stock.operations import OPERATIONS, ORDER_DOCUMENT, Loc
+from core.stock.requests import check_quantity
 
 RETURN_STEP = "returned"  # the action of the order's history step
 MAX_CODE = 128

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from core.errors import Conflict, IllegalTransition, ValidationError
 from core.states import ORDER, ORDER_LABELS
-from core.stock.movements import MAX_KEY
+from core.stock.requests import MAX_KEY
 
 
 class OrderKind(StrEnum):

@@ -34,8 +34,8 @@ from core.orders.packing_ports import CarrierService, PackStep, PackTask
 from core.orders.picking_ports import FulfillmentUnitOfWork
 from core.orders.ports import Order, Reservation
 from core.orders.rules import OrderKind, Status, clean_key, text
+from core.periods import now_utc
 from core.states import PackingStatus
-from core.stock.movements import now_utc
 from core.stock.operations import ORDER_DOCUMENT, Loc
 
 MAX_TRACKING = 64

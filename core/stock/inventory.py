@@ -10,9 +10,11 @@ from dataclasses import dataclass
 
 from core.errors import Conflict, ValidationError
 from core.model import LocationRef
-from core.stock.movements import VERSION_CONFLICT, MovementRequest, Posted, post_movement
+from core.stock.booking import VERSION_CONFLICT
+from core.stock.movements import post_movement
 from core.stock.operations import MAX_QUANTITY, WAREHOUSES, Direction
 from core.stock.ports import StockUnitOfWork
+from core.stock.requests import MovementRequest, Posted
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from core.dashboard.alerts import AlertCutoffs, AlertKind, AlertThresholds, BellCount, cutoffs
-from core.stock.movements import now_utc
+from core.periods import now_utc
 from data.dashboard.queries import low_stock_count
 from data.events.services import service_states
 from data.models import Executor, OutboxEvent, Package, PackingTask, PickingTask, SaleOrder

@@ -16,8 +16,9 @@ from sqlalchemy.engine import Engine
 
 from core.catalog.products import ProductStore, create_product
 from core.errors import Conflict
-from core.stock.movements import MovementRequest, post_movement, reverse_movement
+from core.stock.movements import post_movement, reverse_movement
 from core.stock.ports import StockUnitOfWork
+from core.stock.requests import MovementRequest
 from core.users.accounts import create_user
 from core.users.passwords import generate_password
 from data.catalog.queries import distribution_centers, sources

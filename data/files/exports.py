@@ -12,22 +12,24 @@ from sqlalchemy.engine import Engine
 
 import data.catalog.queries
 import data.reads
+import data.stock.balances
 import data.stock.journal
-import data.stock.queries
+import data.stock.locations
 from core.stock.operations import IMPORT_COLUMNS, OPERATIONS, VIRTUAL_LOCATIONS
 from core.stock.rules import is_low
 from data.dashboard.queries import low_stock
-from data.files.xlsx import (  # re-exported: pages, the API and tests name them here
+
+# Re-exported: pages, the API and tests name them here.
+from data.files.xlsx import (
     EXCEL_MAX_ROWS,
-    EXCEL_MAX_TEXT,
     XLSX_MEDIA_TYPE,
     Column,
     Progress,
     XlsxWriter,
     write_table,
-    xml_safe,
     zone,
 )
+from data.files.xlsx_parts import EXCEL_MAX_TEXT, xml_safe
 
 _zone = zone  # the name tests and the export benchmark know
 
@@ -157,8 +159,8 @@ def export_balances(
     progress: Progress | None = None,
 ) -> int:
     # The text the page found its rows by (the other keyboard layout when that found them).
-    q = data.stock.queries.balances(engine, q=q, low_only=low_only, limit=1).searched_for or q
-    rows = data.stock.queries.iter_balances(
+    q = data.stock.balances.balances(engine, q=q, low_only=low_only, limit=1).searched_for or q
+    rows = data.stock.balances.iter_balances(
         engine, q=q, low_only=low_only, sort=sort, descending=descending
     )
     return write_table(
@@ -193,7 +195,7 @@ def location_names(engine: Engine) -> dict[str, str]:
     """Location code → the name people know it by (as the journal page shows it)."""
     names = {str(code): name for code, name in VIRTUAL_LOCATIONS.items()}
     names.update(
-        {loc["code"]: loc["name"] for loc in data.stock.queries.internal_locations(engine)}
+        {loc["code"]: loc["name"] for loc in data.stock.locations.internal_locations(engine)}
     )
     return names
 

@@ -20,8 +20,9 @@ from core.imports.products import PRODUCT_FIELD_LABELS, PRODUCT_TEXT, PRODUCT_WH
 from core.imports.rows import column_title
 from core.imports.sheet import Cell, is_empty
 from core.stock.operations import IMPORT_COLUMNS, OPERATIONS, header_key
-from data.files.spreadsheets import Limits, headers_of, raw_rows
-from data.files.xlsx import xml_safe
+from data.files.sheet_reading import Limits, headers_of
+from data.files.spreadsheets import raw_rows
+from data.files.xlsx_parts import xml_safe
 
 HEADER_FONT = Font(bold=True)
 ERROR_FILL = PatternFill("solid", fgColor="FFF2CC")

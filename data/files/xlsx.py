@@ -20,30 +20,41 @@ text even when someone edits it and presses Enter. The value itself is not chang
 apostrophe added to the data): an exported file imports back exactly.
 
 A sheet holds at most 1,048,576 rows; a longer export continues on a next sheet, each
-with its header.
+with its header. The package's fixed parts and the cell texts are in data.files.xlsx_parts.
 """
 
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
 from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from data.files.xlsx_parts import (
+    DATETIME,
+    HEADER,
+    MAIN_NS,
+    QUANTITY,
+    REL_NS,
+    XML_DECL,
+    column_letter,
+    excel_time,
+    inline_cell,
+    text_style,
+    write_package,
+    xml_safe,
+)
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXCEL_MAX_ROWS = 1_048_576
-EXCEL_MAX_TEXT = 32_767
 # Distinct texts kept for the shared strings table (names, SKUs, places: a catalogue's
 # worth); memory is bounded by this, not by the number of rows.
 MAX_SHARED_STRINGS = 200_000
-# Starts of a text that a spreadsheet could take for a formula (OWASP: = + - @ tab CR).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 Progress = Callable[[int], None]  # rows written so far
 
 
@@ -59,94 +70,6 @@ class Column:
 
     def of(self, row: dict[str, Any]) -> Any:
         return self.value(row) if self.value is not None else row.get(self.key)
-
-
-_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-_XML_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-
-# Cell styles (indexes into cellXfs below).
-_HEADER, _DATETIME, _TEXT, _TEXT_QUOTED, _QUANTITY = 1, 2, 3, 4, 5
-_STYLES = f"""{_XML_DECL}<styleSheet xmlns="{_MAIN_NS}">
-<numFmts count="1"><numFmt numFmtId="164" formatCode="dd.mm.yyyy hh:mm"/></numFmts>
-<fonts count="2"><font><sz val="11"/><name val="Calibri"/><family val="2"/></font>\
-<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font></fonts>
-<fills count="3"><fill><patternFill patternType="none"/></fill>\
-<fill><patternFill patternType="gray125"/></fill>\
-<fill><patternFill patternType="solid"><fgColor rgb="FFE8EEF7"/><bgColor indexed="64"/>\
-</patternFill></fill></fills>
-<borders count="2"><border><left/><right/><top/><bottom/><diagonal/></border>\
-<border><left/><right/><top/><bottom style="thin"><color auto="1"/></bottom><diagonal/>\
-</border></borders>
-<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>
-<cellXfs count="6">\
-<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>\
-<xf numFmtId="0" fontId="1" fillId="2" borderId="1" xfId="0" applyFont="1" applyFill="1" \
-applyBorder="1"/>\
-<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
-<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
-<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" \
-quotePrefix="1"/>\
-<xf numFmtId="3" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
-</cellXfs>
-<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>
-</styleSheet>"""
-
-# Characters XML 1.0 cannot carry at all (a control character typed into a note).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-_EXCEL_EPOCH = datetime(1899, 12, 30)
-
-
-def column_letter(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def excel_time(value: datetime, tz: ZoneInfo) -> float:
-    """An aware time as Excel's serial day number, on the wall clock of `tz`."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)  # the database stores UTC
-    delta = value.astimezone(tz).replace(tzinfo=None) - _EXCEL_EPOCH
-    return delta.days + (delta.seconds + delta.microseconds / 1e6) / 86400
-
-
-def is_formula_like(text: str) -> bool:
-    return text.startswith(FORMULA_STARTS)
-
-
-def xml_safe(text: str) -> str:
-    """`text` without what an .xlsx cannot hold: XML 1.0's forbidden characters, and
-    anything past Excel's 32,767 characters a cell."""
-    return _NOT_XML.sub("", text)[:EXCEL_MAX_TEXT]
-
-
-def _text_style(text: str) -> int:
-    return _TEXT_QUOTED if is_formula_like(text) else _TEXT
-
-
-def _t_element(text: str) -> str:
-    space = ' xml:space="preserve"' if text != text.strip() else ""
-    return f"<t{space}>{escape(text)}</t>"
-
-
-@lru_cache(maxsize=4096)
-def _inline_body(text: str) -> str:
-    """An inline text cell after its reference (for texts that rarely repeat: notes)."""
-    text = xml_safe(text)
-    if not text:
-        return ""
-    return f' s="{_text_style(text)}" t="inlineStr"><is>{_t_element(text)}</is></c>'
-
-
-def _inline_cell(ref: str, text: str) -> str:
-    body = _inline_body(text)
-    return f'<c r="{ref}"{body}' if body else ""
 
 
 class XlsxWriter:
@@ -194,18 +117,18 @@ class XlsxWriter:
         tail = self._shared.get(text)
         if tail is None:
             if len(self._shared) >= MAX_SHARED_STRINGS:
-                return _inline_cell(ref, text)
+                return inline_cell(ref, text)
             clean = xml_safe(text)
             if not clean:
                 return ""
-            tail = f' s="{_text_style(clean)}" t="s"><v>{len(self._shared)}</v></c>'
+            tail = f' s="{text_style(clean)}" t="s"><v>{len(self._shared)}</v></c>'
             self._shared[text] = tail
         self._shared_count += 1
         return f'<c r="{ref}"{tail}'
 
     def _cell_writer(self, column: Column) -> Callable[[str, Any], str]:
         tz = self.tz
-        text_cell = self._shared_cell if column.shared else _inline_cell
+        text_cell = self._shared_cell if column.shared else inline_cell
 
         def number(style: int) -> Callable[[str, Any], str]:
             attr = f' s="{style}"' if style else ""
@@ -222,7 +145,7 @@ class XlsxWriter:
 
         def moment(ref: str, value: Any) -> str:
             if isinstance(value, datetime):
-                return f'<c r="{ref}" s="{_DATETIME}"><v>{excel_time(value, tz)!r}</v></c>'
+                return f'<c r="{ref}" s="{DATETIME}"><v>{excel_time(value, tz)!r}</v></c>'
             if isinstance(value, date):
                 return moment(ref, datetime.combine(value, datetime.min.time(), tz))
             return text_cell(ref, str(value))
@@ -230,7 +153,7 @@ class XlsxWriter:
         def text(ref: str, value: Any) -> str:
             return text_cell(ref, value if type(value) is str else str(value))
 
-        writers = {"int": number(0), "quantity": number(_QUANTITY), "datetime": moment}
+        writers = {"int": number(0), "quantity": number(QUANTITY), "datetime": moment}
         return writers.get(column.kind, text)
 
     def _start_sheet(self) -> None:
@@ -242,7 +165,7 @@ class XlsxWriter:
         )
         self._sheet.write(
             (
-                f'{_XML_DECL}<worksheet xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">'
+                f'{XML_DECL}<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">'
                 '<sheetViews><sheetView workbookViewId="0">'
                 '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
                 '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
@@ -252,7 +175,7 @@ class XlsxWriter:
             ).encode()
         )
         header = "".join(
-            f'<c r="{letter}1" s="{_HEADER}" t="inlineStr"><is><t>{escape(c.header)}</t></is></c>'
+            f'<c r="{letter}1" s="{HEADER}" t="inlineStr"><is><t>{escape(c.header)}</t></is></c>'
             for letter, c in zip(self._letters, self.columns, strict=True)
         )
         self._sheet.write(f'<row r="1">{header}</row>'.encode())
@@ -300,81 +223,8 @@ class XlsxWriter:
             self._start_sheet()  # no rows: the header alone
         if self._sheet is not None:
             self._finish_sheet()
-        self._write_package()
+        write_package(self._zip, self._sheets, self._letters[-1], self._shared, self._shared_count)
         self._zip.close()
-
-    def _write_package(self) -> None:
-        count = len(self._sheets)
-        sheet_types = "".join(
-            f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/'
-            'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-            for i in range(1, count + 1)
-        )
-        self._zip.writestr(
-            "[Content_Types].xml",
-            f'{_XML_DECL}<Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-            'content-types">'
-            '<Default Extension="rels" ContentType="application/'
-            'vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/xl/workbook.xml" ContentType="application/'
-            'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-            '<Override PartName="/xl/styles.xml" ContentType="application/'
-            'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-            '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-            'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
-            f"{sheet_types}</Types>",
-        )
-        self._zip.writestr(
-            "_rels/.rels",
-            f'{_XML_DECL}<Relationships xmlns="{_PKG_REL_NS}">'
-            f'<Relationship Id="rId1" Type="{_REL_NS}/officeDocument" Target="xl/workbook.xml"/>'
-            "</Relationships>",
-        )
-        sheets = "".join(
-            f'<sheet name={quoteattr(name)} sheetId="{i}" r:id="rId{i}"/>'
-            for i, (name, _) in enumerate(self._sheets, start=1)
-        )
-        last = self._letters[-1]
-        # Excel keeps each sheet's autofilter range in this hidden name as well.
-        filters = "".join(
-            '<definedName name="_xlnm._FilterDatabase" '
-            f'localSheetId="{i}" hidden="1">'
-            f"{escape(_quoted_sheet(name))}!$A$1:${last}${rows}</definedName>"
-            for i, (name, rows) in enumerate(self._sheets)
-        )
-        self._zip.writestr(
-            "xl/workbook.xml",
-            f'{_XML_DECL}<workbook xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">'
-            f"<bookViews><workbookView/></bookViews><sheets>{sheets}</sheets>"
-            f"<definedNames>{filters}</definedNames></workbook>",
-        )
-        relations = "".join(
-            f'<Relationship Id="rId{i}" Type="{_REL_NS}/worksheet" '
-            f'Target="worksheets/sheet{i}.xml"/>'
-            for i in range(1, count + 1)
-        )
-        self._zip.writestr(
-            "xl/_rels/workbook.xml.rels",
-            f'{_XML_DECL}<Relationships xmlns="{_PKG_REL_NS}">{relations}'
-            f'<Relationship Id="rId{count + 1}" Type="{_REL_NS}/styles" Target="styles.xml"/>'
-            f'<Relationship Id="rId{count + 2}" Type="{_REL_NS}/sharedStrings" '
-            'Target="sharedStrings.xml"/>'
-            "</Relationships>",
-        )
-        self._zip.writestr("xl/styles.xml", _STYLES)
-        with self._zip.open("xl/sharedStrings.xml", "w", force_zip64=True) as part:
-            part.write(
-                f'{_XML_DECL}<sst xmlns="{_MAIN_NS}" count="{self._shared_count}" '
-                f'uniqueCount="{len(self._shared)}">'.encode()
-            )
-            batch: list[str] = []
-            for text in self._shared:
-                batch.append(f"<si>{_t_element(xml_safe(text))}</si>")
-                if len(batch) >= 1000:
-                    part.write("".join(batch).encode())
-                    batch.clear()
-            part.write(("".join(batch) + "</sst>").encode())
 
 
 def zone(name: str) -> ZoneInfo:
@@ -389,10 +239,6 @@ def _sheet_title(title: str) -> str:
     """Excel's rules for a sheet name: at most 31 characters, none of : \\ / ? * [ ]."""
     cleaned = re.sub(r"[:\\/?*\[\]]", " ", title).strip().strip("'")
     return cleaned[:31] or "Лист1"
-
-
-def _quoted_sheet(name: str) -> str:
-    return "'" + name.replace("'", "''") + "'"
 
 
 def write_table(

@@ -4,7 +4,8 @@
 from core.floor.bin_import import BIN_COLUMNS, REQUIRED_COLUMN
 from core.imports.sheet import Sheet
 from core.settings import Settings
-from data.files.spreadsheets import Headers, read_file
+from data.files.sheet_reading import Headers
+from data.files.spreadsheets import read_file
 from data.files.workbooks import write_rows_workbook
 
 BIN_HEADERS = Headers(BIN_COLUMNS, REQUIRED_COLUMN, " (например, «Наименование» или «Зона»)")

@@ -1,18 +1,16 @@
-"""`core.imports.ImportStore` on the database: one transaction, bulk reads and bulk writes;
-and `import_file`, the import use case (core.imports.run_import) put together with this
-store and data.files' reader.
+"""`core.imports.ImportStore` on the database: one transaction, bulk reads and bulk writes.
+data.imports.importing puts it together with the use case and data.files' reader.
 
-Ledger rows go in with COPY on PostgreSQL and executemany on SQLite; quants then change
-once per (product, location) with the same atomic statements every posting uses
-(data.stock.repository.TAKE and PUT), in (product, location) order, so a decrement is
-still refused by the database when the stock is not there. The daily aggregates
+Ledger rows go in with COPY on PostgreSQL and executemany on SQLite (data.imports.ledger_rows);
+quants then change once per (product, location) with the same atomic statements every
+posting uses (data.imports.stock_changes). The daily aggregates
 (data.stock.flows) are summed per key while the rows stream and written last, one
 executemany per table in key order; after the commit, the daily job
 (Database.run_daily_job).
 """
 
 from collections.abc import Callable, Collection, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, suppress
+from contextlib import suppress
 from datetime import datetime
 from itertools import islice
 from typing import Any
@@ -24,39 +22,16 @@ from sqlalchemy.exc import IntegrityError
 from core.catalog.products import EDITABLE, ProductData, ProductRecord
 from core.errors import Conflict
 from core.events import EventType
-from core.imports import (
-    BatchRecord,
-    ImportQueue,
-    ImportReport,
-    ImportStore,
-    LedgerRow,
-    Progress,
-    Sheet,
-    Waiting,
-    run_import,
-)
-from core.imports.orders import OrderOptions
+from core.imports import BatchRecord, LedgerRow
 from core.model import LocationRef, Reference
-from core.settings import Settings, get_settings
-from data.database import Database
-from data.db import read_connection, write_connection
-from data.files.memory import release_memory
-from data.files.spreadsheets import headers_of, read_file
+from core.settings import get_settings
+from data.imports.ledger_rows import CopyLedger, InsertLedger
 from data.imports.orders_unit import ImportOrdersUnit
-from data.models import (
-    DistributionCenter,
-    ImportBatch,
-    Location,
-    Movement,
-    Product,
-    Quant,
-    Source,
-    UtcDateTime,
-)
+from data.imports.stock_changes import change_stock
+from data.models import DistributionCenter, ImportBatch, Location, Movement, Product, Quant, Source
 from data.outbox import INSERT_EVENT, event_params
 from data.stock.flows import FlowTotals, local_today, write_totals
-from data.stock.repository import PUT, TAKE, LocationDirectory
-from data.transaction import psycopg_sql
+from data.stock.repository import LocationDirectory
 
 product_t = Product.__table__
 quant_t = Quant.__table__
@@ -71,12 +46,6 @@ _CHUNK = 500  # values per IN (...) list
 # The advisory lock space of import confirmations ("impt"), keyed by the file's sha256.
 _FILE_LOCKS = 0x696D_7074
 _LOAD_ALL_FROM = 20_000  # more keys than this: one scan beats many IN lists
-# The stock statements in psycopg's parameter style (%(name)s), for its pipeline mode.
-_PSYCOPG_SQL = {statement: psycopg_sql(statement) for statement in (TAKE, PUT)}
-_COPY_COLUMNS = (
-    "operation_type", "product_id", "quantity", "from_location_id", "to_location_id",
-    "source_id", "distribution_center_id", "user_id", "notes", "document", "created_at",
-)  # fmt: skip
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -98,7 +67,7 @@ class SqlImportStore:
         self._engine = engine
         self._after_commit = after_commit
         self._transaction = conn.begin()
-        self._ledger: _CopyLedger | _InsertLedger | None = None
+        self._ledger: CopyLedger | InsertLedger | None = None
         self._document = ""
         self._reader: Connection | None = None
         self._flows = FlowTotals(get_settings().time_zone)
@@ -142,7 +111,7 @@ class SqlImportStore:
         and the conditional statements at the end guard the stock in any case."""
         if self._reader is not None:
             return self._reader
-        if isinstance(self._ledger, _CopyLedger):
+        if isinstance(self._ledger, CopyLedger):
             self._reader = self._engine.connect()
             return self._reader
         return self.conn
@@ -259,9 +228,9 @@ class SqlImportStore:
         self._document = document
         self._ledger_at = at
         if dialect.name == "postgresql" and dialect.driver == "psycopg":
-            self._ledger = _CopyLedger(self.conn, document, user_id, at)
+            self._ledger = CopyLedger(self.conn, document, user_id, at)
         else:
-            self._ledger = _InsertLedger(self.conn, document, user_id, at)
+            self._ledger = InsertLedger(self.conn, document, user_id, at)
 
     def write_ledger(self, rows: Sequence[LedgerRow]) -> None:
         assert self._ledger is not None and self._ledger_at is not None, "open_ledger first"
@@ -323,53 +292,7 @@ class SqlImportStore:
         return records
 
     def change_stock(self, changes: dict[tuple[int, int], int], at: datetime) -> bool:
-        items = sorted(changes.items())  # (product, location) order: no deadlocks
-        dialect = self.conn.dialect
-        raw: Any = self.conn.connection.dbapi_connection
-        if dialect.name == "postgresql" and dialect.driver == "psycopg":
-            return self._change_stock_pipelined(raw, items, at)
-        if dialect.name == "sqlite" and dialect.driver == "pysqlite":
-            bind = UtcDateTime().dialect_impl(dialect).bind_processor(dialect)
-            stamp = bind(at) if bind else at
-            cursor = raw.cursor()
-            try:
-                for (product_id, location_id), change in items:
-                    params = {"p": product_id, "l": location_id, "q": abs(change)}
-                    if change > 0:
-                        cursor.execute(PUT.text, {**params, "at": stamp})
-                        continue
-                    cursor.execute(TAKE.text, params)
-                    if not cursor.fetchall():
-                        return False
-            finally:
-                cursor.close()
-            return True
-        for (product_id, location_id), change in items:  # any other driver: SQLAlchemy
-            params = {"p": product_id, "l": location_id, "q": abs(change)}
-            if change > 0:
-                self.conn.execute(PUT, {**params, "at": at})
-            elif self.conn.execute(TAKE, params).first() is None:
-                return False
-        return True
-
-    @staticmethod
-    def _change_stock_pipelined(
-        raw: Any, items: list[tuple[tuple[int, int], int]], at: datetime
-    ) -> bool:
-        """The same statements in psycopg's pipeline mode: sent without waiting for each
-        answer (one round trip per batch, not per statement), still one per quant."""
-        take, put = _PSYCOPG_SQL[TAKE], _PSYCOPG_SQL[PUT]
-        takes = []
-        with raw.pipeline():
-            for (product_id, location_id), change in items:
-                params = {"p": product_id, "l": location_id, "q": abs(change)}
-                cursor = raw.cursor()
-                if change > 0:
-                    cursor.execute(put, {**params, "at": at})
-                else:
-                    cursor.execute(take, params)
-                    takes.append(cursor)
-        return all(cursor.fetchone() is not None for cursor in takes)
+        return change_stock(self.conn, changes, at)
 
     def add_products(self, items: Sequence[ProductData], at: datetime) -> None:
         if not items:
@@ -407,142 +330,3 @@ class SqlImportStore:
 
     def add_event(self, event: EventType, payload: dict[str, Any], at: datetime) -> None:
         self.conn.execute(INSERT_EVENT, event_params(event, payload, at))
-
-
-class _CopyLedger:
-    """COPY … FROM STDIN on this transaction's connection, open across write() calls:
-    PostgreSQL stores one chunk while the next is being read and checked. psycopg flushes
-    every megabyte, so the client never runs far ahead of the server."""
-
-    def __init__(self, conn: Connection, document: str, user_id: int | None, at: datetime):
-        raw: Any = conn.connection.dbapi_connection
-        self._tail = (user_id, document, at)
-        self._cursor = raw.cursor()
-        self._context = self._cursor.copy(f"COPY movement ({', '.join(_COPY_COLUMNS)}) FROM STDIN")
-        self._copy = self._context.__enter__()
-
-    def write(self, rows: Sequence[LedgerRow]) -> None:
-        write_row, (user_id, document, at) = self._copy.write_row, self._tail
-        for op, product, quantity, src, dst, source, dc, notes in rows:
-            write_row((op, product, quantity, src, dst, source, dc, user_id, notes, document, at))
-
-    def abort(self) -> None:
-        """Cancel the COPY: the server discards it and the transaction can only roll back."""
-        error = _ImportAborted("the import stopped: nothing of it is kept")
-        try:
-            self._context.__exit__(type(error), error, None)
-        finally:
-            self._cursor.close()
-
-    def close(self) -> None:
-        try:
-            self._context.__exit__(None, None, None)
-        finally:
-            self._cursor.close()
-
-
-class _ImportAborted(Exception):
-    pass
-
-
-class _InsertLedger:
-    """executemany on the driver (SQLite, or a driver without COPY)."""
-
-    def __init__(self, conn: Connection, document: str, user_id: int | None, at: datetime):
-        dialect = conn.dialect
-        bind = UtcDateTime().dialect_impl(dialect).bind_processor(dialect)
-        created_at = bind(at) if bind else at  # as SQLAlchemy stores it (SQLite: its text)
-        self._conn = conn
-        self._tail = (user_id, document, created_at)
-        mark = "?" if dialect.paramstyle == "qmark" else "%s"
-        marks = ", ".join(mark for _ in _COPY_COLUMNS)
-        self._statement = f"INSERT INTO movement ({', '.join(_COPY_COLUMNS)}) VALUES ({marks})"
-
-    def write(self, rows: Sequence[LedgerRow]) -> None:
-        user_id, document, created_at = self._tail
-        batch = [
-            (op, product, quantity, src, dst, source, dc, user_id, notes, document, created_at)
-            for op, product, quantity, src, dst, source, dc, notes in rows
-        ]
-        if batch:
-            self._conn.exec_driver_sql(self._statement, batch)
-
-    def abort(self) -> None:
-        pass  # the rows are in this transaction, which will not commit
-
-    def close(self) -> None:
-        pass
-
-
-@contextmanager
-def _session(db: Database, write: bool) -> Iterator[ImportStore]:
-    """A store on one transaction: a write one (BEGIN IMMEDIATE on SQLite) or a read one.
-    Anything not committed rolls back."""
-    connect = write_connection if write else read_connection
-    with connect(db.engine) as conn:
-        store = SqlImportStore(conn, db.locations, db.engine, db.after_import)
-        try:
-            yield store
-        finally:
-            store.rollback()
-
-
-def store_factory(db: Database) -> Callable[[bool], AbstractContextManager[ImportStore]]:
-    return lambda write: _session(db, write)
-
-
-QUEUE = ImportQueue(release_memory)
-
-
-def import_file(
-    db: Database,
-    *,
-    content: bytes,
-    file_name: str,
-    kind: str,
-    operation_type: str | None = None,
-    dry_run: bool = True,
-    user_id: int | None = None,
-    settings: Settings,
-    progress: Progress | None = None,
-    repeat_allowed: bool = True,
-    waiting: Waiting | None = None,
-    fallback_operation: str | None = None,
-    order_options: OrderOptions | None = None,
-) -> ImportReport:
-    """Check a file and, unless `dry_run` or any row has an error, write it whole.
-
-    `fallback_operation`: the operation of a movements file that names none, neither by
-    `operation_type` nor in an «Операция» column (the page offers the last one used); the
-    report says it was taken (`operation_inferred`).
-
-    A big file waits for its turn in QUEUE first; `waiting(n)` hears how many imports are
-    ahead of it while it waits (ImportQueueTimeout when the wait is too long).
-
-    `repeat_allowed=False`: refuse (Conflict `file_imported_before`) a file whose sha256
-    was imported already — the page passes it when its preview said the file was new, so
-    a file another manager imported meanwhile is not booked twice without a question.
-
-    Raises FileRejected when the file cannot be read at
-    all, ValidationError for a bad `kind` or `operation_type`, InsufficientStock when the
-    stock changed under a running import (PostgreSQL; the file then writes nothing)."""
-
-    def read(content: bytes, file_name: str, progress: Progress | None) -> Sheet:
-        return read_file(content, file_name, settings, progress, headers_of(kind))
-
-    with QUEUE.slot(content, settings, waiting):
-        return run_import(
-            store_factory(db),
-            read,
-            content=content,
-            file_name=file_name,
-            kind=kind,
-            operation_type=operation_type,
-            dry_run=dry_run,
-            user_id=user_id,
-            settings=settings,
-            progress=progress,
-            repeat_allowed=repeat_allowed,
-            fallback_operation=fallback_operation,
-            order_options=order_options,
-        )

@@ -7,6 +7,7 @@ import pytest
 from nicegui.testing import User
 from sqlalchemy.exc import OperationalError
 
+import data.stock.balances
 import data.stock.queries
 from data.database import Database
 from data.uow import SqlUnitOfWork
@@ -123,7 +124,7 @@ async def test_a_database_outage_is_503(
     def unavailable(*_args: object, **_kwargs: object) -> None:
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 
-    monkeypatch.setattr(data.stock.queries, "balances", unavailable)
+    monkeypatch.setattr(data.stock.balances, "balances", unavailable)
     response = await api.get("/stock/balances")
     assert_error(response, 503, "database_unavailable")
     assert "connection refused" not in response.text

@@ -16,7 +16,7 @@ import core.stock.movements
 from core.errors import ValidationError
 from core.settings import get_settings
 from data.database import Database
-from data.stock.queries import internal_locations
+from data.stock.locations import internal_locations
 from data.uow import SqlUnitOfWork
 from tests.api_client import Api, assert_error, signed_in
 from tests.conftest import BACKENDS, POSTGRES_URL, DatabaseFactory

@@ -5,7 +5,7 @@ its tracking or order number, a worker booking units good and defective with the
 from nicegui.testing import User
 
 from data.database import Database
-from data.stock.queries import ledger_discrepancies
+from data.stock.ledger_checks import ledger_discrepancies
 from tests.api_client import Api, assert_error, signed_in
 from tests.conftest import make_product
 from tests.helpers import source_id

@@ -32,7 +32,7 @@ from schemathesis.specs.openapi.checks import (
 
 from core.settings import get_settings
 from data.database import Database
-from data.stock.queries import balances
+from data.stock.balances import balances
 from tests.api_client import signed_in
 from tests.conftest import BACKENDS, POSTGRES_URL, DatabaseFactory
 

@@ -38,7 +38,8 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from core.catalog.products import gtin_check_digit_ok
-from core.stock.movements import MovementRequest, post_movement
+from core.stock.movements import post_movement
+from core.stock.requests import MovementRequest
 from core.users.accounts import create_user
 from data.database import Database
 from data.db import write_session

@@ -19,7 +19,8 @@ from core.floor.mission_rules import Actor
 from core.floor.missions import MissionRequest, create_mission, start
 from core.floor.ports import ExecutorData
 from core.floor.recording import RecordRequest, record_line
-from core.stock.movements import MovementRequest, post_movement
+from core.stock.movements import post_movement
+from core.stock.requests import MovementRequest
 from core.users.accounts import create_user
 from data.database import Database
 from data.db import write_session

@@ -12,7 +12,8 @@ from sqlmodel import select
 
 from core.orders.orders import LineRequest, OrderRequest, create_order
 from core.orders.ports import ShipTo
-from core.stock.movements import MovementRequest, post_movement
+from core.stock.movements import post_movement
+from core.stock.requests import MovementRequest
 from data.database import Database
 from data.db import write_session
 from data.models import Location, Product

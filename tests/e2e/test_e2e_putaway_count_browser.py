@@ -12,7 +12,8 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from sqlmodel import select
 
 from core.stock.inventory import CountRequest, post_count
-from core.stock.movements import MovementRequest, post_movement
+from core.stock.movements import post_movement
+from core.stock.requests import MovementRequest
 from core.users.accounts import create_user
 from data.database import Database
 from data.db import write_session

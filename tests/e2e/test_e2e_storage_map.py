@@ -11,7 +11,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 
-from core.stock.movements import MovementRequest, post_movement
+from core.stock.movements import post_movement
+from core.stock.requests import MovementRequest
 from data.database import Database
 from data.db import write_session
 from data.models import Product

@@ -11,7 +11,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from core.floor.handling_units import create_unit
-from core.stock.movements import MovementRequest, post_movement
+from core.stock.movements import post_movement
+from core.stock.requests import MovementRequest
 from core.users.accounts import create_user
 from data.database import Database
 from data.floor.handling_units import handling_unit_work

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from nicegui import ui
 from nicegui.testing import User
 
-from core.stock.movements import now_utc
+from core.periods import now_utc
 from data.database import Database
 from tests.conftest import arrived, make_product, open_page
 from tests.e2e.test_page_live import badge_shows, within

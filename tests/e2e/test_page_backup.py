@@ -15,8 +15,8 @@ from core.users.auth import Identity
 from data.backup import make_backup
 from data.database import Database
 from data.db import is_sqlite
+from data.stock.balances import balances
 from data.stock.journal import journal
-from data.stock.queries import balances
 from data.users.store import SqlUserAdminStore, SqlUserStore
 from tests.api_client import Api, assert_error
 from tests.api_client import signed_in as signed_in_api

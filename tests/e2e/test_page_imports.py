@@ -16,10 +16,10 @@ from nicegui.testing import User
 from core.errors import Conflict
 from core.settings import Settings, get_settings
 from data.database import Database
+from data.imports.importing import QUEUE, import_file
 from data.imports.queries import import_history
-from data.imports.store import QUEUE, import_file
+from data.stock.balances import balances
 from data.stock.journal import journal
-from data.stock.queries import balances
 from tests.conftest import make_product, open_page
 from ui.pages.imports.page import HISTORY_PATH, PATH
 

@@ -11,12 +11,13 @@ from nicegui.testing import User
 
 import core.stock.movements
 from core.settings import Settings
-from core.stock.movements import MovementRequest, post_movement
+from core.stock.movements import post_movement
+from core.stock.requests import MovementRequest
 from core.users.accounts import create_user
 from data.database import Database
 from data.files.exports import export_journal
+from data.imports.importing import import_file
 from data.imports.queries import import_history
-from data.imports.store import import_file
 from data.stock.journal import journal
 from data.users.store import SqlUserAdminStore
 from tests.conftest import add_user, make_product, open_page
@@ -153,7 +154,7 @@ async def test_filters_chosen_on_the_page(manager: User, app_database: Database)
     post(app_database, "RECEIPT", mug, 5)
     by_clerk = core.stock.movements.post_movement(
         app_database.unit_of_work(),
-        core.stock.movements.MovementRequest("RECEIPT_DEFECT", 2, product_id=other),
+        MovementRequest("RECEIPT_DEFECT", 2, product_id=other),
         user_id=clerk,
     ).movement.id
     post(app_database, "RECEIPT", other, 3)

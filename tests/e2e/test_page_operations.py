@@ -15,7 +15,8 @@ from sqlalchemy.exc import OperationalError
 from core.stock.operations import MANUAL_OPERATIONS, OPERATIONS, Requirement
 from data.database import Database
 from data.stock.journal import journal
-from data.stock.queries import internal_locations, product_stock
+from data.stock.locations import internal_locations
+from data.stock.queries import product_stock
 from tests.conftest import make_product
 from tests.helpers import dc_id, eventually, post, source_id, stock
 from ui import live
@@ -343,7 +344,7 @@ async def test_a_retry_after_a_lost_answer_books_once(
     form's idempotency key, so it is not booked a second time."""
     product = make_product(app_database, barcode="4600000077777")
     # The module as the running app loaded it (the simulation reloads the app per test).
-    operations_page = importlib.import_module("ui.pages.stock.operations")
+    operations_page = importlib.import_module("ui.pages.stock.operations_posting")
     real = operations_page.post_movement
     calls: list[str | None] = []
 

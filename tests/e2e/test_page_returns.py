@@ -8,7 +8,7 @@ from nicegui import ElementFilter
 from nicegui.testing import User
 
 from data.database import Database
-from data.stock.queries import ledger_discrepancies
+from data.stock.ledger_checks import ledger_discrepancies
 from tests.conftest import make_product, open_page
 from tests.e2e.test_page_missions import WAIT, shown
 from tests.e2e.test_page_putaway_count import flash, scan, text

@@ -9,8 +9,8 @@ import pytest
 from nicegui.testing import User
 
 import core.orders.expiry
+from core.periods import now_utc
 from core.settings import get_settings
-from core.stock.movements import now_utc
 from data.database import Database
 from tests.conftest import make_product, open_page
 from tests.helpers import post

@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.errors import Conflict, InsufficientStock
-from core.stock.movements import MovementRequest, post_movement, reverse_movement
+from core.stock.movements import post_movement, reverse_movement
 from core.stock.operations import MANUAL_OPERATIONS, OPERATIONS, Requirement
+from core.stock.requests import MovementRequest
 from data.database import Database
 from data.db import write_session
 from data.migrate import upgrade

@@ -11,12 +11,14 @@ import pytest
 from core.errors import Conflict, DomainError
 from core.floor.counts import CountLine, Outcome, submit_count
 from core.floor.locations import update_location
+from core.periods import now_utc
 from core.stock.inventory import CountRequest, post_count
-from core.stock.movements import MovementRequest, now_utc, post_movement
+from core.stock.movements import post_movement
+from core.stock.requests import MovementRequest
 from data.database import Database
 from data.floor.counts import bin_positions
 from data.floor.store import SqlLocationStore
-from data.stock.queries import ledger_discrepancies
+from data.stock.ledger_checks import ledger_discrepancies
 from tests.conftest import make_product
 from tests.floor import make_bin
 from tests.helpers import post, stock

@@ -18,11 +18,12 @@ from sqlalchemy import event
 from core.catalog.products import delete_product
 from core.errors import DomainError, InsufficientStock
 from core.model import Movement
-from core.stock.movements import MovementRequest, Posted, post_movement
+from core.stock.movements import post_movement
+from core.stock.requests import MovementRequest, Posted
 from data.catalog.store import SqlProductStore
 from data.database import Database
 from data.imports.queries import import_history
-from data.stock.queries import ledger_discrepancies
+from data.stock.ledger_checks import ledger_discrepancies
 from tests.conftest import make_product
 from tests.helpers import dc_id, post, stock
 from tests.import_files import ean, errors_of, run, xlsx

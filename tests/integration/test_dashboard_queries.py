@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from core.dashboard.kpis import Period, days_of_cover, defect_rate
 from core.errors import InsufficientStock
 from core.periods import local_day
-from core.stock.movements import MovementRequest, post_movement, reverse_movement
+from core.stock.movements import post_movement, reverse_movement
+from core.stock.requests import MovementRequest
 from data.dashboard import queries as dashboard
 from data.database import Database
 from data.db import write_session

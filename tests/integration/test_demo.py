@@ -23,7 +23,8 @@ from data.demo.orders import STAGES, Stage, plan_orders
 from data.demo.plan import DEMO_DAYS, DEMO_PRODUCTS, PlannedMovement, PlannedReversal, build_plan
 from data.models import Movement, Product, User
 from data.seed import DISTRIBUTION_CENTERS, SOURCES
-from data.stock.queries import balances, ledger_discrepancies
+from data.stock.balances import balances
+from data.stock.ledger_checks import ledger_discrepancies
 from tests.conftest import make_product
 from tests.flow_check import assert_aggregates_match_ledger
 from tests.order_checks import check_reservations

@@ -22,7 +22,7 @@ from core.settings import Settings
 from data.database import Database
 from data.files import exports
 from data.files.exports import XlsxWriter
-from data.imports.store import import_file
+from data.imports.importing import import_file
 from tests.api_client import assert_error, barcode, signed_in
 from tests.conftest import make_product, open_page
 from tests.helpers import dc_id, post, source_id

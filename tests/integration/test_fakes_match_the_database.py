@@ -23,8 +23,9 @@ from core.errors import DomainError
 from core.events import EventType
 from core.model import MovementDraft
 from core.stock.inventory import CountRequest, post_count
-from core.stock.movements import MovementRequest, Posted, post_movement, reverse_movement
+from core.stock.movements import post_movement, reverse_movement
 from core.stock.ports import StockUnitOfWork
+from core.stock.requests import MovementRequest, Posted
 from data.catalog.store import SqlProductStore
 from data.database import Database
 from data.users.store import SqlUserAdminStore

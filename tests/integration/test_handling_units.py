@@ -13,7 +13,7 @@ from core.floor.unit_codes import gs1_check_digit, is_sscc, read_scan
 from core.stock.movements import reverse_movement
 from data.database import Database
 from data.floor.handling_units import handling_unit_work
-from data.stock.queries import ledger_discrepancies
+from data.stock.ledger_checks import ledger_discrepancies
 from tests.conftest import make_product
 from tests.floor import (
     add_user,

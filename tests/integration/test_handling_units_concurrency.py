@@ -12,10 +12,11 @@ import sqlalchemy as sa
 
 from core.errors import Conflict
 from core.floor.handling_units import close_unit, create_unit, move_unit
-from core.stock.movements import MovementRequest, post_movement
+from core.stock.movements import post_movement
+from core.stock.requests import MovementRequest
 from data.database import Database
 from data.floor.handling_units import handling_unit_work
-from data.stock.queries import ledger_discrepancies
+from data.stock.ledger_checks import ledger_discrepancies
 from tests.conftest import make_product
 from tests.floor import location_id, make_bin
 from tests.helpers import post

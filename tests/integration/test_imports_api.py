@@ -9,7 +9,7 @@ from nicegui.testing import User
 
 from core.settings import Settings, get_settings
 from data.database import Database
-from data.imports.store import QUEUE
+from data.imports.importing import QUEUE
 from tests.api_client import API, Api, assert_error, signed_in
 from tests.helpers import stock
 from tests.import_files import csv_file, ean, xlsx

@@ -18,7 +18,8 @@ from data.database import Database
 from data.db import write_session
 from data.files.workbooks import errors_workbook
 from data.models import Product
-from data.stock.queries import balances, ledger_discrepancies
+from data.stock.balances import balances
+from data.stock.ledger_checks import ledger_discrepancies
 from tests.conftest import POSTGRES_URL
 from tests.import_files import fast_xlsx, run
 
@@ -98,7 +99,7 @@ KILLER = textwrap.dedent(
     """
     import os, signal, sys
     from pathlib import Path
-    from data.imports.store import import_file
+    from data.imports.importing import import_file
     from core.settings import Settings
     from data.database import Database
 

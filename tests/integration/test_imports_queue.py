@@ -7,7 +7,7 @@ import time
 from core.imports import ImportReport
 from core.settings import Settings
 from data.database import Database
-from data.imports.store import QUEUE
+from data.imports.importing import QUEUE
 from tests.conftest import make_product
 from tests.import_files import run, xlsx
 

@@ -19,7 +19,7 @@ from data.database import Database
 from data.files.workbooks import errors_workbook, example_file
 from data.imports.queries import import_history
 from data.imports.store import SqlImportStore
-from data.stock.queries import ledger_discrepancies
+from data.stock.ledger_checks import ledger_discrepancies
 from tests.conftest import add_user, make_product
 from tests.helpers import post, source_id, stock
 from tests.import_files import csv_file, ean, errors_of, run, xlsx

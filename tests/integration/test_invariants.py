@@ -21,9 +21,10 @@ from hypothesis.stateful import (
 
 from core.errors import Conflict, InsufficientStock
 from core.model import Movement
-from core.stock.movements import MovementRequest, post_movement, reverse_movement
+from core.stock.movements import post_movement, reverse_movement
 from core.stock.operations import MANUAL_OPERATIONS, OPERATIONS, Loc
-from data.stock.queries import ledger_discrepancies
+from core.stock.requests import MovementRequest
+from data.stock.ledger_checks import ledger_discrepancies
 from tests.conftest import DatabaseFactory, make_product
 from tests.helpers import dc_id, source_id
 

@@ -15,9 +15,10 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from core.errors import Conflict, DomainError, InsufficientStock, ValidationError
 from core.floor.handling_units import close_unit, create_unit, move_unit, nest_unit
-from core.stock.movements import MovementRequest, post_movement, reverse_movement
+from core.stock.movements import post_movement, reverse_movement
+from core.stock.requests import MovementRequest
 from data.floor.handling_units import handling_unit_work
-from data.stock.queries import ledger_discrepancies
+from data.stock.ledger_checks import ledger_discrepancies
 from tests.conftest import DatabaseFactory, make_product
 from tests.floor import location_id, make_bin
 from tests.helpers import stock

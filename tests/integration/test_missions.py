@@ -15,7 +15,7 @@ from data.database import Database
 from data.floor.executors import SqlExecutorStore
 from data.floor.mission_queries import history, mission
 from data.floor.missions import mission_work
-from data.stock.queries import ledger_discrepancies
+from data.stock.ledger_checks import ledger_discrepancies
 from tests.conftest import make_product
 from tests.floor import (
     done_of,

@@ -13,7 +13,7 @@ from core.floor.missions import cancel
 from data.database import Database
 from data.floor.mission_queries import history, mission
 from data.floor.missions import mission_work
-from data.stock.queries import ledger_discrepancies
+from data.stock.ledger_checks import ledger_discrepancies
 from tests.conftest import make_product
 from tests.floor import (
     line,

@@ -5,13 +5,14 @@ import sqlalchemy as sa
 
 from core.catalog.products import delete_product, restore_product
 from core.errors import Conflict, InsufficientStock, NotFound, ValidationError
-from core.stock.movements import MovementRequest, post_movement, reverse_movement
+from core.stock.movements import post_movement, reverse_movement
 from core.stock.operations import MANUAL_OPERATIONS
+from core.stock.requests import MovementRequest
 from data.catalog.store import SqlProductStore
 from data.database import Database
 from data.db import write_session
 from data.models import Product
-from data.stock.queries import ledger_discrepancies
+from data.stock.ledger_checks import ledger_discrepancies
 from tests.conftest import make_product
 from tests.helpers import dc_id, post, source_id, stock
 

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from core.dashboard.alerts import AlertKind, AlertThresholds, cutoffs
 from core.orders.picks import pick_item
+from core.periods import now_utc
 from core.settings import get_settings
-from core.stock.movements import now_utc
 from data.dashboard.alerts import alert_counts, bell_count, operational_alerts
 from data.database import Database
 from data.events.carriers import DELIVERY

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from core.errors import Conflict, InsufficientStock, NotFound, ValidationError
 from core.orders.orders import cancel_order, confirm_order, create_order, retry_waiting
 from core.orders.ports import Hold, ShipTo
-from core.stock.movements import MovementRequest, post_movement, reverse_movement
+from core.stock.movements import post_movement, reverse_movement
+from core.stock.requests import MovementRequest
 from data.database import Database
 from data.orders.queries import carriers, history, orders
 from tests.conftest import make_product

@@ -15,7 +15,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from core.errors import Conflict, InsufficientStock
 from core.orders.orders import cancel_order, confirm_order
-from core.stock.movements import MovementRequest, post_movement
+from core.stock.movements import post_movement
+from core.stock.requests import MovementRequest
 from tests.conftest import DatabaseFactory, make_product
 from tests.floor import location_id, make_bin
 from tests.order_checks import check_reservations

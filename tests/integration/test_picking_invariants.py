@@ -18,7 +18,8 @@ from core.errors import Conflict, InsufficientStock
 from core.orders.orders import cancel_order
 from core.orders.picking import assign_task, complete_task, start_task
 from core.orders.picks import pick_item, skip_item
-from core.stock.movements import MovementRequest, post_movement
+from core.stock.movements import post_movement
+from core.stock.requests import MovementRequest
 from tests.conftest import DatabaseFactory, make_product
 from tests.floor import location_id, make_bin, worker_with_executor
 from tests.order_checks import check_reservations

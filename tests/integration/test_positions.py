@@ -10,8 +10,8 @@ from core.errors import Conflict, DomainError
 from core.stock.inventory import Counted, CountRequest, post_count
 from data.database import Database
 from data.reads import quant_t
+from data.stock.ledger_checks import ledger_discrepancies
 from data.stock.positions import Position, PositionFilter, positions
-from data.stock.queries import ledger_discrepancies
 from tests.conftest import make_product
 from tests.helpers import dc_id, post, stock
 from tests.import_files import ean, run, xlsx

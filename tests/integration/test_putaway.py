@@ -9,7 +9,7 @@ from core.floor.putaway import PutawayRequest, Why, put_away, suggest
 from data.database import Database
 from data.floor.putaway import SqlPutawayStore, waiting_for_putaway
 from data.floor.store import SqlLocationStore
-from data.stock.queries import ledger_discrepancies
+from data.stock.ledger_checks import ledger_discrepancies
 from tests.conftest import make_product
 from tests.floor import make_bin
 from tests.helpers import post, stock

@@ -9,8 +9,10 @@ from core.stock.rules import is_low
 from data.catalog.queries import products
 from data.database import Database
 from data.reads import Page
+from data.stock.balances import balances
 from data.stock.journal import JournalFilter, journal
-from data.stock.queries import balances, low_stock_sql, summary, warehouses_of
+from data.stock.locations import warehouses_of
+from data.stock.queries import low_stock_sql, summary
 from tests.conftest import make_product
 from tests.floor import location_id, make_bin
 from tests.helpers import dc_id, post, source_id

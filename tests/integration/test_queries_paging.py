@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from data.catalog.queries import product_options, products
 from data.database import Database
 from data.db import write_session
-from data.stock.queries import balances
+from data.stock.balances import balances
 from tests.conftest import make_product
 from tests.helpers import post
 

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from core.orders.expiry import expire_reservations
 from core.orders.orders import cancel_order
+from core.periods import now_utc
 from core.settings import get_settings
-from core.stock.movements import now_utc
 from data.database import Database
 from data.orders.queries import history
 from tests.conftest import make_product

@@ -13,7 +13,7 @@ from core.floor.putaway import PutawayRequest, put_away
 from core.orders.returns import ReturnRequest, book_return, find_shipped, order_returns
 from data.database import Database
 from data.floor.putaway import SqlPutawayStore
-from data.stock.queries import ledger_discrepancies
+from data.stock.ledger_checks import ledger_discrepancies
 from tests.conftest import make_product
 from tests.floor import make_bin
 from tests.helpers import source_id, stock

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from core.errors import Conflict
 from data.database import Database
-from data.stock.queries import ledger_discrepancies
+from data.stock.ledger_checks import ledger_discrepancies
 from tests.conftest import make_product
 from tests.helpers import source_id, stock
 from tests.integration.test_concurrency import run_in_threads

@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from data.catalog.queries import ProductRow, SourceRow, product_by_code, sources
 from data.database import Database
 from data.imports.queries import import_history
+from data.stock.balances import BalanceRow, balances
 from data.stock.journal import JournalRow, journal
-from data.stock.queries import BalanceRow, LocationRow, balances, internal_locations
+from data.stock.locations import LocationRow, internal_locations
 from data.users.queries import UserRow, users
 from tests.conftest import make_product
 from tests.helpers import post

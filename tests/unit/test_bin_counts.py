@@ -6,7 +6,8 @@ import pytest
 from core.errors import ValidationError
 from core.floor.counts import CountLine, Outcome, submit_count
 from core.model import LocationRef
-from core.stock.movements import MovementRequest, post_movement
+from core.stock.movements import post_movement
+from core.stock.requests import MovementRequest
 from tests.unit.fakes import FakeDatabase
 
 

@@ -12,7 +12,8 @@ from core.catalog.products import (
 )
 from core.catalog.references import create_reference, update_reference
 from core.errors import Conflict, NotFound, ValidationError
-from core.stock.movements import MovementRequest, post_movement
+from core.stock.movements import post_movement
+from core.stock.requests import MovementRequest
 from tests.unit.fakes import FakeDatabase, FakeProductStore, FakeReferenceStore
 
 EAN = "4600000000008"  # valid EAN-13 check digit

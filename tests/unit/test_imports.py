@@ -8,7 +8,8 @@ from core.events import EventType
 from core.imports import ImportReport, run_import
 from core.imports.sheet import Cell
 from core.settings import Settings
-from core.stock.movements import MovementRequest, post_movement
+from core.stock.movements import post_movement
+from core.stock.requests import MovementRequest
 from tests.unit.fake_imports import import_stores, reader_of, sheet_of
 from tests.unit.fakes import FakeDatabase
 

@@ -6,7 +6,8 @@ import pytest
 
 from core.errors import Conflict, ValidationError
 from core.stock.inventory import Counted, CountRequest, post_count
-from core.stock.movements import MovementRequest, post_movement
+from core.stock.movements import post_movement
+from core.stock.requests import MovementRequest
 from tests.unit.fakes import FakeDatabase
 
 

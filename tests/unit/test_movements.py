@@ -5,8 +5,9 @@ import pytest
 from core.catalog.products import delete_product
 from core.errors import Conflict, InsufficientStock, NotFound, ValidationError
 from core.events import EventType
-from core.stock.movements import MovementRequest, Posted, post_movement, reverse_movement
+from core.stock.movements import post_movement, reverse_movement
 from core.stock.operations import MANUAL_OPERATIONS
+from core.stock.requests import MovementRequest, Posted
 from tests.unit.fakes import FakeDatabase, FakeProductStore
 
 # operation → (good, defect) change when 3 units move, from 10 good and 10 defect

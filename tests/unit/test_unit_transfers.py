@@ -7,7 +7,8 @@ import pytest
 from core.errors import Conflict, ValidationError
 from core.floor.unit_codes import gs1_check_digit, is_sscc, read_scan, sscc, unit_code
 from core.model import HandlingUnitRef
-from core.stock.movements import MovementRequest, post_movement, reverse_movement
+from core.stock.movements import post_movement, reverse_movement
+from core.stock.requests import MovementRequest
 from tests.unit.fakes import FakeDatabase
 
 

@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 import data.stock.journal
-from core.stock.movements import operation
+from core.stock.requests import operation
 from data.files import exports
 from ui.api.errors import responses
 from ui.api.movements import DateParam, moment

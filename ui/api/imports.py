@@ -22,7 +22,7 @@ from core.imports.orders import OrderOptions
 from core.settings import Settings
 from core.stock.operations import OPERATIONS
 from core.users.auth import Identity
-from data.imports.store import import_file
+from data.imports.importing import import_file
 from ui.api.errors import ApiError, ApiRoute, ErrorBody, error_response, responses
 from ui.api.schemas import Model, Text
 from ui.context import AppContext

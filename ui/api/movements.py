@@ -14,7 +14,8 @@ from pydantic import BaseModel
 import data.stock.journal
 from core.errors import NotFound, ValidationError
 from core.periods import day_start
-from core.stock.movements import MovementRequest, Posted, operation, post_movement, reverse_movement
+from core.stock.movements import post_movement, reverse_movement
+from core.stock.requests import MovementRequest, Posted, operation
 from core.users.auth import Identity
 from ui.api.errors import responses
 from ui.api.schemas import (

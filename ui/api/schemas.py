@@ -20,7 +20,6 @@ from pydantic import (
 )
 
 from core.catalog.products import MAX_DIMENSION
-from core.stock.movements import MAX_NOTES
 from core.stock.operations import (
     MANUAL_OPERATIONS,
     MAX_QUANTITY,
@@ -29,6 +28,7 @@ from core.stock.operations import (
     Direction,
     Requirement,
 )
+from core.stock.requests import MAX_NOTES
 from data.reads import MAX_PAGE
 
 MAX_ID = 2**31 - 1  # PostgreSQL integer

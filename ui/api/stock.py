@@ -5,6 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
+import data.stock.balances
 import data.stock.queries
 from ui.api.errors import responses
 from ui.api.schemas import BalanceList, BalanceRow, Limit, Offset, Search, Summary
@@ -28,7 +29,7 @@ def add_routes(router: APIRouter, ctx: AppContext, managers: Callable[..., Any])
         offset: Offset = 0,
     ) -> BalanceList:
         """Остатки: одна строка на товар — годный, брак, резерв, доступно."""
-        page = data.stock.queries.balances(
+        page = data.stock.balances.balances(
             ctx.db.engine, q=q, low_only=low_only, limit=limit, offset=offset
         )
         return BalanceList(

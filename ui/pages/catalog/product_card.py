@@ -12,8 +12,9 @@ from core.stock.rules import is_low, stock_deltas
 from core.users.auth import Identity
 from core.users.policy import Action
 from data.floor.locations import product_positions
+from data.stock.balances import balances
 from data.stock.journal import JournalFilter, journal
-from data.stock.queries import balances, warehouses_of
+from data.stock.locations import warehouses_of
 from ui.components.feedback import show_done, show_error
 from ui.components.places import places_table
 from ui.components.tables import CLAMP_CSS, clamped
@@ -21,7 +22,7 @@ from ui.context import AppContext
 from ui.formatting import format_time, quantity, signed
 from ui.i18n import language, tr
 from ui.layout import frame
-from ui.pages.catalog.products import confirm_delete, in_stock_reason, product_dialog
+from ui.pages.catalog.product_dialogs import confirm_delete, in_stock_reason, product_dialog
 from ui.session import guarded, protected_page
 
 LATEST_MOVEMENTS = 20

@@ -10,12 +10,7 @@ from core.catalog.references import MAX_NAME, Kind, create_reference, update_ref
 from core.errors import DomainError
 from core.users.auth import Identity
 from core.users.policy import Action
-from data.catalog.queries import (
-    DistributionCenterRow,
-    SourceRow,
-    distribution_centers,
-    sources,
-)
+from data.catalog.queries import DistributionCenterRow, SourceRow, distribution_centers, sources
 from ui.components.feedback import show_done, show_error
 from ui.context import AppContext
 from ui.i18n import tr

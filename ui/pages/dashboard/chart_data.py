@@ -20,16 +20,14 @@ from data.files import exports
 from data.files.exports import Column
 from ui.i18n import tr
 from ui.live import SharedReads, Versioned
-from ui.pages.dashboard.charts import (
-    Drawn,
-    Look,
-    per_day_figure,
+from ui.pages.dashboard.chart_look import Drawn, Look
+from ui.pages.dashboard.charts import per_day_figure, stock_figure
+from ui.pages.dashboard.order_charts import backlog_figure, orders_per_day_figure
+from ui.pages.dashboard.ranked_charts import (
     returns_figure,
     shipments_by_dc_figure,
-    stock_figure,
     top_shipped_figure,
 )
-from ui.pages.dashboard.order_charts import backlog_figure, orders_per_day_figure
 
 # --- What each chart shows, where its data comes from, what its .xlsx holds --------------
 

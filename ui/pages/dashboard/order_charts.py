@@ -11,7 +11,7 @@ from nicegui import ui
 from core.dashboard.kpis import Period
 from core.dashboard.orders import STATUS_ORDER, OrderKpis
 from ui.i18n import tr
-from ui.pages.dashboard.charts import CONFIG, Drawn, Look, day_axis, empty_figure
+from ui.pages.dashboard.chart_look import CONFIG, Drawn, Look, day_axis, empty_figure
 from ui.pages.dashboard.kpi_cards import decimal, percent
 from ui.pages.orders.labels import status_label
 

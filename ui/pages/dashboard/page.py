@@ -33,7 +33,7 @@ from ui.pages.dashboard.chart_data import (
     chart_file_name,
     shared_load,
 )
-from ui.pages.dashboard.charts import Drawn, Look
+from ui.pages.dashboard.chart_look import Drawn, Look
 from ui.pages.dashboard.kpi_cards import FLOW_KEYS, STOCK_KEYS, Change, KpiCard, describe_change
 from ui.pages.dashboard.order_charts import OrderCards
 from ui.pages.dashboard.period import (

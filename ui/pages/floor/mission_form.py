@@ -20,7 +20,7 @@ from data.floor.executors import executors
 from data.floor.handling_unit_queries import UnitFilter, units
 from data.floor.missions import mission_work
 from data.reads import MAX_PAGE
-from data.stock.queries import internal_locations
+from data.stock.locations import internal_locations
 from ui.components.product_picker import ProductPicker
 from ui.context import AppContext
 from ui.i18n import tr

@@ -18,7 +18,8 @@ from core.users.policy import Action
 from data.catalog.queries import product_by_code
 from data.floor.locations import places_of
 from data.reads import Page
-from data.stock.queries import BALANCE_SORTS, BalanceRow, balances, summary
+from data.stock.balances import BALANCE_SORTS, BalanceRow, balances
+from data.stock.queries import summary
 from ui.components.downloads import export_button
 from ui.components.places import places_summary
 from ui.components.tables import (
@@ -35,7 +36,7 @@ from ui.formatting import quantity
 from ui.i18n import tr
 from ui.layout import frame
 from ui.live import SharedReads, refresh_on_ledger_change
-from ui.pages.catalog.products import has_products, where_to_start
+from ui.pages.catalog.empty_catalog import has_products, where_to_start
 from ui.session import guarded, protected_page
 
 PATH = "/balances"

@@ -19,7 +19,7 @@ from core.users.policy import Action
 from data.catalog.queries import distribution_centers, sources
 from data.reads import Page
 from data.stock.journal import JournalRow, journal
-from data.stock.queries import internal_locations
+from data.stock.locations import internal_locations
 from data.users.queries import users
 from ui.components.downloads import export_button
 from ui.components.product_picker import ProductPicker

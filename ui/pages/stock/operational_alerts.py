@@ -9,7 +9,7 @@ from datetime import datetime
 from nicegui import run, ui
 
 from core.dashboard.alerts import AlertKind, AlertThresholds
-from core.stock.movements import now_utc
+from core.periods import now_utc
 from data.dashboard.alerts import (
     OperationalAlerts,
     OutboxBacklog,

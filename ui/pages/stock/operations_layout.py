@@ -1,6 +1,7 @@
 """The operations form's widgets: the operation buttons, the scan field and the product
 picker, the product's card, the fields an operation may need and the submit button. What
-they do is `ui.pages.stock.operations.OperationsForm`'s (its event handlers, named here)."""
+they do is the subclasses' (`operations_product`, `operations_posting`, `operations`: the
+event handlers named here)."""
 
 from nicegui import ui
 
@@ -13,7 +14,7 @@ from core.stock.rules import GOOD_WAREHOUSE
 from core.users import policy
 from core.users.auth import Identity
 from data.catalog.queries import distribution_centers, sources
-from data.stock.queries import internal_locations
+from data.stock.locations import internal_locations
 from ui.components.feedback import ScanFeedback, route_keys_to
 from ui.components.product_picker import ProductPicker
 from ui.context import AppContext
