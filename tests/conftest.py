@@ -443,7 +443,13 @@ async def arrived(user: User, path: str) -> None:
                 return
         await asyncio.sleep(0.01)
     shown = _shown(user) if user.back_history else None
-    raise AssertionError(f"never arrived at {path} (shown: {shown}; history: {user.back_history})")
+    said = ""
+    if user.client is not None:  # e.g. the sign-in form's answer
+        with user.client:
+            said = "; ".join(str(m.text) for m in ElementFilter(marker="login-message",
+                             local_scope=False) if m.visible)  # fmt: skip
+    raise AssertionError(f"never arrived at {path} (shown: {shown}; history: "
+                         f"{user.back_history}; the form said: {said or 'nothing'})")  # fmt: skip
 
 
 async def left_page(user: User, page: Client) -> None:

@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+from nicegui.testing import User
 from sqlmodel import select
 
 from core.stock.movements import post_movement
@@ -45,3 +46,14 @@ async def eventually(check: Callable[[], bool], timeout: float = 5.0) -> None:
     while not check():
         assert asyncio.get_running_loop().time() < deadline, "the page did not change in time"
         await asyncio.sleep(0.02)
+
+
+async def scan_into(user: User, marker: str, code: str) -> None:
+    """A scanner on a tablet page's scan field (ui.components.scan_field): the code typed,
+    then Enter; returns once the page has answered this scan (its handler ran, however
+    long the session check or the database took)."""
+    field = user.find(marker=marker)
+    (element,) = field.elements
+    before = element.handled
+    field.clear().type(code).trigger("keydown.enter")
+    await eventually(lambda: element.handled > before, timeout=20)

@@ -2,7 +2,6 @@
 tablet with two scans (wrong scans refused in red); a manager creates pallets, opens a
 unit's card, prints its label, and closing is refused while stock lies in it."""
 
-import asyncio
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,7 +13,7 @@ from data.database import Database
 from data.floor.handling_units import handling_unit_work
 from tests.conftest import make_product, open_page
 from tests.floor import location_id, make_bin
-from tests.helpers import eventually, post
+from tests.helpers import eventually, post, scan_into
 
 WAIT = 50
 
@@ -31,8 +30,7 @@ def text(user: User, marker: str) -> str:
 
 
 async def scan(user: User, code: str) -> None:
-    user.find(marker="unit-scan").clear().type(code).trigger("keydown.enter")
-    await asyncio.sleep(0)
+    await scan_into(user, "unit-scan", code)
 
 
 def stocked_pallet(db: Database) -> tuple[int, str, int]:

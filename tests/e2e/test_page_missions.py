@@ -20,7 +20,7 @@ from data.floor.missions import mission_work
 from data.users.store import SqlUserStore
 from tests.conftest import add_user, make_product, open_page
 from tests.floor import line, location_id, make_bin, new_mission
-from tests.helpers import eventually, post
+from tests.helpers import eventually, post, scan_into
 
 WAIT = 50  # should_see attempts (0.1 s apart): steps run in worker threads
 
@@ -72,8 +72,7 @@ def shown(user: User, marker: str) -> bool:
 
 async def scan(user: User, code: str) -> None:
     """A scanner: the code typed into the scan field, then Enter."""
-    user.find(marker="run-scan").clear().type(code).trigger("keydown.enter")
-    await asyncio.sleep(0)
+    await scan_into(user, "run-scan", code)
 
 
 # --- who sees what -----------------------------------------------------------------------

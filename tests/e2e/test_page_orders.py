@@ -11,7 +11,7 @@ from data.database import Database
 from data.orders.queries import orders
 from tests.conftest import make_product, open_page
 from tests.floor import location_id, make_bin
-from tests.helpers import eventually, post, stock
+from tests.helpers import eventually, post, scan_into, stock
 from tests.order_checks import check_reservations
 from tests.orders import cancel, fresh, place
 from ui.pages.orders import order_card
@@ -125,11 +125,8 @@ async def test_an_order_without_lines_is_refused_on_the_form(manager: User) -> N
 
 async def scan(user: User, code: str) -> None:
     """A scanner: the code typed into the scan field, then Enter; the next scan waits
-    until this one was read (the field is emptied)."""
-    field = user.find(marker="order-scan")
-    field.clear().type(code).trigger("keydown.enter")
-    (element,) = field.elements
-    await eventually(lambda: not element.value)
+    until the page has answered this one."""
+    await scan_into(user, "order-scan", code)
 
 
 def orders_of(db: Database) -> list[tuple[str, str, int]]:

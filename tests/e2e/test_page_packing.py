@@ -6,7 +6,6 @@ the labels to a real TCP printer the test starts (one ^XA…^XZ a package), is t
 Russian when the printer is down and still downloads the labels, and ships — and the
 database shows what the screens said."""
 
-import asyncio
 import threading
 from collections.abc import Iterator
 
@@ -18,7 +17,7 @@ from core.orders.packing import ItemRequest, PackageRequest, add_package
 from data.database import Database
 from tests.conftest import make_product, open_page
 from tests.e2e.test_page_missions import element, linked_executor, shown, text
-from tests.helpers import eventually
+from tests.helpers import eventually, scan_into
 from tests.integration.test_label_printing import Printer, closed_port
 from tests.order_checks import check_reservations
 from tests.orders import fresh
@@ -49,8 +48,7 @@ def flash(user: User) -> str:
 
 
 async def scan(user: User, code: str) -> None:
-    user.find(marker="pack-scan").clear().type(code).trigger("keydown.enter")
-    await asyncio.sleep(0)
+    await scan_into(user, "pack-scan", code)
 
 
 async def close_box(user: User, weight: float, length: int, width: int, height: int) -> None:

@@ -3,8 +3,6 @@ worker without an executor is told so; a worker takes a task, is refused a wrong
 a wrong product, picks one item, skips the other with a reason and completes — and the
 database shows what the screens said (invariant 6 included)."""
 
-import asyncio
-
 from nicegui.testing import User
 
 from core.orders.picks import pick_item
@@ -12,7 +10,7 @@ from data.database import Database
 from tests.conftest import make_product, open_page
 from tests.e2e.test_page_missions import element, linked_executor, shown, text
 from tests.floor import make_bin
-from tests.helpers import eventually
+from tests.helpers import eventually, scan_into
 from tests.order_checks import check_reservations
 from tests.orders import fresh, place
 from tests.picking import started_task, stock_bin, task
@@ -21,8 +19,7 @@ WAIT = 50
 
 
 async def scan(user: User, code: str) -> None:
-    user.find(marker="pick-scan").clear().type(code).trigger("keydown.enter")
-    await asyncio.sleep(0)
+    await scan_into(user, "pick-scan", code)
 
 
 async def test_a_worker_without_an_executor_cannot_take_a_task(worker: User) -> None:

@@ -10,7 +10,7 @@ from data.database import Database
 from tests.conftest import make_product, open_page
 from tests.e2e.test_page_missions import WAIT, element, shown
 from tests.floor import location_id, make_bin
-from tests.helpers import eventually, post
+from tests.helpers import eventually, post, scan_into
 
 MUG = "4600000000017"
 PLATE = "4600000000024"
@@ -18,9 +18,7 @@ PLATE = "4600000000024"
 
 async def scan(user: User, marker: str, code: str) -> None:
     """A scanner: the code typed into the page's scan field, then Enter."""
-    field = user.find(marker=marker).clear().type(code).trigger("keydown.enter")
-    (element,) = field.elements
-    await eventually(lambda: element.value == "")  # the page took it (and cleared the field)
+    await scan_into(user, marker, code)
 
 
 def units_at(db: Database, code: str) -> dict[int, int]:

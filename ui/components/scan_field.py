@@ -44,6 +44,7 @@ class ScanField(ui.input):
             ui.icon("qr_code_scanner", size="md")
         self._on_scan = on_scan
         self._turn = asyncio.Lock()
+        self.handled = 0  # scans answered so far (a test waits for its scan's answer)
         take_code = _TAKE_CODE.replace("FIELD_ID", str(self.id))
         self.on("keydown.enter", self._entered, js_handler=take_code)
         if route_keys:
@@ -57,9 +58,12 @@ class ScanField(ui.input):
         if not code:
             return
         async with self._turn:  # asyncio.Lock wakes its waiters first come, first served
-            result = self._on_scan(code)
-            if inspect.isawaitable(result):
-                await result
+            try:
+                result = self._on_scan(code)
+                if inspect.isawaitable(result):
+                    await result
+            finally:
+                self.handled += 1
 
     def ask(self, label: str) -> None:
         """A new prompt and the focus back here; whatever is being typed stays."""
