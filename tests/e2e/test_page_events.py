@@ -109,19 +109,43 @@ async def test_when_redis_does_not_answer_the_relay_shows_its_error(
     assert outbox_status(app_database.engine).waiting > 0  # nothing lost: it waits
 
 
-@pytest.fixture
-def delivery_down(app_database: Database, monkeypatch: pytest.MonkeyPatch
-                  ) -> Iterator[HttpService]:  # fmt: skip
+def delivery_service_down(monkeypatch: pytest.MonkeyPatch, breaker_failures: int
+                          ) -> Iterator[HttpService]:  # fmt: skip
     """The delivery service, down at first; the app (started after this) calls it."""
     with http_service(Behaviour(down=True)) as service:
         monkeypatch.setenv("WMS_DELIVERY_URL", service.url)
         monkeypatch.setenv("WMS_DELIVERY_CARRIERS", "cdek")
         monkeypatch.setenv("WMS_CALLBACK_ATTEMPTS", "1")
-        monkeypatch.setenv("WMS_CALLBACK_BREAKER_FAILURES", "1")
+        monkeypatch.setenv("WMS_CALLBACK_BREAKER_FAILURES", str(breaker_failures))
         monkeypatch.setenv("WMS_CALLBACK_BREAKER_RESET_SECONDS", "1")
         get_settings.cache_clear()
         yield service
         get_settings.cache_clear()
+
+
+@pytest.fixture
+def delivery_down(app_database: Database, monkeypatch: pytest.MonkeyPatch
+                  ) -> Iterator[HttpService]:  # fmt: skip
+    yield from delivery_service_down(monkeypatch, breaker_failures=1)
+
+
+@pytest.fixture
+def delivery_failing(app_database: Database, monkeypatch: pytest.MonkeyPatch
+                     ) -> Iterator[HttpService]:  # fmt: skip
+    yield from delivery_service_down(monkeypatch, breaker_failures=50)
+
+
+async def test_a_failing_service_whose_breaker_is_still_closed_says_it_fails(
+    delivery_failing: HttpService, manager: User, app_database: Database
+) -> None:
+    db = app_database
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE carrier SET is_active = :y WHERE code = 'cdek'"), {"y": True})
+    await open_page(manager, PATH)
+    ready_to_ship(db, [(make_product(db), 1)], carrier="cdek",
+                  ship_to=ShipTo(name="Анна", city="Тула"))  # fmt: skip
+    await eventually(lambda: seen(manager, "service-delivery-since"), timeout=30)
+    assert text_of(manager, "service-delivery-state").startswith("Сбои: ")  # not «Работает»
 
 
 async def test_a_service_that_is_down_shows_its_breaker_until_it_is_back(

@@ -234,6 +234,11 @@ class EventsView:
                     ui.label(SERVICE_NAMES.get(v.name, v.name)).classes("text-subtitle1")
                     ui.label(v.url).classes("text-caption text-grey-7")
                     text, tone = BREAKER.get(v.breaker, (v.breaker, ""))
+                    if v.breaker == "closed" and v.failing_since is not None:
+                        # Failing, but not yet as often as opens the breaker.
+                        text = tr(f"Сбои: {v.failures} подряд, вызовы продолжаются",
+                                  f"Failing: {v.failures} in a row, calls go on")  # fmt: skip
+                        tone = "text-orange-9"
                     self._line(text, f"service-{v.name}-state", tone)
                     if v.failing_since is not None:
                         since = format_time(v.failing_since, self.zone)
