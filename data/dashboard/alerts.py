@@ -21,6 +21,7 @@ from core.dashboard.alerts import AlertCutoffs, AlertKind, AlertThresholds, Bell
 from core.periods import now_utc
 from data.dashboard.queries import low_stock_count
 from data.events.services import service_states
+from data.events.status import waiting_events
 from data.models import Executor, OutboxEvent, Package, PackingTask, PickingTask, SaleOrder
 from data.reads import Row
 
@@ -202,12 +203,8 @@ def operational_alerts(
         reservations = [ReservationAlert(**row) for row in conn.execute(query).mappings()]
         outbox = None
         if counts.get(AlertKind.OUTBOX):
-            oldest = conn.execute(_oldest_unpublished()).scalar_one_or_none()
-            waiting = conn.execute(
-                sa.select(sa.func.count()).select_from(outbox_t)
-                .where(outbox_t.c.published_at.is_(None))
-            ).scalar_one()  # fmt: skip
+            waiting, oldest = waiting_events(conn)
             if oldest is not None:
-                outbox = OutboxBacklog(int(waiting), oldest)
+                outbox = OutboxBacklog(waiting, oldest)
     return OperationalAlerts(counts, picking, packing, reservations, outbox,
                              service_alerts(limits))  # fmt: skip

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import redis
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from core.orders.feed import DEAD_LETTERS, GROUP, STREAM
 from data.models import UtcDateTime
@@ -30,11 +30,18 @@ class OutboxStatus:
     last_published: datetime | None
 
 
+def waiting_events(conn: Connection) -> tuple[int, datetime | None]:
+    """How many events wait in the outbox and when the oldest of them happened (/events,
+    /metrics, /alerts)."""
+    row = conn.execute(WAITING).one()
+    return int(row.n), row.oldest
+
+
 def outbox_status(engine: Engine) -> OutboxStatus:
     with engine.connect() as conn:
-        waiting = conn.execute(WAITING).one()
+        waiting, oldest = waiting_events(conn)
         last = conn.execute(LAST_PUBLISHED).scalar()
-    return OutboxStatus(int(waiting.n), waiting.oldest, last)
+    return OutboxStatus(waiting, oldest, last)
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from sqlalchemy.engine import Connection, Engine
 from core.dashboard.orders import PICK_OUTCOMES, SHORTAGES
 from core.metrics import PICK_RATE_WINDOW, WINDOW, Durations, FloorFigures, durations
 from data.dashboard.orders import CONFIRMED_AT, OUTCOMES_FROM
+from data.events.status import waiting_events
 from data.models import (
     OrderHistory,
-    OutboxEvent,
     Package,
     PackingTask,
     PickingHistory,
@@ -33,7 +33,6 @@ package_t = Package.__table__
 pick_history_t = PickingHistory.__table__
 item_t = PickingItem.__table__
 history_t = OrderHistory.__table__
-outbox_t = OutboxEvent.__table__
 
 
 def _durations(conn: Connection, start: sa.ColumnElement, end: sa.ColumnElement,
@@ -92,11 +91,7 @@ def floor_figures(engine: Engine, now: datetime) -> FloorFigures:
                 .group_by(history_t.c.status)
             ).all()
         )
-        backlog, oldest = conn.execute(
-            sa.select(sa.func.count(), sa.func.min(outbox_t.c.created_at)).where(
-                outbox_t.c.published_at.is_(None)
-            )
-        ).one()
+        backlog, oldest = waiting_events(conn)
     return FloorFigures(
         picking=picking, packing=packing, picked_units_last_hour=int(picked_units),
         pick_outcomes=int(outcomes), pick_shortages=int(short),

@@ -28,6 +28,7 @@ from data.events.status import (
     outbox_status,
 )
 from ui.context import AppContext
+from ui.failures import database_away
 from ui.formatting import format_time, quantity
 from ui.i18n import tr
 from ui.layout import frame
@@ -113,8 +114,10 @@ class EventsView:
     def _read(self) -> Snapshot:
         try:
             outbox: OutboxStatus | None = outbox_status(self.ctx.db.engine)
-        except Exception:  # the database away: the page says so instead of failing
-            outbox = None
+        except Exception as error:
+            if not database_away(error):
+                raise  # a bug, not an outage
+            outbox = None  # the database away: the page says so instead of failing
         feed, redis_error = None, ""
         if self.redis is not None:
             try:
