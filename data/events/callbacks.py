@@ -77,7 +77,7 @@ class Event:
 
 @dataclass(frozen=True)
 class Outcome:
-    outcome: str  # delivered | skipped (a rejection is the service's Rejected)
+    outcome: str  # delivered | skipped | rejected (a consumer that records its refusal)
     detail: str = ""
     # What the answer changes, in the transaction that records the delivery.
     apply: Callable[[Connection], None] | None = None
@@ -190,7 +190,10 @@ class Dispatcher:
         if c.name in self._waiting:
             self._waiting.discard(c.name)
             log.info("callback %s: the service answers again", c.name)
-        log.info("callback %s: %s", c.name, outcome.outcome)
+        if outcome.outcome == "rejected":
+            log.error("callback %s: refused: %s", c.name, outcome.detail)
+        else:
+            log.info("callback %s: %s", c.name, outcome.outcome)
         return outcome
 
     def _record(self, consumer: str, event: Event, outcome: Outcome) -> None:

@@ -51,8 +51,13 @@ STORE_TASK = sa.text(
 )
 STEP = sa.text(
     "INSERT INTO order_history (order_id, at, action, status, details) "
-    "VALUES (:o, :at, 'carrier_shipment', 'packed', :d)"
+    "VALUES (:o, :at, :action, 'packed', :d)"
 ).bindparams(sa.bindparam("at", type_=UtcDateTime()))
+SHIPMENT_STEP = "carrier_shipment"
+REFUSED_STEP = "carrier_refused"
+STILL_WAITING = sa.text(
+    "SELECT 1 FROM sale_order WHERE id = :o AND tracking_number IS NULL AND status = 'packed'"
+)
 
 
 def listings_consumer(service: Service) -> Consumer:
@@ -84,8 +89,12 @@ def delivery_consumer(engine: Engine, service: Service, settings: Settings) -> C
                 "from": {"address": settings.warehouse_address},
                 "to": json.loads(order.ship_to) if order.ship_to else {},
                 "packages": [dict(p) for p in packages]}  # fmt: skip
-        answer = service.call("POST", "/api/v1/shipments", body, event.event_id)
-        tracking, label = _shipment(answer.json())
+        try:
+            answer = service.call("POST", "/api/v1/shipments", body, event.event_id)
+            tracking, label = _shipment(answer.json())
+        except Rejected as exc:  # for good: the order must not wait for it forever
+            said = f"Служба доставки отказала: {exc}"[:500]
+            return Outcome("rejected", str(exc), _refused(order.id, said))
         return Outcome("delivered", f"трек {tracking}", _store(order.id, task_id, tracking, label))
 
     return Consumer(DELIVERY, (EventType.PACKING_COMPLETED,), handle)
@@ -107,7 +116,17 @@ def _store(order_id: int, task_id: int, tracking: str, label: str | None) -> Any
         if conn.execute(STORE_ORDER, {"t": tracking, "l": label, "o": order_id}).rowcount:
             conn.execute(STORE_TASK, {"t": tracking, "task": task_id})
             said = f"Служба доставки создала отправление, трек {tracking}"
-            conn.execute(STEP, {"o": order_id, "at": datetime.now(UTC), "d": said})
+            conn.execute(STEP, {"o": order_id, "at": datetime.now(UTC),
+                                "action": SHIPMENT_STEP, "d": said})  # fmt: skip
+
+    return apply
+
+
+def _refused(order_id: int, said: str) -> Any:
+    def apply(conn: Connection) -> None:
+        if conn.execute(STILL_WAITING, {"o": order_id}).first():
+            conn.execute(STEP, {"o": order_id, "at": datetime.now(UTC),
+                                "action": REFUSED_STEP, "d": said})  # fmt: skip
 
     return apply
 

@@ -3,6 +3,7 @@ with the app's own callbacks running against a real HTTP service the test starts
 the service is down the card says the order waits for the carrier; once it is back the
 tracking number and the carrier's label appear by themselves."""
 
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -55,3 +56,23 @@ async def test_the_card_waits_for_the_carrier_then_shows_its_label(
     await eventually(lambda: seen(manager, "order-carrier-label"), timeout=20)
     await manager.should_see("TRK-000001")
     await manager.should_not_see("Ожидает перевозчика")
+
+
+async def test_the_card_says_the_carrier_refused_instead_of_waiting(
+    delivery: HttpService, manager: User, app_database: Database,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    db = app_database
+    delivery.behaviour.down = False
+    delivery.behaviour.status = 422  # the service refuses the shipment for good
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE carrier SET is_active = :y WHERE code = 'cdek'"), {"y": True})
+    order, _ = ready_to_ship(db, [(make_product(db), 1)], carrier="cdek",
+                             ship_to=ShipTo(name="Анна", city="Тула"))  # fmt: skip
+    await open_page(manager, f"/orders/{order.id}")
+    await eventually(lambda: seen(manager, "order-carrier-refused"), timeout=30)
+    await manager.should_see("Служба доставки отказала")
+    await manager.should_not_see("Ожидает перевозчика")
+    refusals = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert refusals and all("refused" in r.getMessage() for r in refusals)
+    caplog.clear()  # expected: the user fixture fails a test on any ERROR log

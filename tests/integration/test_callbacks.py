@@ -122,6 +122,27 @@ def test_a_carrier_not_served_and_a_refusal_are_recorded_and_the_next_goes_on(
         assert fresh(db, manual.id).tracking_number is None
 
 
+def test_a_shipment_refused_for_good_is_a_step_on_the_order_and_is_not_retried(
+    db: Database,
+) -> None:
+    with http_service(Behaviour(status=422)) as delivery:
+        d, _ = dispatcher(db, settings(None, delivery))
+        order, task_id = packed_for_cdek(db)
+        assert d.round() and d.round()
+        assert [o for _, o in deliveries(db, "delivery")] == ["rejected"]
+        assert len(delivery.requests()) == 1  # a 4xx is not retried
+        with db.engine.connect() as conn:
+            steps = conn.execute(sa.text(
+                "SELECT action, details FROM order_history WHERE order_id = :o "
+                "AND action LIKE 'carrier%'"), {"o": order.id}).all()  # fmt: skip
+        [(action, details)] = steps
+        assert action == "carrier_refused" and details.startswith("Служба доставки отказала")
+        assert "422" in details
+        assert fresh(db, order.id).tracking_number is None
+        # The floor ships with a typed number as usual.
+        assert ship(db, task_id, carrier="cdek", tracking="TYPED-1").tracking_number == "TYPED-1"
+
+
 def test_a_failing_service_is_retried_and_delivers_once_when_it_recovers(db: Database) -> None:
     with http_service(Behaviour(fail=2)) as listings, \
             http_service(Behaviour(down=True)) as delivery:  # fmt: skip

@@ -44,6 +44,7 @@ STEPS = {
     "packing_packed": ("Упакован", "Packed"),
     "packing_shipped": ("Отгружен", "Shipped"),
     "carrier_shipment": ("Отправление у перевозчика", "Carrier's shipment"),
+    "carrier_refused": ("Перевозчик отказал", "Carrier refused"),
     "returned": ("Возврат", "Return"),  # core.orders.returns.RETURN_STEP
 }
 

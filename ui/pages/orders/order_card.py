@@ -18,7 +18,7 @@ from core.orders.rules import Status
 from core.states import ORDER, PickingStatus
 from core.users.auth import Identity
 from core.users.policy import Action
-from data.events.carriers import shipping_label_url
+from data.events.carriers import REFUSED_STEP, shipping_label_url
 from data.orders.queries import carriers, history, order
 from data.orders.returns import order_returns
 from data.packing.queries import task as packing_task
@@ -158,7 +158,13 @@ class OrderCard:
         it (the floor may still ship with a typed number), or its label."""
         if o.kind != "customer" or not self.ctx.settings.delivery_serves(o.carrier):
             return
-        if o.status == Status.PACKED and not o.tracking_number:
+        refused = next((row.step for row in reversed(self.shown.history)
+                        if row.step.action == REFUSED_STEP), None)  # fmt: skip
+        if o.status == Status.PACKED and not o.tracking_number and refused is not None:
+            said = tr(f"{refused.details}. Введите трек-номер при отгрузке.",
+                      f"{refused.details}. Type the tracking number when shipping.")  # fmt: skip
+            ui.label(said).classes("text-body1 text-negative").mark("order-carrier-refused")
+        elif o.status == Status.PACKED and not o.tracking_number:
             ui.label(tr("Ожидает перевозчика: служба доставки ещё не выдала трек-номер",
                         "Waiting for the carrier: the delivery service has not issued the "
                         "tracking number yet")).classes("text-body1 text-orange-9").mark(
