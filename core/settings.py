@@ -122,6 +122,9 @@ class Settings(BaseSettings):
     callback_attempts: PositiveInt = 3
     callback_breaker_failures: PositiveInt = 5
     callback_breaker_reset_seconds: float = 30.0
+    # Published events and callback records older than this are deleted by the daily job
+    # (data.events.housekeeping); events still waiting for Redis are kept however old.
+    events_keep_days: PositiveInt = 30
 
     def delivery_serves(self, carrier: str | None) -> bool:
         """The delivery service creates the shipments of this carrier's orders."""

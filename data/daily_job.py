@@ -1,7 +1,8 @@
 """The daily job: the first commit of a local day folds the past days' day_flow shards
 into shard 0 (data.stock.flows) and takes the day_stock counts of the day SNAPSHOT_LAG days back
-(data.dashboard.day_stock.take_day_stock). Its own module, so that neither of those two imports
-the other: this one imports both. Writers run it after they commit, as
+(data.dashboard.day_stock.take_day_stock); then, in a transaction of its own, deletes the
+events nobody reads any more (data.events.housekeeping). Its own module, so that neither
+of the first two imports the other: this one imports both. Writers run it after they commit, as
 `data.database.Database.run_daily_job` (units of work and import stores get it from there).
 
 `flows.local_today` is read through the module on purpose: one clock for the writers
@@ -9,7 +10,7 @@ and the job (tests set it there).
 """
 
 import logging
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from threading import Lock
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -19,6 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from data.dashboard.day_stock import take_day_stock
 from data.db import write_connection
+from data.events.housekeeping import prune_events
 from data.stock import flows
 
 log = logging.getLogger(__name__)
@@ -56,7 +58,7 @@ class _Folds:
         self._done: WeakKeyDictionary[Engine, date] = WeakKeyDictionary()
         self._lock = Lock()
 
-    def run(self, engine: Engine, zone: str) -> None:
+    def run(self, engine: Engine, zone: str, keep_days: int = 30) -> None:
         day = flows.local_today(zone)
         if self._done.get(engine) == day:
             return
@@ -73,6 +75,14 @@ class _Folds:
         except sa.exc.SQLAlchemyError:
             # The movement is committed; without the job the reads only do more work.
             log.warning("the daily aggregate job failed; it runs again tomorrow", exc_info=True)
+        try:
+            with write_connection(engine) as conn, conn.begin():
+                cut = datetime.now(UTC) - timedelta(days=keep_days)
+                deliveries, events = prune_events(conn, cut)
+            log.info("deleted %d callback records and %d published events older than %s",
+                     deliveries, events, cut)  # fmt: skip
+        except sa.exc.SQLAlchemyError:
+            log.warning("pruning old events failed; it runs again tomorrow", exc_info=True)
 
 
 FOLDS = _Folds()

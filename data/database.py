@@ -29,9 +29,10 @@ class Database:
 
     def run_daily_job(self) -> None:
         """The first commit of a local day (in this process) folds the past days' day_flow
-        shards and takes day_stock (data.daily_job); later ones return at once. It runs in
-        a transaction of its own, after the writer's, and logs its failures."""
-        FOLDS.run(self.engine, get_settings().time_zone)
+        shards, takes day_stock and prunes old events (data.daily_job); later ones return at
+        once. It runs in transactions of its own, after the writer's, and logs its failures."""
+        settings = get_settings()
+        FOLDS.run(self.engine, settings.time_zone, settings.events_keep_days)
 
     def after_import(self) -> None:
         """After an import commits: the daily job, then the orders waiting for stock are
