@@ -98,6 +98,10 @@ class Importer:
     def write(self, store: ImportStore, plan: Plan, job: Job) -> None:
         raise NotImplementedError
 
+    def after_commit(self) -> None:
+        """What is said once the file's transaction committed (a log line per business
+        event); nothing by default."""
+
     def _barcode(self, row: Row) -> str | None:
         code = row.code("barcode", "Штрихкод")
         if "barcode" in self.sheet.columns and is_empty(row.raw("barcode")):

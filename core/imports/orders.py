@@ -21,7 +21,8 @@ from core.imports.ports import ImportStore
 from core.imports.rows import Row
 from core.imports.sheet import CellError, is_empty
 from core.model import Reference
-from core.orders.orders import LineRequest, OrderRequest, place_order
+from core.orders.orders import LineRequest, OrderRequest, log_placed, place_order
+from core.orders.ports import Order
 from core.orders.rules import MAX_EXTERNAL_ID, MAX_LINES, OrderKind
 from core.stock.operations import MAX_QUANTITY, header_key
 
@@ -57,6 +58,7 @@ class OrderImporter(Importer):
         self._ambiguous: set[str] = set()  # SKUs more than one product has
         self._product_ids: set[int] = set()  # of the orders to place
         self._names: dict[int, str] = {}
+        self._placed: list[Order] = []  # by write(), said by after_commit()
         if self.format is None:
             names = ", ".join(f.label_ru for f in FORMATS.values())
             self.errors.add(
@@ -316,6 +318,12 @@ class OrderImporter(Importer):
                     error.code, f"Строка {number}, заказ {request.external_id}: {error.message}"
                 ) from error
             what = "exists" if done.replayed else done.order.status
+            if not done.replayed:
+                self._placed.append(done.order)
             placed[what] = placed.get(what, 0) + 1
             job.progress("write", 0.95 * done_count / max(len(self._requests), 1))
         self._event(store, job, {"orders": len(self._requests), "statuses": placed})
+
+    def after_commit(self) -> None:
+        for placed in self._placed:  # as the API and the feed say it, one line an order
+            log_placed(placed)

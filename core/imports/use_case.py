@@ -149,6 +149,7 @@ def run_import(
                 importer.write(store, plan, job)
                 store.finish_batch(import_id, importer.rows_total, rows_ok())
                 store.commit()
+                importer.after_commit()
                 report_progress("write", 1.0)
                 return finish(plan, True, import_id, before)
     except Exception as error:

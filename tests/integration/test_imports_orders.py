@@ -14,6 +14,7 @@ from data.files.workbooks import errors_workbook, example_file
 from tests.conftest import make_product
 from tests.helpers import dc_id, post, source_id
 from tests.import_files import csv_file, errors_of, run, xlsx
+from tests.log_capture import captured_logs
 from tests.order_checks import check_reservations
 from tests.order_files import SAMPLES, catalogue, orders, sample, statuses
 
@@ -191,3 +192,16 @@ def test_the_orders_example_file_imports_as_our_template(db: Database) -> None:
     report = run(db, content, "orders")
     assert report.file_format == "template" and errors_of(report) == []
     assert report.counts == {"order_create": 2}
+
+
+def test_each_imported_order_is_said_once_in_the_log_after_the_commit(db: Database) -> None:
+    catalogue(db, stocked=100)
+    with captured_logs() as out:
+        run(db, sample("ozon_fbs_postings.csv"), "orders", dry_run=False)
+        run(db, sample("ozon_fbs_postings.csv"), "orders", dry_run=False)  # a repeat: no line
+    placed = out.events("order placed")
+    assert sorted(line["external_id"] for line in placed) == sorted(o[0] for o in orders(db))
+    assert len(placed) == 9 and all(isinstance(line["order_id"], int) for line in placed)
+    with captured_logs() as out:  # a preview places nothing and says nothing
+        assert run(db, sample("wb_fbs_orders.xlsx"), "orders").counts
+    assert out.events("order placed") == []
