@@ -40,9 +40,14 @@ BATCH = 1000
 RELAY_LOCK = 0x574D5352  # "WMSR": the advisory lock key of the relay
 _LOCAL_LOCK = threading.Lock()
 
+# `after`: past the batch just marked, until a read finds nothing. On PostgreSQL marking a
+# row leaves its old (NULL, id) entry in ix_outbox_event_unpublished until vacuum; a read
+# from the start would step over every entry marked so far (a 100,000-event backlog
+# drained at a third of the speed of a 30,000 one, bench/events.py). A row committed late
+# with a lower id is read once a read finds nothing and the next starts from 0 again.
 UNPUBLISHED = sa.text(
     "SELECT id, event_type, payload, created_at FROM outbox_event "
-    "WHERE published_at IS NULL ORDER BY id LIMIT :n"
+    "WHERE published_at IS NULL AND id > :after ORDER BY id LIMIT :n"
 ).columns(created_at=UtcDateTime())
 MARK = sa.text(
     "UPDATE outbox_event SET published_at = :at WHERE id IN :ids AND published_at IS NULL"
@@ -93,6 +98,7 @@ class Relay:
         self.client = client
         self.batch = batch
         self.published = 0  # entries sent by this relay (repeats after a crash included)
+        self._after = 0  # the last id marked since the outbox was last found empty
         # A test hook: runs after the XADDs of a batch, before its rows are marked.
         self.after_send: Callable[[], None] | None = None
 
@@ -114,10 +120,11 @@ class Relay:
         with self.engine.begin() as conn:
             if not conn.execute(TAKE_LOCK, {"k": RELAY_LOCK}).scalar():
                 return 0  # another process relays now
-            rows = conn.execute(UNPUBLISHED, {"n": self.batch}).all()
+            rows = conn.execute(UNPUBLISHED, {"after": self._after, "n": self.batch}).all()
             if rows:
                 self._send(rows)
                 conn.execute(MARK_PG, {"ids": [r.id for r in rows], "at": _now()})
+        self._after = rows[-1].id if rows else 0  # at the end: from the start next time
         return len(rows)
 
     def _round_sqlite(self) -> int:
@@ -128,12 +135,14 @@ class Relay:
         floor's writers for the Redis round trip. The rows read are committed, and the
         process-local lock keeps this the only relay."""
         with read_connection(self.engine) as conn:
-            rows = conn.execute(UNPUBLISHED, {"n": self.batch}).all()
+            rows = conn.execute(UNPUBLISHED, {"after": self._after, "n": self.batch}).all()
         if not rows:
+            self._after = 0  # at the end: from the start next time
             return 0
         self._send(rows)
         with write_connection(self.engine) as conn, conn.begin():
             conn.execute(MARK, {"ids": [r.id for r in rows], "at": _now()})
+        self._after = rows[-1].id
         return len(rows)
 
     def _send(self, rows: Sequence[sa.Row[Any]]) -> None:
@@ -158,6 +167,7 @@ class Relay:
 
     def drain(self) -> int:
         """Rounds until nothing is waiting (or another relay holds the lock)."""
+        self._after = 0
         total = 0
         while n := self.publish_round():
             total += n
