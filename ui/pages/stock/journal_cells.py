@@ -59,7 +59,14 @@ REVERSE_BUTTON = r"""
        :label="props.row.reverse_label"
        @click="() => $parent.$emit('reverse', props.row.id)" />
 """
-ACTIONS_CELL = f'<q-td :props="props">{REVERSE_BUTTON}</q-td>'
+# A receipt's stickers (ui.components.stickers): the supply it belongs to, preset counts.
+STICKERS_BUTTON = r"""
+<q-btn v-if="props.row.can_sticker" outline no-caps no-wrap color="primary" icon="sell"
+       class="q-px-sm q-mr-xs" style="min-height: 44px"
+       :label="props.row.sticker_label"
+       @click="() => $parent.$emit('stickers', props.row.id)" />
+"""
+ACTIONS_CELL = f'<q-td :props="props">{STICKERS_BUTTON}{REVERSE_BUTTON}</q-td>'
 # Below 1000 px (tablets upright) each movement is a card instead of a wide row.
 CARD = f"""
 <div class="q-pa-xs col-12">
@@ -89,7 +96,8 @@ CARD = f"""
       <div v-if="props.row.notes" class="text-body2 text-grey-8 wms-clamp-3"
            :title="props.row.notes">{{{{ props.row.notes }}}}</div>
     </q-card-section>
-    <q-card-actions v-if="props.row.can_reverse" align="right">{REVERSE_BUTTON}</q-card-actions>
+    <q-card-actions v-if="props.row.can_reverse || props.row.can_sticker" align="right">
+      {STICKERS_BUTTON}{REVERSE_BUTTON}</q-card-actions>
   </q-card>
 </div>
 """
