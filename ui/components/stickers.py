@@ -51,7 +51,7 @@ class StickerOutput:
     `pdf` build the job when pressed (they may refuse: the refusal is shown)."""
 
     def __init__(self, ctx: AppContext, action: Action, zpl: Make, pdf: Make | None,
-                 stem: str, what: str) -> None:  # fmt: skip
+                 stem: str, what: str, mark: str = "stickers") -> None:  # fmt: skip
         self.ctx, self.zpl, self.pdf, self.stem, self.what = ctx, zpl, pdf, stem, what
         found = stations(ctx.db.engine)
         options = {s.id: f"{s.name} ({s.code}) · {s.printer_address}" for s in found}
@@ -59,24 +59,24 @@ class StickerOutput:
             self.station = (
                 ui.select(options, value=next(iter(options), None),
                           label=tr("Принтер стола упаковки", "Packing station's printer"))
-                .props("outlined").classes("grow min-w-64").mark("stickers-station")
+                .props("outlined").classes("grow min-w-64").mark(f"{mark}-station")
             )  # fmt: skip
             printing = ui.button(tr("Печать", "Print"), icon="print",
                                  on_click=guarded(ctx, action, self._print))  # fmt: skip
-            printing.props("unelevated size=lg").mark("stickers-print")
+            printing.props("unelevated size=lg").mark(f"{mark}-print")
             if pdf is not None:
                 ui.button("PDF", icon="picture_as_pdf",
                           on_click=guarded(ctx, action, self._download_pdf)).props(
-                    "outline size=lg").mark("stickers-pdf")  # fmt: skip
+                    "outline size=lg").mark(f"{mark}-pdf")  # fmt: skip
             ui.button("ZPL", icon="download",
                       on_click=guarded(ctx, action, self._download_zpl)).props(
-                "outline size=lg").mark("stickers-zpl")  # fmt: skip
+                "outline size=lg").mark(f"{mark}-zpl")  # fmt: skip
         if not found:
             printing.disable()
             ui.label(tr("Ни у одного стола упаковки не указан принтер этикеток (Места хранения → "
                         "стол упаковки). Скачайте PDF или ZPL.",
                         "No packing station has a label printer. Download the PDF or ZPL.")
-                     ).classes("text-body2 text-grey-8").mark("stickers-no-printer")  # fmt: skip
+                     ).classes("text-body2 text-grey-8").mark(f"{mark}-no-printer")  # fmt: skip
 
     async def _job(self) -> str | None:
         try:
@@ -244,7 +244,7 @@ def marketplace_pdf_section(ctx: AppContext, action: Action) -> None:
 
     with output:
         StickerOutput(ctx, action, job, None, "marketplace-labels",
-                      tr("Этикетки маркетплейса", "Marketplace labels"))  # fmt: skip
+                      tr("Этикетки маркетплейса", "Marketplace labels"), "marketplace")  # fmt: skip
 
     async def uploaded(_user: Identity, event: events.UploadEventArguments) -> None:
         content = await event.file.read()
