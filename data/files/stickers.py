@@ -36,7 +36,7 @@ def _draw_sticker(canvas: Canvas, sticker: ProductSticker) -> None:
     regular, bold, cyrillic = label_fonts()
     page_w, page_h = STICKER_PAGE
     width = page_w - 2 * PAD
-    bar_height = 12 * mm
+    bar_height = 15 * mm
     top = page_h - PAD
     if sticker.symbology == "ean13":
         drawing = createBarcodeDrawing("EAN13", value=sticker.barcode[:12], barWidth=EAN_MODULE,
@@ -51,18 +51,18 @@ def _draw_sticker(canvas: Canvas, sticker: ProductSticker) -> None:
         canvas.setFont(regular, 7)
         canvas.drawCentredString(page_w / 2, top - bar_height - 7, sticker.barcode)
         y = top - bar_height - 9
-    canvas.setFont(bold, 8)
+    canvas.setFont(bold, 9)
     article = _shown(f"Арт.: {sticker.sku}", cyrillic)
-    canvas.drawString(PAD, y - 8, fitted(canvas, article, bold, 8, width))
-    y -= 10
-    canvas.setFont(regular, 7)
-    for line in simpleSplit(_shown(sticker.name, cyrillic), regular, 7, width)[:2]:
-        canvas.drawString(PAD, y - 7, fitted(canvas, line, regular, 7, width))
-        y -= 8
+    canvas.drawString(PAD, y - 9, fitted(canvas, article, bold, 9, width))
+    y -= 11
+    canvas.setFont(regular, 8)
+    for line in simpleSplit(_shown(sticker.name, cyrillic), regular, 8, width)[:2]:
+        canvas.drawString(PAD, y - 8, fitted(canvas, line, regular, 8, width))
+        y -= 9
     extra = [sticker.details, f"Страна: {sticker.country}" if sticker.country else ""]
     if line := " · ".join(part for part in extra if part):
-        canvas.setFont(bold, 7)
-        canvas.drawString(PAD, y - 8, fitted(canvas, _shown(line, cyrillic), bold, 7, width))
+        canvas.setFont(bold, 8)
+        canvas.drawString(PAD, y - 9, fitted(canvas, _shown(line, cyrillic), bold, 8, width))
 
 
 def product_stickers_pdf(stickers: Sequence[ProductSticker], title: str = "Стикеры") -> bytes:
