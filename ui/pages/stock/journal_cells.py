@@ -24,6 +24,14 @@ IMPORT_LINK = r"""
 <a v-if="props.row.import_link" :href="props.row.import_link" class="text-primary"
    @click.stop>{{ props.row.import_text }}</a>
 """
+# A receipt's stickers: in the wide table an icon beside «Сторно» (the table still fits
+# 1366 px), on a card a button with its word (STICKERS_BUTTON).
+STICKERS_ICON = r"""
+<q-btn v-if="props.row.can_sticker" outline color="primary" icon="sell"
+       class="q-mr-xs" style="min-height: 44px; min-width: 44px"
+       :title="props.row.sticker_label" :aria-label="props.row.sticker_label"
+       @click="() => $parent.$emit('stickers', props.row.id)" />
+"""
 OPERATION_CELL = rf"""
 <q-td :props="props">
   <div>{{{{ props.row.operation }}}}</div>{IMPORT_LINK}
@@ -59,14 +67,15 @@ REVERSE_BUTTON = r"""
        :label="props.row.reverse_label"
        @click="() => $parent.$emit('reverse', props.row.id)" />
 """
-# A receipt's stickers (ui.components.stickers): the supply it belongs to, preset counts.
 STICKERS_BUTTON = r"""
 <q-btn v-if="props.row.can_sticker" outline no-caps no-wrap color="primary" icon="sell"
        class="q-px-sm q-mr-xs" style="min-height: 44px"
        :label="props.row.sticker_label"
        @click="() => $parent.$emit('stickers', props.row.id)" />
 """
-ACTIONS_CELL = f'<q-td :props="props">{STICKERS_BUTTON}{REVERSE_BUTTON}</q-td>'
+ACTIONS_CELL = (
+    f'<q-td :props="props"><div class="row no-wrap">{STICKERS_ICON}{REVERSE_BUTTON}</div></q-td>'
+)
 # Below 1000 px (tablets upright) each movement is a card instead of a wide row.
 CARD = f"""
 <div class="q-pa-xs col-12">
