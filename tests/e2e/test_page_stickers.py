@@ -21,7 +21,7 @@ from data.database import Database
 from data.files.stickers import product_stickers_pdf
 from data.stickers.queries import receipt_lines
 from tests.api_client import barcode
-from tests.conftest import make_product
+from tests.conftest import make_product, open_page
 from tests.e2e.test_page_operations import element, posted, scan, submit, text
 from tests.helpers import dc_id, eventually, post
 from tests.integration.test_label_printing import Printer, closed_port
@@ -172,3 +172,24 @@ async def test_a_supplys_box_stickers_and_the_marketplaces_pdf_go_to_the_station
     await eventually(lambda: len(label_printer.jobs) == 2, timeout=10)
     sent = label_printer.jobs[1].decode("utf-8")
     assert sent.count("^XA") == 3 and sent.count(":Z64:") == 3
+
+
+async def test_the_packing_table_offers_box_stickers_for_a_supply_only(
+    manager: User, app_database: Database
+) -> None:
+    db = app_database
+    plaid = make_product(db, name="Плед флисовый")
+    supply, supply_task = ready_to_ship(db, [(plaid, 1)], kind="supply",
+                                        distribution_center_id=dc_id(db), spare=1)  # fmt: skip
+    _, customer_task = ready_to_ship(db, [(plaid, 1)])
+    await open_page(manager, f"/packing/{customer_task}")
+    await manager.should_see(marker="labels-print")
+    await manager.should_not_see(marker="box-stickers")
+    await open_page(manager, f"/packing/{supply_task}")
+    await manager.should_see(marker="box-stickers")
+    manager.find(marker="box-stickers").click()
+    await manager.should_see(marker="box-stickers-dialog", retries=WAIT)
+    await manager.should_see(f"Поставка № {supply.external_id} · РЦ: WB Коледино · коробок: 1")
+    manager.find(marker="stickers-zpl").click()
+    zpl = (await manager.download.next(timeout=20)).content.decode("utf-8")
+    assert "Коробка 1 из 1" in zpl and task(db, supply_task).packages[0].barcode in zpl
