@@ -72,9 +72,15 @@ def product_stickers_pdf(stickers: Sequence[ProductSticker], title: str = "Ст�
     canvas = Canvas(out, pagesize=STICKER_PAGE, pageCompression=1)
     canvas.setTitle(title)
     canvas.setCreator("WMS")
-    for sticker in stickers:
+    for index, sticker in enumerate(stickers):
+        # Drawn once as a form, placed on each of its pages: a 1,000-sticker receipt stays
+        # a small file made in a moment.
+        name = f"sticker{index}"
+        canvas.beginForm(name)
+        _draw_sticker(canvas, sticker)
+        canvas.endForm()
         for _ in range(sticker.count):
-            _draw_sticker(canvas, sticker)
+            canvas.doForm(name)
             canvas.showPage()
     canvas.save()
     return out.getvalue()
