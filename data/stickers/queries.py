@@ -1,13 +1,11 @@
-"""Reads behind the sticker routes and dialogs: the products to print (as stickers), the
-products and quantities of a receipt, the packing stations that have a label printer."""
+"""Reads behind the sticker dialogs: the products and quantities of a receipt (its supply),
+and the packing stations that have a label printer."""
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from core.labels.stickers import ProductSticker, product_sticker
 from data.reads import location_t, movement_t, product_t
 
 RECEIPT = "RECEIPT"
@@ -46,20 +44,6 @@ def stations(engine: Engine) -> list[Station]:
 
 def station(engine: Engine, station_id: int) -> Station | None:
     return next((s for s in stations(engine) if s.id == station_id), None)
-
-
-def stickers(engine: Engine, counts: Iterable[tuple[int, int]]) -> list[ProductSticker]:
-    """Stickers of these (product id, count) pairs, in the given order; products that do
-    not exist are left out (the caller checked the one it was asked for)."""
-    wanted = [(pid, count) for pid, count in counts if count > 0]
-    with engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(product_t.c.id, product_t.c.barcode, product_t.c.sku, product_t.c.name)
-            .where(product_t.c.id.in_([pid for pid, _ in wanted]))
-        ).all()  # fmt: skip
-    found = {row.id: row for row in rows}
-    return [product_sticker(found[pid].barcode, found[pid].sku, found[pid].name, count)
-            for pid, count in wanted if pid in found]  # fmt: skip
 
 
 def receipt_lines(engine: Engine, movement_id: int) -> list[ReceiptLine]:
