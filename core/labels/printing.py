@@ -120,7 +120,12 @@ def print_package_labels(
 ) -> None:
     """Send the labels as one ZPL job to the station's printer. The labels are built (and
     checked) before the printer is asked."""
-    payload = zpl_labels(labels).encode("utf-8")
+    print_zpl(printer, address, zpl_labels(labels))
+
+
+def print_zpl(printer: LabelPrinter, address: str | None, zpl: str) -> None:
+    """Send one ZPL job (labels, stickers, a converted marketplace PDF) to a station's
+    printer: the one place a job meets the printer's address."""
     if not address:
         raise PrinterUnavailable(None, "у стола упаковки не указан принтер")
-    printer.send(str(parse_printer_address(address)), payload)
+    printer.send(str(parse_printer_address(address)), zpl.encode("utf-8"))

@@ -109,7 +109,7 @@ def label_fonts() -> tuple[str, str, bool]:
     return "Helvetica", "Helvetica-Bold", False
 
 
-def _fitted(canvas: Canvas, text: str, font: str, size: float, width: float) -> str:
+def fitted(canvas: Canvas, text: str, font: str, size: float, width: float) -> str:
     """`text` cut with an ellipsis to fit `width`."""
     if canvas.stringWidth(text, font, size) <= width:
         return text
@@ -137,7 +137,7 @@ def _draw_label(canvas: Canvas, label: Label, x: float, y: float) -> None:
     name = label.name if cyrillic or label.name.isascii() else ""
     if name:
         canvas.setFont(regular, 7)
-        canvas.drawCentredString(x + LABEL_W / 2, y + PAD, _fitted(canvas, name, regular, 7, width))
+        canvas.drawCentredString(x + LABEL_W / 2, y + PAD, fitted(canvas, name, regular, 7, width))
 
 
 def bin_labels_pdf(labels: Sequence[Label], title: str = "Этикетки ячеек") -> bytes:
@@ -183,7 +183,7 @@ def _line(
     while shrink and size > shrink and canvas.stringWidth(text, font, size) > width:
         size -= 1
     canvas.setFont(font, size)
-    canvas.drawString(PACKAGE_PAD, y - size * 0.8, _fitted(canvas, text, font, size, width))
+    canvas.drawString(PACKAGE_PAD, y - size * 0.8, fitted(canvas, text, font, size, width))
 
 
 def _draw_package(canvas: Canvas, label: PackageLabel) -> None:

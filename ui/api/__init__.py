@@ -15,6 +15,7 @@ from ui.api import (
     products,
     references,
     stack,
+    stickers,
     stock,
 )
 from ui.api import backup as api_backup
@@ -66,6 +67,7 @@ def register(ctx: AppContext) -> None:
     api_returns.add_routes(router, ctx, order_readers)  # /orders/{id}/returns (RETURN_ORDERS)
     api_picking.add_routes(router, ctx, floor)  # /picking-tasks (workers pick: Action.PICK)
     api_packing.add_routes(router, ctx, floor)  # /packing-tasks (workers pack: Action.PACK)
+    stickers.add_routes(router, ctx, managers, floor)  # product and supply box stickers
     admins = auth.requirement(ctx.identities, tokens, roles_that_can(Action.BACKUP))
     api_backup.add_routes(router, ctx, admins)  # GET /backup
     app.include_router(router)

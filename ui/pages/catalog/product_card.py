@@ -12,11 +12,13 @@ from core.stock.rules import is_low, stock_deltas
 from core.users.auth import Identity
 from core.users.policy import Action
 from data.floor.locations import product_positions
+from data.stickers.queries import ReceiptLine
 from data.stock.balances import balances
 from data.stock.journal import JournalFilter, journal
 from data.stock.locations import warehouses_of
 from ui.components.feedback import show_done, show_error
 from ui.components.places import places_table
+from ui.components.stickers import product_stickers_dialog
 from ui.components.tables import CLAMP_CSS, clamped
 from ui.context import AppContext
 from ui.formatting import format_time, quantity, signed
@@ -121,6 +123,12 @@ def register(ctx: AppContext) -> None:
                 show_done(tr("Товар восстановлен", "Product restored"))
                 card_body.refresh(pid)
 
+            def stickers(_user: Identity, _event: Any = None) -> None:
+                line = ReceiptLine(product.id, product.sku, product.name, product.barcode, 1)
+                title = tr("Стикеры товара 58 × 40 мм", "Product stickers 58 × 40 mm")
+                product_stickers_dialog(ctx, Action.MANAGE_PRODUCTS, title, [line],
+                                        f"stickers-{product.id}", received=False)  # fmt: skip
+
             ui.link(tr("← Все товары", "← All products"), "/products").classes("text-body1")
             with ui.row().classes("w-full items-start gap-3"):
                 with ui.column().classes("gap-1 grow min-w-0"):
@@ -155,6 +163,11 @@ def register(ctx: AppContext) -> None:
                             on_click=guarded(ctx, Action.MANAGE_PRODUCTS, restore),
                         ).props("size=lg").mark("card-restore")
                     else:
+                        ui.button(
+                            tr("Стикеры", "Stickers"),
+                            icon="sell",
+                            on_click=guarded(ctx, Action.MANAGE_PRODUCTS, stickers),
+                        ).props("size=lg outline").mark("card-stickers")
                         ui.button(
                             tr("Изменить", "Edit"),
                             icon="edit",

@@ -27,6 +27,7 @@ from data.packing.queries import TaskLabels, task_labels
 from data.printing.zebra import ZebraPrinter
 from ui.components.downloads import offer_bytes
 from ui.components.feedback import ScanFeedback
+from ui.components.stickers import box_stickers_button
 from ui.context import AppContext
 from ui.i18n import tr
 from ui.session import guarded
@@ -61,6 +62,9 @@ class ShipPanel:
                 ui.button(tr("Скачать PDF", "Download PDF"), icon="picture_as_pdf",
                           on_click=guarded(self.ctx, Action.PACK, self._pdf)).props(
                     "outline size=lg").classes("grow min-h-16").mark("labels-pdf")  # fmt: skip
+                if task.order_kind == "supply":  # FBO boxes: the supply's stickers, MP's PDF
+                    sticker = box_stickers_button(self.ctx, task.id, Action.PACK)
+                    sticker.props("outline size=lg").classes("grow min-h-16").mark("box-stickers")
             if task.status == PackingStatus.SHIPPED:
                 ui.label(tr(f"Отгружено: {task.carrier}, трек {task.tracking_number}",
                             f"Shipped: {task.carrier}, tracking {task.tracking_number}")

@@ -17,6 +17,7 @@ from data.files.labels import ZPL_MEDIA_TYPE
 from data.packing.queries import task_labels
 from ui.components.downloads import offer_bytes
 from ui.components.feedback import show_error
+from ui.components.stickers import box_stickers_button
 from ui.context import AppContext
 from ui.i18n import language, tr
 from ui.pages.floor.packing_box import kg, type_label
@@ -36,7 +37,11 @@ def packing_summary(t: PackTask | None) -> str:
 def packages_table(ctx: AppContext, t: PackTask | None) -> None:
     if t is None or not t.packages:
         return
-    ui.label(tr("Посылки", "Packages")).classes("text-subtitle1")
+    with ui.row().classes("w-full items-center gap-3"):
+        ui.label(tr("Посылки", "Packages")).classes("text-subtitle1")
+        if t.order_kind == "supply":  # FBO: each box gets the supply's sticker
+            box_stickers_button(ctx, t.id, Action.MANAGE_ORDERS).props(
+                "outline no-caps").mark("order-box-stickers")  # fmt: skip
     with ui.column().classes("w-full gap-1").mark("order-packages"):
         for p in t.packages:
             size = (f"{kg(p.length_cm)}×{kg(p.width_cm)}×{kg(p.height_cm)} см"

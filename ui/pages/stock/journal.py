@@ -18,11 +18,13 @@ from core.users.auth import Identity
 from core.users.policy import Action
 from data.catalog.queries import distribution_centers, sources
 from data.reads import Page
+from data.stickers.queries import receipt_lines
 from data.stock.journal import JournalRow, journal
 from data.stock.locations import internal_locations
 from data.users.queries import users
 from ui.components.downloads import export_button
 from ui.components.product_picker import ProductPicker
+from ui.components.stickers import product_stickers_dialog
 from ui.components.tables import CLAMP_CSS
 from ui.context import AppContext
 from ui.formatting import format_time
@@ -267,6 +269,7 @@ class JournalView:
         self.table.add_slot("item", CARD)
         self.table.on("request", guarded(self.ctx, ACTION, self._requested))
         self.table.on("reverse", guarded(self.ctx, ACTION, self._ask_reverse))
+        self.table.on("stickers", guarded(self.ctx, ACTION, self._stickers))
 
     async def _requested(self, _user: Identity, e: events.GenericEventArguments) -> None:
         pagination = e.args.get("pagination", {}) if isinstance(e.args, dict) else {}
@@ -345,6 +348,8 @@ class JournalView:
             and not item.is_reversed
             and reversal_refusal(item.operation_type, item.document) is None,
             "reverse_label": tr("Сторно", "Reverse"),
+            "can_sticker": item.operation_type == "RECEIPT" and not reversal_of,
+            "sticker_label": tr("Стикеры", "Stickers"),
         }
 
     # --- reversal ---------------------------------------------------------------------
@@ -355,6 +360,18 @@ class JournalView:
         if item is None:
             return
         ReverseDialog(self.ctx, item, self._place, self._reload).open()
+
+    async def _stickers(self, _user: Identity, e: events.GenericEventArguments) -> None:
+        """The receipt's supply (its import, or this one receipt) with its quantities."""
+        movement_id = e.args if isinstance(e.args, int) else None
+        if movement_id not in self.rows:
+            return
+        lines = await run.io_bound(receipt_lines, self.ctx.db.engine, movement_id)
+        if lines is not None:
+            title = tr(
+                f"Стикеры по поступлению №{movement_id}", f"Stickers for receipt #{movement_id}"
+            )
+            product_stickers_dialog(self.ctx, ACTION, title, lines, f"receipt-{movement_id}")
 
     def _reload(self, page: int | None) -> None:
         """The journal read again at `page` (None: the page shown)."""

@@ -24,6 +24,14 @@ IMPORT_LINK = r"""
 <a v-if="props.row.import_link" :href="props.row.import_link" class="text-primary"
    @click.stop>{{ props.row.import_text }}</a>
 """
+# A receipt's stickers: in the wide table an icon beside «Сторно» (the table still fits
+# 1366 px), on a card a button with its word (STICKERS_BUTTON).
+STICKERS_ICON = r"""
+<q-btn v-if="props.row.can_sticker" outline color="primary" icon="sell"
+       class="q-mr-xs" style="min-height: 44px; min-width: 44px"
+       :title="props.row.sticker_label" :aria-label="props.row.sticker_label"
+       @click="() => $parent.$emit('stickers', props.row.id)" />
+"""
 OPERATION_CELL = rf"""
 <q-td :props="props">
   <div>{{{{ props.row.operation }}}}</div>{IMPORT_LINK}
@@ -59,7 +67,15 @@ REVERSE_BUTTON = r"""
        :label="props.row.reverse_label"
        @click="() => $parent.$emit('reverse', props.row.id)" />
 """
-ACTIONS_CELL = f'<q-td :props="props">{REVERSE_BUTTON}</q-td>'
+STICKERS_BUTTON = r"""
+<q-btn v-if="props.row.can_sticker" outline no-caps no-wrap color="primary" icon="sell"
+       class="q-px-sm q-mr-xs" style="min-height: 44px"
+       :label="props.row.sticker_label"
+       @click="() => $parent.$emit('stickers', props.row.id)" />
+"""
+ACTIONS_CELL = (
+    f'<q-td :props="props"><div class="row no-wrap">{STICKERS_ICON}{REVERSE_BUTTON}</div></q-td>'
+)
 # Below 1000 px (tablets upright) each movement is a card instead of a wide row.
 CARD = f"""
 <div class="q-pa-xs col-12">
@@ -89,7 +105,8 @@ CARD = f"""
       <div v-if="props.row.notes" class="text-body2 text-grey-8 wms-clamp-3"
            :title="props.row.notes">{{{{ props.row.notes }}}}</div>
     </q-card-section>
-    <q-card-actions v-if="props.row.can_reverse" align="right">{REVERSE_BUTTON}</q-card-actions>
+    <q-card-actions v-if="props.row.can_reverse || props.row.can_sticker" align="right">
+      {STICKERS_BUTTON}{REVERSE_BUTTON}</q-card-actions>
   </q-card>
 </div>
 """

@@ -53,6 +53,7 @@ class OperationsForm(OperationsPosting):
         # (or a second click) is booked once; a new one once it succeeded or the form changed.
         self.key: str | None = None
         self.posting = False
+        self.received = {}
         self.just_posted = False  # the next scan starts a new count
         self.scanning = asyncio.Lock()
         self._build()

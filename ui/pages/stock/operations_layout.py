@@ -223,6 +223,18 @@ class OperationsLayout:
             ).mark("result")
         )  # fmt: skip
         self.result.set_visibility(False)
+        # The receipts posted on this page are one supply: its stickers (ui.components.stickers).
+        with ui.row().classes("w-full items-center gap-2") as self.stickers_row:
+            self.stickers_button = (
+                ui.button(icon="sell", on_click=guarded(self.ctx, ACTION, self._print_stickers))
+                .props("outline no-caps size=lg")
+                .mark("receipt-stickers")
+            )
+            ui.button(
+                tr("Новая поставка", "New supply"),
+                on_click=guarded(self.ctx, ACTION, self._new_supply),
+            ).props("flat no-caps").mark("receipt-stickers-clear")
+        self.stickers_row.set_visibility(False)
 
     def _source_options(self) -> dict[int, str]:
         return {s["id"]: s["name"] for s in sources(self.ctx.db.engine, active_only=True)}

@@ -14,7 +14,10 @@ from core.stock.operations import OPERATIONS, Requirement
 from core.stock.requests import MovementRequest, Posted
 from core.stock.rules import GOOD_WAREHOUSE
 from core.users.auth import Identity
+from core.users.policy import Action
+from data.stickers.queries import products_as_lines
 from ui.components.feedback import show_done
+from ui.components.stickers import product_stickers_dialog
 from ui.failures import failure_text
 from ui.i18n import number, tr
 from ui.pages.stock.operations_input import STOCK_KEY, quantity_problem, whole_quantity
@@ -35,6 +38,7 @@ class OperationsPosting(OperationsProduct):
 
     key: str | None
     posting: bool
+    received: dict[int, int]  # product id → pieces received on this page (the supply)
 
     def _submit_from_enter(self) -> None:
         self.submit_button.run_method("click")
@@ -172,10 +176,38 @@ class OperationsPosting(OperationsProduct):
         if self.product is not None and self.product["id"] == movement.product_id:
             self.product = self._with_stock(self.product)
             self._show_stock(self.product)
+        if movement.operation_type == "RECEIPT" and not posted.replayed:
+            self.received[movement.product_id] = (
+                self.received.get(movement.product_id, 0) + movement.quantity
+            )
+            self._show_stickers_button()
         self.result.set_text(text)
         self.result.set_visibility(True)
         show_done(text)
         self._after_post()
+
+    def _show_stickers_button(self) -> None:
+        count = len(self.received)
+        self.stickers_button.set_text(
+            tr(
+                f"Печать стикеров: товаров {number(count)}",
+                f"Print stickers: {number(count)} products",
+            )
+        )
+        self.stickers_row.set_visibility(bool(count))
+
+    async def _print_stickers(self, _user: Identity, *_: Any) -> None:
+        lines = await run.io_bound(products_as_lines, self.ctx.db.engine, dict(self.received))
+        if lines is not None:
+            title = tr("Стикеры на принятый товар", "Stickers for the received goods")
+            product_stickers_dialog(
+                self.ctx, Action.POST_MOVEMENTS, title, lines, "receipt-stickers"
+            )
+
+    def _new_supply(self, _user: Identity, *_: Any) -> None:
+        """The next receipts are another supply: the sticker list starts empty."""
+        self.received.clear()
+        self._show_stickers_button()
 
     def _after_post(self) -> None:
         """Ready for the next count: quantity 1, no comment, the held scan shown."""
