@@ -384,10 +384,17 @@ def visitor(app_database: Database, user: User) -> User:
 ARRIVAL_SECONDS = 20  # how long a page may take to settle before a test gives up
 
 
+SIGN_IN_FORMS: dict[int, tuple[str | None, int]] = {}  # a user's last sign-in: name, length
+
+
 async def sign_in(user: User, username: str, password: str) -> None:
     await user.open("/login")
     user.find("Имя пользователя").type(username)
     user.find("Пароль").type(password)
+    with user.client:  # what the form held at the click (arrived() reports it)
+        fields = {str(e.props.get("label")): e.value
+                  for e in ElementFilter(kind=ui.input, local_scope=False)}  # fmt: skip
+    SIGN_IN_FORMS[id(user)] = (fields.get("Имя пользователя"), len(fields.get("Пароль") or ""))
     user.find("Войти").click()
     await _sign_in_answered(user)
 
@@ -448,8 +455,10 @@ async def arrived(user: User, path: str) -> None:
         with user.client:
             said = "; ".join(str(m.text) for m in ElementFilter(marker="login-message",
                              local_scope=False) if m.visible)  # fmt: skip
+    sent = SIGN_IN_FORMS.get(id(user))
     raise AssertionError(f"never arrived at {path} (shown: {shown}; history: "
-                         f"{user.back_history}; the form said: {said or 'nothing'})")  # fmt: skip
+                         f"{user.back_history}; the form said: {said or 'nothing'}; "
+                         f"the last sign-in sent (name, password length): {sent})")  # fmt: skip
 
 
 async def left_page(user: User, page: Client) -> None:
