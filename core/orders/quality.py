@@ -28,7 +28,6 @@ from core.orders.quality_ports import (
     PhotoStore,
     QcDefect,
     QcItem,
-    QcItemDraft,
     QcPhoto,
     QcStep,
     QcTask,
@@ -447,5 +446,3 @@ def check_of(uow: QualityUnitOfWork, task_id: int) -> QcTask:
         raise NotFound("qc_task_not_found", "Проверка качества не найдена")
     return task
 
-
-__all__ = ["DEFECT_REASONS", "QcDefect", "QcItemDraft", "QcStatus"]
