@@ -16,7 +16,6 @@ idempotency key makes its retry a replay.
 
 import logging
 from dataclasses import dataclass
-from uuid import uuid4
 
 from core.errors import Conflict, IllegalTransition, InsufficientStock, NotFound, ValidationError
 from core.events import EventType, add_event
@@ -25,10 +24,8 @@ from core.orders.packing import create_for_order as create_packing
 from core.orders.picking_ports import ItemDraft
 from core.orders.ports import Hold, Reservation, Slot, Step
 from core.orders.quality_ports import (
-    PhotoStore,
     QcDefect,
     QcItem,
-    QcPhoto,
     QcStep,
     QcTask,
     QualityUnitOfWork,
@@ -76,8 +73,6 @@ DEFECT_REASONS = (
     "Грязь или следы использования",
     "Истёк срок годности",
 )
-# A photo is taken by the tablet's camera: JPEG or PNG, told by its first bytes.
-_MAGIC = ((b"\xff\xd8\xff", "image/jpeg", "jpg"), (b"\x89PNG\r\n\x1a\n", "image/png", "png"))
 
 
 @dataclass(frozen=True)
@@ -122,7 +117,7 @@ def cancel_open_check(uow: QualityUnitOfWork, order_id: int, reason: str | None,
     now = now_utc()
     moved = uow.quality.set_status(task_id, task.status, QcStatus.CANCELLED, now, reason=reason)
     assert moved, "the task's row is held"
-    _record(uow, QcStep(task_id, "cancel", user_id, now, "Заказ отменён"))
+    record_step(uow, QcStep(task_id, "cancel", user_id, now, "Заказ отменён"))
     return uow.quality.task(task_id)
 
 
@@ -133,7 +128,7 @@ def _held(uow: QualityUnitOfWork, task_id: int) -> QcTask:
     return task
 
 
-def _order_and_task(uow: QualityUnitOfWork, task_id: int) -> QcTask:
+def order_and_check(uow: QualityUnitOfWork, task_id: int) -> QcTask:
     """The order's row, then the check's: the lock order of an order's floor work."""
     seen = uow.quality.task(task_id)
     if seen is None:
@@ -149,12 +144,12 @@ def _move(task: QcTask, target: str) -> None:
         raise Conflict("invalid_transition", error.message) from None
 
 
-def _record(uow: QualityUnitOfWork, step: QcStep) -> None:
+def record_step(uow: QualityUnitOfWork, step: QcStep) -> None:
     if not uow.quality.add_step(step):
         raise Conflict("idempotency_key_reused", "Этот ключ идемпотентности уже использован")
 
 
-def _replay(uow: QualityUnitOfWork, key: str | None, user_id: int | None, task_id: int,
+def replay(uow: QualityUnitOfWork, key: str | None, user_id: int | None, task_id: int,
             action: str) -> Done | None:  # fmt: skip
     step = uow.quality.step_by_key(key, user_id) if key else None
     if step is None:
@@ -169,7 +164,7 @@ def _replay(uow: QualityUnitOfWork, key: str | None, user_id: int | None, task_i
     return Done(task, replayed=True)
 
 
-def _fresh(uow: QualityUnitOfWork, task_id: int) -> QcTask:
+def fresh_check(uow: QualityUnitOfWork, task_id: int) -> QcTask:
     task = uow.quality.task(task_id)
     assert task is not None
     return task
@@ -179,10 +174,10 @@ def start_check(uow: QualityUnitOfWork, task_id: int, executor_id: int | None,
                 user_id: int | None, *, idempotency_key: str | None = None) -> Done:  # fmt: skip
     key = clean_key(idempotency_key)
     with uow:
-        earlier = _replay(uow, key, user_id, task_id, "start")
+        earlier = replay(uow, key, user_id, task_id, "start")
         if earlier is not None:
             return earlier
-        task = _order_and_task(uow, task_id)
+        task = order_and_check(uow, task_id)
         _move(task, QcStatus.IN_PROGRESS)
         if executor_id is not None:
             executor = uow.picking.executor(executor_id)
@@ -195,8 +190,8 @@ def start_check(uow: QualityUnitOfWork, task_id: int, executor_id: int | None,
         if not uow.quality.set_status(task_id, task.status, QcStatus.IN_PROGRESS, now,
                                       executor_id=executor_id):  # fmt: skip
             raise Conflict("invalid_transition", "Проверка изменилась: обновите")
-        _record(uow, QcStep(task_id, "start", user_id, now, "", key))
-        done = _fresh(uow, task_id)
+        record_step(uow, QcStep(task_id, "start", user_id, now, "", key))
+        done = fresh_check(uow, task_id)
         uow.commit()
     return Done(done, replayed=False)
 
@@ -234,10 +229,10 @@ def record_unit(uow: QualityUnitOfWork, task_id: int, req: UnitRequest, user_id:
     if defect and reason is None:
         raise ValidationError("reason_required", "Укажите причину брака", field="reason")
     with uow:
-        earlier = _replay(uow, key, user_id, task_id, "unit")
+        earlier = replay(uow, key, user_id, task_id, "unit")
         if earlier is not None:
             return earlier
-        task = _order_and_task(uow, task_id)
+        task = order_and_check(uow, task_id)
         if task.status != QcStatus.IN_PROGRESS:
             raise Conflict("invalid_transition", "Сначала начните проверку")
         item = _item_for(task, req)
@@ -248,8 +243,8 @@ def record_unit(uow: QualityUnitOfWork, task_id: int, req: UnitRequest, user_id:
             assert reason is not None
             uow.quality.add_defect(task_id, item.id, reason, user_id, now)
         details = f"{item.sku or item.barcode}: " + (f"брак — {reason}" if defect else "годный")
-        _record(uow, QcStep(task_id, "unit", user_id, now, details, key))
-        done = _fresh(uow, task_id)
+        record_step(uow, QcStep(task_id, "unit", user_id, now, details, key))
+        done = fresh_check(uow, task_id)
         uow.commit()
     return Done(done, replayed=False)
 
@@ -351,10 +346,10 @@ def finish_check(uow: QualityUnitOfWork, task_id: int, user_id: int | None, *,
     """Every unit counted: `passed` (packing next) or `failed` (defects handled)."""
     key = clean_key(idempotency_key)
     with uow:
-        earlier = _replay(uow, key, user_id, task_id, "finish")
+        earlier = replay(uow, key, user_id, task_id, "finish")
         if earlier is not None:
             return earlier
-        task = _order_and_task(uow, task_id)
+        task = order_and_check(uow, task_id)
         if task.status != QcStatus.IN_PROGRESS:
             _move(task, QcStatus.PASSED)  # the machine's own refusal
         if task.checked_units != task.total_units:
@@ -376,67 +371,12 @@ def finish_check(uow: QualityUnitOfWork, task_id: int, user_id: int | None, *,
             action = "qc_failed"
         uow.orders.add_step(Step(task.order_id, action, Status.PICKING, user_id, now,
                                  details[:1000]))  # fmt: skip
-        _record(uow, QcStep(task_id, "finish", user_id, now, str(target), key))
-        done = _fresh(uow, task_id)
+        record_step(uow, QcStep(task_id, "finish", user_id, now, str(target), key))
+        done = fresh_check(uow, task_id)
         uow.commit()
     log.info("qc finished", extra={"task_id": task_id, "order_id": done.order_id,
                                    "status": done.status})  # fmt: skip
     return Done(done, replayed=False)
-
-
-def photo_kind(content: bytes) -> tuple[str, str]:
-    """(content type, extension) of a JPEG or PNG, told by its first bytes."""
-    for magic, content_type, extension in _MAGIC:
-        if content.startswith(magic):
-            return content_type, extension
-    raise ValidationError("photo_not_image", "Это не фотография: нужен снимок JPEG или PNG",
-                          field="file")  # fmt: skip
-
-
-def photo_too_large() -> ValidationError:
-    limit = get_settings().qc_photo_max_bytes
-    return ValidationError("photo_too_large",
-                           f"Фото больше {limit // (1024 * 1024) or 1} МБ: снимите с меньшим "
-                           "разрешением", field="file")  # fmt: skip
-
-
-def attach_photo(
-    uow: QualityUnitOfWork, store: PhotoStore, task_id: int, content: bytes,
-    user_id: int | None, *, idempotency_key: str | None = None,
-) -> QcPhoto:  # fmt: skip
-    """A photo of the check, stored under a generated name (never the uploader's)."""
-    key = clean_key(idempotency_key)
-    if len(content) > get_settings().qc_photo_max_bytes:
-        raise photo_too_large()
-    content_type, extension = photo_kind(content)
-    name = f"{uuid4().hex}.{extension}"
-    with uow:
-        if key is not None and uow.quality.step_by_key(key, user_id) is not None:
-            _replay(uow, key, user_id, task_id, "photo")
-            earlier = [p for p in _fresh(uow, task_id).photos if p.user_id == user_id]
-            return earlier[-1]
-        task = _order_and_task(uow, task_id)
-        if task.status == QcStatus.CANCELLED:
-            raise Conflict("invalid_transition", "Проверка отменена")
-        now = now_utc()
-        store.save(name, content)
-        try:
-            photo = QcPhoto(0, task_id, name, content_type, len(content), user_id, now)
-            photo_id = uow.quality.add_photo(photo)
-            _record(uow, QcStep(task_id, "photo", user_id, now, name, key))
-            uow.commit()
-        except BaseException:
-            store.remove(name)  # no row points at it
-            raise
-    return QcPhoto(photo_id, task_id, name, content_type, len(content), user_id, now)
-
-
-def photo_of(uow: QualityUnitOfWork, photo_id: int) -> QcPhoto:
-    with uow:
-        photo = uow.quality.photo(photo_id)
-    if photo is None:
-        raise NotFound("photo_not_found", "Фото не найдено")
-    return photo
 
 
 def check_of(uow: QualityUnitOfWork, task_id: int) -> QcTask:
@@ -445,4 +385,3 @@ def check_of(uow: QualityUnitOfWork, task_id: int) -> QcTask:
     if task is None:
         raise NotFound("qc_task_not_found", "Проверка качества не найдена")
     return task
-

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.errors import Conflict, ValidationError
-from core.orders.quality import attach_photo, photo_kind
+from core.orders.qc_photos import attach_photo, photo_kind
 from core.settings import get_settings
 from data.database import Database
 from data.files.photos import PhotoFiles

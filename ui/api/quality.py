@@ -14,8 +14,10 @@ from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFi
 from pydantic import Field
 
 from core.errors import NotFound, ValidationError
+from core.orders import qc_photos
 from core.orders import quality as use_cases
-from core.orders.quality import QcStatus, UnitRequest, photo_too_large
+from core.orders.qc_photos import photo_too_large
+from core.orders.quality import QcStatus, UnitRequest
 from core.orders.quality_ports import QcPhoto, QcTask
 from core.orders.rules import MAX_REASON
 from core.users.auth import Identity
@@ -254,7 +256,7 @@ def add_routes(router: APIRouter, ctx: AppContext, floor: Requirement) -> None:
         except ValidationError as error:
             return error_response(413, error.code, error.message, field="file")
         try:
-            photo = use_cases.attach_photo(uow(), store, task_id, content, user.id,
+            photo = qc_photos.attach_photo(uow(), store, task_id, content, user.id,
                                            idempotency_key=idempotency_key)  # fmt: skip
         except ValidationError as error:
             if error.code == "photo_too_large":
@@ -270,7 +272,7 @@ def add_routes(router: APIRouter, ctx: AppContext, floor: Requirement) -> None:
     )  # fmt: skip
     def get_photo(task_id: PathId, photo_id: PathId, _: Checker) -> Response:
         """Снимок (image/jpeg или image/png)."""
-        photo = use_cases.photo_of(uow(), photo_id)
+        photo = qc_photos.photo_of(uow(), photo_id)
         content = store.read(photo.file_name) if photo.task_id == task_id else None
         if content is None:
             raise NotFound("photo_not_found", "Фото не найдено")
@@ -284,4 +286,3 @@ def photo_response(photo: QcPhoto, content: bytes) -> Response:
     headers = {"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff",
                "Content-Disposition": f'inline; filename="qc-{photo.id}"'}  # fmt: skip
     return Response(content, media_type=photo.content_type, headers=headers)
-

@@ -45,6 +45,8 @@ STEPS = {
     "packing_shipped": ("Отгружен", "Shipped"),
     "carrier_shipment": ("Отправление у перевозчика", "Carrier's shipment"),
     "returned": ("Возврат", "Return"),  # core.orders.returns.RETURN_STEP
+    "qc_passed": ("Контроль качества пройден", "Quality check passed"),  # core.orders.quality
+    "qc_failed": ("Брак на контроле качества", "Defect at the quality check"),
 }
 
 
