@@ -93,20 +93,21 @@ class FloorBoard:
                      ).classes("text-body2 text-grey-7")  # fmt: skip
 
     def _counters(self, data: Board) -> None:
-        with ui.row().classes("w-full gap-3"):
+        with ui.grid().classes("w-full gap-3 grid-cols-2 lg:grid-cols-4"):
             for kind, ((ru, en), icon, colour) in KINDS.items():
                 mine = [t for t in data.tasks if t.kind == kind]
                 busy = sum(1 for t in mine if t.active)
-                with ui.card().classes("grow q-pa-md").props("flat bordered").mark(
+                with ui.card().classes("w-full q-pa-md").props("flat bordered").mark(
                     f"board-count-{kind}"):  # fmt: skip
                     with ui.row().classes("items-center gap-2"):
                         ui.icon(icon, size="lg", color=colour)
                         ui.label(tr(ru, en)).classes("text-h6")
-                    ui.label(tr(f"{busy} в работе", f"{busy} active")).classes(
-                        "text-h3 text-weight-bold")  # fmt: skip
+                    with ui.row().classes("items-baseline gap-2"):
+                        ui.label(quantity(busy)).classes("text-h3 text-weight-bold")
+                        ui.label(tr("в работе", "active")).classes("text-h6")
                     ui.label(tr(f"ждут: {len(mine) - busy}", f"waiting: {len(mine) - busy}")
                              ).classes("text-h6 text-grey-8")  # fmt: skip
-            with ui.card().classes("grow q-pa-md").props("flat bordered").mark("board-waiting"):
+            with ui.card().classes("w-full q-pa-md").props("flat bordered").mark("board-waiting"):
                 with ui.row().classes("items-center gap-2"):
                     ui.icon("hourglass_top", size="lg", color="orange-8")
                     ui.label(tr("Заказы ждут сборки", "Orders waiting")).classes("text-h6")
@@ -121,7 +122,7 @@ class FloorBoard:
         if not people and not free:
             ui.label(tr("Открытых заданий нет", "No open tasks")).classes(
                 "text-h6 text-grey-7").mark("board-empty")  # fmt: skip
-        with ui.grid().classes("w-full gap-3 grid-cols-1 md:grid-cols-2 xl:grid-cols-3"):
+        with ui.grid().classes("w-full gap-3 grid-cols-1 lg:grid-cols-2 2xl:grid-cols-3"):
             for name in sorted(people):
                 self._worker_card(name, people[name], now)
             if free:
@@ -130,10 +131,10 @@ class FloorBoard:
     def _worker_card(self, name: str | None, tasks: list[BoardTask], now: datetime) -> None:
         title = name or tr("Никто не взял", "Not taken")
         with ui.card().classes("w-full q-pa-md gap-2").props("bordered").mark("board-worker"):
-            with ui.row().classes("w-full items-center gap-2"):
+            with ui.row().classes("w-full items-center no-wrap gap-2"):
                 ui.icon("person" if name else "inbox", size="md",
                         color="primary" if name else "grey-7")  # fmt: skip
-                ui.label(title).classes("text-h6 text-weight-bold grow ellipsis")
+                ui.label(title).classes("text-h6 text-weight-bold grow min-w-0 ellipsis")
                 ui.badge(str(len(tasks)), color="grey-7").classes("text-body1")
             for t in tasks[:6]:
                 self._task_line(t, now)
@@ -148,16 +149,16 @@ class FloorBoard:
                                        t.place) if x)  # fmt: skip
         with ui.row().classes("w-full items-center no-wrap gap-2").mark("board-task"):
             ui.icon(icon, size="sm", color=colour)
-            with ui.column().classes("grow min-w-0 gap-0"):
+            with ui.column().classes("grow min-w-0 gap-0 overflow-hidden"):
                 ui.label(f"{_kind(t.kind)} · {t.external_id}").classes(
-                    "text-body1 text-weight-medium ellipsis")  # fmt: skip
+                    "w-full text-body1 text-weight-medium ellipsis")  # fmt: skip
                 ui.label(f"{tr(state.label_ru, state.label_en)} · {where or '—'} · "
                          f"{age(t.started_at or t.created_at, now)}").classes(
-                    "text-body2 text-grey-8 ellipsis")  # fmt: skip
+                    "w-full text-body2 text-grey-8 ellipsis")  # fmt: skip
             if t.total:
                 ui.circular_progress(value=t.done / t.total, show_value=False, size="36px",
-                                     color=colour)  # fmt: skip
-                ui.label(f"{t.done}/{t.total}").classes("text-body1 whitespace-nowrap")
+                                     color=colour).classes("shrink-0")  # fmt: skip
+                ui.label(f"{t.done}/{t.total}").classes("text-body1 whitespace-nowrap shrink-0")
 
     def _by_zone(self, data: Board) -> None:
         zones: dict[str, int] = defaultdict(int)

@@ -239,15 +239,16 @@ class CheckRun:
                     "qc-item"):  # fmt: skip
                     ui.icon("task_alt" if full else "radio_button_unchecked", size="md",
                             color="positive" if full else "grey-6")  # fmt: skip
-                    with ui.column().classes("grow min-w-0 gap-0"):
+                    with ui.column().classes("grow min-w-0 gap-0 overflow-hidden"):
                         ui.label(f"{i.product_name} · {i.sku}").classes(
-                            "text-h6 leading-tight ellipsis")  # fmt: skip
+                            "w-full text-h6 leading-tight ellipsis")  # fmt: skip
                         ui.label(tr(f"из ячейки {i.location_code}", f"from {i.location_code}")
                                  ).classes("text-body2 text-grey-7")  # fmt: skip
                     text = f"{quantity(i.checked)} / {quantity(i.quantity)}"
                     if i.defect:
                         text += tr(f" · брак {i.defect}", f" · defect {i.defect}")
-                    ui.label(text).classes("text-h6 whitespace-nowrap").mark("qc-item-count")
+                    ui.label(text).classes("text-h6 whitespace-nowrap shrink-0").mark(
+                        "qc-item-count")  # fmt: skip
 
     def _result(self) -> None:
         t = self.task
