@@ -196,7 +196,7 @@ def start_check(uow: QualityUnitOfWork, task_id: int, executor_id: int | None,
     return Done(done, replayed=False)
 
 
-def _item_for(task: QcTask, req: UnitRequest) -> QcItem:
+def _item_for(uow: QualityUnitOfWork, task: QcTask, req: UnitRequest) -> QcItem:
     if req.product_id is not None:
         if isinstance(req.product_id, bool) or not isinstance(req.product_id, int):
             raise ValidationError("invalid_product", "Неверный товар", field="product_id")
@@ -204,6 +204,9 @@ def _item_for(task: QcTask, req: UnitRequest) -> QcItem:
     else:
         code = text(req.barcode, "штрихкод", "barcode", limit=MAX_CODE, required=True)
         matching = [i for i in task.items if i.barcode == code]
+        if not matching and code is not None:  # a GTIN scanned off the unit
+            found = uow.returns.product_by_code(code)
+            matching = [i for i in task.items if found and i.product_id == found.id]
     if not matching:
         raise ValidationError("wrong_product", "Этого товара нет в проверке: не тот товар",
                               field="barcode")  # fmt: skip
@@ -235,7 +238,7 @@ def record_unit(uow: QualityUnitOfWork, task_id: int, req: UnitRequest, user_id:
         task = order_and_check(uow, task_id)
         if task.status != QcStatus.IN_PROGRESS:
             raise Conflict("invalid_transition", "Сначала начните проверку")
-        item = _item_for(task, req)
+        item = _item_for(uow, task, req)
         if not uow.quality.check_unit(item.id, defect):
             raise Conflict("qc_count_exceeded", "Все единицы этого товара уже проверены")
         now = now_utc()

@@ -3,7 +3,7 @@ a check from /qc, scan each unit, tap good or a defect with its reason (a wrong 
 refused in red), attach a photo (a fake one refused), finish; the defect is written off
 and shorted and the order card shows the check, its photo and the timeline's reason."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from nicegui import ElementFilter, ui
@@ -102,7 +102,7 @@ async def test_the_order_card_shows_its_checks(
 
 
 async def test_a_photo_is_served_only_to_the_signed_in(
-    qc_on: None, worker: User, app_database: Database
+    qc_on: None, worker: User, app_database: Database, create_user: Callable[[], User]
 ) -> None:
     db = app_database
     mug = make_product(db, barcode=MUG)
@@ -117,3 +117,6 @@ async def test_a_photo_is_served_only_to_the_signed_in(
     served = await worker.http_client.get(f"/qc-photos/{photo.id}")  # type: ignore[union-attr]
     assert served.status_code == 200 and served.content == JPEG
     assert served.headers["content-type"] == "image/jpeg"
+    stranger = create_user()  # another browser, never signed in
+    refused = await stranger.http_client.get(f"/qc-photos/{photo.id}")  # type: ignore[union-attr]
+    assert refused.status_code == 404 and JPEG not in refused.content

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from core.errors import Conflict, ValidationError
 from core.orders.qc_photos import attach_photo, photo_kind
+from core.orders.quality import UnitRequest, record_unit
 from core.settings import get_settings
 from data.database import Database
 from data.files.photos import PhotoFiles
@@ -197,3 +198,14 @@ def test_a_photo_must_be_a_small_jpeg_or_png(db: Database, tmp_path, qc_for_cust
     assert too_big.value.code == "photo_too_large"
     assert [p.id for p in read(db, qc.id).photos] == [photo.id]
     assert sorted(p.name for p in store.folder.iterdir()) == [photo.file_name]
+
+
+def test_a_unit_is_found_by_its_barcode_or_its_gtin(db: Database, qc_for_customers: None) -> None:
+    product = make_product(db, barcode="4600000000451", gtin="04600000000468")
+    stock_bin(db, product, 2, make_bin(db, "QC-G-1"))
+    _order, qc = picked_into_check(db, [(product, 2)])
+    started(db, qc.id)
+    for code in ("4600000000451", "04600000000468"):
+        request = UnitRequest("good", barcode=code)
+        record_unit(db.unit_of_work(), qc.id, request, None)
+    assert read(db, qc.id).checked_units == 2

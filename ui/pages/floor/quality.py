@@ -14,7 +14,7 @@ from typing import Any
 from nicegui import events, run, ui
 
 from core.errors import DomainError
-from core.orders.qc_photos import attach_photo
+from core.orders.qc_photos import attach_photo, photo_too_large
 from core.orders.quality import (
     DEFECT_REASONS,
     QcStatus,
@@ -178,6 +178,10 @@ class CheckRun:
         self.upload = upload
 
     async def _photo(self, user: Identity, event: events.UploadEventArguments) -> None:
+        if event.file.size() > self.ctx.settings.qc_photo_max_bytes:
+            self.feedback.error(photo_too_large().message)  # not even read
+            self.upload.reset()
+            return
         content = await event.file.read()
         try:
             await run.io_bound(attach_photo, self.ctx.db.unit_of_work(), self.store,
