@@ -275,6 +275,13 @@ def order_checks(engine: Engine, order_id: int) -> list[QcTask]:
     return list(reversed(checks(engine, order_id=order_id, limit=100).items))
 
 
+def awaits_check(engine: Engine, picking_task_id: int) -> bool:
+    """Whether what this picking task brought waits for its quality check."""
+    query = sa.text("SELECT 1 FROM qc_task WHERE picking_task_id = :t AND status = 'pending'")
+    with read_connection(engine) as conn:
+        return conn.execute(query, {"t": picking_task_id}).first() is not None
+
+
 def photo(engine: Engine, photo_id: int) -> QcPhoto | None:
     with read_connection(engine) as conn:
         row = conn.execute(PHOTO, {"id": photo_id}).mappings().first()

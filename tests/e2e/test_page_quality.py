@@ -10,16 +10,19 @@ from nicegui import ElementFilter, ui
 from nicegui.elements.upload_files import SmallFileUpload
 from nicegui.testing import User
 
+from core.orders.picking import assign_task, start_task
+from core.orders.picks import pick_item
 from core.settings import get_settings
 from data.database import Database
-from data.orders.quality import check
+from data.orders.quality import check, order_checks
 from data.stock.ledger_checks import ledger_discrepancies
 from tests.conftest import make_product, open_page
-from tests.e2e.test_page_missions import WAIT, shown
+from tests.e2e.test_page_missions import WAIT, linked_executor, shown
 from tests.e2e.test_page_putaway_count import flash, scan, text
 from tests.floor import make_bin
 from tests.helpers import eventually
 from tests.order_checks import check_reservations
+from tests.orders import place
 from tests.picking import stock_bin
 from tests.quality import picked_into_check
 
@@ -120,3 +123,22 @@ async def test_a_photo_is_served_only_to_the_signed_in(
     stranger = create_user()  # another browser, never signed in
     refused = await stranger.http_client.get(f"/qc-photos/{photo.id}")  # type: ignore[union-attr]
     assert refused.status_code == 404 and JPEG not in refused.content
+
+
+async def test_completing_picking_says_the_order_goes_to_its_check(
+    qc_on: None, worker: User, app_database: Database
+) -> None:
+    db = app_database
+    executor = linked_executor(db)
+    mug = make_product(db, barcode=MUG)
+    stock_bin(db, mug, 1, make_bin(db, "QC-PK-1"))
+    order = place(db, [(mug, 1)], external_id="WB-QC-3")
+    task_id = order.picking_task_id or 0
+    assign_task(db.unit_of_work(), task_id, executor, None)
+    t = start_task(db.unit_of_work(), task_id, None).task
+    pick_item(db.unit_of_work(), task_id, t.items[0].id, 1, None)
+    await open_page(worker, f"/picking/{task_id}")
+    await worker.should_see(marker="pick-all-done", retries=WAIT)
+    worker.find(marker="pick-complete").click()
+    await worker.should_see("Сборка завершена: заказ — на контроль качества", retries=WAIT)
+    assert [c.status for c in order_checks(db.engine, order.id)] == ["pending"]
