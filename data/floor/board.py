@@ -29,7 +29,10 @@ PICKING = sa.text(
 ).columns(**_TIMES)
 QC = sa.text(
     "SELECT 'qc' AS kind, t.id AS task_id, t.order_id, o.external_id, t.status, o.priority, "
-    "e.name AS worker, t.started_at, t.created_at, "
+    # A manager checking without an executor of their own is named by their user.
+    "coalesce(e.name, (SELECT coalesce(nullif(u.full_name, ''), u.username) FROM qc_history h "
+    "JOIN app_user u ON u.id = h.user_id WHERE h.task_id = t.id AND h.action = 'start' "
+    "LIMIT 1)) AS worker, t.started_at, t.created_at, "
     "(SELECT coalesce(sum(i.checked), 0) FROM qc_item i WHERE i.task_id = t.id) AS done, "
     "(SELECT coalesce(sum(i.quantity), 0) FROM qc_item i WHERE i.task_id = t.id) AS total, "
     "s.zone, s.code AS place FROM qc_task t JOIN sale_order o ON o.id = t.order_id "

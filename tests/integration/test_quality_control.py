@@ -9,15 +9,16 @@ import sqlalchemy as sa
 
 from core.errors import Conflict, ValidationError
 from core.orders.qc_photos import attach_photo, photo_kind
-from core.orders.quality import UnitRequest, record_unit
+from core.orders.quality import UnitRequest, record_unit, start_check
 from core.settings import get_settings
 from data.database import Database
 from data.files.photos import PhotoFiles
+from data.floor.board import board
 from data.orders.quality import order_checks
 from data.packing.queries import task as packing_task
 from data.stock.ledger_checks import ledger_discrepancies
 from tests.conftest import make_product
-from tests.floor import make_bin
+from tests.floor import make_bin, manager_actor
 from tests.helpers import source_id, stock
 from tests.order_checks import check_reservations
 from tests.orders import cancel, fresh, held_at, place
@@ -209,3 +210,19 @@ def test_a_unit_is_found_by_its_barcode_or_its_gtin(db: Database, qc_for_custome
         request = UnitRequest("good", barcode=code)
         record_unit(db.unit_of_work(), qc.id, request, None)
     assert read(db, qc.id).checked_units == 2
+
+
+def test_the_floor_board_lists_a_check_under_who_took_it(
+    db: Database, qc_for_customers: None
+) -> None:
+    product = make_product(db)
+    stock_bin(db, product, 1, make_bin(db, "QC-B-9"))
+    order, qc = picked_into_check(db, [(product, 1)])
+    [waiting] = [t for t in board(db.engine).tasks if t.kind == "qc"]
+    assert (waiting.order_id, waiting.worker, waiting.total) == (order.id, None, 1)
+    boss = manager_actor(db, "qcboss")
+    start_check(db.unit_of_work(), qc.id, None, boss.user_id)
+    unit(db, qc.id, product)
+    [taken] = [t for t in board(db.engine).tasks if t.kind == "qc"]
+    assert (taken.worker, taken.status, taken.done, taken.place) == (
+        "qcboss", "in_progress", 1, "PACK-1")  # fmt: skip
