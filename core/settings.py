@@ -126,6 +126,19 @@ class Settings(BaseSettings):
     # (data.events.housekeeping); events still waiting for Redis are kept however old.
     events_keep_days: PositiveInt = 30
 
+    # Quality control after picking (core.orders.quality): required for the order kinds
+    # (`customer`, `supply`) and the marketplaces (source names, case ignored) listed here,
+    # comma-separated; an order matching either goes to QC before packing. Both empty: off.
+    qc_order_kinds: str = ""
+    qc_sources: str = ""
+    qc_photo_max_bytes: PositiveInt = 5 * 1024 * 1024  # a tablet camera's JPEG fits
+
+    def qc_required(self, kind: str, source_name: str | None) -> bool:
+        """Whether an order of this kind and marketplace is checked before packing."""
+        kinds = {k.strip().lower() for k in self.qc_order_kinds.split(",") if k.strip()}
+        sources = {s.strip().lower() for s in self.qc_sources.split(",") if s.strip()}
+        return kind.lower() in kinds or (source_name or "").strip().lower() in sources
+
     def delivery_serves(self, carrier: str | None) -> bool:
         """The delivery service creates the shipments of this carrier's orders."""
         if not self.delivery_url or not carrier:

@@ -33,6 +33,7 @@ from core.orders.ports import (
     ShipTo,
     Step,
 )
+from core.orders.quality import cancel_open_check
 from core.orders.reservation import expiry_of, held_events, reserve_lines, shortage_text
 from core.orders.rules import (
     HOLDING,
@@ -341,6 +342,7 @@ def release_held(uow: FulfillmentUnitOfWork, head: OrderHead, reason: str | None
     # a pick in flight commits first and its units are released below.
     task = cancel_open_task(uow.picking, head.id, reason, user_id, note)
     packing = cancel_open_packing(uow.packing, head.id, reason, user_id)
+    cancel_open_check(uow, head.id, reason, user_id)  # type: ignore[arg-type]
     if head.status not in HOLDING:
         return 0
     # Every reservation released and the units at the packing station (loose or boxed)

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from core.errors import Conflict, IllegalTransition, NotFound, ValidationError
 from core.events import EventType, add_event
-from core.orders.packing import create_for_order as create_packing
 from core.orders.picking_ports import (
     ItemDraft,
     PickingRepository,
@@ -24,6 +23,7 @@ from core.orders.picking_ports import (
     PickTask,
 )
 from core.orders.ports import OrderRepository, Step
+from core.orders.quality import after_picking
 from core.orders.rules import MAX_REASON, Status, check_move, clean_key, positive_id, text
 from core.periods import now_utc
 from core.states import PICKING, PickingStatus
@@ -160,12 +160,13 @@ def _transition(uow: PickingUnitOfWork, task_id: int, target: str, user_id: int 
                            f"Сборка начата (задание {task_id})")  # fmt: skip
         elif target == PickingStatus.COMPLETED:
             # The order gets its packing task (core.orders.packing), pending at the task's
-            # station, in this transaction; it stays `picking` until that task starts
-            # (DESIGN.md §2b: `packing` when its packing task starts).
-            packing_id = create_packing(uow.packing, task.order_id, task_id, task.station_id)
+            # station, in this transaction — or first a quality check when its kind or
+            # marketplace needs one (core.orders.quality); it stays `picking` until the
+            # packing task starts (DESIGN.md §2b: `packing` when its packing task starts).
+            following = after_picking(uow, task.order_id, task_id, task.station_id)
             uow.orders.add_step(Step(task.order_id, "picking_completed", Status.PICKING,
                                      user_id, now, f"Сборка завершена (задание {task_id}); "
-                                     f"задание на упаковку {packing_id}"))  # fmt: skip
+                                     f"{following}"))  # fmt: skip
         record(picking, PickStep(task_id, action, user_id, now, None, reason or "", key))
         done = picking.task(task_id)
         assert done is not None

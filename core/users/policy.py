@@ -29,6 +29,12 @@ class Action(StrEnum):
     # Returns of shipped orders (issue 15): find the order of a returned parcel, scan and
     # inspect each unit, book it good or defective; /returns on the tablet.
     RETURN_ORDERS = "return_orders"
+    # Quality control after picking (issue 15): scan and mark each unit, attach photos,
+    # finish the check; /qc on the tablet.
+    CHECK_QUALITY = "check_quality"
+    # The floor board (/floor-board): active tasks by worker and zone, the oldest waiting
+    # orders, on a large screen in the office or on the floor — managers and admins.
+    SEE_FLOOR_BOARD = "see_floor_board"
     # The office.
     SEE_DASHBOARD = "see_dashboard"
     POST_MOVEMENTS = "post_movements"  # /operations
@@ -55,12 +61,13 @@ class Action(StrEnum):
 _EVERYONE = frozenset(
     {Action.CHANGE_OWN_PASSWORD, Action.FIND_PRODUCT, Action.SEE_LOCATIONS, Action.WORK_MISSIONS,
      Action.PUT_AWAY, Action.COUNT_BINS, Action.SEE_ORDERS, Action.PICK, Action.PACK,
-     Action.RETURN_ORDERS}
+     Action.RETURN_ORDERS, Action.CHECK_QUALITY}
 )  # fmt: skip
 _OFFICE = _EVERYONE | {
     Action.SEE_DASHBOARD, Action.POST_MOVEMENTS, Action.SEE_BALANCES, Action.SEE_ALERTS,
     Action.KEEP_JOURNAL, Action.MANAGE_PRODUCTS, Action.IMPORT_FILES, Action.EXPORT_FILES,
     Action.USE_API, Action.MANAGE_LOCATIONS, Action.MANAGE_MISSIONS, Action.MANAGE_ORDERS,
+    Action.SEE_FLOOR_BOARD,
 }  # fmt: skip
 
 POLICY: dict[str, frozenset[Action]] = {

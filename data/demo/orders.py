@@ -23,9 +23,11 @@ from core.orders.packing import start_task as start_packing
 from core.orders.picking import assign_task, complete_task, start_task
 from core.orders.picks import pick_item
 from core.orders.ports import Order, ShipTo
+from core.orders.quality import UnitRequest, finish_check, record_unit, start_check
 from core.orders.shipping import ship_task
 from data.database import Database
 from data.demo.plan import PACKER, PICKER, WORKER
+from data.orders.quality import order_checks
 from data.orders.queries import order as read_order
 
 ORDERS_SEED_OFFSET = 1  # the orders' generator: the plan's seed + this
@@ -253,6 +255,7 @@ def _pack(
     """From the picked order to its stage: packing started (a first box packed when there
     are several lines), packed in one or two boxes, or shipped."""
     unit_of_work = db.unit_of_work
+    _pass_check(db, order_id, executor, user)
     task_id = _order(db, order_id).packing_task_id
     assert task_id is not None, "a completed picking gives the order its packing task"
     start_packing(unit_of_work(), task_id, executor, user)
@@ -266,6 +269,19 @@ def _pack(
     pack_task(unit_of_work(), task_id, user)
     if planned.stage == Stage.SHIPPED:
         ship_task(unit_of_work(), task_id, "manual", planned.tracking_number, user)
+
+
+def _pass_check(db: Database, order_id: int, executor: int, user: int | None) -> None:
+    """With quality control on (WMS_QC_ORDER_KINDS, WMS_QC_SOURCES) the picked order is
+    checked first: every unit good, so its packing task follows."""
+    found = [t for t in order_checks(db.engine, order_id) if t.status == "pending"]
+    for qc in found:
+        start_check(db.unit_of_work(), qc.id, executor, user)
+        for item in qc.items:
+            for _ in range(item.quantity):
+                request = UnitRequest("good", product_id=item.product_id)
+                record_unit(db.unit_of_work(), qc.id, request, user)
+        finish_check(db.unit_of_work(), qc.id, user)
 
 
 def _order(db: Database, order_id: int) -> Order:

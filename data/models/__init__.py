@@ -17,6 +17,7 @@ from data.models.orders import Carrier, OrderHistory, OrderLine, Reservation, Sa
 from data.models.packing import Package, PackageItem, PackingHistory, PackingTask
 from data.models.picking import PickingHistory, PickingItem, PickingTask
 from data.models.places import HandlingUnit, Location, Warehouse
+from data.models.quality import QcDefect, QcHistory, QcItem, QcPhoto, QcTask
 from data.models.returns import OrderReturn
 from data.models.users import LoginThrottle, RequestKey, User
 
@@ -51,6 +52,11 @@ __all__ = [
     "Product",
     "ProductDayFlow",
     "ProductMonthFlow",
+    "QcDefect",
+    "QcHistory",
+    "QcItem",
+    "QcPhoto",
+    "QcTask",
     "Quant",
     "RequestKey",
     "Reservation",

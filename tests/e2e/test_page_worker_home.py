@@ -47,6 +47,7 @@ async def test_a_workers_menu_holds_only_the_floor_pages(worker: User) -> None:
         "/": "Где товар",
         "/my-missions": "Мои задания",
         "/picking": "Сборка заказов",
+        "/qc": "Контроль качества",
         "/packing": "Упаковка и отгрузка",
         "/putaway": "Размещение",
         "/returns": "Возвраты",

@@ -27,6 +27,7 @@ from ui.api import order_returns as api_returns
 from ui.api import orders as api_orders
 from ui.api import packing as api_packing
 from ui.api import picking as api_picking
+from ui.api import quality as api_quality
 from ui.api.docs import add_docs
 from ui.context import AppContext
 
@@ -68,6 +69,7 @@ def register(ctx: AppContext) -> None:
     api_picking.add_routes(router, ctx, floor)  # /picking-tasks (workers pick: Action.PICK)
     api_packing.add_routes(router, ctx, floor)  # /packing-tasks (workers pack: Action.PACK)
     stickers.add_routes(router, ctx, managers, floor)  # product and supply box stickers
+    api_quality.add_routes(router, ctx, floor)  # /qc-tasks (Action.CHECK_QUALITY)
     admins = auth.requirement(ctx.identities, tokens, roles_that_can(Action.BACKUP))
     api_backup.add_routes(router, ctx, admins)  # GET /backup
     app.include_router(router)

@@ -250,6 +250,9 @@ def what_you_can_do(user: Identity) -> None:
                  "Put received goods into bins — “Putaway”: the system suggests the bin"),
                 ("Пересчитать ячейку — «Пересчёт ячейки»: расхождения проводятся сразу",
                  "Count a bin — “Bin count”: differences are booked at once"),
+                ("Проверить собранный заказ — «Контроль качества»: каждый товар сканом, "
+                 "годный или брак, с фото", "Check a picked order — “Quality control”: scan "
+                 "each unit, good or defective, with a photo"),
                 ("Упаковать заказ в коробки, напечатать этикетки и отгрузить — «Упаковка и "
                  "отгрузка»", "Pack an order into boxes, print its labels and ship it — "
                  "“Packing and shipping”"),

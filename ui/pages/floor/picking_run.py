@@ -20,6 +20,7 @@ from core.orders.picking_ports import PickItem, PickTask
 from core.orders.picks import pick_item, skip_item
 from core.users.auth import Identity
 from core.users.policy import Action, can
+from data.orders.quality import awaits_check
 from data.picking.queries import executor_of, task
 from ui.components.feedback import ScanFeedback
 from ui.components.scan_field import ScanField
@@ -284,6 +285,9 @@ class PickingRun:
     async def _complete(self, _user: Identity, *_: Any) -> None:
         if await self._step(complete_task):
             done = tr("Сборка завершена: заказ — на упаковку", "Picked: the order goes to packing")
+            if await run.io_bound(awaits_check, self.ctx.db.engine, self.task_id):
+                done = tr("Сборка завершена: заказ — на контроль качества",
+                          "Picked: the order goes to the quality check")  # fmt: skip
             ui.notify(done, type="positive", position="top")
             ui.navigate.to("/picking")
 

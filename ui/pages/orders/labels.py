@@ -46,6 +46,8 @@ STEPS = {
     "carrier_shipment": ("Отправление у перевозчика", "Carrier's shipment"),
     "carrier_refused": ("Перевозчик отказал", "Carrier refused"),
     "returned": ("Возврат", "Return"),  # core.orders.returns.RETURN_STEP
+    "qc_passed": ("Контроль качества пройден", "Quality check passed"),  # core.orders.quality
+    "qc_failed": ("Брак на контроле качества", "Defect at the quality check"),
 }
 
 

@@ -13,17 +13,20 @@ from core.orders.orders import cancel_order, confirm_order
 from core.orders.packing_ports import PackTask
 from core.orders.picking_ports import PickTask
 from core.orders.ports import Order
+from core.orders.quality_ports import QcTask
 from core.orders.return_ports import ReturnedUnits
 from core.orders.rules import Status
 from core.states import ORDER, PickingStatus
 from core.users.auth import Identity
 from core.users.policy import Action
 from data.events.carriers import REFUSED_STEP, shipping_label_url
+from data.orders.quality import order_checks
 from data.orders.queries import carriers, history, order
 from data.orders.returns import order_returns
 from data.packing.queries import task as packing_task
 from data.picking.queries import task as picking_task
 from ui.components.feedback import show_done, show_error
+from ui.components.order_checks import checks_section
 from ui.components.order_returns import returns_table
 from ui.components.tables import clamp_names
 from ui.context import AppContext
@@ -44,6 +47,7 @@ class CardData(NamedTuple):
     history: tuple[Any, ...]
     label_url: str | None = None  # the delivery service's label (data.events.carriers)
     returns: tuple[ReturnedUnits, ...] = ()  # what came back after shipping (/returns)
+    checks: tuple[QcTask, ...] = ()  # its quality checks, with photos (/qc)
 
 
 class OrderCard:
@@ -72,7 +76,8 @@ class OrderCard:
         steps = tuple(history(self.ctx.db.engine, self.order_id))
         label = shipping_label_url(self.ctx.db.engine, self.order_id)
         back = tuple(order_returns(self.ctx.db.engine, self.order_id))
-        return CardData(found, picking, packing, steps, label, back)
+        checks = tuple(order_checks(self.ctx.db.engine, self.order_id))
+        return CardData(found, picking, packing, steps, label, back, checks)
 
     async def _poll(self, _user: Identity) -> None:
         await self.reload()
@@ -96,6 +101,7 @@ class OrderCard:
         self._actions(found)
         self._lines(found)
         returns_table(self.shown.returns, self.zone)
+        checks_section(self.shown.checks, self.zone)
         packages_table(self.ctx, self.packing)
         self._reservations(found)
         self._history()
