@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import Conflict, NotFound, ValidationError
-from core.events import EventType, add_event
+from core.events import EventType, add_events, contract_event
 from core.orders.packing import cancel_open_task as cancel_open_packing
 from core.orders.pick_returns import release_and_return
 from core.orders.picking import cancel_open_task, create_for_order
@@ -28,12 +28,19 @@ from core.orders.ports import (
     Order,
     OrderDraft,
     OrderHead,
+    OrderLine,
     OrderRepository,
     OrdersUnitOfWork,
     ShipTo,
     Step,
 )
-from core.orders.reservation import expiry_of, held_events, reserve_lines, shortage_text
+from core.orders.reservation import (
+    expiry_of,
+    held_events,
+    held_payloads,
+    reserve_lines,
+    shortage_text,
+)
 from core.orders.rules import (
     HOLDING,
     MAX_EXTERNAL_ID,
@@ -244,13 +251,15 @@ def _twin(uow: OrdersUnitOfWork, key: str | None, user_id: int | None,
     return Done(_order(repo, existing), replayed=True)
 
 
-def _confirm(uow: FulfillmentUnitOfWork, head: OrderHead, user_id: int | None) -> str:
+def _confirm(uow: FulfillmentUnitOfWork, head: OrderHead, user_id: int | None,
+             lines: list[OrderLine] | None = None) -> str:  # fmt: skip
     """Reserve every line or nothing; the order's new status. A reserved order gets its
-    picking task in the same transaction (core.orders.picking)."""
+    picking task in the same transaction (core.orders.picking). `lines`: the order's
+    lines as this transaction just wrote them (else read)."""
     repo = uow.orders
     now = now_utc()
     until = expiry_of(now)  # None unless WMS_RESERVATION_TTL_MINUTES is set
-    shortages = reserve_lines(repo, head.id, now, until)
+    shortages, lines = reserve_lines(repo, head.id, now, until, lines)
     target = Status.AWAITING_STOCK if shortages else Status.RESERVED
     if target == head.status:  # still waiting: nothing changes, nothing to record
         return target
@@ -259,16 +268,17 @@ def _confirm(uow: FulfillmentUnitOfWork, head: OrderHead, user_id: int | None) -
     assert moved, "the order's row is held"
     details = shortage_text(shortages) if shortages else "Товар зарезервирован"
     if target == Status.RESERVED:
-        task_id = create_for_order(repo, uow.picking, head.id, head.priority)
-        warehouse = held_events(
-            uow,
-            repo.active_reservations(head.id),
-            EventType.INVENTORY_RESERVED,
-            now,
-            order_id=head.external_id,
-        )
-        add_event(uow, EventType.PICKING_CREATED, now, task_id=task_id,
-                  order_id=head.external_id, warehouse_id=warehouse)  # fmt: skip
+        # The reservations read once, for the task and the events; the barcodes are the
+        # lines' (no second read of the products).
+        held = repo.active_reservations(head.id)
+        task_id = create_for_order(repo, uow.picking, head.id, head.priority, held)
+        barcodes = {line.product_id: line.barcode for line in lines}
+        events, warehouse = held_payloads(uow, held, EventType.INVENTORY_RESERVED, now,
+                                          barcodes, order_id=head.external_id)  # fmt: skip
+        events.append((EventType.PICKING_CREATED, contract_event(
+            EventType.PICKING_CREATED, now, task_id=task_id, order_id=head.external_id,
+            warehouse_id=warehouse)))  # fmt: skip
+        add_events(uow, events)
         details += f"; задание на сборку {task_id}"
         if until is not None:  # core.orders.expiry releases it then, unless picking began
             repo.hold_until(head.id, until)

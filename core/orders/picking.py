@@ -23,7 +23,7 @@ from core.orders.picking_ports import (
     PickStep,
     PickTask,
 )
-from core.orders.ports import OrderRepository, Step
+from core.orders.ports import OrderRepository, Reservation, Step
 from core.orders.rules import MAX_REASON, Status, check_move, clean_key, positive_id, text
 from core.periods import now_utc
 from core.states import PICKING, PickingStatus
@@ -38,12 +38,14 @@ class Done:
 
 
 def create_for_order(orders: OrderRepository, picking: PickingRepository, order_id: int,
-                     priority: str) -> int:  # fmt: skip
-    """The picking task of a just-reserved order: its reservations in route order."""
+                     priority: str, held: list[Reservation] | None = None) -> int:  # fmt: skip
+    """The picking task of a just-reserved order: its reservations (`held`: as the caller
+    read them) in route order."""
     station = picking.station()
     if station is None:
         raise Conflict("no_packing_station", "Нет активного стола упаковки: заведите его")
-    held = orders.active_reservations(order_id)  # route order (data.orders.records)
+    if held is None:
+        held = orders.active_reservations(order_id)  # route order (data.orders.records)
     items = [
         ItemDraft(n, r.order_line_id, r.id, r.product_id, r.location_id, r.quantity)
         for n, r in enumerate(held, start=1)

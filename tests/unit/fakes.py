@@ -301,6 +301,9 @@ class FakeOutbox:
     def add(self, event: EventType, payload: dict[str, Any]) -> None:
         self._t.events.append((event, payload))
 
+    def add_many(self, events: list[tuple[EventType, dict[str, Any]]]) -> None:
+        self._t.events.extend(events)
+
 
 # --- The catalog's stores (core.catalog.ports): each call its own transaction ---
 
