@@ -20,7 +20,7 @@ _BATCH = 50
 _INSERTS: dict[int, sa.TextClause] = {}
 
 
-def _insert_rows(n: int) -> sa.TextClause:
+def insert_rows(n: int) -> sa.TextClause:
     statement = _INSERTS.get(n)
     if statement is None:
         rows = ", ".join(f"(:t{i}, :p{i}, :at{i})" for i in range(n))
@@ -50,4 +50,4 @@ class SqlOutbox:
             for i, (event, payload) in enumerate(chunk):
                 at = datetime.fromisoformat(payload["created_at"])
                 params.update({f"{k}{i}": v for k, v in event_params(event, payload, at).items()})
-            self._tx.run(_insert_rows(len(chunk)), params)
+            self._tx.run(insert_rows(len(chunk)), params)

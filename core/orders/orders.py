@@ -126,23 +126,28 @@ def _lines(uow: OrdersUnitOfWork, requests: Sequence[LineRequest]) -> tuple[Line
         raise ValidationError("lines_required", "В заказе нет строк", field="lines")
     if len(requests) > MAX_LINES:
         raise ValidationError("too_many_lines", f"Не больше {MAX_LINES} строк", field="lines")
-    # The lines' products in one read (not one per line); a line's errors still come in
-    # the lines' order below.
+    # The lines' products in one read (not one per line), one more for those named by
+    # barcode; a line's errors still come in the lines' order below.
     known = uow.catalog.products(sorted({r.product_id for r in requests if _an_id(r.product_id)}))
+    named = uow.catalog.products_by_barcode(sorted({
+        r.barcode.strip() for r in requests
+        if r.product_id is None and r.barcode and r.barcode.strip()
+    }))  # fmt: skip
     drafts = []
     for req in requests:
         if req.product_id is not None:
             pid = positive_id(req.product_id, "product_not_found", "Товар не найден", "product_id")
             product = known.get(pid)
         elif req.barcode and req.barcode.strip():
-            product = uow.catalog.product_by_barcode(req.barcode.strip())
+            product = named.get(req.barcode.strip())
         else:
             raise ValidationError("product_required", "Укажите товар", field="product_id")
         if product is None:
             raise ValidationError("product_not_found", "Товар не найден", field="product_id")
         if product.is_deleted:
             raise ValidationError("product_deleted", "Товар удалён", field="product_id")
-        drafts.append(LineDraft(product.id, check_quantity(req.quantity)))
+        drafts.append(LineDraft(product.id, check_quantity(req.quantity), product.sku,
+                                product.barcode, product.name))  # fmt: skip
     return tuple(drafts)
 
 
@@ -224,7 +229,8 @@ def place_order(
     draft = _draft(uow, req, user_id)
     # No look-up first: an order already placed (same source and external id) makes the
     # insert write nothing, and its twin is answered below.
-    order_id = repo.insert_order(draft)
+    placed = repo.insert_order(draft)
+    order_id = None if placed is None else placed[0]
     if order_id is None or not repo.add_step(
         Step(0 if order_id is None else order_id, "created", Status.NEW, user_id,
              draft.created_at, f"Строк: {len(draft.lines)}", key)
@@ -232,8 +238,15 @@ def place_order(
         # A twin (same order or same key), placed before or meanwhile: its order.
         return _twin(uow, key, user_id, draft)
     if confirm:
-        # Inserted by this transaction: no one else sees the row, nothing to lock or read.
-        _confirm(uow, OrderHead(order_id, Status.NEW, draft.external_id, draft.priority), user_id)
+        assert placed is not None
+        # Inserted by this transaction: no one else sees the rows, nothing to lock or read.
+        lines = [
+            OrderLine(line_id, n, d.product_id, d.quantity, 0, sku=d.sku, barcode=d.barcode,
+                      product_name=d.product_name)
+            for n, (line_id, d) in enumerate(zip(placed[1], draft.lines, strict=True), start=1)
+        ]  # fmt: skip
+        head = OrderHead(order_id, Status.NEW, draft.external_id, draft.priority)
+        _confirm(uow, head, user_id, lines)
     return Done(_order(repo, order_id), replayed=False)
 
 

@@ -41,16 +41,16 @@ def create_for_order(orders: OrderRepository, picking: PickingRepository, order_
                      priority: str, held: list[Reservation] | None = None) -> int:  # fmt: skip
     """The picking task of a just-reserved order: its reservations (`held`: as the caller
     read them) in route order."""
-    station = picking.station()
-    if station is None:
-        raise Conflict("no_packing_station", "Нет активного стола упаковки: заведите его")
     if held is None:
         held = orders.active_reservations(order_id)  # route order (data.orders.records)
     items = [
         ItemDraft(n, r.order_line_id, r.id, r.product_id, r.location_id, r.quantity)
         for n, r in enumerate(held, start=1)
     ]
-    return picking.create_task(order_id, priority, station, now_utc(), items)
+    task_id = picking.create_task(order_id, priority, now_utc(), items)
+    if task_id is None:
+        raise Conflict("no_packing_station", "Нет активного стола упаковки: заведите его")
+    return task_id
 
 
 def cancel_open_task(picking: PickingRepository, order_id: int, reason: str | None,

@@ -29,6 +29,14 @@ PRODUCTS_LOCKED = sa.text(
 PRODUCTS = sa.text(
     "SELECT id, is_deleted, sku, name, barcode FROM product WHERE id IN :v"
 ).bindparams(sa.bindparam("v", expanding=True))
+# …and named by barcode (the order feed's lines), in one round trip, locked likewise.
+PRODUCTS_BY_BARCODE_LOCKED = sa.text(
+    "SELECT id, is_deleted, sku, name, barcode FROM product WHERE barcode = ANY(:v) "
+    "ORDER BY id FOR KEY SHARE"
+)
+PRODUCTS_BY_BARCODE = sa.text(
+    "SELECT id, is_deleted, sku, name, barcode FROM product WHERE barcode IN :v"
+).bindparams(sa.bindparam("v", expanding=True))
 SOURCE = sa.text("SELECT id, name, is_active FROM source WHERE id = :v")
 DISTRIBUTION_CENTER = sa.text(
     "SELECT d.id, d.name, d.is_active, d.source_id AS parent_id, s.name AS parent_name "
@@ -63,6 +71,16 @@ class SqlCatalogLookups:
             rows = list(self._tx.conn.execute(PRODUCTS, {"v": list(product_ids)}))
         found = (_product([row]) for row in rows)
         return {p.id: p for p in found if p is not None}
+
+    def products_by_barcode(self, barcodes: list[str]) -> dict[str, ProductRef]:
+        if not barcodes:
+            return {}
+        if self._postgres:
+            rows = self._tx.run(PRODUCTS_BY_BARCODE_LOCKED, {"v": list(barcodes)})
+        else:
+            rows = list(self._tx.conn.execute(PRODUCTS_BY_BARCODE, {"v": list(barcodes)}))
+        found = (_product([row]) for row in rows)
+        return {p.barcode: p for p in found if p is not None}
 
     def source(self, source_id: int) -> Reference | None:
         rows = self._tx.run(SOURCE, {"v": source_id})  # id, name, is_active
