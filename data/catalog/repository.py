@@ -43,7 +43,7 @@ DISTRIBUTION_CENTER = sa.text(
     "FROM distribution_center d JOIN source s ON s.id = d.source_id WHERE d.id = :v"
 )
 
-SOURCE_NAMED = sa.text("SELECT id FROM source WHERE name = :v")
+SOURCE_NAMED = sa.text("SELECT id, name, is_active FROM source WHERE name = :v")
 DC_NAMED = sa.text("SELECT id FROM distribution_center WHERE name = :v")
 
 
@@ -53,6 +53,9 @@ class SqlCatalogLookups:
         self._postgres = postgres
         self._product_by_id = PRODUCT_BY_ID_LOCKED if postgres else PRODUCT_BY_ID
         self._product_by_barcode = PRODUCT_BY_BARCODE_LOCKED if postgres else PRODUCT_BY_BARCODE
+        # A source found by name (the order feed) as read then: the order's check of it by
+        # id, in the same transaction, is not a second read of the same row.
+        self._sources: dict[int, Reference] = {}
 
     def product(self, product_id: int) -> ProductRef | None:
         """A product read here is not deleted by anyone else until the unit of work ends
@@ -83,6 +86,8 @@ class SqlCatalogLookups:
         return {p.barcode: p for p in found if p is not None}
 
     def source(self, source_id: int) -> Reference | None:
+        if source_id in self._sources:
+            return self._sources[source_id]
         rows = self._tx.run(SOURCE, {"v": source_id})  # id, name, is_active
         return Reference(rows[0][0], rows[0][1], bool(rows[0][2])) if rows else None
 
@@ -95,7 +100,11 @@ class SqlCatalogLookups:
 
     def source_id_named(self, name: str) -> int | None:
         rows = self._tx.run(SOURCE_NAMED, {"v": name})  # names are unique
-        return int(rows[0][0]) if rows else None
+        if not rows:
+            return None
+        found = Reference(int(rows[0][0]), rows[0][1], bool(rows[0][2]))
+        self._sources[found.id] = found
+        return found.id
 
     def distribution_center_id_named(self, name: str) -> int | None:
         rows = self._tx.run(DC_NAMED, {"v": name})  # names are unique
