@@ -2,9 +2,10 @@
 
 The repository locks the reservable quants of the order's products in (product,
 location) order; core picks from them FIFO — the oldest `received_at`, then the route
-order, then the quant — and the repository raises each chosen quant's `reserved` with one
-conditional statement, in the same lock order. If any line cannot be covered nothing is
-reserved: the order waits for stock (`awaiting_stock`).
+order, then the quant — and the repository raises each chosen quant's `reserved` with a
+conditional statement (PostgreSQL: one for all of them), the quants already locked. If
+any line cannot be covered nothing is reserved: the order waits for stock
+(`awaiting_stock`).
 """
 
 from collections import defaultdict

@@ -3,8 +3,9 @@ data.uow).
 
 The reservation statements are SQL written out, each one atomic on PostgreSQL and SQLite:
 the quants an order may take from are locked first, in (product, location) order — the
-order every movement touches quants in — and each hold is one conditional UPDATE that
-raises `reserved` only while that much is unreserved. Nothing is read into Python and
+order every movement touches quants in — and each hold raises its quant's `reserved` by
+a conditional UPDATE only while that much is unreserved (PostgreSQL: all of an order's
+holds in one such statement, RESERVE_ALL). Nothing is read into Python and
 written back. SQLite has no row locks: its writers take turns (BEGIN IMMEDIATE).
 """
 
@@ -75,15 +76,6 @@ INSERT_RESERVATION = sa.text(
     "INSERT INTO reservation (order_id, order_line_id, quant_id, quantity, status, "
     "created_at, expires_at) SELECT order_id, id, :quant, :q, 'active', :at, :expires "
     "FROM order_line WHERE id = :line"
-).bindparams(sa.bindparam("at", type_=UtcDateTime()), sa.bindparam("expires", type_=UtcDateTime()))
-# PostgreSQL: both in one statement (one round trip per quant taken). The UPDATE is the
-# same conditional one; the reservation row is written only when it raised `reserved`.
-RESERVE_AND_RECORD = sa.text(
-    "WITH taken AS (UPDATE quant SET reserved = reserved + :q, version = version + 1 "
-    "WHERE id = :quant AND quantity - reserved >= :q RETURNING id) "
-    "INSERT INTO reservation (order_id, order_line_id, quant_id, quantity, status, "
-    "created_at, expires_at) SELECT l.order_id, l.id, taken.id, :q, 'active', :at, :expires "
-    "FROM taken JOIN order_line l ON l.id = :line RETURNING id"
 ).bindparams(sa.bindparam("at", type_=UtcDateTime()), sa.bindparam("expires", type_=UtcDateTime()))
 # PostgreSQL: every hold of an order in one statement (one round trip). Each quant is
 # raised once by what its holds add up to, only while that much is unreserved (the same
