@@ -17,13 +17,13 @@ products, 1–3 units of each, for the `manual` carrier — what POST /orders se
   picking task with its items, in one transaction, and the order read back for the answer;
 - raw: the statements that transaction needs, written by hand on one psycopg connection
   per worker (the repositories' own SQL text): the products (FOR KEY SHARE, one read) and
-  the carrier, INSERT the order, its lines (RETURNING their ids), its history row, lock
-  the quants, per quant taken one conditional UPDATE that writes its reservation row
-  (all sent in one executemany, as the repository does), the status, the packing station,
-  INSERT the task and its items, the history row, COMMIT. What it leaves out: reading the
-  lines, the reservations and the order back (the use case does, to build the task in
-  route order and its answer). No outbox event: the use case writes none for an order
-  (only movements do).
+  the carrier, INSERT the order with its lines (one statement, RETURNING the lines' ids),
+  its history row, lock the quants, every hold in one set-based conditional UPDATE that
+  writes the reservation rows, the status, INSERT the task at the packing station with
+  its items (one statement), the events (inventory.reserved per product, picking.created)
+  in one INSERT, the history row, COMMIT. What it leaves out: reading the reservations
+  and the order back (the use case does, to build the task in route order and its
+  answer).
 
 Timed: with 1 worker, each order alone (use case and raw alternating), p50 and p95 in ms;
 with --workers threads, orders per second over --duration seconds, --repeat times (median).
@@ -47,6 +47,7 @@ import sqlalchemy as sa
 
 from bench.movements import RunResult, run_threads
 from bench.positions import _database, fill
+from core.events import EventType, contract_event
 from core.orders.orders import LineRequest, OrderRequest, create_order
 from core.orders.ports import OrderLine, Slot
 from core.orders.reservation import plan
@@ -54,15 +55,15 @@ from data.catalog.repository import PRODUCTS_LOCKED
 from data.database import Database
 from data.orders.repository import (
     CARRIER,
-    INSERT_LINE,
-    INSERT_ORDER,
+    INSERT_ORDER_AND_LINES,
     INSERT_STEP,
-    RESERVE_AND_RECORD,
+    RESERVE_ALL,
     SET_STATUS,
     SLOT_COLUMNS,
     SLOTS_LOCKED,
 )
-from data.picking.repository import INSERT_ITEM, INSERT_TASK, STATION
+from data.outbox import event_params, insert_rows
+from data.picking.repository import INSERT_TASK_AND_ITEMS
 from data.transaction import psycopg_sql
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/wms_bench_orders"
@@ -128,15 +129,12 @@ class RawPlacer:
     def __init__(self, conninfo: str) -> None:
         self.conn = psycopg.connect(conninfo)
         self.cur = self.conn.cursor()
-        self.carrier, self.order = _pg(CARRIER), _pg(INSERT_ORDER)
-        self.line, self.step = (
-            _pg(INSERT_LINE, " RETURNING id, product_id, quantity"),
-            _pg(INSERT_STEP),
-        )
-        self.products, self.reserve = _pg(PRODUCTS_LOCKED), _pg(RESERVE_AND_RECORD)
+        self.carrier, self.order = _pg(CARRIER), _pg(INSERT_ORDER_AND_LINES)
+        self.step = _pg(INSERT_STEP)
+        self.products, self.reserve = _pg(PRODUCTS_LOCKED), _pg(RESERVE_ALL)
         self.slots = _pg(SLOTS_LOCKED)
-        self.status, self.station = _pg(SET_STATUS), _pg(STATION)
-        self.task, self.item = _pg(INSERT_TASK), _pg(INSERT_ITEM)
+        self.status, self.task = _pg(SET_STATUS), _pg(INSERT_TASK_AND_ITEMS)
+        self.events = {n: _pg(insert_rows(n)) for n in range(1, LINES + 2)}
 
     def place(self, job: Job) -> bool:
         cur, now = self.cur, datetime.now(UTC)
@@ -144,60 +142,75 @@ class RawPlacer:
             ids = sorted(p for p, _ in job.lines)
             found = cur.execute(self.products, {"v": ids}).fetchall()
             assert len(found) == LINES and not any(row[1] for row in found)
+            barcode = {row[0]: row[4] for row in found}
             carrier = cur.execute(self.carrier, {"c": "manual"}).fetchone()
             assert carrier is not None and carrier[2]
-            order = cur.execute(self.order, {
+            rows = cur.execute(self.order, {
                 "external_id": job.external_id, "source_id": None, "kind": "customer",
                 "priority": "normal", "carrier": "manual", "dc": None, "ship_to": None,
-                "created_by": None, "at": now,
-            }).fetchone()  # fmt: skip
-            assert order is not None, "external ids are unique here"
-            order_id = order[0]
-            cur.executemany(self.line, [
-                {"o": order_id, "s": n, "p": p, "q": q}
-                for n, (p, q) in enumerate(job.lines, start=1)
-            ], returning=True)  # fmt: skip
-            lines = []
-            for n in range(LINES):
-                line_id, product_id, quantity = cur.fetchone()  # type: ignore[misc]
-                lines.append(OrderLine(line_id, n + 1, product_id, quantity, 0))
-                cur.nextset()
+                "created_by": None, "at": now, "ps": [p for p, _ in job.lines],
+                "qs": [q for _, q in job.lines],
+            }).fetchall()  # fmt: skip
+            assert rows, "external ids are unique here"
+            order_id = rows[0][0]
+            pairs = enumerate(zip(rows, job.lines, strict=True), start=1)
+            lines = [OrderLine(row[1], n, p, q, 0) for n, (row, (p, q)) in pairs]
             cur.execute(self.step, self._step(order_id, "created", "new", now, "Строк: 5"))
-            rows = cur.execute(self.slots, {"products": ids}).fetchall()
-            slots = [Slot(**dict(zip(SLOT_COLUMNS, r, strict=True))) for r in rows if r[3] > 0]
+            slot_rows = cur.execute(self.slots, {"products": ids}).fetchall()
+            slots = [Slot(**dict(zip(SLOT_COLUMNS, r, strict=True)))
+                     for r in slot_rows if r[3] > 0]  # fmt: skip
             holds, shortages = plan(lines, slots)
             if shortages:
                 self.conn.rollback()
                 return False
             route = {s.quant_id: s.route_sequence for s in slots}
-            # One conditional statement per quant taken, in lock order, all in one round
-            # trip (as the repository sends them).
             ordered = sorted(holds, key=lambda h: (h.product_id, h.location_id, h.quant_id))
-            cur.executemany(self.reserve, [
-                {"quant": h.quant_id, "q": h.quantity, "at": now, "expires": None,
-                 "line": h.order_line_id} for h in ordered
-            ], returning=True)  # fmt: skip
-            held = []
-            for hold in ordered:
-                row = cur.fetchone()
-                if row is None:
-                    self.conn.rollback()
-                    return False
-                held.append((route[hold.quant_id], hold.location_id, row[0], hold))
-                cur.nextset()
+            taken = cur.execute(self.reserve, {
+                "quants": [h.quant_id for h in ordered], "qs": [h.quantity for h in ordered],
+                "lines": [h.order_line_id for h in ordered], "at": now, "expires": None,
+            }).fetchall()  # fmt: skip
+            if len(taken) != len(ordered):
+                self.conn.rollback()
+                return False
+            rid = {(quant, line): r for r, quant, line in taken}
+            held = sorted((route[h.quant_id], h.location_id, rid[h.quant_id, h.order_line_id], h)
+                          for h in ordered)  # fmt: skip
             cur.execute(self.status, {"id": order_id, "seen": "new", "new": "reserved",
                                       "at": now, "reason": None, "confirming": True,
                                       "cancelling": False})  # fmt: skip
-            station = cur.execute(self.station).fetchone()
-            assert station is not None
-            task = cur.execute(self.task, {"o": order_id, "p": "normal", "s": station[0],
-                                           "at": now}).fetchone()  # fmt: skip
+            items = [(n, h.order_line_id, r, h.product_id, h.location_id, h.quantity)
+                     for n, (_, _, r, h) in enumerate(held, start=1)]  # fmt: skip
+            task = cur.execute(self.task, {
+                "o": order_id, "p": "normal", "at": now, "s": None, "ns": [i[0] for i in items],
+                "lines": [i[1] for i in items], "rs": [i[2] for i in items],
+                "ps": [i[3] for i in items], "ls": [i[4] for i in items],
+                "qs": [i[5] for i in items],
+            }).fetchone()  # fmt: skip
             assert task is not None
-            cur.executemany(self.item, [
-                {"t": task[0], "n": n, "line": h.order_line_id, "r": rid, "p": h.product_id,
-                 "l": h.location_id, "q": h.quantity}
-                for n, (_, _, rid, h) in enumerate(sorted(held, key=lambda x: x[:3]), start=1)
-            ])  # fmt: skip
+            sums: dict[str, int] = {}
+            for h in ordered:
+                sums[barcode[h.product_id]] = sums.get(barcode[h.product_id], 0) + h.quantity
+            events = [
+                (
+                    EventType.INVENTORY_RESERVED,
+                    contract_event(
+                        EventType.INVENTORY_RESERVED,
+                        now,
+                        listing_id=b,
+                        warehouse_id="MAIN",
+                        quantity=q,
+                        order_id=job.external_id,
+                    ),
+                )
+                for b, q in sorted(sums.items())
+            ]
+            events.append((EventType.PICKING_CREATED, contract_event(
+                EventType.PICKING_CREATED, now, task_id=task[0], order_id=job.external_id,
+                warehouse_id="MAIN")))  # fmt: skip
+            params: dict[str, Any] = {}
+            for i, (event, payload) in enumerate(events):
+                params.update({f"{k}{i}": v for k, v in event_params(event, payload, now).items()})
+            cur.execute(self.events[len(events)], params)
             details = f"Товар зарезервирован; задание на сборку {task[0]}"
             cur.execute(self.step, self._step(order_id, "confirmed", "reserved", now, details))
             self.conn.commit()

@@ -69,3 +69,10 @@ def contract_event(event: EventType, at: datetime, **fields: Any) -> dict[str, A
 def add_event(uow: Any, event: EventType, at: datetime, **fields: Any) -> None:
     """Write a §7 event into the unit's outbox (its transaction)."""
     uow.outbox.add(event, contract_event(event, at, **fields))
+
+
+def add_events(uow: Any, events: list[tuple[EventType, dict[str, Any]]]) -> None:
+    """Several §7 events (payloads from `contract_event`) into the outbox together: one
+    statement for what a step writes, not one round trip each."""
+    if events:
+        uow.outbox.add_many(events)

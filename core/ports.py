@@ -17,6 +17,9 @@ class Outbox(Protocol):
     def add(self, event: EventType, payload: dict[str, Any]) -> None:
         """Write the event in the unit's transaction: it is published only if it commits."""
 
+    def add_many(self, events: list[tuple[EventType, dict[str, Any]]]) -> None:
+        """`add` for each, in this order, in as few statements as storage allows."""
+
 
 class UnitOfWork(Protocol):
     @property

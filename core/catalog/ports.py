@@ -19,6 +19,10 @@ class CatalogLookups(Protocol):
         """Several products in one read (an order's lines), by id; the missing ones absent."""
 
     def product_by_barcode(self, barcode: str) -> ProductRef | None: ...
+    def products_by_barcode(self, barcodes: list[str]) -> dict[str, ProductRef]:
+        """Several products in one read (an order's lines named by barcode), by barcode;
+        the unknown ones absent."""
+
     def source(self, source_id: int) -> Reference | None: ...
     def distribution_center(self, dc_id: int) -> Reference | None:
         """The DC, with its marketplace as `parent_id` and `parent_name`."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import Conflict, NotFound, ValidationError
-from core.events import EventType, add_event
+from core.events import EventType, add_events, contract_event
 from core.orders.packing import cancel_open_task as cancel_open_packing
 from core.orders.pick_returns import release_and_return
 from core.orders.picking import cancel_open_task, create_for_order
@@ -28,13 +28,20 @@ from core.orders.ports import (
     Order,
     OrderDraft,
     OrderHead,
+    OrderLine,
     OrderRepository,
     OrdersUnitOfWork,
     ShipTo,
     Step,
 )
 from core.orders.quality import cancel_open_check
-from core.orders.reservation import expiry_of, held_events, reserve_lines, shortage_text
+from core.orders.reservation import (
+    expiry_of,
+    held_events,
+    held_payloads,
+    reserve_lines,
+    shortage_text,
+)
 from core.orders.rules import (
     HOLDING,
     MAX_EXTERNAL_ID,
@@ -120,23 +127,28 @@ def _lines(uow: OrdersUnitOfWork, requests: Sequence[LineRequest]) -> tuple[Line
         raise ValidationError("lines_required", "В заказе нет строк", field="lines")
     if len(requests) > MAX_LINES:
         raise ValidationError("too_many_lines", f"Не больше {MAX_LINES} строк", field="lines")
-    # The lines' products in one read (not one per line); a line's errors still come in
-    # the lines' order below.
+    # The lines' products in one read (not one per line), one more for those named by
+    # barcode; a line's errors still come in the lines' order below.
     known = uow.catalog.products(sorted({r.product_id for r in requests if _an_id(r.product_id)}))
+    named = uow.catalog.products_by_barcode(sorted({
+        r.barcode.strip() for r in requests
+        if r.product_id is None and r.barcode and r.barcode.strip()
+    }))  # fmt: skip
     drafts = []
     for req in requests:
         if req.product_id is not None:
             pid = positive_id(req.product_id, "product_not_found", "Товар не найден", "product_id")
             product = known.get(pid)
         elif req.barcode and req.barcode.strip():
-            product = uow.catalog.product_by_barcode(req.barcode.strip())
+            product = named.get(req.barcode.strip())
         else:
             raise ValidationError("product_required", "Укажите товар", field="product_id")
         if product is None:
             raise ValidationError("product_not_found", "Товар не найден", field="product_id")
         if product.is_deleted:
             raise ValidationError("product_deleted", "Товар удалён", field="product_id")
-        drafts.append(LineDraft(product.id, check_quantity(req.quantity)))
+        drafts.append(LineDraft(product.id, check_quantity(req.quantity), product.sku,
+                                product.barcode, product.name))  # fmt: skip
     return tuple(drafts)
 
 
@@ -218,7 +230,8 @@ def place_order(
     draft = _draft(uow, req, user_id)
     # No look-up first: an order already placed (same source and external id) makes the
     # insert write nothing, and its twin is answered below.
-    order_id = repo.insert_order(draft)
+    placed = repo.insert_order(draft)
+    order_id = None if placed is None else placed[0]
     if order_id is None or not repo.add_step(
         Step(0 if order_id is None else order_id, "created", Status.NEW, user_id,
              draft.created_at, f"Строк: {len(draft.lines)}", key)
@@ -226,8 +239,15 @@ def place_order(
         # A twin (same order or same key), placed before or meanwhile: its order.
         return _twin(uow, key, user_id, draft)
     if confirm:
-        # Inserted by this transaction: no one else sees the row, nothing to lock or read.
-        _confirm(uow, OrderHead(order_id, Status.NEW, draft.external_id, draft.priority), user_id)
+        assert placed is not None
+        # Inserted by this transaction: no one else sees the rows, nothing to lock or read.
+        lines = [
+            OrderLine(line_id, n, d.product_id, d.quantity, 0, sku=d.sku, barcode=d.barcode,
+                      product_name=d.product_name)
+            for n, (line_id, d) in enumerate(zip(placed[1], draft.lines, strict=True), start=1)
+        ]  # fmt: skip
+        head = OrderHead(order_id, Status.NEW, draft.external_id, draft.priority)
+        _confirm(uow, head, user_id, lines)
     return Done(_order(repo, order_id), replayed=False)
 
 
@@ -245,13 +265,15 @@ def _twin(uow: OrdersUnitOfWork, key: str | None, user_id: int | None,
     return Done(_order(repo, existing), replayed=True)
 
 
-def _confirm(uow: FulfillmentUnitOfWork, head: OrderHead, user_id: int | None) -> str:
+def _confirm(uow: FulfillmentUnitOfWork, head: OrderHead, user_id: int | None,
+             lines: list[OrderLine] | None = None) -> str:  # fmt: skip
     """Reserve every line or nothing; the order's new status. A reserved order gets its
-    picking task in the same transaction (core.orders.picking)."""
+    picking task in the same transaction (core.orders.picking). `lines`: the order's
+    lines as this transaction just wrote them (else read)."""
     repo = uow.orders
     now = now_utc()
     until = expiry_of(now)  # None unless WMS_RESERVATION_TTL_MINUTES is set
-    shortages = reserve_lines(repo, head.id, now, until)
+    shortages, lines = reserve_lines(repo, head.id, now, until, lines)
     target = Status.AWAITING_STOCK if shortages else Status.RESERVED
     if target == head.status:  # still waiting: nothing changes, nothing to record
         return target
@@ -260,16 +282,17 @@ def _confirm(uow: FulfillmentUnitOfWork, head: OrderHead, user_id: int | None) -
     assert moved, "the order's row is held"
     details = shortage_text(shortages) if shortages else "Товар зарезервирован"
     if target == Status.RESERVED:
-        task_id = create_for_order(repo, uow.picking, head.id, head.priority)
-        warehouse = held_events(
-            uow,
-            repo.active_reservations(head.id),
-            EventType.INVENTORY_RESERVED,
-            now,
-            order_id=head.external_id,
-        )
-        add_event(uow, EventType.PICKING_CREATED, now, task_id=task_id,
-                  order_id=head.external_id, warehouse_id=warehouse)  # fmt: skip
+        # The reservations read once, for the task and the events; the barcodes are the
+        # lines' (no second read of the products).
+        held = repo.active_reservations(head.id)
+        task_id = create_for_order(repo, uow.picking, head.id, head.priority, held)
+        barcodes = {line.product_id: line.barcode for line in lines}
+        events, warehouse = held_payloads(uow, held, EventType.INVENTORY_RESERVED, now,
+                                          barcodes, order_id=head.external_id)  # fmt: skip
+        events.append((EventType.PICKING_CREATED, contract_event(
+            EventType.PICKING_CREATED, now, task_id=task_id, order_id=head.external_id,
+            warehouse_id=warehouse)))  # fmt: skip
+        add_events(uow, events)
         details += f"; задание на сборку {task_id}"
         if until is not None:  # core.orders.expiry releases it then, unless picking began
             repo.hold_until(head.id, until)

@@ -22,7 +22,7 @@ from core.orders.picking_ports import (
     PickStep,
     PickTask,
 )
-from core.orders.ports import OrderRepository, Step
+from core.orders.ports import OrderRepository, Reservation, Step
 from core.orders.quality import after_picking
 from core.orders.rules import MAX_REASON, Status, check_move, clean_key, positive_id, text
 from core.periods import now_utc
@@ -38,17 +38,19 @@ class Done:
 
 
 def create_for_order(orders: OrderRepository, picking: PickingRepository, order_id: int,
-                     priority: str) -> int:  # fmt: skip
-    """The picking task of a just-reserved order: its reservations in route order."""
-    station = picking.station()
-    if station is None:
-        raise Conflict("no_packing_station", "Нет активного стола упаковки: заведите его")
-    held = orders.active_reservations(order_id)  # route order (data.orders.records)
+                     priority: str, held: list[Reservation] | None = None) -> int:  # fmt: skip
+    """The picking task of a just-reserved order: its reservations (`held`: as the caller
+    read them) in route order."""
+    if held is None:
+        held = orders.active_reservations(order_id)  # route order (data.orders.records)
     items = [
         ItemDraft(n, r.order_line_id, r.id, r.product_id, r.location_id, r.quantity)
         for n, r in enumerate(held, start=1)
     ]
-    return picking.create_task(order_id, priority, station, now_utc(), items)
+    task_id = picking.create_task(order_id, priority, now_utc(), items)
+    if task_id is None:
+        raise Conflict("no_packing_station", "Нет активного стола упаковки: заведите его")
+    return task_id
 
 
 def cancel_open_task(picking: PickingRepository, order_id: int, reason: str | None,

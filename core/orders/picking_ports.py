@@ -99,11 +99,12 @@ class ExecutorRef:
 
 
 class PickingRepository(Protocol):
-    def station(self) -> int | None:
-        """The first active packing station (by route, then code)."""
+    def create_task(self, order_id: int, priority: str, at: datetime, items: list[ItemDraft],
+                    station_id: int | None = None) -> int | None:  # fmt: skip
+        """The new task's id, at `station_id` when given (a re-pick goes where the order
+        already is), else at the first active packing station (by route, then code); None,
+        and nothing written, when there is none."""
 
-    def create_task(self, order_id: int, priority: str, station_id: int, at: datetime,
-                    items: list[ItemDraft]) -> int: ...  # fmt: skip
     def task(self, task_id: int, *, hold: bool = False) -> PickTask | None:
         """`hold`: lock the task's row until the transaction ends (PostgreSQL)."""
 

@@ -28,6 +28,10 @@ class ShipTo:
 class LineDraft:
     product_id: int
     quantity: int
+    # The product as the request's check read it: what the line reads back as.
+    sku: str = ""
+    barcode: str = ""
+    product_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -160,8 +164,9 @@ class Carrier:
 class OrderRepository(Protocol):
     def carrier(self, code: str) -> Carrier | None: ...
     def by_external_id(self, source_id: int | None, external_id: str) -> int | None: ...
-    def insert_order(self, draft: OrderDraft) -> int | None:
-        """The new order's id; None when (source, external id) is taken (a twin)."""
+    def insert_order(self, draft: OrderDraft) -> tuple[int, list[int]] | None:
+        """The new order's id and its lines' ids (in the draft's order); None when
+        (source, external id) is taken (a twin)."""
 
     def head(self, order_id: int, *, hold: bool = False) -> OrderHead | None:
         """`hold`: lock the order's row until the transaction ends (confirm vs cancel)."""

@@ -330,8 +330,8 @@ def _fail(uow: QualityUnitOfWork, task: QcTask, user_id: int | None) -> str:
         assert head is not None
         drafts = [ItemDraft(n, r.order_line_id, r.id, r.product_id, r.location_id, r.quantity)
                   for n, r in enumerate(fresh, start=1)]  # fmt: skip
-        pick_id = uow.picking.create_task(task.order_id, head.priority, task.station_id, now,
-                                          drafts)  # fmt: skip
+        pick_id = uow.picking.create_task(task.order_id, head.priority, now, drafts,
+                                          task.station_id)  # fmt: skip
         warehouse = held_events(uow, fresh, EventType.INVENTORY_RESERVED, now,
                                 order_id=task.order_external_id)  # fmt: skip
         add_event(uow, EventType.PICKING_CREATED, now, task_id=pick_id,

@@ -2,17 +2,19 @@
 
 The repository locks the reservable quants of the order's products in (product,
 location) order; core picks from them FIFO — the oldest `received_at`, then the route
-order, then the quant — and the repository raises each chosen quant's `reserved` with one
-conditional statement, in the same lock order. If any line cannot be covered nothing is
-reserved: the order waits for stock (`awaiting_stock`).
+order, then the quant — and the repository raises each chosen quant's `reserved` with a
+conditional statement (PostgreSQL: one for all of them), the quants already locked. If
+any line cannot be covered nothing is reserved: the order waits for stock
+(`awaiting_stock`).
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from core.errors import InsufficientStock
-from core.events import EventType, add_event
+from core.events import EventType, add_events, contract_event
 from core.orders.picking_ports import FulfillmentUnitOfWork
 from core.orders.ports import Hold, OrderLine, OrderRepository, Reservation, Slot
 from core.settings import get_settings
@@ -59,21 +61,24 @@ def expiry_of(at: datetime) -> datetime | None:
 
 
 def reserve_lines(
-    repo: OrderRepository, order_id: int, at: datetime, expires_at: datetime | None = None
-) -> list[Shortage]:
-    """Reserve every line of the order, or nothing; the shortages when nothing was."""
-    lines = repo.lines(order_id)
+    repo: OrderRepository, order_id: int, at: datetime, expires_at: datetime | None = None,
+    lines: list[OrderLine] | None = None,
+) -> tuple[list[Shortage], list[OrderLine]]:  # fmt: skip
+    """Reserve every line of the order, or nothing; the shortages when nothing was, and
+    the lines as reserved from (`lines`: as just written by this transaction, not read)."""
+    if lines is None:
+        lines = repo.lines(order_id)
     slots = repo.lock_slots(sorted({line.product_id for line in lines}))
     holds, shortages = plan(lines, slots)
     if shortages:
-        return shortages
+        return shortages, lines
     # The statements in the order the quants were locked in: no cycle with another writer.
     ordered = sorted(holds, key=lambda h: (h.product_id, h.location_id, h.quant_id))
     if not repo.reserve(ordered, at, expires_at):
         # The quants are locked, so this means a bug or a writer that skipped the lock:
         # refuse the whole reservation (the caller's transaction rolls back).
         raise InsufficientStock("Остаток изменился во время резервирования: повторите")
-    return []
+    return [], lines
 
 
 def shortage_text(shortages: list[Shortage]) -> str:
@@ -81,22 +86,37 @@ def shortage_text(shortages: list[Shortage]) -> str:
     return "Не хватает: " + ", ".join(parts)
 
 
-def held_events(uow: FulfillmentUnitOfWork, held: list[Reservation], event: EventType,
-                at: datetime, **extra: object) -> str:  # fmt: skip
+def held_payloads(
+    uow: FulfillmentUnitOfWork, held: list[Reservation], event: EventType, at: datetime,
+    barcodes: dict[int, str] | None = None, **extra: object,
+) -> tuple[list[tuple[EventType, dict[str, Any]]], str]:  # fmt: skip
     """inventory.reserved / inventory.released (DESIGN.md §7) for these reservations: one
     event per product and warehouse with its summed quantity, in (barcode, warehouse)
-    order; the first warehouse's code (an order's picking.created names it)."""
-    products = uow.catalog.products(sorted({r.product_id for r in held}))
+    order; and the first warehouse's code (an order's picking.created names it).
+    `barcodes` (product id → barcode, e.g. from the order's lines) spares reading them."""
+    if barcodes is None:
+        products = uow.catalog.products(sorted({r.product_id for r in held}))
+        barcodes = {p.id: p.barcode for p in products.values()}
     sums: dict[tuple[str, str], int] = {}
     first = ""
     for r in held:
         location = uow.stock.location_by_id(r.location_id)
         warehouse = (location.warehouse_code if location else None) or ""
         first = first or warehouse
-        product = products.get(r.product_id)
-        key = (product.barcode if product else str(r.product_id), warehouse)
+        barcode = barcodes[r.product_id] if r.product_id in barcodes else str(r.product_id)
+        key = (barcode, warehouse)
         sums[key] = sums.get(key, 0) + r.quantity
-    for (barcode, warehouse), quantity in sorted(sums.items()):
-        add_event(uow, event, at, listing_id=barcode, warehouse_id=warehouse,
-                  quantity=quantity, **extra)  # fmt: skip
+    events = [
+        (event, contract_event(event, at, listing_id=barcode, warehouse_id=warehouse,
+                               quantity=quantity, **extra))
+        for (barcode, warehouse), quantity in sorted(sums.items())
+    ]  # fmt: skip
+    return events, first
+
+
+def held_events(uow: FulfillmentUnitOfWork, held: list[Reservation], event: EventType,
+                at: datetime, **extra: object) -> str:  # fmt: skip
+    """`held_payloads` written to the outbox; the first warehouse's code."""
+    events, first = held_payloads(uow, held, event, at, **extra)
+    add_events(uow, events)
     return first

@@ -29,13 +29,21 @@ PRODUCTS_LOCKED = sa.text(
 PRODUCTS = sa.text(
     "SELECT id, is_deleted, sku, name, barcode FROM product WHERE id IN :v"
 ).bindparams(sa.bindparam("v", expanding=True))
+# …and named by barcode (the order feed's lines), in one round trip, locked likewise.
+PRODUCTS_BY_BARCODE_LOCKED = sa.text(
+    "SELECT id, is_deleted, sku, name, barcode FROM product WHERE barcode = ANY(:v) "
+    "ORDER BY id FOR KEY SHARE"
+)
+PRODUCTS_BY_BARCODE = sa.text(
+    "SELECT id, is_deleted, sku, name, barcode FROM product WHERE barcode IN :v"
+).bindparams(sa.bindparam("v", expanding=True))
 SOURCE = sa.text("SELECT id, name, is_active FROM source WHERE id = :v")
 DISTRIBUTION_CENTER = sa.text(
     "SELECT d.id, d.name, d.is_active, d.source_id AS parent_id, s.name AS parent_name "
     "FROM distribution_center d JOIN source s ON s.id = d.source_id WHERE d.id = :v"
 )
 
-SOURCE_NAMED = sa.text("SELECT id FROM source WHERE name = :v")
+SOURCE_NAMED = sa.text("SELECT id, name, is_active FROM source WHERE name = :v")
 DC_NAMED = sa.text("SELECT id FROM distribution_center WHERE name = :v")
 
 
@@ -45,6 +53,9 @@ class SqlCatalogLookups:
         self._postgres = postgres
         self._product_by_id = PRODUCT_BY_ID_LOCKED if postgres else PRODUCT_BY_ID
         self._product_by_barcode = PRODUCT_BY_BARCODE_LOCKED if postgres else PRODUCT_BY_BARCODE
+        # A source found by name (the order feed) as read then: the order's check of it by
+        # id, in the same transaction, is not a second read of the same row.
+        self._sources: dict[int, Reference] = {}
 
     def product(self, product_id: int) -> ProductRef | None:
         """A product read here is not deleted by anyone else until the unit of work ends
@@ -64,7 +75,19 @@ class SqlCatalogLookups:
         found = (_product([row]) for row in rows)
         return {p.id: p for p in found if p is not None}
 
+    def products_by_barcode(self, barcodes: list[str]) -> dict[str, ProductRef]:
+        if not barcodes:
+            return {}
+        if self._postgres:
+            rows = self._tx.run(PRODUCTS_BY_BARCODE_LOCKED, {"v": list(barcodes)})
+        else:
+            rows = list(self._tx.conn.execute(PRODUCTS_BY_BARCODE, {"v": list(barcodes)}))
+        found = (_product([row]) for row in rows)
+        return {p.barcode: p for p in found if p is not None}
+
     def source(self, source_id: int) -> Reference | None:
+        if source_id in self._sources:
+            return self._sources[source_id]
         rows = self._tx.run(SOURCE, {"v": source_id})  # id, name, is_active
         return Reference(rows[0][0], rows[0][1], bool(rows[0][2])) if rows else None
 
@@ -77,7 +100,11 @@ class SqlCatalogLookups:
 
     def source_id_named(self, name: str) -> int | None:
         rows = self._tx.run(SOURCE_NAMED, {"v": name})  # names are unique
-        return int(rows[0][0]) if rows else None
+        if not rows:
+            return None
+        found = Reference(int(rows[0][0]), rows[0][1], bool(rows[0][2]))
+        self._sources[found.id] = found
+        return found.id
 
     def distribution_center_id_named(self, name: str) -> int | None:
         rows = self._tx.run(DC_NAMED, {"v": name})  # names are unique

@@ -3,8 +3,9 @@ data.uow).
 
 The reservation statements are SQL written out, each one atomic on PostgreSQL and SQLite:
 the quants an order may take from are locked first, in (product, location) order — the
-order every movement touches quants in — and each hold is one conditional UPDATE that
-raises `reserved` only while that much is unreserved. Nothing is read into Python and
+order every movement touches quants in — and each hold raises its quant's `reserved` by
+a conditional UPDATE only while that much is unreserved (PostgreSQL: all of an order's
+holds in one such statement, RESERVE_ALL). Nothing is read into Python and
 written back. SQLite has no row locks: its writers take turns (BEGIN IMMEDIATE).
 """
 
@@ -76,14 +77,23 @@ INSERT_RESERVATION = sa.text(
     "created_at, expires_at) SELECT order_id, id, :quant, :q, 'active', :at, :expires "
     "FROM order_line WHERE id = :line"
 ).bindparams(sa.bindparam("at", type_=UtcDateTime()), sa.bindparam("expires", type_=UtcDateTime()))
-# PostgreSQL: both in one statement (one round trip per quant taken). The UPDATE is the
-# same conditional one; the reservation row is written only when it raised `reserved`.
-RESERVE_AND_RECORD = sa.text(
-    "WITH taken AS (UPDATE quant SET reserved = reserved + :q, version = version + 1 "
-    "WHERE id = :quant AND quantity - reserved >= :q RETURNING id) "
+# PostgreSQL: every hold of an order in one statement (one round trip). Each quant is
+# raised once by what its holds add up to, only while that much is unreserved (the same
+# condition, row by row), and a quant raised writes its holds' reservation rows; a quant
+# without that much changes nothing, fewer rows come back than holds, and the caller's
+# transaction is rolled back. The quants are locked already (SLOTS_LOCKED, in lock
+# order), so the UPDATE waits for no one.
+RESERVE_ALL = sa.text(
+    "WITH h AS (SELECT * FROM unnest(CAST(:quants AS bigint[]), CAST(:qs AS int[]), "
+    "CAST(:lines AS bigint[])) WITH ORDINALITY AS h(quant, q, line, n)), "
+    "need AS (SELECT quant, sum(q) AS q FROM h GROUP BY quant), "
+    "taken AS (UPDATE quant SET reserved = quant.reserved + need.q, "
+    "version = quant.version + 1 FROM need WHERE quant.id = need.quant "
+    "AND quant.quantity - quant.reserved >= need.q RETURNING quant.id) "
     "INSERT INTO reservation (order_id, order_line_id, quant_id, quantity, status, "
-    "created_at, expires_at) SELECT l.order_id, l.id, taken.id, :q, 'active', :at, :expires "
-    "FROM taken JOIN order_line l ON l.id = :line RETURNING id"
+    "created_at, expires_at) SELECT l.order_id, l.id, h.quant, h.q, 'active', :at, :expires "
+    "FROM h JOIN taken ON taken.id = h.quant JOIN order_line l ON l.id = h.line "
+    "ORDER BY h.n RETURNING id, quant_id, order_line_id"
 ).bindparams(sa.bindparam("at", type_=UtcDateTime()), sa.bindparam("expires", type_=UtcDateTime()))
 # Release one reservation once: only an active row turns released, and gives back what it
 # held (so a release racing another frees the units once).
@@ -105,6 +115,16 @@ INSERT_ORDER = sa.text(
 INSERT_LINE = sa.text(
     "INSERT INTO order_line (order_id, sequence, product_id, quantity, picked, packed, "
     "shipped) VALUES (:o, :s, :p, :q, 0, 0, 0)"
+)
+INSERT_LINE_RETURNING = sa.text(INSERT_LINE.text + " RETURNING id")
+# PostgreSQL: the order and its lines in one statement (one round trip); no row at all
+# when (source, external id) is taken. The lines' ids come back in their sequence.
+INSERT_ORDER_AND_LINES = sa.text(
+    "WITH o AS (" + INSERT_ORDER.text + "), l AS (INSERT INTO order_line (order_id, "
+    "sequence, product_id, quantity, picked, packed, shipped) SELECT o.id, x.s, x.p, x.q, "
+    "0, 0, 0 FROM o, unnest(CAST(:ps AS bigint[]), CAST(:qs AS int[])) WITH ORDINALITY "
+    "AS x(p, q, s) RETURNING id, sequence) "
+    "SELECT o.id, l.id FROM o JOIN l ON true ORDER BY l.sequence"
 )
 BY_EXTERNAL_ID = sa.text(
     "SELECT id FROM sale_order WHERE coalesce(source_id, 0) = :s AND external_id = :e"
@@ -196,21 +216,30 @@ class SqlOrders:
         rows = self._tx.run(BY_EXTERNAL_ID, {"s": source_id or 0, "e": external_id})
         return int(rows[0][0]) if rows else None
 
-    def insert_order(self, draft: OrderDraft) -> int | None:
-        rows = self._tx.run(INSERT_ORDER, {
+    def insert_order(self, draft: OrderDraft) -> tuple[int, list[int]] | None:
+        params = {
             "external_id": draft.external_id, "source_id": draft.source_id,
             "kind": draft.kind, "priority": draft.priority, "carrier": draft.carrier,
             "dc": draft.distribution_center_id, "ship_to": ship_to_json(draft.ship_to),
             "created_by": draft.created_by, "at": draft.created_at,
-        })  # fmt: skip
+        }  # fmt: skip
+        if self._postgres:
+            rows = self._tx.run(INSERT_ORDER_AND_LINES, {
+                **params, "ps": [line.product_id for line in draft.lines],
+                "qs": [line.quantity for line in draft.lines],
+            })  # fmt: skip
+            return (int(rows[0][0]), [int(r[1]) for r in rows]) if rows else None
+        rows = self._tx.run(INSERT_ORDER, params)
         if not rows:
             return None
         order_id = int(rows[0][0])
-        self._tx.run_all([
-            (INSERT_LINE, {"o": order_id, "s": n, "p": line.product_id, "q": line.quantity})
+        line_ids = [
+            int(self._tx.run(INSERT_LINE_RETURNING, {"o": order_id, "s": n,
+                                                     "p": line.product_id,
+                                                     "q": line.quantity})[0][0])
             for n, line in enumerate(draft.lines, start=1)
-        ])  # fmt: skip
-        return order_id
+        ]  # fmt: skip
+        return order_id, line_ids
 
     def head(self, order_id: int, *, hold: bool = False) -> OrderHead | None:
         rows = self._tx.run(HEAD_HELD if hold and self._postgres else HEAD, {"id": order_id})
@@ -233,12 +262,16 @@ class SqlOrders:
         return [s for s in slots if s.available > 0]
 
     def reserve(self, holds: list[Hold], at: datetime, expires_at: datetime | None) -> bool:
+        if self._postgres:
+            if not holds:
+                return True
+            rows = self._tx.run(RESERVE_ALL, {
+                "quants": [h.quant_id for h in holds], "qs": [h.quantity for h in holds],
+                "lines": [h.order_line_id for h in holds], "at": at, "expires": expires_at,
+            })  # fmt: skip
+            return len(rows) == len(holds)
         params = [{"quant": h.quant_id, "q": h.quantity, "at": at, "expires": expires_at,
                    "line": h.order_line_id} for h in holds]  # fmt: skip
-        if self._postgres:
-            # One statement per hold, all sent in one round trip; a hold not taken leaves
-            # its quant and writes no row, and the caller's transaction is rolled back.
-            return all(self._tx.run_many(RESERVE_AND_RECORD, params))
         # SQLite has no UPDATE in a WITH: two statements a hold (its writers take turns).
         for hold, values in zip(holds, params, strict=True):
             if not self._tx.run(RESERVE, {"id": hold.quant_id, "q": hold.quantity}):

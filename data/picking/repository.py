@@ -21,9 +21,10 @@ from data.picking.records import read_task
 from data.transaction import Transaction
 
 _AT = {"type_": UtcDateTime()}
+# The given station (:s), else the first active packing station.
 STATION = sa.text(
-    "SELECT id FROM location WHERE kind = 'packing' AND is_active "
-    "ORDER BY route_sequence, code LIMIT 1"
+    "SELECT id FROM location WHERE (CAST(:s AS BIGINT) IS NULL AND kind = 'packing' "
+    "AND is_active) OR id = CAST(:s AS BIGINT) ORDER BY route_sequence, code LIMIT 1"
 )
 INSERT_TASK = sa.text(
     "INSERT INTO picking_task (order_id, status, priority, station_id, created_at) "
@@ -34,6 +35,18 @@ INSERT_ITEM = sa.text(
     "location_id, quantity_required, quantity_picked, status) "
     "VALUES (:t, :n, :line, :r, :p, :l, :q, 0, 'pending')"
 )
+# PostgreSQL: the task at the station and its items in one statement (one round trip);
+# nothing at all when there is no active packing station.
+INSERT_TASK_AND_ITEMS = sa.text(
+    "WITH t AS (INSERT INTO picking_task (order_id, status, priority, station_id, "
+    "created_at) SELECT :o, 'pending', :p, s.id, :at FROM (" + STATION.text + ") s "
+    "RETURNING id), i AS (INSERT INTO picking_item (task_id, sequence, order_line_id, "
+    "reservation_id, product_id, location_id, quantity_required, quantity_picked, status) "
+    "SELECT t.id, x.n, x.line, x.r, x.p, x.l, x.q, 0, 'pending' FROM t, "
+    "unnest(CAST(:ns AS int[]), CAST(:lines AS bigint[]), CAST(:rs AS bigint[]), "
+    "CAST(:ps AS bigint[]), CAST(:ls AS bigint[]), CAST(:qs AS int[])) "
+    "AS x(n, line, r, p, l, q)) SELECT id FROM t"
+).bindparams(sa.bindparam("at", **_AT))
 LOCK_TASK = sa.text("SELECT id FROM picking_task WHERE id = :id FOR UPDATE")
 LATEST_TASK = sa.text("SELECT max(id) AS id FROM picking_task WHERE order_id = :o")
 EXECUTOR = sa.text("SELECT id, is_active, user_id FROM executor WHERE id = :id")
@@ -108,14 +121,22 @@ class SqlPicking:
     def _one(self, statement: Any, params: dict[str, Any]) -> Any:
         return self._tx.conn.execute(statement, params).mappings().first()
 
-    def station(self) -> int | None:
-        rows = self._tx.run(STATION, {})
-        return int(rows[0][0]) if rows else None
-
-    def create_task(self, order_id: int, priority: str, station_id: int, at: datetime,
-                    items: list[ItemDraft]) -> int:  # fmt: skip
+    def create_task(self, order_id: int, priority: str, at: datetime, items: list[ItemDraft],
+                    station_id: int | None = None) -> int | None:  # fmt: skip
+        if self._postgres:
+            rows = self._tx.run(INSERT_TASK_AND_ITEMS, {
+                "o": order_id, "p": priority, "at": at, "s": station_id,
+                "ns": [i.sequence for i in items],
+                "lines": [i.order_line_id for i in items],
+                "rs": [i.reservation_id for i in items], "ps": [i.product_id for i in items],
+                "ls": [i.location_id for i in items], "qs": [i.quantity for i in items],
+            })  # fmt: skip
+            return int(rows[0][0]) if rows else None
+        stations = self._tx.run(STATION, {"s": station_id})
+        if not stations:
+            return None
         task_id = int(self._tx.run(INSERT_TASK, {"o": order_id, "p": priority,
-                                                 "s": station_id, "at": at})[0][0])  # fmt: skip
+                                                 "s": stations[0][0], "at": at})[0][0])  # fmt: skip
         self._tx.run_all([
             (INSERT_ITEM, {"t": task_id, "n": i.sequence, "line": i.order_line_id,
                            "r": i.reservation_id, "p": i.product_id, "l": i.location_id,

@@ -195,6 +195,19 @@ def test_what_a_unit_did_not_commit_is_gone_on_both(both: list[Storage]) -> None
         assert (storage.stock(), storage.events()) == ({}, [])
 
 
+def test_events_added_together_keep_their_order_on_both(both: list[Storage]) -> None:
+    payload = {"created_at": AT.isoformat()}
+    many = [(EventType.PICKING_CREATED, payload), (EventType.MOVEMENT_POSTED, payload),
+            (EventType.INVENTORY_RESERVED, payload)]  # fmt: skip
+    for storage in both:
+        with unit(storage) as uow:
+            uow.outbox.add(EventType.PICKING_ASSIGNED, payload)
+            uow.outbox.add_many(many)
+            uow.commit()
+        assert storage.events() == ["picking.assigned", "picking.created", "movement.posted",
+                                    "inventory.reserved"]  # fmt: skip
+
+
 def test_the_catalogs_look_ups_agree(both: list[Storage]) -> None:
     answers = []
     for storage in both:
@@ -211,6 +224,7 @@ def test_the_catalogs_look_ups_agree(both: list[Storage]) -> None:
                     (source.name, source.is_active),
                     uow.catalog.product(10_000),
                     uow.catalog.product_by_barcode("1"),
+                    sorted(uow.catalog.products_by_barcode([BARCODES[0], "1", BARCODES[1]])),
                     uow.catalog.distribution_center(10_000),
                 )
             )

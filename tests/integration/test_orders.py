@@ -319,8 +319,8 @@ def test_an_imported_receipt_reserves_the_waiting_orders(db: Database) -> None:
 
 
 def test_a_hold_beyond_the_unreserved_stock_is_refused_and_takes_nothing(db: Database) -> None:
-    """The holds of one reservation go together (one round trip on PostgreSQL), but each
-    is its own conditional statement: the one that does not fit changes nothing."""
+    """The holds of one reservation go together (one statement on PostgreSQL), but each
+    quant's condition holds on its own: the one that does not fit changes nothing."""
     product = make_product(db)
     first, second = make_bin(db, "R-01", route=1), make_bin(db, "R-02", route=2)
     receive_into(db, product, 3, first, T0)

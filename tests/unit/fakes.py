@@ -171,6 +171,10 @@ class FakeCatalogLookups:
         found = (self.product(pid) for pid in product_ids)
         return {p.id: p for p in found if p is not None}
 
+    def products_by_barcode(self, barcodes: list[str]) -> dict[str, ProductRef]:
+        found = (self.product_by_barcode(code) for code in barcodes)
+        return {p.barcode: p for p in found if p is not None}
+
     def source(self, source_id: int) -> Reference | None:
         s = self._t.sources.get(source_id)
         return Reference(s.id, s.name, s.is_active) if s else None
@@ -300,6 +304,9 @@ class FakeOutbox:
 
     def add(self, event: EventType, payload: dict[str, Any]) -> None:
         self._t.events.append((event, payload))
+
+    def add_many(self, events: list[tuple[EventType, dict[str, Any]]]) -> None:
+        self._t.events.extend(events)
 
 
 # --- The catalog's stores (core.catalog.ports): each call its own transaction ---
