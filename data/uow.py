@@ -20,6 +20,7 @@ from core.orders.orders import retry_waiting
 from core.settings import get_settings
 from data.catalog.repository import SqlCatalogLookups
 from data.db import read_connection, write_connection
+from data.marking.repository import SqlMarking
 from data.orders.repository import SqlOrders, any_waiting
 from data.orders.returns import SqlReturns
 from data.outbox import SqlOutbox
@@ -48,6 +49,7 @@ class SqlUnitOfWork:
     picking: SqlPicking
     packing: SqlPacking
     returns: SqlReturns
+    marking: SqlMarking
 
     def __init__(
         self,
@@ -74,6 +76,7 @@ class SqlUnitOfWork:
         self.picking = SqlPicking(self._tx, postgres=postgres)
         self.packing = SqlPacking(self._tx, postgres=postgres)
         self.returns = SqlReturns(self._tx)
+        self.marking = SqlMarking(self._tx)
         self._committed = False
         return self
 

@@ -152,7 +152,8 @@ class PackingRepository(Protocol):
                    executor_id: int | None = None, reason: str | None = None,
                    carrier: str | None = None,
                    tracking_number: str | None = None) -> bool:  # fmt: skip
-        """Move the task from `seen` to `status`; False when it is no longer `seen`."""
+        """Move the task from `seen` to `status`; False when it is no longer `seen`. Its
+        packed marking codes follow: shipped with it, or freed by a cancel."""
 
     def add_package(self, task_id: int, station_id: int, draft: PackageDraft,
                     at: datetime) -> Package:  # fmt: skip
