@@ -81,6 +81,8 @@ class PackItem:
     barcode: str = ""
     sku: str = ""
     product_name: str = ""
+    gtin: str | None = None
+    requires_marking: bool = False  # each unit is counted by its DataMatrix (core.marking)
 
 
 @dataclass(frozen=True)
