@@ -5,15 +5,16 @@ codes, which the order then shows."""
 
 from nicegui.testing import User
 
+from core.orders.packing import ItemRequest, PackageRequest, add_package
 from data.database import Database
 from data.marking.queries import order_codes
 from tests.conftest import make_product, open_page
-from tests.e2e.test_page_missions import linked_executor, shown, text
+from tests.e2e.test_page_missions import element, linked_executor, shown, text
 from tests.e2e.test_page_packing import WAIT, close_box, flash, scan
 from tests.helpers import eventually
 from tests.marking import GS, shoes_code, valid_ean13
 from tests.order_checks import check_reservations
-from tests.packing import picked_order, task
+from tests.packing import BOX, picked_order, started, task
 
 SHOES = valid_ean13("460000000004")
 CUP = "4600000000024"
@@ -63,3 +64,27 @@ async def test_a_marked_unit_is_counted_by_its_datamatrix_on_the_tablet(
     await worker.should_see(marker="labels-print", retries=WAIT)
     assert task(db, task_id).status == "packed"
     check_reservations(db)
+
+
+async def test_the_order_card_lists_its_codes_and_gives_their_file(
+    manager: User, app_database: Database
+) -> None:
+    db = app_database
+    boots = make_product(db, sku="BOOT-40", barcode=valid_ean13("460000000005"),
+                         requires_marking=True)  # fmt: skip
+    order = picked_order(db, [(boots, 2)], external_id="WB-160")
+    task_id = order.packing_task_id or 0
+    started(db, task_id)
+    barcode = valid_ean13("460000000005")
+    codes = [shoes_code(barcode), shoes_code(barcode)]
+    request = PackageRequest("box", [ItemRequest(2, product_id=boots)], **BOX,
+                             marking_codes=codes)  # fmt: skip
+    add_package(db.unit_of_work(), task_id, request, None)
+    await open_page(manager, f"/orders/{order.id}")
+    await manager.should_see(marker="order-codes-title")
+    assert text(manager, "order-codes-title") == "Коды маркировки: 2"
+    rows = element(manager, "order-codes").rows  # КИ: 01 GTIN 21 serial
+    assert sorted(r["code"] for r in rows) == sorted(c.split(GS)[0] for c in codes)
+    manager.find(marker="order-codes-csv").click()
+    got = (await manager.download.next(timeout=20)).content.decode("utf-8-sig")
+    assert all(code in got for code in codes) and "WB-160" in got
