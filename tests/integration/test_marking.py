@@ -13,6 +13,7 @@ from data.database import Database
 from data.marking.queries import order_codes
 from tests.conftest import make_product
 from tests.helpers import source_id
+from tests.integration.test_concurrency import run_in_threads
 from tests.marking import dairy_code, shoes_code, valid_ean13
 from tests.order_checks import check_reservations
 from tests.orders import fresh
@@ -145,3 +146,28 @@ def test_an_undone_scan_and_a_cancelled_packing_free_the_code(db: Database) -> N
     with pytest.raises(Conflict) as closed:  # undo only while in progress
         remove_code(db.unit_of_work(), task_id, rescanned.id, None)
     assert closed.value.code == "invalid_transition"
+
+
+def test_one_code_scanned_into_two_orders_at_once_goes_into_one(db: Database) -> None:
+    """Different orders lock different rows: only the partial unique index stands
+    between them, and it lets exactly one write the code."""
+    shoes, barcode = marked(db)
+    tasks = []
+    for _ in range(4):
+        task_id = picked_order(db, [(shoes, 1)]).packing_task_id or 0
+        started(db, task_id)
+        package(db, task_id, [(shoes, 1)])
+        tasks.append(task_id)
+    code = shoes_code(barcode)
+    refused: list[str] = []
+
+    def work(index: int) -> None:
+        try:
+            scan(db, tasks[index], code)
+        except Conflict as error:
+            refused.append(error.code)
+
+    run_in_threads(work, threads=len(tasks))
+    assert refused == ["marking_code_duplicate"] * (len(tasks) - 1)
+    held = [order_codes(db.engine, task(db, t).order_id) for t in tasks]
+    assert sorted(len(h) for h in held) == [0, 0, 0, 1]
