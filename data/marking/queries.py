@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -99,8 +100,6 @@ STATUS_LABELS = {"packed": "Упакован", "shipped": "Отгружен", "r
 
 
 def _line(row: CodeRow, time_zone: str, gs: str) -> list[Any]:
-    from zoneinfo import ZoneInfo
-
     shipped = (row.shipped_at.astimezone(ZoneInfo(time_zone)).strftime("%d.%m.%Y %H:%M")
                if row.shipped_at else "")  # fmt: skip
     return [row.identifier, row.code.replace(GS, gs), row.gtin, row.serial,

@@ -110,6 +110,8 @@ async def test_a_worker_scans_every_marked_unit_before_packing(
     assert shipped.status_code == 200, shipped.text
     listed = (await worker.get(f"/orders/{order['id']}/marking-codes")).json()
     assert {i["status"] for i in listed["items"]} == {"shipped"}
+    with_codes = (await worker.get(f"/orders/{order['id']}")).json()["marking_codes"]
+    assert [c["code"] for c in with_codes] == [i["code"] for i in listed["items"]]
     assert all(i["shipped_at"] for i in listed["items"])
     check_reservations(db)
 
