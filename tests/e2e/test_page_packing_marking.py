@@ -11,10 +11,10 @@ from data.marking.queries import order_codes
 from tests.conftest import make_product, open_page
 from tests.e2e.test_page_missions import element, linked_executor, shown, text
 from tests.e2e.test_page_packing import WAIT, close_box, flash, scan
-from tests.helpers import eventually
+from tests.helpers import eventually, scan_into, source_id
 from tests.marking import GS, shoes_code, valid_ean13
 from tests.order_checks import check_reservations
-from tests.packing import BOX, picked_order, started, task
+from tests.packing import BOX, packed, picked_order, ship, started, task
 
 SHOES = valid_ean13("460000000004")
 CUP = "4600000000024"
@@ -88,3 +88,32 @@ async def test_the_order_card_lists_its_codes_and_gives_their_file(
     manager.find(marker="order-codes-csv").click()
     got = (await manager.download.next(timeout=20)).content.decode("utf-8-sig")
     assert all(code in got for code in codes) and "WB-160" in got
+
+
+async def test_a_marked_unit_comes_back_by_its_datamatrix_on_the_returns_tablet(
+    worker: User, app_database: Database
+) -> None:
+    db = app_database
+    barcode = valid_ean13("460000000006")
+    boots = make_product(db, name="Ботинки", sku="BOOT-41", barcode=barcode, requires_marking=True)
+    order = picked_order(db, [(boots, 1)], external_id="WB-161", source_id=source_id(db))
+    task_id = order.packing_task_id or 0
+    started(db, task_id)
+    code = shoes_code(barcode)
+    request = PackageRequest("box", [ItemRequest(1, product_id=boots)], **BOX,
+                             marking_codes=[code])  # fmt: skip
+    add_package(db.unit_of_work(), task_id, request, None)
+    packed(db, task_id)
+    ship(db, task_id, "manual", "TRK-161")
+    await open_page(worker, "/returns")
+    await scan_into(worker, "ret-scan", "TRK-161")
+    await eventually(lambda: text(worker, "ret-order-number") == "Заказ WB-161")
+    await scan_into(worker, "ret-scan", barcode)  # the plain barcode: booking refused
+    await eventually(lambda: shown(worker, "ret-good"))
+    worker.find(marker="ret-good").click()
+    await eventually(lambda: flash(worker) == "Сканируйте код маркировки (DataMatrix)")
+    await scan_into(worker, "ret-scan", "]d2" + code.replace(GS, "<GS>"))
+    await eventually(lambda: shown(worker, "ret-good"))
+    worker.find(marker="ret-good").click()
+    await eventually(lambda: flash(worker).startswith("Принят «Ботинки»"))
+    assert [c.status for c in order_codes(db.engine, order.id)] == ["returned"]
