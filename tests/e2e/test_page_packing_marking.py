@@ -89,6 +89,16 @@ async def test_the_order_card_lists_its_codes_and_gives_their_file(
     got = (await manager.download.next(timeout=20)).content.decode("utf-8-sig")
     assert all(code in got for code in codes) and "WB-160" in got
 
+    # Shipped: today's codes from the orders list, for «вывод из оборота».
+    packed(db, task_id)
+    ship(db, task_id, "manual", "TRK-160")
+    await open_page(manager, "/orders")
+    manager.find(marker="codes-period").click()
+    await eventually(lambda: element(manager, "codes-period-dialog").value)
+    manager.find(marker="codes-period-csv").click()
+    day = (await manager.download.next(timeout=20)).content.decode("utf-8-sig")
+    assert all(code in day for code in codes) and day.count("Отгружен") >= 3  # header + 2
+
 
 async def test_a_marked_unit_comes_back_by_its_datamatrix_on_the_returns_tablet(
     worker: User, app_database: Database
