@@ -12,6 +12,8 @@ class ProductRef:
     sku: str = ""
     name: str = ""
     barcode: str = ""
+    gtin: str | None = None
+    requires_marking: bool = False  # Честный ЗНАК (core.marking)
 
 
 @dataclass(frozen=True)

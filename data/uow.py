@@ -20,6 +20,7 @@ from core.orders.orders import retry_waiting
 from core.settings import get_settings
 from data.catalog.repository import SqlCatalogLookups
 from data.db import read_connection, write_connection
+from data.marking.repository import SqlMarking
 from data.orders.quality import SqlQuality
 from data.orders.repository import SqlOrders, any_waiting
 from data.orders.returns import SqlReturns
@@ -50,6 +51,7 @@ class SqlUnitOfWork:
     packing: SqlPacking
     returns: SqlReturns
     quality: SqlQuality
+    marking: SqlMarking
 
     def __init__(
         self,
@@ -77,6 +79,7 @@ class SqlUnitOfWork:
         self.packing = SqlPacking(self._tx, postgres=postgres)
         self.returns = SqlReturns(self._tx)
         self.quality = SqlQuality(self._tx, postgres=postgres)
+        self.marking = SqlMarking(self._tx)
         self._committed = False
         return self
 

@@ -47,6 +47,7 @@ class ProductData:
     length_mm: int | None = None
     width_mm: int | None = None
     height_mm: int | None = None
+    requires_marking: bool = False  # Честный ЗНАК: each unit scanned as its DataMatrix at packing
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,12 @@ def _whole(value: Any, field: str, what: str, *, optional: bool) -> int | None:
     return value
 
 
+def _flag(value: Any, field: str, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationError(f"invalid_{field}", f"{what}: да или нет", field=field)
+    return value
+
+
 def clean(data: ProductData) -> ProductData:
     gtin = (data.gtin or "").strip()
     return ProductData(
@@ -73,6 +79,7 @@ def clean(data: ProductData) -> ProductData:
         length_mm=_whole(data.length_mm, "length_mm", "Длина", optional=True),
         width_mm=_whole(data.width_mm, "width_mm", "Ширина", optional=True),
         height_mm=_whole(data.height_mm, "height_mm", "Высота", optional=True),
+        requires_marking=_flag(data.requires_marking, "requires_marking", "Маркировка"),
     )
 
 

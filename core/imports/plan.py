@@ -19,7 +19,7 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
 KIND_COLUMNS: dict[str, tuple[str, ...]] = {
     "products": (
         "barcode", "sku", "name", "gtin", "min_stock", "weight_g", "length_mm", "width_mm",
-        "height_mm",
+        "height_mm", "requires_marking",
     ),
     "movements": (
         "barcode", "quantity", "operation", "source", "distribution_center", "notes",

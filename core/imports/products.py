@@ -23,6 +23,7 @@ PRODUCT_WHOLE = {
 PRODUCT_FIELD_LABELS = {
     "sku": "артикул", "name": "наименование", "gtin": "GTIN", "min_stock": "мин. остаток",
     "weight_g": "вес", "length_mm": "длина", "width_mm": "ширина", "height_mm": "высота",
+    "requires_marking": "маркировка",
 }  # fmt: skip
 
 
@@ -53,6 +54,10 @@ class ProductImporter(Importer):
         for name, what in PRODUCT_WHOLE.items():
             if name in self.sheet.columns and (number := row.whole(name, what)) is not None:
                 values[name] = number
+        if "requires_marking" in self.sheet.columns:
+            flag = row.yes_no("requires_marking", "Маркировка")
+            if flag is not None:
+                values["requires_marking"] = flag
         item.values = values
         self.rows.append(item)
 

@@ -50,6 +50,9 @@ def missing_column(errors: Errors, header_row: int, field_name: str, why: str = 
 
 # --- Cells into values ---
 
+YES = frozenset({"да", "д", "1", "true", "yes", "y", "+", "истина"})
+NO = frozenset({"нет", "н", "0", "false", "no", "n", "-", "−", "ложь"})
+
 
 class Row:
     """Cells of one data row, read by field."""
@@ -77,6 +80,18 @@ class Row:
         except CellError as error:
             self.errors.add(self.number, name, f"invalid_{name}", f"{what}: {error.message}")
             return None
+
+    def yes_no(self, name: str, what: str) -> bool | None:
+        """«да»/«нет», 1/0, true/false, +/− (an empty cell: None, the value stays)."""
+        text = cell_text(self.raw(name)).lower()
+        if not text:
+            return None
+        if text in YES:
+            return True
+        if text in NO:
+            return False
+        self.errors.add(self.number, name, f"invalid_{name}", f"{what}: «да» или «нет»")
+        return None
 
     def whole(self, name: str, what: str) -> int | None:
         try:

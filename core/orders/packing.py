@@ -17,7 +17,9 @@ from enum import StrEnum
 
 from core.errors import Conflict, IllegalTransition, NotFound, ValidationError
 from core.events import EventType, add_event
+from core.marking.codes import parse_code
 from core.model import MovementDraft
+from core.orders.marking_rules import record_code
 from core.orders.packing_ports import (
     Package,
     PackageDraft,
@@ -67,6 +69,7 @@ class PackageRequest:
     length_cm: object = None
     width_cm: object = None
     height_cm: object = None
+    marking_codes: Sequence[object] = ()  # DataMatrix codes of the marked units in it
 
 
 @dataclass(frozen=True)
@@ -264,6 +267,7 @@ def add_package(uow: FulfillmentUnitOfWork, task_id: int, req: PackageRequest,
     """A package with these units (only `in_progress`): sequence numbers 1, 2, …"""
     key = clean_key(idempotency_key)
     draft = _draft(req)
+    codes = [parse_code(c) for c in req.marking_codes]
     with uow:
         earlier = replay(uow.packing, key, user_id, task_id, "package")
         if earlier is not None:
@@ -278,6 +282,11 @@ def add_package(uow: FulfillmentUnitOfWork, task_id: int, req: PackageRequest,
             if not uow.packing.pack_units(units, quantity, package, now):
                 raise Conflict("reservation_mismatch", "Собранное не сходится с остатком: обновите")
             _journal(uow, task, package, units.product_id, quantity, user_id)
+        in_box: dict[int, int] = {}
+        for units, quantity in plan:
+            in_box[units.product_id] = in_box.get(units.product_id, 0) + quantity
+        for scanned in codes:
+            record_code(uow, task, package, scanned, user_id, in_box)
         units_in = sum(q for _, q in plan)
         record(uow.packing, PackStep(task_id, "package", user_id, now, package.id,
                                      f"Посылка {package.sequence_number}: {units_in} шт.",
@@ -307,7 +316,8 @@ def _journal(uow: FulfillmentUnitOfWork, task: PackTask, package: Package, produ
 def pack_task(uow: FulfillmentUnitOfWork, task_id: int, user_id: int | None, *,
               idempotency_key: str | None = None) -> Done:  # fmt: skip
     """in_progress → packed: 409 `invalid_transition` from other states, then
-    `not_all_packed` (a picked unit outside a package), then `dimensions_missing`."""
+    `not_all_packed` (a picked unit outside a package), `marking_codes_missing` (a unit of
+    a marked product without its code), then `dimensions_missing`."""
     key = clean_key(idempotency_key)
     with uow:
         earlier = replay(uow.packing, key, user_id, task_id, "pack")
@@ -319,6 +329,10 @@ def pack_task(uow: FulfillmentUnitOfWork, task_id: int, user_id: int | None, *,
         if not task.packages or left > 0:
             raise Conflict("not_all_packed", f"Не всё собранное упаковано: осталось {left} шт."
                            if left else "Нет ни одной посылки")  # fmt: skip
+        unmarked = uow.marking.unmarked(task_id)
+        if unmarked:
+            missing = ", ".join(f"{u.sku} — {u.missing} шт." for u in unmarked)
+            raise Conflict("marking_codes_missing", f"Не отсканированы коды маркировки: {missing}")
         unmeasured = [p.sequence_number for p in task.packages if not p.measured]
         if unmeasured:
             raise Conflict("dimensions_missing", "Укажите вес и габариты посылок: "

@@ -81,6 +81,8 @@ class PackItem:
     barcode: str = ""
     sku: str = ""
     product_name: str = ""
+    gtin: str | None = None
+    requires_marking: bool = False  # each unit is counted by its DataMatrix (core.marking)
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,8 @@ class PackingRepository(Protocol):
                    executor_id: int | None = None, reason: str | None = None,
                    carrier: str | None = None,
                    tracking_number: str | None = None) -> bool:  # fmt: skip
-        """Move the task from `seen` to `status`; False when it is no longer `seen`."""
+        """Move the task from `seen` to `status`; False when it is no longer `seen`. Its
+        packed marking codes follow: shipped with it, or freed by a cancel."""
 
     def add_package(self, task_id: int, station_id: int, draft: PackageDraft,
                     at: datetime) -> Package:  # fmt: skip

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from core.errors import Conflict, NotFound, ValidationError
+from core.marking.codes import ScannedCode, looks_like_marking, parse_code
 from core.model import MovementDraft, ProductRef
 from core.orders.ports import Order, OrderLine, Step
 from core.orders.return_ports import ReturnDraft, ReturnedUnits, ReturnsUnitOfWork
@@ -31,6 +32,7 @@ from core.stock.booking import apply_movement
 from core.stock.operations import OPERATIONS, ORDER_DOCUMENT, Loc
 from core.stock.requests import check_quantity
 
+MARKING_SCAN = "Сканируйте код маркировки (DataMatrix)"
 RETURN_STEP = "returned"  # the action of the order's history step
 MAX_CODE = 128
 MAX_FOUND = 20
@@ -124,6 +126,37 @@ def check_return(order: Order, returns: Sequence[ReturnedUnits], product_id: int
     return next((ln for ln in lines if ln.shipped > per_line.get(ln.id, 0)), lines[0])
 
 
+def gtin_forms(gtin: str) -> list[str]:
+    """A GTIN-14 as a product's barcode or GTIN may be stored: GTIN-14, EAN-13, UPC-12,
+    EAN-8 (the leading zeros dropped)."""
+    return [gtin[14 - n :] for n in (14, 13, 12, 8) if gtin[: 14 - n].strip("0") == ""]
+
+
+def _marked(uow: ReturnsUnitOfWork, scanned: ScannedCode) -> ProductRef:
+    for form in gtin_forms(scanned.gtin):
+        if (product := uow.returns.product_by_code(form)) is not None:
+            return product
+    raise ValidationError("product_not_found", "Товар с таким кодом не найден", field="barcode")
+
+
+def _give_back(uow: ReturnsUnitOfWork, order: Order, product: ProductRef,
+               scanned: ScannedCode | None, quantity: int) -> None:  # fmt: skip
+    """A marked product comes back by its DataMatrix, one unit a scan: the order's shipped
+    code is marked returned, so the unit may be shipped again."""
+    if not product.requires_marking:
+        return
+    if scanned is None:
+        raise ValidationError("marking_code_required", MARKING_SCAN, field="barcode")
+    if quantity != 1:
+        raise ValidationError("invalid_quantity", "Маркированный товар возвращается по одной "
+                              "единице: сканируйте код каждой", field="quantity")  # fmt: skip
+    if not uow.marking.give_back(order.id, scanned.gtin, scanned.serial, now_utc()):
+        raise Conflict(
+            "marking_code_not_shipped",
+            "Этот код маркировки не уходил с этим заказом (или уже возвращён)",
+        )
+
+
 def _product(uow: ReturnsUnitOfWork, req: ReturnRequest) -> ProductRef:
     if req.product_id is not None:
         if isinstance(req.product_id, bool) or not isinstance(req.product_id, int):
@@ -189,9 +222,11 @@ def book_return(
             raise NotFound("order_not_found", "Заказ не найден")
         order = uow.orders.order(order_id)
         assert order is not None
-        product = _product(uow, req)
+        scanned = parse_code(req.barcode) if looks_like_marking(str(req.barcode or "")) else None
+        product = _marked(uow, scanned) if scanned else _product(uow, req)
         line = check_return(order, uow.returns.returned(order_id), product.id, quantity)
         source_id = _source(uow, order, req.source_id)
+        _give_back(uow, order, product, scanned, quantity)
         op = OPERATIONS[OPERATION_OF[condition]]
         assert op.from_location is not None and op.to_location is not None
         now = now_utc()

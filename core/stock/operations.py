@@ -203,6 +203,7 @@ IMPORT_COLUMNS: dict[str, tuple[str, ...]] = {
     "length_mm": ("Длина, мм", "Длина", "Length, mm"),
     "width_mm": ("Ширина, мм", "Ширина", "Width, mm"),
     "height_mm": ("Высота, мм", "Высота", "Height, mm"),
+    "requires_marking": ("Маркировка", "Честный знак", "Требует маркировки", "Marking"),
     # opening balances: the stock to set in each warehouse
     "good": ("Годный", "Годные", "Годный остаток", "Good"),
     "defect": ("Брак", "Defect"),

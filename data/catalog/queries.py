@@ -37,6 +37,7 @@ class ProductRow(Row):
     height_mm: int | None
     is_deleted: bool
     created_at: datetime
+    requires_marking: bool = False
 
 
 @dataclass(frozen=True, eq=False)

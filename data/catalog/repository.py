@@ -9,10 +9,9 @@ from core.model import ProductRef, Reference
 from data.transaction import Transaction
 
 # The names come along so that the answer to a posting is built without reading again.
-PRODUCT_BY_ID = sa.text("SELECT id, is_deleted, sku, name, barcode FROM product WHERE id = :v")
-PRODUCT_BY_BARCODE = sa.text(
-    "SELECT id, is_deleted, sku, name, barcode FROM product WHERE barcode = :v"
-)
+_PRODUCT = "SELECT id, is_deleted, sku, name, barcode, gtin, requires_marking FROM product"
+PRODUCT_BY_ID = sa.text(f"{_PRODUCT} WHERE id = :v")
+PRODUCT_BY_BARCODE = sa.text(f"{_PRODUCT} WHERE barcode = :v")
 # PostgreSQL reads a posting's product FOR KEY SHARE, held to the commit: a delete, which
 # takes the row FOR UPDATE first (data.catalog.store), waits for the posting and then sees
 # its stock, or the posting waits for the delete and then sees the product deleted. The
@@ -22,21 +21,15 @@ PRODUCT_BY_ID_LOCKED = sa.text(f"{PRODUCT_BY_ID.text} FOR KEY SHARE")
 PRODUCT_BY_BARCODE_LOCKED = sa.text(f"{PRODUCT_BY_BARCODE.text} FOR KEY SHARE")
 # An order's products in one round trip (PostgreSQL: an array parameter, locked in id order
 # as above; SQLite: the ids expanded into IN).
-PRODUCTS_LOCKED = sa.text(
-    "SELECT id, is_deleted, sku, name, barcode FROM product WHERE id = ANY(:v) "
-    "ORDER BY id FOR KEY SHARE"
-)
-PRODUCTS = sa.text(
-    "SELECT id, is_deleted, sku, name, barcode FROM product WHERE id IN :v"
-).bindparams(sa.bindparam("v", expanding=True))
+PRODUCTS_LOCKED = sa.text(f"{_PRODUCT} WHERE id = ANY(:v) ORDER BY id FOR KEY SHARE")
+PRODUCTS = sa.text(f"{_PRODUCT} WHERE id IN :v").bindparams(sa.bindparam("v", expanding=True))
 # …and named by barcode (the order feed's lines), in one round trip, locked likewise.
 PRODUCTS_BY_BARCODE_LOCKED = sa.text(
-    "SELECT id, is_deleted, sku, name, barcode FROM product WHERE barcode = ANY(:v) "
-    "ORDER BY id FOR KEY SHARE"
+    f"{_PRODUCT} WHERE barcode = ANY(:v) ORDER BY id FOR KEY SHARE"
 )
-PRODUCTS_BY_BARCODE = sa.text(
-    "SELECT id, is_deleted, sku, name, barcode FROM product WHERE barcode IN :v"
-).bindparams(sa.bindparam("v", expanding=True))
+PRODUCTS_BY_BARCODE = sa.text(f"{_PRODUCT} WHERE barcode IN :v").bindparams(
+    sa.bindparam("v", expanding=True)
+)
 SOURCE = sa.text("SELECT id, name, is_active FROM source WHERE id = :v")
 DISTRIBUTION_CENTER = sa.text(
     "SELECT d.id, d.name, d.is_active, d.source_id AS parent_id, s.name AS parent_name "
@@ -114,5 +107,5 @@ class SqlCatalogLookups:
 def _product(rows: list[Any]) -> ProductRef | None:
     if not rows:
         return None
-    id_, is_deleted, sku, name, barcode = rows[0]
-    return ProductRef(id_, bool(is_deleted), sku, name, barcode)
+    id_, is_deleted, sku, name, barcode, gtin, marking = rows[0]
+    return ProductRef(id_, bool(is_deleted), sku, name, barcode, gtin, bool(marking))

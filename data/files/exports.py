@@ -60,6 +60,12 @@ PRODUCT_COLUMNS: tuple[Column, ...] = (
     Column(_import_name("length_mm"), "int", 11, "length_mm"),
     Column(_import_name("width_mm"), "int", 11, "width_mm"),
     Column(_import_name("height_mm"), "int", 11, "height_mm"),
+    Column(
+        _import_name("requires_marking"),
+        "yes_no",
+        11,
+        value=lambda r: _yes(r.get("requires_marking")),
+    ),
     Column("Удалён", "yes_no", 9, value=lambda r: _yes(r.get("is_deleted"))),
     Column("Создан", "datetime", 17, "created_at"),
 )

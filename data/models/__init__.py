@@ -13,6 +13,7 @@ from data.models.events import CallbackConsumer, CallbackDelivery, OutboxEvent
 from data.models.floor import Executor, Mission, MissionHistory, MissionLine
 from data.models.imports import ImportBatch
 from data.models.ledger import LOCATIONS_DIFFER, Movement, Quant
+from data.models.marking import MarkingCode
 from data.models.orders import Carrier, OrderHistory, OrderLine, Reservation, SaleOrder
 from data.models.packing import Package, PackageItem, PackingHistory, PackingTask
 from data.models.picking import PickingHistory, PickingItem, PickingTask
@@ -34,6 +35,7 @@ __all__ = [
     "ImportBatch",
     "Location",
     "LoginThrottle",
+    "MarkingCode",
     "Mission",
     "MissionHistory",
     "MissionLine",

@@ -41,6 +41,8 @@ class Product(SQLModel, table=True):
     length_mm: int | None = Field(default=None)
     width_mm: int | None = Field(default=None)
     height_mm: int | None = Field(default=None)
+    # Честный ЗНАК: each unit is scanned as its DataMatrix at packing (0026).
+    requires_marking: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     is_deleted: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utc_now, sa_column=created_at_column())
     updated_at: datetime = Field(

@@ -27,7 +27,8 @@ INSERT = sa.text(
 ).bindparams(sa.bindparam("at", type_=UtcDateTime()))
 # Barcode first: a code that is one product's barcode and another's GTIN is the barcode's.
 BY_CODE = sa.text(
-    "SELECT id, is_deleted, sku, name, barcode FROM product WHERE barcode = :c OR gtin = :c "
+    "SELECT id, is_deleted, sku, name, barcode, gtin, requires_marking FROM product "
+    "WHERE barcode = :c OR gtin = :c "
     "ORDER BY CASE WHEN barcode = :c THEN 0 ELSE 1 END, id LIMIT 1"
 )
 SHIPPED = sa.text(
@@ -56,7 +57,9 @@ class SqlReturns:
 
     def product_by_code(self, code: str) -> ProductRef | None:
         row = self._tx.conn.execute(BY_CODE, {"c": code}).first()
-        return ProductRef(int(row[0]), bool(row[1]), row[2], row[3], row[4]) if row else None
+        if row is None:
+            return None
+        return ProductRef(int(row[0]), bool(row[1]), row[2], row[3], row[4], row[5], bool(row[6]))
 
     def shipped_orders(self, code: str, limit: int) -> list[int]:
         rows = self._tx.conn.execute(SHIPPED, {"c": code.strip().lower(), "n": limit})

@@ -43,6 +43,8 @@ ITEMS = (
         product_t.c.barcode,
         product_t.c.sku,
         product_t.c.name.label("product_name"),
+        product_t.c.gtin,
+        product_t.c.requires_marking,
     )
     .join(product_t, product_t.c.id == line_t.c.product_id)
     .where(line_t.c.picked + line_t.c.shipped > 0)
@@ -52,6 +54,8 @@ ITEMS = (
         product_t.c.barcode,
         product_t.c.sku,
         product_t.c.name,
+        product_t.c.gtin,
+        product_t.c.requires_marking,
     )
     .order_by(line_t.c.order_id, sa.func.min(line_t.c.sequence), line_t.c.product_id)
 )
@@ -111,7 +115,8 @@ def read_tasks(conn: Connection, where: Sequence[Any], order_by: Sequence[Any], 
         order_id = values.pop("order_id")
         values.update(quantity=int(values["quantity"]),
                       packed_quantity=int(values["packed_quantity"]),
-                      barcode=values["barcode"] or "")  # fmt: skip
+                      barcode=values["barcode"] or "",
+                      requires_marking=bool(values["requires_marking"]))  # fmt: skip
         items[order_id].append(PackItem(**values))
     packages = _packages(conn, [h["id"] for h in heads])
     return [

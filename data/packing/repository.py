@@ -40,6 +40,12 @@ SET_STATUS = sa.text(
     "cancel_reason = CASE WHEN :cancelling THEN :reason ELSE cancel_reason END "
     "WHERE id = :id AND status = :seen RETURNING id"
 ).bindparams(sa.bindparam("at", **_AT))
+# Its marking codes follow a task that ships (shipped) or is cancelled (free again).
+CODES_FOLLOW = sa.text(
+    "UPDATE marking_code SET status = :new, "
+    "shipped_at = CASE WHEN :shipping THEN :at ELSE shipped_at END "
+    "WHERE packing_task_id = :id AND status = 'packed'"
+).bindparams(sa.bindparam("at", **_AT))
 # The task's row is held, so the next number cannot be taken meanwhile.
 NEXT_SEQUENCE = sa.text(
     "SELECT coalesce(max(sequence_number), 0) + 1 FROM package WHERE packing_task_id = :t"
@@ -157,7 +163,11 @@ class SqlPacking:
                   "packing": status == "packed", "shipping": status == "shipped",
                   "carrier": carrier, "tracking": tracking_number,
                   "cancelling": status == "cancelled", "reason": reason}  # fmt: skip
-        return bool(self._tx.run(SET_STATUS, params))
+        moved = bool(self._tx.run(SET_STATUS, params))
+        if moved and status in ("shipped", "cancelled"):
+            self._tx.run(CODES_FOLLOW, {"id": task_id, "new": str(status), "at": at,
+                                        "shipping": status == "shipped"})  # fmt: skip
+        return moved
 
     def add_package(self, task_id: int, station_id: int, draft: PackageDraft,
                     at: datetime) -> Package:  # fmt: skip

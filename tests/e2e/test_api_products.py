@@ -29,6 +29,7 @@ async def test_create_read_and_list_products(visitor: User, app_database: Databa
         "length_mm": None,
         "width_mm": None,
         "height_mm": None,
+        "requires_marking": False,
         "is_deleted": False,
     }
     assert (await api.get(f"/products/{product['id']}")).json() == product

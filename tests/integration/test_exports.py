@@ -73,7 +73,7 @@ def test_header_is_bold_frozen_and_filtered_and_columns_have_widths(
     sheet = write(db, tmp_path, "products").active
     assert sheet.title == "Товары"
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:K2"
+    assert sheet.auto_filter.ref == "A1:L2"  # … «Маркировка», «Удалён», «Создан»
     header = next(sheet.iter_rows(max_row=1))
     assert [c.value for c in header][:5] == [
         "Артикул", "Наименование", "Штрихкод", "GTIN", "Мин. остаток",

@@ -152,6 +152,26 @@ def test_a_products_file_creates_new_and_updates_existing_by_barcode(
     assert [p.name for p in fake.tables.products.values() if p.barcode == new] == ["Чашка"]
 
 
+def test_a_products_files_marking_column_takes_da_net_1_0_and_refuses_the_rest(
+    fake: FakeDatabase, products: tuple[int, int]
+) -> None:
+    kettle, mug = products
+    new = "4600000000039"
+    header = ["Штрихкод", "Артикул", "Наименование", "Маркировка"]
+    rows = [[KETTLE, "KT-1", "Чайник", "да"], [MUG, "MG-1", "Кружка", "0"],
+            [new, "SH-1", "Кеды", 1]]  # fmt: skip
+    report = run(fake, header, *rows, kind="products")
+    assert report.applied
+    assert fake.tables.products[kettle].requires_marking is True
+    assert fake.tables.products[mug].requires_marking is False
+    assert [p.requires_marking for p in fake.tables.products.values() if p.barcode == new] == [True]
+    refused = run(fake, header, [KETTLE, "KT-1", "Чайник", "может быть"], kind="products")
+    assert not refused.applied
+    assert errors_of(refused) == [(2, "Маркировка", "invalid_requires_marking")]
+    kept = run(fake, ["Штрихкод", "Маркировка"], [KETTLE, None], kind="products")
+    assert kept.applied and fake.tables.products[kettle].requires_marking is True  # empty: kept
+
+
 def test_opening_balances_set_the_stock_through_adjustments(
     fake: FakeDatabase, products: tuple[int, int]
 ) -> None:

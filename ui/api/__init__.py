@@ -22,6 +22,7 @@ from ui.api import backup as api_backup
 from ui.api import executors as api_executors
 from ui.api import exports as api_exports
 from ui.api import imports as api_imports
+from ui.api import marking as api_marking
 from ui.api import missions as api_missions
 from ui.api import order_returns as api_returns
 from ui.api import orders as api_orders
@@ -70,6 +71,7 @@ def register(ctx: AppContext) -> None:
     api_packing.add_routes(router, ctx, floor)  # /packing-tasks (workers pack: Action.PACK)
     stickers.add_routes(router, ctx, managers, floor)  # product and supply box stickers
     api_quality.add_routes(router, ctx, floor)  # /qc-tasks (Action.CHECK_QUALITY)
+    api_marking.add_routes(router, ctx, floor)  # marking codes (Честный ЗНАК), as packing
     admins = auth.requirement(ctx.identities, tokens, roles_that_can(Action.BACKUP))
     api_backup.add_routes(router, ctx, admins)  # GET /backup
     app.include_router(router)

@@ -30,6 +30,7 @@ from core.orders.rules import (
 from core.stock.operations import MAX_QUANTITY
 from core.users.auth import Identity
 from core.users.policy import Action
+from data.marking.queries import order_codes
 from ui.api.errors import responses
 from ui.api.executors import Requirement, acting
 from ui.api.movements import IdempotencyKey, as_json
@@ -101,6 +102,21 @@ class OrderOut(Model):
 class OrderList(Model):
     items: list[OrderOut]
     total: int
+
+
+class MarkingCodeBrief(Model):
+    code: str = Field(description="Код как сохранён: GS как \\u001d")
+    gtin: str
+    serial: str
+    product_id: int
+    package_id: int
+
+
+class OrderWithCodes(OrderOut):
+    marking_codes: list[MarkingCodeBrief] = Field(
+        description="Коды маркировки единиц заказа (Честный ЗНАК), и вернувшиеся тоже; "
+        "подробнее — GET /orders/{id}/marking-codes"
+    )
 
 
 class LineIn(Input):
@@ -220,15 +236,18 @@ def add_routes(router: APIRouter, ctx: AppContext, readers_: Requirement) -> Non
         return _answer(done, status.HTTP_201_CREATED)
 
     @router.get(
-        "/orders/{order_id}", response_model=OrderOut, tags=tags, dependencies=readers,
+        "/orders/{order_id}", response_model=OrderWithCodes, tags=tags, dependencies=readers,
         responses=responses(401, 403, 404, 422),
     )  # fmt: skip
-    def read(order_id: PathId) -> OrderOut:
-        """Заказ со строками и резервами по ячейкам."""
+    def read(order_id: PathId) -> OrderWithCodes:
+        """Заказ со строками, резервами по ячейкам и кодами маркировки."""
         found = queries.order(ctx.db.engine, order_id)
         if found is None:
             raise NotFound("order_not_found", "Заказ не найден")
-        return order_out(found)
+        codes = [MarkingCodeBrief(code=c.code, gtin=c.gtin, serial=c.serial,
+                                  product_id=c.product_id, package_id=c.package_id)
+                 for c in order_codes(ctx.db.engine, order_id)]  # fmt: skip
+        return OrderWithCodes(**order_out(found).__dict__, marking_codes=codes)
 
     @router.post(
         "/orders/{order_id}/confirm", response_model=OrderOut, tags=tags, responses=STEP,

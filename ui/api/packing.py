@@ -47,6 +47,10 @@ class PackItemOut(Model):
     barcode: str
     sku: str
     product_name: str
+    gtin: str | None = None
+    requires_marking: bool = Field(
+        default=False, description="Каждая единица — по коду маркировки (DataMatrix)"
+    )
 
 
 class PackageLineOut(Model):

@@ -16,6 +16,7 @@ from pydantic import (
     ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
+    StrictBool,
     model_serializer,
 )
 
@@ -128,6 +129,9 @@ class Token(Model):
 # --- Products ---
 
 
+MARKING = "Честный ЗНАК: при упаковке каждая единица сканируется кодом маркировки (DataMatrix)"
+
+
 class Product(Model):
     id: int
     sku: str
@@ -139,6 +143,7 @@ class Product(Model):
     length_mm: int | None = None
     width_mm: int | None = None
     height_mm: int | None = None
+    requires_marking: bool = Field(default=False, description=MARKING)
     is_deleted: bool
 
 
@@ -186,6 +191,7 @@ class ProductCreate(Input):
     length_mm: int | None = _size("Длина, мм")
     width_mm: int | None = _size("Ширина, мм")
     height_mm: int | None = _size("Высота, мм")
+    requires_marking: StrictBool = Field(default=False, description=MARKING)
 
 
 class ProductPatch(Input):
@@ -205,6 +211,9 @@ class ProductPatch(Input):
     length_mm: int | None = _size("Длина, мм")
     width_mm: int | None = _size("Ширина, мм")
     height_mm: int | None = _size("Высота, мм")
+    requires_marking: StrictBool | None = Field(
+        default=None, description=MARKING, json_schema_extra=_never_null({"type": "boolean"})
+    )
 
 
 # --- Reference data ---

@@ -143,7 +143,10 @@ def register(ctx: AppContext) -> None:
                         (tr("Штрихкод", "Barcode"), product.barcode),
                         ("GTIN", product.gtin or "—"),
                         (tr("Мин. остаток", "Min. stock"), quantity(product.min_stock)),
-                    ]
+                        (tr("Маркировка", "Marking"),
+                         tr("да, код DataMatrix на каждой единице", "yes, a DataMatrix per unit")
+                         if product.requires_marking else tr("нет", "no")),
+                    ]  # fmt: skip
                     if product.weight_g is not None:
                         facts.append(
                             (tr("Вес", "Weight"), f"{quantity(product.weight_g)} {tr('г', 'g')}")

@@ -74,6 +74,7 @@ def product_dialog(
         for element in inputs.values():
             element.error = None
         values = {field: element.value for field, element in inputs.items()}
+        values["requires_marking"] = bool(marking.value)
         for field in ("min_stock", "weight_g", "length_mm", "width_mm", "height_mm"):
             values[field] = _as_whole(values[field])
         try:
@@ -126,6 +127,11 @@ def product_dialog(
             number_field("length_mm", tr("Длина, мм", "Length, mm"), product and product.length_mm)
             number_field("width_mm", tr("Ширина, мм", "Width, mm"), product and product.width_mm)
             number_field("height_mm", tr("Высота, мм", "Height, mm"), product and product.height_mm)
+        marking = ui.switch(
+            tr("Маркировка «Честный ЗНАК»: при упаковке сканировать код каждой единицы",
+               "Marked (Chestny ZNAK): scan each unit's code at packing"),
+            value=bool(product and product.requires_marking),
+        ).mark("product-requires_marking")  # fmt: skip
         with ui.row().classes("w-full justify-end gap-2"):
             ui.button(tr("Отмена", "Cancel"), on_click=dialog.close).props("flat size=lg")
             ui.button(

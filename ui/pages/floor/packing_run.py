@@ -3,7 +3,9 @@
 What to pack is listed product by product (name, SKU, barcode, how many to pack, how many
 are packed); each product scan puts one unit into the open box and is counted at once —
 a product not in the order, or one already all packed, is refused with a red flash and a
-buzz (ui.components.feedback) and nothing is counted. The box is built up on the page and
+buzz (ui.components.feedback) and nothing is counted. A unit of a marked product is counted
+by its DataMatrix (read offline by core.marking; a plain barcode scan of it is refused):
+the box's codes go to core with it, which checks them again. The box is built up on the page and
 sent to core as one package when it is closed (ui.pages.floor.packing_box: its type as
 big buttons, then weight and dimensions); «Новая коробка» closes the open one first.
 «Упаковано» asks core to pack (its refusals, not_all_packed and dimensions_missing, are
@@ -17,11 +19,13 @@ from typing import Any
 from nicegui import run, ui
 
 from core.errors import DomainError
+from core.marking.codes import looks_like_marking, parse_code, product_gtin
 from core.orders.packing import ItemRequest, PackageRequest, add_package, pack_task, start_task
 from core.orders.packing_ports import PackItem, PackTask
 from core.states import PackingStatus
 from core.users.auth import Identity
 from core.users.policy import Action, can
+from data.marking.queries import code_in_use
 from data.packing.queries import task
 from data.picking.queries import executor_of
 from ui.components.feedback import ScanFeedback
@@ -34,6 +38,7 @@ from ui.pages.floor.packing_ship import ShipPanel
 from ui.session import guarded
 
 BIG = "unelevated size=xl"
+MARKING_SCAN = "Сканируйте код маркировки (DataMatrix)"
 
 
 class PackingRun:
@@ -43,6 +48,7 @@ class PackingRun:
         self.task_id = task_id
         self.task: PackTask | None = None
         self.box: dict[int, int] = {}  # product id → units scanned into the open box
+        self.codes: dict[tuple[str, str], str] = {}  # (gtin, serial) → the box's codes
         self.box_open = False
         self.kind = "box"
         self.box_key = uuid.uuid4().hex
@@ -164,6 +170,11 @@ class PackingRun:
                 with card.mark("pack-item", f"pack-item-{item.product_id}"):
                     ui.label(item.product_name).classes("text-h6 leading-tight")
                     ui.label(f"{item.sku} · {item.barcode}").classes("text-body1 text-grey-8")
+                    if item.requires_marking:
+                        marked = ui.label(tr("Маркировка: сканируйте DataMatrix каждой единицы",
+                                             "Marked: scan each unit's DataMatrix"))  # fmt: skip
+                        marked.classes("text-body1 text-deep-orange-9")
+                        marked.mark(f"pack-marked-{item.product_id}")
                     count = ui.label(self._count(item)).classes("text-h6 text-weight-medium")
                     count.mark(f"pack-left-{item.product_id}")
                 self.lines[item.product_id] = (card, count)
@@ -250,15 +261,24 @@ class PackingRun:
             return
         if t.status != PackingStatus.IN_PROGRESS:
             return
-        item = next((i for i in t.items if i.barcode == code), None)
-        if item is None:
-            self.feedback.error(tr(f"Этого товара нет в заказе: «{code}»",
-                                   f"Not in this order: “{code}”"))  # fmt: skip
-            return
-        if self._left(item) <= 0:
-            self.feedback.error(tr(f"{item.sku or item.product_name}: всё уже упаковано",
-                                   f"{item.sku or item.product_name}: all packed"))  # fmt: skip
-            return
+        if looks_like_marking(code):
+            item = self._marked(t, code)
+            if item is None:
+                return
+        else:
+            item = next((i for i in t.items if i.barcode == code), None)
+            if item is None:
+                self.feedback.error(tr(f"Этого товара нет в заказе: «{code}»",
+                                       f"Not in this order: “{code}”"))  # fmt: skip
+                return
+            if item.requires_marking:
+                self.feedback.error(tr(f"{item.sku}: {MARKING_SCAN}",
+                                       f"{item.sku}: scan the DataMatrix"))  # fmt: skip
+                return
+            if self._left(item) <= 0:
+                self.feedback.error(tr(f"{item.sku or item.product_name}: всё уже упаковано",
+                                       f"{item.sku or item.product_name}: all packed"))  # fmt: skip
+                return
         self.box_open = True
         self.box[item.product_id] = self.box.get(item.product_id, 0) + 1
         number = len(t.packages) + 1
@@ -270,6 +290,32 @@ class PackingRun:
         )
         self._counted(t, item)
         self.scan.run_method("focus")
+
+    def _marked(self, t: PackTask, scan: str) -> PackItem | None:
+        """A DataMatrix scan: read offline (core.marking), its product in the order with
+        units left, not in this box yet nor in use elsewhere; None (refused) otherwise."""
+        try:
+            read = parse_code(scan)
+        except DomainError as refusal:
+            self.feedback.error(refusal.message)
+            return None
+        item = next((i for i in t.items if read.gtin in product_gtin(i.barcode, i.gtin)), None)
+        if item is None:
+            other = f"Код маркировки другого товара: GTIN {read.gtin} нет в заказе"
+            self.feedback.error(tr(other, f"Another product's code: GTIN {read.gtin}"))
+            return None
+        taken = (read.gtin, read.serial) in self.codes or code_in_use(
+            self.ctx.db.engine, read.gtin, read.serial) is not None  # fmt: skip
+        if taken:
+            self.feedback.error(tr("Этот код маркировки уже отсканирован или отгружен",
+                                   "This marking code is already scanned or shipped"))  # fmt: skip
+            return None
+        if self._left(item) <= 0:
+            self.feedback.error(tr(f"{item.sku or item.product_name}: всё уже упаковано",
+                                   f"{item.sku or item.product_name}: all packed"))  # fmt: skip
+            return None
+        self.codes[(read.gtin, read.serial)] = read.code
+        return item
 
     def _choose(self, kind: str) -> None:
         self.kind = kind
@@ -298,6 +344,7 @@ class PackingRun:
         request = PackageRequest(
             self.kind, [ItemRequest(q, product_id=pid) for pid, q in self.box.items()],
             measures["weight"], measures["length"], measures["width"], measures["height"],
+            marking_codes=list(self.codes.values()),
         )  # fmt: skip
         try:
             done = await run.io_bound(
@@ -311,7 +358,7 @@ class PackingRun:
                 self._load()
             return
         assert done.package is not None
-        self.box, self.box_key = {}, uuid.uuid4().hex
+        self.box, self.codes, self.box_key = {}, {}, uuid.uuid4().hex
         self.box_open, self.then_new = self.then_new, False
         p = done.package
         self.feedback.done(tr(f"{type_label(p.packaging_type)} {p.sequence_number} закрыта: "

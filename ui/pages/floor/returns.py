@@ -16,6 +16,7 @@ from typing import Any
 from nicegui import run, ui
 
 from core.errors import DomainError
+from core.marking.codes import looks_like_marking, parse_code
 from core.orders.ports import Order
 from core.orders.return_ports import ReturnedUnits
 from core.orders.returns import (
@@ -24,6 +25,7 @@ from core.orders.returns import (
     ReturnRequest,
     book_return,
     find_shipped,
+    gtin_forms,
     returnable,
 )
 from core.users.auth import Identity
@@ -60,6 +62,7 @@ class Returns:
         self.returns: list[ReturnedUnits] = []
         self.product: Any = None  # the scanned unit awaiting its inspection
         self.key = ""  # one per inspected unit: a repeated tap books once
+        self.marking: str | None = None  # the unit's DataMatrix (a marked product)
 
     def build(self) -> None:
         self.feedback = ScanFeedback(self.user)
@@ -262,7 +265,18 @@ class Returns:
     async def _unit_scanned(self, code: str) -> None:
         o = self.order
         assert o is not None
-        product = await run.io_bound(product_by_code, self.ctx.db.engine, code)
+        self.marking = None
+        lookups = [code]
+        if looks_like_marking(code):  # a marked unit comes back by its DataMatrix
+            try:
+                read = parse_code(code)
+            except DomainError as refusal:
+                self.feedback.error(refusal.message)
+                return
+            self.marking, lookups = read.code, gtin_forms(read.gtin)
+        product = None
+        for lookup in lookups:
+            product = product or await run.io_bound(product_by_code, self.ctx.db.engine, lookup)
         if product is None:
             self.feedback.not_found(code)
             return
@@ -300,7 +314,9 @@ class Returns:
         o, product = self.order, self.product
         if o is None or product is None:
             return
-        request = ReturnRequest(condition, 1, product_id=product["id"], reason=reason)
+        # A marked unit by its code (it is taken back, core.orders.returns), else by product.
+        named = {"barcode": self.marking} if self.marking else {"product_id": product["id"]}
+        request = ReturnRequest(condition, 1, reason=reason, **named)
         try:
             done = await run.io_bound(book_return, self.ctx.db.unit_of_work(), o.id, request,
                                       user.id, idempotency_key=self.key)  # fmt: skip

@@ -1,8 +1,8 @@
 """An order's card for managers (/orders/{id}): what it is, its lines with what is held,
 its reservations by bin (in the order a picker walks), what came back after shipping
-(returns, /returns), its timeline (every step, who and when), and the steps its state
-allows — reserve now (a new or waiting order) and cancel with a reason. core.orders
-decides; a refusal is shown with its message."""
+(returns, /returns), its Честный ЗНАК codes with their files, its timeline (every step,
+who and when), and the steps its state allows — reserve now (a new or waiting order)
+and cancel with a reason. core.orders decides; a refusal is shown with its message."""
 
 from typing import Any, NamedTuple
 
@@ -20,12 +20,14 @@ from core.states import ORDER, PickingStatus
 from core.users.auth import Identity
 from core.users.policy import Action
 from data.events.carriers import REFUSED_STEP, shipping_label_url
+from data.marking.queries import CodeRow, order_codes
 from data.orders.quality import order_checks
 from data.orders.queries import carriers, history, order
 from data.orders.returns import order_returns
 from data.packing.queries import task as packing_task
 from data.picking.queries import task as picking_task
 from ui.components.feedback import show_done, show_error
+from ui.components.marking_codes import codes_table
 from ui.components.order_checks import checks_section
 from ui.components.order_returns import returns_table
 from ui.components.tables import clamp_names
@@ -48,6 +50,7 @@ class CardData(NamedTuple):
     label_url: str | None = None  # the delivery service's label (data.events.carriers)
     returns: tuple[ReturnedUnits, ...] = ()  # what came back after shipping (/returns)
     checks: tuple[QcTask, ...] = ()  # its quality checks, with photos (/qc)
+    codes: tuple[CodeRow, ...] = ()  # its Честный ЗНАК codes (ui.components.marking_codes)
 
 
 class OrderCard:
@@ -77,7 +80,8 @@ class OrderCard:
         label = shipping_label_url(self.ctx.db.engine, self.order_id)
         back = tuple(order_returns(self.ctx.db.engine, self.order_id))
         checks = tuple(order_checks(self.ctx.db.engine, self.order_id))
-        return CardData(found, picking, packing, steps, label, back, checks)
+        codes = tuple(order_codes(self.ctx.db.engine, self.order_id))
+        return CardData(found, picking, packing, steps, label, back, checks, codes)
 
     async def _poll(self, _user: Identity) -> None:
         await self.reload()
@@ -103,6 +107,7 @@ class OrderCard:
         returns_table(self.shown.returns, self.zone)
         checks_section(self.shown.checks, self.zone)
         packages_table(self.ctx, self.packing)
+        codes_table(self.ctx, self.order_id, self.shown.codes, self.zone)
         self._reservations(found)
         self._history()
 

@@ -17,6 +17,7 @@ from core.users.policy import Action
 from data.catalog.queries import sources
 from data.orders.queries import OrderPage, order, orders
 from ui import live
+from ui.components.marking_codes import period_dialog
 from ui.components.tables import PAGE_SIZES, load_page, server_table, take_pagination
 from ui.context import AppContext
 from ui.formatting import format_time, quantity
@@ -153,6 +154,10 @@ class OrderList:
                 self.number.on(event, self._number_done)
             ui.space()
             self.found = ui.label().classes("text-body1").mark("orders-found")
+            codes = period_dialog(self.ctx)
+            ui.button(tr("Коды маркировки", "Marking codes"), icon="qr_code_2",
+                      on_click=codes.open).props("outline size=lg").mark(
+                "codes-period")  # fmt: skip
             ui.button(tr("Новый заказ", "New order"), icon="add",
                       on_click=lambda: ui.navigate.to(f"{PATH}/new")).props(
                 "unelevated size=lg").mark("new-order")  # fmt: skip

@@ -1,0 +1,1 @@
+"""Marking codes (core.marking): the repository in a unit of work and the reads."""
