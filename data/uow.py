@@ -29,6 +29,7 @@ from data.stock.flows import local_today, write_totals
 from data.stock.ledger import SqlLedger
 from data.stock.repository import LocationDirectory, SqlStock
 from data.transaction import Transaction
+from data.waves.repository import SqlWaves
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ class SqlUnitOfWork:
     picking: SqlPicking
     packing: SqlPacking
     returns: SqlReturns
+    waves: SqlWaves
 
     def __init__(
         self,
@@ -74,6 +76,7 @@ class SqlUnitOfWork:
         self.picking = SqlPicking(self._tx, postgres=postgres)
         self.packing = SqlPacking(self._tx, postgres=postgres)
         self.returns = SqlReturns(self._tx)
+        self.waves = SqlWaves(self._tx, postgres=postgres)
         self._committed = False
         return self
 

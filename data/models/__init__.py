@@ -19,6 +19,7 @@ from data.models.picking import PickingHistory, PickingItem, PickingTask
 from data.models.places import HandlingUnit, Location, Warehouse
 from data.models.returns import OrderReturn
 from data.models.users import LoginThrottle, RequestKey, User
+from data.models.waves import PickBatch, PickBatchPut, PickWave
 
 __all__ = [
     "LOCATIONS_DIFFER",
@@ -45,6 +46,9 @@ __all__ = [
     "PackageItem",
     "PackingHistory",
     "PackingTask",
+    "PickBatch",
+    "PickBatchPut",
+    "PickWave",
     "PickingHistory",
     "PickingItem",
     "PickingTask",
