@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from core.errors import Conflict, NotFound, ValidationError
 from core.orders import picking, picks
 from core.orders.picking import Done
+from core.orders.rules import clean_key
 from core.orders.wave_ports import Batch, BatchLine, WavesUnitOfWork
 from core.orders.waves import MAX_BATCH
 from core.periods import now_utc
@@ -111,16 +112,24 @@ def read_batch(uow: WavesUnitOfWork, batch_id: int) -> Batch:
     return found
 
 
-def create_batch(uow: WavesUnitOfWork, task_ids: list[int],
-                 user_id: int | None) -> tuple[Batch, list[int]]:  # fmt: skip
+def create_batch(uow: WavesUnitOfWork, task_ids: list[int], user_id: int | None, *,
+                 idempotency_key: str | None = None) -> tuple[Batch, list[int]]:  # fmt: skip
     """A batch of these tasks: each claimed on its own; the ones already in a batch or
     started are left out (returned second). None claimable: 409, nothing written."""
     unique = sorted(set(task_ids))
     if not 2 <= len(unique) <= MAX_BATCH:
         raise ValidationError("invalid_batch_size", f"Заказов в партии: от 2 до {MAX_BATCH}",
                               field="task_ids")  # fmt: skip
+    key = clean_key(idempotency_key)
     with uow:
-        batch_id = uow.waves.add_batch(None, user_id, now_utc())
+        seen = uow.waves.batch_by_key(key, user_id) if key else None
+        if seen is not None:
+            batch = uow.waves.batch(seen)
+            assert batch is not None
+            return batch, [t for t in unique if t not in batch.task_ids]
+        batch_id = uow.waves.add_batch(None, user_id, now_utc(), key)
+        if batch_id is None:
+            raise Conflict("idempotency_key_reused", "Этот ключ идемпотентности уже использован")
         claimed: list[int] = []
         for task_id in unique:  # id order: concurrent builders lock rows in one order
             if uow.waves.claim_for_batch(batch_id, task_id, len(claimed) + 1, None):
@@ -197,16 +206,33 @@ def skip_in_batch(new_unit: NewUnit, batch_id: int, item_id: int, reason: object
     return read_batch(new_unit(), batch_id)
 
 
-def put_unit(uow: WavesUnitOfWork, batch_id: int, barcode: object, user_id: int | None) -> Put:
+def _put_of(batch: Batch, task_id: int, product_id: int) -> Put:
+    lines = [x for x in batch.lines if x.task_id == task_id and x.item.product_id == product_id]
+    picked = sum(x.item.quantity_picked for x in lines)
+    given = sum(n for t, p, n in batch.puts if t == task_id and p == product_id)
+    x = lines[0]
+    return Put(task_id, x.order_id, x.order_external_id, x.slot, x.item.product_name,
+               picked - given)  # fmt: skip
+
+
+def put_unit(uow: WavesUnitOfWork, batch_id: int, barcode: object, user_id: int | None, *,
+             idempotency_key: str | None = None) -> Put:  # fmt: skip
     """Put-to-order: the scanned unit goes to the first slot (by number) that picked more
     of it than it was given; recorded by one conditional insert."""
     code = barcode.strip() if isinstance(barcode, str) else ""
     if not code:
         raise ValidationError("barcode_required", "Отсканируйте товар", field="barcode")
+    key = clean_key(idempotency_key)
     with uow:
         batch = uow.waves.batch(batch_id)
         if batch is None:
             raise NotFound("batch_not_found", "Партия не найдена")
+        seen = uow.waves.put_by_key(key, user_id) if key else None
+        if seen is not None:
+            if seen[0] != batch_id:
+                raise Conflict("idempotency_key_reused",
+                               "Этот ключ идемпотентности уже использован")  # fmt: skip
+            return _put_of(batch, seen[1], seen[2])
         lines = [x for x in batch.lines if x.item.barcode == code]
         if not lines:
             raise ValidationError("wrong_product", "Этого товара нет в партии", field="barcode")
@@ -220,7 +246,8 @@ def put_unit(uow: WavesUnitOfWork, batch_id: int, barcode: object, user_id: int 
         now = now_utc()
         for task_id, (x, picked) in wanted.items():
             left = picked - given.get((task_id, x.item.product_id), 0)
-            if left > 0 and uow.waves.put(batch_id, task_id, x.item.product_id, user_id, now):
+            if left > 0 and uow.waves.put(batch_id, task_id, x.item.product_id, user_id, now,
+                                          key):  # fmt: skip
                 uow.commit()
                 return Put(task_id, x.order_id, x.order_external_id, x.slot,
                            x.item.product_name, left - 1)  # fmt: skip

@@ -72,12 +72,22 @@ class WavesRepository(Protocol):
         """Released orders (reserved, picking not started) matching, oldest first."""
 
     def add_wave(self, name: str, criteria: str, batch_size: int, user_id: int | None,
-                 at: datetime) -> int: ...  # fmt: skip
+                 at: datetime, key: str | None = None) -> int | None:  # fmt: skip
+        """None when the user's idempotency key is taken (by a request still in flight)."""
+
+    def wave_by_key(self, key: str, user_id: int | None) -> tuple[int, int, int] | None:
+        """(wave id, orders, batches) of the wave released with this key."""
+
+    def batch_by_key(self, key: str, user_id: int | None) -> int | None: ...
+    def put_by_key(self, key: str, user_id: int | None) -> tuple[int, int, int] | None:
+        """(batch id, task id, product id) of the unit put with this key."""
+
     def claim_for_wave(self, wave_id: int, task_id: int) -> bool:
         """The task joins the wave only while in none and not started (one statement)."""
 
     def set_wave_counts(self, wave_id: int, orders: int, batches: int) -> None: ...
-    def add_batch(self, wave_id: int | None, user_id: int | None, at: datetime) -> int: ...
+    def add_batch(self, wave_id: int | None, user_id: int | None, at: datetime,
+                  key: str | None = None) -> int | None: ...  # fmt: skip
     def claim_for_batch(self, batch_id: int, task_id: int, slot: int,
                         wave_id: int | None) -> bool:  # fmt: skip
         """The task joins the batch only while in none, not started and (given a wave)
@@ -88,7 +98,7 @@ class WavesRepository(Protocol):
         """The batch becomes the executor's, only while it is no one else's."""
 
     def put(self, batch_id: int, task_id: int, product_id: int, user_id: int | None,
-            at: datetime) -> bool:  # fmt: skip
+            at: datetime, key: str | None = None) -> bool:  # fmt: skip
         """One unit into the task's slot, only while fewer were put than were picked."""
 
 

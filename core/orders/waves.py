@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.errors import Conflict, ValidationError
-from core.orders.rules import PRIORITY_RANK, text
+from core.orders.rules import PRIORITY_RANK, clean_key, text
 from core.orders.wave_ports import WaveCriteria, WavesUnitOfWork
 from core.periods import now_utc
 
@@ -31,6 +31,7 @@ class Released:
     batches: int
     single: int
     taken_elsewhere: int  # matched, but another wave or batch claimed them first
+    replayed: bool = False  # the request was seen before (its key); nothing changed
 
 
 def criteria(*, cutoff: object = None, carrier: object = None, source_id: object = None,
@@ -65,19 +66,27 @@ def describe(chosen: WaveCriteria) -> str:
 
 
 def release_wave(uow: WavesUnitOfWork, chosen: WaveCriteria, user_id: int | None, *,
-                 name: object = None, batch_size: object = 1) -> Released:  # fmt: skip
+                 name: object = None, batch_size: object = 1,
+                 idempotency_key: str | None = None) -> Released:  # fmt: skip
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) \
             or not 1 <= batch_size <= MAX_BATCH:  # fmt: skip
         raise ValidationError("invalid_batch_size", f"Заказов в партии: от 1 до {MAX_BATCH}",
                               field="batch_size")  # fmt: skip
     title = text(name, "название", "name", limit=100)
+    key = clean_key(idempotency_key)
     now = now_utc()
     with uow:
+        seen = uow.waves.wave_by_key(key, user_id) if key else None
+        if seen is not None:
+            wave_id, orders, batches = seen
+            return Released(wave_id, orders, batches, 0, 0, replayed=True)
         found = uow.waves.candidates(chosen)
         if not found:
             raise Conflict("nothing_to_release", "Нет заказов, готовых к сборке, по этим условиям")
         wave_id = uow.waves.add_wave(title or f"Волна {now:%d.%m %H:%M}", describe(chosen),
-                                     batch_size, user_id, now)  # fmt: skip
+                                     batch_size, user_id, now, key)  # fmt: skip
+        if wave_id is None:
+            raise Conflict("idempotency_key_reused", "Этот ключ идемпотентности уже использован")
         # One task at a time in id order: concurrent waves lock rows in the same order.
         claimed = [c for c in sorted(found, key=lambda c: c.task_id)
                    if uow.waves.claim_for_wave(wave_id, c.task_id)]  # fmt: skip
@@ -93,6 +102,7 @@ def release_wave(uow: WavesUnitOfWork, chosen: WaveCriteria, user_id: int | None
                 if len(group) < 2:
                     break
                 batch_id = uow.waves.add_batch(wave_id, user_id, now)
+                assert batch_id is not None, "a batch without a key is always written"
                 for slot, c in enumerate(group, start=1):
                     claimed_here = uow.waves.claim_for_batch(batch_id, c.task_id, slot, wave_id)
                     assert claimed_here, "the wave's own task, claimed in this transaction"

@@ -24,12 +24,24 @@ _AT = {"type_": UtcDateTime()}
 _RANK = sa.case(PRIORITY_RANK, value=order_t.c.priority, else_=9)
 INSERT_WAVE = sa.text(
     "INSERT INTO pick_wave (name, criteria, batch_size, order_count, batch_count, created_by, "
-    "created_at) VALUES (:n, :c, :b, 0, 0, :u, :at) RETURNING id"
+    "created_at, idempotency_key) VALUES (:n, :c, :b, 0, 0, :u, :at, :key) "
+    "ON CONFLICT DO NOTHING RETURNING id"
 ).bindparams(sa.bindparam("at", **_AT))
+WAVE_BY_KEY = sa.text(
+    "SELECT id, order_count, batch_count FROM pick_wave "
+    "WHERE coalesce(created_by, 0) = :u AND idempotency_key = :k"
+)
+BATCH_BY_KEY = sa.text(
+    "SELECT id FROM pick_batch WHERE coalesce(created_by, 0) = :u AND idempotency_key = :k"
+)
+PUT_BY_KEY = sa.text(
+    "SELECT batch_id, task_id, product_id FROM pick_batch_put "
+    "WHERE coalesce(user_id, 0) = :u AND idempotency_key = :k"
+)
 WAVE_COUNTS = sa.text("UPDATE pick_wave SET order_count = :o, batch_count = :b WHERE id = :id")
 INSERT_BATCH = sa.text(
-    "INSERT INTO pick_batch (wave_id, executor_id, created_by, created_at) "
-    "VALUES (:w, NULL, :u, :at) RETURNING id"
+    "INSERT INTO pick_batch (wave_id, executor_id, created_by, created_at, idempotency_key) "
+    "VALUES (:w, NULL, :u, :at, :key) ON CONFLICT DO NOTHING RETURNING id"
 ).bindparams(sa.bindparam("at", **_AT))
 _FREE = "batch_id IS NULL AND status IN ('pending', 'assigned')"
 CLAIM_WAVE = sa.text(
@@ -51,12 +63,12 @@ TAKE_BATCH = sa.text(
 LOCK_BATCH = sa.text("SELECT id FROM pick_batch WHERE id = :b FOR UPDATE")
 # A unit onto the put wall only while the slot was given fewer than its order picked.
 PUT = sa.text(
-    "INSERT INTO pick_batch_put (batch_id, task_id, product_id, user_id, at) "
-    "SELECT :b, :t, :p, :u, :at WHERE "
+    "INSERT INTO pick_batch_put (batch_id, task_id, product_id, user_id, at, idempotency_key) "
+    "SELECT :b, :t, :p, :u, :at, :key WHERE "
     "(SELECT coalesce(sum(quantity_picked), 0) FROM picking_item "
     " WHERE task_id = :t AND product_id = :p) > "
     "(SELECT count(*) FROM pick_batch_put WHERE task_id = :t AND product_id = :p) "
-    "RETURNING id"
+    "ON CONFLICT DO NOTHING RETURNING id"
 ).bindparams(sa.bindparam("at", **_AT))
 
 
@@ -102,10 +114,22 @@ class SqlWaves:
         return [Candidate(int(t), int(o), int(u), int(r)) for t, o, u, r in rows]
 
     def add_wave(self, name: str, criteria: str, batch_size: int, user_id: int | None,
-                 at: datetime) -> int:  # fmt: skip
+                 at: datetime, key: str | None = None) -> int | None:  # fmt: skip
         rows = self._tx.run(INSERT_WAVE, {"n": name, "c": criteria, "b": batch_size,
-                                          "u": user_id, "at": at})  # fmt: skip
-        return int(rows[0][0])
+                                          "u": user_id, "at": at, "key": key})  # fmt: skip
+        return int(rows[0][0]) if rows else None
+
+    def wave_by_key(self, key: str, user_id: int | None) -> tuple[int, int, int] | None:
+        row = self._tx.conn.execute(WAVE_BY_KEY, {"u": user_id or 0, "k": key}).first()
+        return (int(row[0]), int(row[1]), int(row[2])) if row else None
+
+    def batch_by_key(self, key: str, user_id: int | None) -> int | None:
+        row = self._tx.conn.execute(BATCH_BY_KEY, {"u": user_id or 0, "k": key}).first()
+        return int(row[0]) if row else None
+
+    def put_by_key(self, key: str, user_id: int | None) -> tuple[int, int, int] | None:
+        row = self._tx.conn.execute(PUT_BY_KEY, {"u": user_id or 0, "k": key}).first()
+        return (int(row[0]), int(row[1]), int(row[2])) if row else None
 
     def claim_for_wave(self, wave_id: int, task_id: int) -> bool:
         return bool(self._tx.run(CLAIM_WAVE, {"w": wave_id, "t": task_id}))
@@ -113,8 +137,10 @@ class SqlWaves:
     def set_wave_counts(self, wave_id: int, orders: int, batches: int) -> None:
         self._tx.run(WAVE_COUNTS, {"id": wave_id, "o": orders, "b": batches})
 
-    def add_batch(self, wave_id: int | None, user_id: int | None, at: datetime) -> int:
-        return int(self._tx.run(INSERT_BATCH, {"w": wave_id, "u": user_id, "at": at})[0][0])
+    def add_batch(self, wave_id: int | None, user_id: int | None, at: datetime,
+                  key: str | None = None) -> int | None:  # fmt: skip
+        rows = self._tx.run(INSERT_BATCH, {"w": wave_id, "u": user_id, "at": at, "key": key})
+        return int(rows[0][0]) if rows else None
 
     def claim_for_batch(self, batch_id: int, task_id: int, slot: int,
                         wave_id: int | None) -> bool:  # fmt: skip
@@ -130,8 +156,9 @@ class SqlWaves:
         return bool(self._tx.run(TAKE_BATCH, {"b": batch_id, "e": executor_id}))
 
     def put(self, batch_id: int, task_id: int, product_id: int, user_id: int | None,
-            at: datetime) -> bool:  # fmt: skip
+            at: datetime, key: str | None = None) -> bool:  # fmt: skip
         if self._postgres:  # two scanners at one wall take turns on the count
             self._tx.run(LOCK_BATCH, {"b": batch_id})
-        params = {"b": batch_id, "t": task_id, "p": product_id, "u": user_id, "at": at}
+        params = {"b": batch_id, "t": task_id, "p": product_id, "u": user_id, "at": at,
+                  "key": key}  # fmt: skip
         return bool(self._tx.run(PUT, params))

@@ -31,10 +31,14 @@ def upgrade() -> None:
         sa.Column("batch_count", sa.Integer(), nullable=False),
         sa.Column("created_by", sa.Integer(), nullable=True),
         sa.Column("created_at", _AT, nullable=False),
+        sa.Column("idempotency_key", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
         sa.ForeignKeyConstraint(["created_by"], ["app_user.id"],
                                 name=op.f("fk_pick_wave_created_by_app_user")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pick_wave")),
     )  # fmt: skip
+    op.execute(
+        "CREATE UNIQUE INDEX uq_pick_wave_user_idempotency_key ON pick_wave (coalesce(created_by, 0), idempotency_key)"
+    )
     op.create_table(
         "pick_batch",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -42,6 +46,7 @@ def upgrade() -> None:
         sa.Column("executor_id", sa.Integer(), nullable=True),
         sa.Column("created_by", sa.Integer(), nullable=True),
         sa.Column("created_at", _AT, nullable=False),
+        sa.Column("idempotency_key", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
         sa.ForeignKeyConstraint(["wave_id"], ["pick_wave.id"],
                                 name=op.f("fk_pick_batch_wave_id_pick_wave")),
         sa.ForeignKeyConstraint(["executor_id"], ["executor.id"],
@@ -54,6 +59,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_pick_batch_wave_id"), ["wave_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_pick_batch_executor_id"), ["executor_id"],
                               unique=False)  # fmt: skip
+    op.execute(
+        "CREATE UNIQUE INDEX uq_pick_batch_user_idempotency_key ON pick_batch (coalesce(created_by, 0), idempotency_key)"
+    )
     op.create_table(
         "pick_batch_put",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -62,6 +70,7 @@ def upgrade() -> None:
         sa.Column("product_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("at", _AT, nullable=False),
+        sa.Column("idempotency_key", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
         sa.ForeignKeyConstraint(["batch_id"], ["pick_batch.id"],
                                 name=op.f("fk_pick_batch_put_batch_id_pick_batch")),
         sa.ForeignKeyConstraint(["task_id"], ["picking_task.id"],
@@ -77,6 +86,9 @@ def upgrade() -> None:
                               unique=False)  # fmt: skip
         batch_op.create_index("ix_pick_batch_put_task_id_product_id", ["task_id", "product_id"],
                               unique=False)  # fmt: skip
+    op.execute(
+        "CREATE UNIQUE INDEX uq_pick_batch_put_user_idempotency_key ON pick_batch_put (coalesce(user_id, 0), idempotency_key)"
+    )
     with op.batch_alter_table("picking_task", schema=None) as batch_op:
         batch_op.add_column(sa.Column("wave_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("batch_id", sa.Integer(), nullable=True))
@@ -104,9 +116,12 @@ def downgrade() -> None:
     with op.batch_alter_table("pick_batch_put", schema=None) as batch_op:
         batch_op.drop_index("ix_pick_batch_put_task_id_product_id")
         batch_op.drop_index(batch_op.f("ix_pick_batch_put_batch_id"))
+    op.drop_index("uq_pick_batch_put_user_idempotency_key", table_name="pick_batch_put")
     op.drop_table("pick_batch_put")
     with op.batch_alter_table("pick_batch", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_pick_batch_executor_id"))
         batch_op.drop_index(batch_op.f("ix_pick_batch_wave_id"))
+    op.drop_index("uq_pick_batch_user_idempotency_key", table_name="pick_batch")
     op.drop_table("pick_batch")
+    op.drop_index("uq_pick_wave_user_idempotency_key", table_name="pick_wave")
     op.drop_table("pick_wave")

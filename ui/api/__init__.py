@@ -26,6 +26,7 @@ from ui.api import order_returns as api_returns
 from ui.api import orders as api_orders
 from ui.api import packing as api_packing
 from ui.api import picking as api_picking
+from ui.api import waves as api_waves
 from ui.api.docs import add_docs
 from ui.context import AppContext
 
@@ -66,6 +67,7 @@ def register(ctx: AppContext) -> None:
     api_returns.add_routes(router, ctx, order_readers)  # /orders/{id}/returns (RETURN_ORDERS)
     api_picking.add_routes(router, ctx, floor)  # /picking-tasks (workers pick: Action.PICK)
     api_packing.add_routes(router, ctx, floor)  # /packing-tasks (workers pack: Action.PACK)
+    api_waves.add_routes(router, ctx, floor)  # /waves, /pick-batches (issue 15)
     admins = auth.requirement(ctx.identities, tokens, roles_that_can(Action.BACKUP))
     api_backup.add_routes(router, ctx, admins)  # GET /backup
     app.include_router(router)
