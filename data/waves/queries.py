@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from core.orders.wave_ports import Batch, WaveCriteria
+from data.models import PackingTask
 from data.orders.records import order_t
 from data.picking.queries import mine_sql
 from data.picking.records import executor_t, item_t, task_t
@@ -20,6 +21,7 @@ from data.reads import page_bounds
 from data.waves.records import batch_t, read_batch, wave_t
 from data.waves.repository import candidate_query
 
+packing_t = PackingTask.__table__
 FINAL = ("completed", "cancelled")
 
 
@@ -248,3 +250,16 @@ def batch_owner(engine: Engine, batch_id: int,
             sa.select(batch_t.c.executor_id, mine_sql(user_id)).where(batch_t.c.id == batch_id)
         ).first()
     return (row[0], row[1]) if row else None
+
+
+def packing_tasks(engine: Engine, order_ids: Sequence[int]) -> dict[int, int]:
+    """The latest packing task of each order (the put wall's «Упаковать»)."""
+    if not order_ids:
+        return {}
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(packing_t.c.order_id, sa.func.max(packing_t.c.id))
+            .where(packing_t.c.order_id.in_(list(order_ids)))
+            .group_by(packing_t.c.order_id)
+        ).all()  # fmt: skip
+    return {int(o): int(t) for o, t in rows}

@@ -1,0 +1,93 @@
+"""Waves and batch picking pages in NiceGUI's simulated user (issue 15): a worker takes a
+batch on the tablet, is refused a wrong bin, picks two orders' shares at one stop (one of
+them short), and sorts the cart at the put wall, the screen naming each unit's slot; a
+manager releases a wave and its card shows progress and what blocks it."""
+
+import sqlalchemy as sa
+from nicegui.testing import User
+
+from core.orders import batches
+from data.database import Database
+from tests.conftest import make_product, open_page
+from tests.e2e.test_page_missions import element, linked_executor, shown, text
+from tests.floor import make_bin
+from tests.helpers import eventually, scan_into
+from tests.order_checks import check_reservations
+from tests.orders import fresh, place
+from tests.picking import stock_bin, task
+
+WAIT = 50
+
+
+async def test_a_worker_picks_a_batch_and_puts_it_to_orders(
+    worker: User, app_database: Database
+) -> None:
+    db = app_database
+    linked_executor(db)
+    mug = make_product(db, name="Кружка 350 мл", sku="MUG-350", barcode="4600000000017")
+    cup = make_product(db, name="Чашка 200 мл", sku="CUP-200", barcode="4600000000024")
+    stock_bin(db, mug, 5, make_bin(db, "A-01-1-1", route=1))
+    stock_bin(db, cup, 5, make_bin(db, "B-02-1-1", route=2))
+    one = place(db, [(mug, 2)], external_id="WB-1")
+    two = place(db, [(mug, 2), (cup, 1)], external_id="WB-2")
+    batch, _ = batches.create_batch(
+        db.unit_of_work(), [one.picking_task_id or 0, two.picking_task_id or 0], None
+    )
+
+    await open_page(worker, "/batches")
+    await worker.should_see(f"Партия №{batch.id}")
+    worker.find(marker="batch-take").click()
+    await eventually(lambda: shown(worker, "batch-scan"), timeout=20)
+    assert text(worker, "batch-place") == "A-01-1-1"  # one stop for both orders' mugs
+    await scan_into(worker, "batch-scan", "B-02-1-1")
+    assert text(worker, "scan-flash-text") == "Не та ячейка: нужна A-01-1-1"
+    await scan_into(worker, "batch-scan", "A-01-1-1")
+    await scan_into(worker, "batch-scan", "4600000000017")
+    await eventually(lambda: text(worker, "batch-slot") == "В ячейку 1 — 2 шт.")
+    worker.find(marker="batch-confirm").click()
+    await eventually(lambda: text(worker, "batch-slot") == "В ячейку 2 — 2 шт.", timeout=20)
+    element(worker, "batch-quantity").set_value(1)
+    worker.find(marker="batch-short").click()  # the second order found one mug only
+    await eventually(lambda: text(worker, "batch-place") == "B-02-1-1", timeout=20)
+    await scan_into(worker, "batch-scan", "B-02-1-1")
+    await scan_into(worker, "batch-scan", "4600000000024")
+    await eventually(lambda: shown(worker, "batch-confirm"))
+    worker.find(marker="batch-confirm").click()
+    await worker.should_see(marker="batch-all-done", retries=WAIT)
+    assert task(db, one.picking_task_id or 0).status == "completed"
+    second = fresh(db, two.id)
+    assert [(x.picked, x.reserved) for x in second.lines] == [(1, 0), (1, 0)]
+    assert fresh(db, one.id).lines[0].picked == 2
+    check_reservations(db)
+
+    worker.find(marker="batch-to-put-wall").click()
+    await worker.should_see(marker="put-scan", retries=WAIT)
+    for slot in ("Ячейка 1", "Ячейка 1", "Ячейка 2"):
+        await scan_into(worker, "put-scan", "4600000000017")
+        assert text(worker, "put-target") == slot
+    await scan_into(worker, "put-scan", "4600000000017")
+    assert "уже разложены" in text(worker, "scan-flash-text")
+    await scan_into(worker, "put-scan", "4600000000024")
+    assert text(worker, "put-target") == "Ячейка 2"
+    await worker.should_see(marker="put-pack", retries=WAIT)
+
+
+async def test_a_manager_releases_a_wave_and_sees_what_blocks_it(
+    manager: User, app_database: Database
+) -> None:
+    db = app_database
+    mug = make_product(db, sku="MUG-350", barcode="4600000000017")
+    stock_bin(db, mug, 3, make_bin(db, "A-01-1-1", route=1))
+    place(db, [(mug, 1)], external_id="OZ-1")
+    place(db, [(mug, 2)], external_id="OZ-2")
+    place(db, [(mug, 5)], external_id="OZ-3")  # waits for stock
+    await open_page(manager, "/waves")
+    await manager.should_see("Волн пока нет")
+    manager.find(marker="wave-preview").click()
+    await manager.should_see("Подходит заказов: 2", retries=WAIT)
+    manager.find(marker="wave-release").click()
+    await manager.should_see("Ждут товара по условиям волны: 1", retries=WAIT)
+    await manager.should_see("Заказов собрано 0 из 2")
+    with db.engine.connect() as conn:
+        waves_made = conn.execute(sa.text("SELECT order_count, batch_count FROM pick_wave")).all()
+    assert [tuple(w) for w in waves_made] == [(2, 1)]
