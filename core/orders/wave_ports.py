@@ -82,8 +82,9 @@ class WavesRepository(Protocol):
     def put_by_key(self, key: str, user_id: int | None) -> tuple[int, int, int] | None:
         """(batch id, task id, product id) of the unit put with this key."""
 
-    def claim_for_wave(self, wave_id: int, task_id: int) -> bool:
-        """The task joins the wave only while in none and not started (one statement)."""
+    def claim_for_wave(self, wave_id: int, task_ids: list[int]) -> list[int]:
+        """Each task joins the wave only while in none and not started: one conditional
+        statement per task, in the given order; the ids claimed."""
 
     def set_wave_counts(self, wave_id: int, orders: int, batches: int) -> None: ...
     def add_batch(self, wave_id: int | None, user_id: int | None, at: datetime,
@@ -92,6 +93,9 @@ class WavesRepository(Protocol):
                         wave_id: int | None) -> bool:  # fmt: skip
         """The task joins the batch only while in none, not started and (given a wave)
         in that wave (one statement)."""
+
+    def claim_many_for_batch(self, batch_id: int, task_ids: list[int], wave_id: int) -> int:
+        """`claim_for_batch` for each task of the wave, slots 1, 2, …; how many joined."""
 
     def batch(self, batch_id: int) -> Batch | None: ...
     def take_batch(self, batch_id: int, executor_id: int) -> bool:

@@ -87,9 +87,11 @@ def release_wave(uow: WavesUnitOfWork, chosen: WaveCriteria, user_id: int | None
                                      batch_size, user_id, now, key)  # fmt: skip
         if wave_id is None:
             raise Conflict("idempotency_key_reused", "Этот ключ идемпотентности уже использован")
-        # One task at a time in id order: concurrent waves lock rows in the same order.
-        claimed = [c for c in sorted(found, key=lambda c: c.task_id)
-                   if uow.waves.claim_for_wave(wave_id, c.task_id)]  # fmt: skip
+        # One conditional claim per task, in id order (sent together): concurrent waves
+        # lock rows in the same order, and the later one finds a row taken and skips it.
+        by_task = {c.task_id: c for c in found}
+        taken = uow.waves.claim_for_wave(wave_id, sorted(by_task))
+        claimed = [by_task[t] for t in taken]
         if not claimed:
             raise Conflict("nothing_to_release", "Эти заказы уже взяты в другую волну")
         batches = batched = 0
@@ -103,9 +105,9 @@ def release_wave(uow: WavesUnitOfWork, chosen: WaveCriteria, user_id: int | None
                     break
                 batch_id = uow.waves.add_batch(wave_id, user_id, now)
                 assert batch_id is not None, "a batch without a key is always written"
-                for slot, c in enumerate(group, start=1):
-                    claimed_here = uow.waves.claim_for_batch(batch_id, c.task_id, slot, wave_id)
-                    assert claimed_here, "the wave's own task, claimed in this transaction"
+                joined = uow.waves.claim_many_for_batch(batch_id, [c.task_id for c in group],
+                                                        wave_id)  # fmt: skip
+                assert joined == len(group), "the wave's own tasks, claimed in this transaction"
                 batches += 1
                 batched += len(group)
         uow.waves.set_wave_counts(wave_id, len(claimed), batches)

@@ -131,8 +131,10 @@ class SqlWaves:
         row = self._tx.conn.execute(PUT_BY_KEY, {"u": user_id or 0, "k": key}).first()
         return (int(row[0]), int(row[1]), int(row[2])) if row else None
 
-    def claim_for_wave(self, wave_id: int, task_id: int) -> bool:
-        return bool(self._tx.run(CLAIM_WAVE, {"w": wave_id, "t": task_id}))
+    def claim_for_wave(self, wave_id: int, task_ids: list[int]) -> list[int]:
+        # One conditional UPDATE per task, in the given order, sent in one round trip.
+        found = self._tx.run_many(CLAIM_WAVE, [{"w": wave_id, "t": t} for t in task_ids])
+        return [int(rows[0][0]) for rows in found if rows]
 
     def set_wave_counts(self, wave_id: int, orders: int, batches: int) -> None:
         self._tx.run(WAVE_COUNTS, {"id": wave_id, "o": orders, "b": batches})
@@ -148,6 +150,11 @@ class SqlWaves:
         if wave_id is None:
             return bool(self._tx.run(CLAIM_BATCH, params))
         return bool(self._tx.run(CLAIM_BATCH_IN_WAVE, {**params, "w": wave_id}))
+
+    def claim_many_for_batch(self, batch_id: int, task_ids: list[int], wave_id: int) -> int:
+        rows = [{"b": batch_id, "t": t, "slot": n, "w": wave_id}
+                for n, t in enumerate(task_ids, start=1)]  # fmt: skip
+        return sum(1 for found in self._tx.run_many(CLAIM_BATCH_IN_WAVE, rows) if found)
 
     def batch(self, batch_id: int) -> Batch | None:
         return read_batch(self._tx.conn, batch_id)
