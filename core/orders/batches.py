@@ -1,7 +1,7 @@
 """Batch picking (issue 15): one worker picks several small orders in one walk.
 
 A batch claims its orders' picking tasks one at a time, each by one conditional statement
-(not in a batch yet, picking not started), so two managers building batches at once never
+(not in a batch yet, no picker assigned), so two managers building batches at once never
 put one order in two. The walk merges the items of all its orders by bin in route order —
 one stop per bin, the quantity per order shown — and every confirmation is the
 single-order pick of that order's item (core.orders.picks.pick_item): one rule in one
@@ -115,7 +115,7 @@ def read_batch(uow: WavesUnitOfWork, batch_id: int) -> Batch:
 def create_batch(uow: WavesUnitOfWork, task_ids: list[int], user_id: int | None, *,
                  idempotency_key: str | None = None) -> tuple[Batch, list[int]]:  # fmt: skip
     """A batch of these tasks: each claimed on its own; the ones already in a batch or
-    started are left out (returned second). None claimable: 409, nothing written."""
+    assigned to a picker are left out (returned second). None claimable: 409, nothing written."""
     unique = sorted(set(task_ids))
     if not 2 <= len(unique) <= MAX_BATCH:
         raise ValidationError("invalid_batch_size", f"Заказов в партии: от 2 до {MAX_BATCH}",

@@ -34,6 +34,7 @@ class Candidate:
     order_id: int
     units: int
     first_route: int  # the route sequence of its first bin: batches of neighbours
+    assigned: bool = False  # a picker has it already: never batched
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ class WavesRepository(Protocol):
                   key: str | None = None) -> int | None: ...  # fmt: skip
     def claim_for_batch(self, batch_id: int, task_id: int, slot: int,
                         wave_id: int | None) -> bool:  # fmt: skip
-        """The task joins the batch only while in none, not started and (given a wave)
+        """The task joins the batch only while in none, with no picker yet and (given a wave)
         in that wave (one statement)."""
 
     def claim_many_for_batch(self, batch_id: int, task_ids: list[int], wave_id: int) -> int:

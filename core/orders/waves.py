@@ -11,11 +11,13 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from core.errors import Conflict, ValidationError
 from core.orders.rules import PRIORITY_RANK, clean_key, text
 from core.orders.wave_ports import WaveCriteria, WavesUnitOfWork
 from core.periods import now_utc
+from core.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +85,8 @@ def release_wave(uow: WavesUnitOfWork, chosen: WaveCriteria, user_id: int | None
         found = uow.waves.candidates(chosen)
         if not found:
             raise Conflict("nothing_to_release", "Нет заказов, готовых к сборке, по этим условиям")
-        wave_id = uow.waves.add_wave(title or f"Волна {now:%d.%m %H:%M}", describe(chosen),
+        local = now.astimezone(ZoneInfo(get_settings().time_zone))
+        wave_id = uow.waves.add_wave(title or f"Волна {local:%d.%m %H:%M}", describe(chosen),
                                      batch_size, user_id, now, key)  # fmt: skip
         if wave_id is None:
             raise Conflict("idempotency_key_reused", "Этот ключ идемпотентности уже использован")
@@ -97,7 +100,8 @@ def release_wave(uow: WavesUnitOfWork, chosen: WaveCriteria, user_id: int | None
         batches = batched = 0
         if batch_size > 1:
             # Small orders by the route of their first bin: a batch walks one stretch.
-            small = sorted((c for c in claimed if c.units <= SMALL_UNITS),
+            # An order already assigned to a picker stays theirs, picked alone.
+            small = sorted((c for c in claimed if c.units <= SMALL_UNITS and not c.assigned),
                            key=lambda c: (c.first_route, c.task_id))  # fmt: skip
             for start in range(0, len(small) - 1, batch_size):
                 group = small[start : start + batch_size]

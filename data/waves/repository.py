@@ -44,16 +44,18 @@ INSERT_BATCH = sa.text(
     "VALUES (:w, NULL, :u, :at, :key) ON CONFLICT DO NOTHING RETURNING id"
 ).bindparams(sa.bindparam("at", **_AT))
 _FREE = "batch_id IS NULL AND status IN ('pending', 'assigned')"
+# A batch takes tasks no picker has yet: its taker is assigned all of them.
+_UNASSIGNED = "batch_id IS NULL AND status = 'pending' AND executor_id IS NULL"
 CLAIM_WAVE = sa.text(
     f"UPDATE picking_task SET wave_id = :w WHERE id = :t AND wave_id IS NULL AND {_FREE} "
     "RETURNING id"
 )
 CLAIM_BATCH = sa.text(
-    f"UPDATE picking_task SET batch_id = :b, batch_slot = :slot WHERE id = :t AND {_FREE} "
+    f"UPDATE picking_task SET batch_id = :b, batch_slot = :slot WHERE id = :t AND {_UNASSIGNED} "
     "RETURNING id"
 )
 CLAIM_BATCH_IN_WAVE = sa.text(
-    f"UPDATE picking_task SET batch_id = :b, batch_slot = :slot WHERE id = :t AND {_FREE} "
+    f"UPDATE picking_task SET batch_id = :b, batch_slot = :slot WHERE id = :t AND {_UNASSIGNED} "
     "AND wave_id = :w RETURNING id"
 )
 TAKE_BATCH = sa.text(
@@ -89,12 +91,14 @@ def candidate_query(criteria: WaveCriteria, *, status: str = "reserved") -> Any:
     query = (
         sa.select(task_t.c.id, task_t.c.order_id,
                   sa.func.sum(item_t.c.quantity_required).label("units"),
-                  sa.func.min(location_t.c.route_sequence).label("first_route"))
+                  sa.func.min(location_t.c.route_sequence).label("first_route"),
+                  task_t.c.executor_id)
         .select_from(task_t.join(order_t, order_t.c.id == task_t.c.order_id)
                      .join(item_t, item_t.c.task_id == task_t.c.id)
                      .join(location_t, location_t.c.id == item_t.c.location_id))
         .where(*where)
-        .group_by(task_t.c.id, task_t.c.order_id, order_t.c.priority, order_t.c.created_at)
+        .group_by(task_t.c.id, task_t.c.order_id, task_t.c.executor_id, order_t.c.priority,
+                  order_t.c.created_at)
         .order_by(sa.func.min(_RANK), order_t.c.created_at, task_t.c.id)
         .limit(criteria.limit)
     )  # fmt: skip
@@ -111,7 +115,7 @@ class SqlWaves:
 
     def candidates(self, criteria: WaveCriteria) -> list[Candidate]:
         rows = self._tx.conn.execute(candidate_query(criteria)).all()
-        return [Candidate(int(t), int(o), int(u), int(r)) for t, o, u, r in rows]
+        return [Candidate(int(t), int(o), int(u), int(r), e is not None) for t, o, u, r, e in rows]
 
     def add_wave(self, name: str, criteria: str, batch_size: int, user_id: int | None,
                  at: datetime, key: str | None = None) -> int | None:  # fmt: skip

@@ -34,6 +34,8 @@ async def test_a_worker_picks_a_batch_and_puts_it_to_orders(
         db.unit_of_work(), [one.picking_task_id or 0, two.picking_task_id or 0], None
     )
 
+    await open_page(worker, "/picking")  # a batch's orders are not picked one by one
+    await worker.should_see("Заказов на сборку нет")
     await open_page(worker, "/batches")
     await worker.should_see(f"Партия №{batch.id}")
     worker.find(marker="batch-take").click()

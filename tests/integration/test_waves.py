@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from core.errors import Conflict, NotFound, ValidationError
 from core.orders import batches, waves
+from core.orders.picking import assign_task
 from core.orders.ports import Order
 from core.orders.wave_ports import Batch, WaveCriteria
 from data.database import Database
@@ -138,3 +139,14 @@ def test_walk_counts_stops_and_route_distance() -> None:
     assert waves.walk([(1, 10), (2, 40), (1, 10)]) == (2, 30)
     assert waves.walk([]) == (0, 0)
     assert WaveCriteria().limit == 500
+
+
+def test_an_order_already_assigned_to_a_picker_stays_out_of_batches(db: Database) -> None:
+    (a, _, _), _ = _floor(db)
+    orders = [place(db, [(a, 1)]) for _ in range(3)]
+    _, executor = worker_with_executor(db, "early")
+    assign_task(db.unit_of_work(), orders[0].picking_task_id or 0, executor, None)
+    done = _release(db, batch_size=3)
+    assert (done.orders, done.batches, done.single) == (3, 1, 1)
+    assert task(db, orders[0].picking_task_id or 0).batch_id is None
+    assert task(db, orders[1].picking_task_id or 0).batch_slot == 1
