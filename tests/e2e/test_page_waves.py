@@ -10,7 +10,7 @@ from core.orders import batches
 from data.database import Database
 from tests.conftest import make_product, open_page
 from tests.e2e.test_page_missions import element, linked_executor, shown, text
-from tests.floor import make_bin
+from tests.floor import make_bin, worker_with_executor
 from tests.helpers import eventually, scan_into
 from tests.order_checks import check_reservations
 from tests.orders import fresh, place
@@ -92,4 +92,13 @@ async def test_a_manager_releases_a_wave_and_sees_what_blocks_it(
     await manager.should_see("Заказов собрано 0 из 2")
     with db.engine.connect() as conn:
         waves_made = conn.execute(sa.text("SELECT order_count, batch_count FROM pick_wave")).all()
+        batch_id = conn.execute(sa.text("SELECT id FROM pick_batch")).scalar_one()
     assert [tuple(w) for w in waves_made] == [(2, 1)]
+    # Picked behind the page's back: the card follows (ui.live), and names the short.
+    actor, executor = worker_with_executor(db, "picker")
+    batch = batches.take_batch(db.unit_of_work, batch_id, executor, actor.user_id)
+    first, second = (p for s in batches.stops(batch) for pr in s.products for p in pr.portions)
+    batches.pick_in_batch(db.unit_of_work, batch_id, first.item_id, first.quantity, None)
+    await manager.should_see("Заказов собрано 1 из 2", retries=WAIT)
+    batches.pick_in_batch(db.unit_of_work, batch_id, second.item_id, 0, None)
+    await manager.should_see("Недостача или пропуск: 1 поз. (заказы OZ-2)", retries=WAIT)

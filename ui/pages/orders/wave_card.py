@@ -3,6 +3,8 @@ slot, who picks it, and what blocks the wave — short picks, cancelled orders, 
 matching its criteria that still wait for stock. Updates itself as items are picked
 (ui.live.refresh_on_ledger_change)."""
 
+from datetime import datetime
+
 from nicegui import run, ui
 
 from core.users.policy import Action
@@ -19,6 +21,11 @@ STATUS = {
     "completed": ("Собрана", "Picked", "positive"),
     "cancelled": ("Отменена", "Cancelled", "negative"),
 }
+CRITERIA = {
+    "cutoff": ("получены до", "received by"), "carrier": ("перевозчик", "carrier"),
+    "source_id": ("маркетплейс №", "marketplace"), "priority": ("приоритет от", "priority"),
+    "zone": ("зона", "zone"), "limit": ("не больше", "at most"),
+}  # fmt: skip
 COLUMNS = [
     {"name": "order", "label": "Заказ", "field": "order", "align": "left"},
     {"name": "status", "label": "Сборка", "field": "status", "align": "left"},
@@ -58,7 +65,11 @@ class WaveCard:
                 status_badge(found.status)
                 ui.label(format_time(found.created_at, self.ctx.settings.time_zone)).classes(
                     "text-grey-7")  # fmt: skip
-            chosen = ", ".join(f"{k}: {v}" for k, v in found.criteria.items()) or "—"
+            tz = self.ctx.settings.time_zone
+            shown = {k: format_time(datetime.fromisoformat(v), tz) if k == "cutoff" else v
+                     for k, v in found.criteria.items()}  # fmt: skip
+            chosen = ", ".join(f"{tr(*CRITERIA.get(k, (k, k)))} {v}"
+                               for k, v in shown.items()) or "—"  # fmt: skip
             ui.label(tr(f"Условия: {chosen}; в партии до {found.batch_size}",
                         f"Criteria: {chosen}; up to {found.batch_size} a batch")
                      ).classes("text-body2 text-grey-8")  # fmt: skip
