@@ -47,6 +47,8 @@ async def test_a_workers_menu_holds_only_the_floor_pages(worker: User) -> None:
         "/": "Где товар",
         "/my-missions": "Мои задания",
         "/picking": "Сборка заказов",
+        "/batches": "Сборка партиями",
+        "/put-wall": "Раскладка по заказам",
         "/packing": "Упаковка и отгрузка",
         "/putaway": "Размещение",
         "/returns": "Возвраты",
