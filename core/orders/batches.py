@@ -115,7 +115,8 @@ def read_batch(uow: WavesUnitOfWork, batch_id: int) -> Batch:
 def create_batch(uow: WavesUnitOfWork, task_ids: list[int], user_id: int | None, *,
                  idempotency_key: str | None = None) -> tuple[Batch, list[int]]:  # fmt: skip
     """A batch of these tasks: each claimed on its own; the ones already in a batch or
-    assigned to a picker are left out (returned second). None claimable: 409, nothing written."""
+    assigned to a picker are left out (returned second). Fewer than 2 free: 409, nothing
+    written."""
     unique = sorted(set(task_ids))
     if not 2 <= len(unique) <= MAX_BATCH:
         raise ValidationError("invalid_batch_size", f"Заказов в партии: от 2 до {MAX_BATCH}",
@@ -134,8 +135,9 @@ def create_batch(uow: WavesUnitOfWork, task_ids: list[int], user_id: int | None,
         for task_id in unique:  # id order: concurrent builders lock rows in one order
             if uow.waves.claim_for_batch(batch_id, task_id, len(claimed) + 1, None):
                 claimed.append(task_id)
-        if not claimed:
-            raise Conflict("already_batched", "Эти заказы уже в партиях или их сборка начата")
+        if len(claimed) < 2:  # one order alone is no batch: nothing is written
+            raise Conflict("already_batched", "Свободных заказов меньше двух: остальные уже "
+                           "в партиях или у сборщиков")  # fmt: skip
         uow.commit()
     left_out = [t for t in unique if t not in claimed]
     return read_batch(uow, batch_id), left_out
@@ -159,6 +161,20 @@ def take_batch(new_unit: NewUnit, batch_id: int, executor_id: int,
         if line.task_status in NOT_STARTED:
             picking.start_task(new_unit(), line.task_id, user_id)
     return read_batch(new_unit(), batch_id)
+
+
+def dissolve_batch(uow: WavesUnitOfWork, batch_id: int) -> tuple[Batch, int]:
+    """A manager breaks a batch up (its picker is away, an order is urgent): the orders not
+    started leave it and are picked one by one again (an assigned one stays its picker's);
+    the started ones stay in it. 409 when none could leave."""
+    with uow:
+        if uow.waves.batch(batch_id) is None:
+            raise NotFound("batch_not_found", "Партия не найдена")
+        left = uow.waves.dissolve(batch_id)
+        if not left:
+            raise Conflict("invalid_transition", "Все заказы партии уже в сборке")
+        uow.commit()
+    return read_batch(uow, batch_id), left
 
 
 def _firsts(batch: Batch) -> list[BatchLine]:

@@ -102,6 +102,9 @@ class WavesRepository(Protocol):
     def take_batch(self, batch_id: int, executor_id: int) -> bool:
         """The batch becomes the executor's, only while it is no one else's."""
 
+    def dissolve(self, batch_id: int) -> int:
+        """Its tasks not started leave it (one statement); how many."""
+
     def put(self, batch_id: int, task_id: int, product_id: int, user_id: int | None,
             at: datetime, key: str | None = None) -> bool:  # fmt: skip
         """One unit into the task's slot, only while fewer were put than were picked."""

@@ -62,6 +62,11 @@ TAKE_BATCH = sa.text(
     "UPDATE pick_batch SET executor_id = :e WHERE id = :b "
     "AND (executor_id IS NULL OR executor_id = :e) RETURNING id"
 )
+# Tasks not started leave the batch (picked one by one again); started ones stay in it.
+DISSOLVE = sa.text(
+    "UPDATE picking_task SET batch_id = NULL, batch_slot = NULL "
+    "WHERE batch_id = :b AND status IN ('pending', 'assigned') RETURNING id"
+)
 LOCK_BATCH = sa.text("SELECT id FROM pick_batch WHERE id = :b FOR UPDATE")
 # A unit onto the put wall only while the slot was given fewer than its order picked.
 PUT = sa.text(
@@ -165,6 +170,9 @@ class SqlWaves:
 
     def take_batch(self, batch_id: int, executor_id: int) -> bool:
         return bool(self._tx.run(TAKE_BATCH, {"b": batch_id, "e": executor_id}))
+
+    def dissolve(self, batch_id: int) -> int:
+        return len(self._tx.run(DISSOLVE, {"b": batch_id}))
 
     def put(self, batch_id: int, task_id: int, product_id: int, user_id: int | None,
             at: datetime, key: str | None = None) -> bool:  # fmt: skip

@@ -17,7 +17,7 @@ ROUTES = [
     ("GET", "/waves"), ("GET", "/waves/1"), ("POST", "/waves"), ("GET", "/pick-batches"),
     ("GET", "/pick-batches/1"), ("POST", "/pick-batches"), ("POST", "/pick-batches/1/take"),
     ("POST", "/pick-batches/1/items/1/pick"), ("POST", "/pick-batches/1/items/1/skip"),
-    ("POST", "/pick-batches/1/put"),
+    ("POST", "/pick-batches/1/put"), ("POST", "/pick-batches/1/dissolve"),
 ]  # fmt: skip
 WAVE = {"id", "name", "status", "criteria", "batch_size", "order_count", "batch_count",
         "orders_done", "items_total", "items_done", "short_items", "cancelled_orders",
@@ -130,7 +130,7 @@ async def test_a_manager_builds_a_batch_of_free_tasks_only(
     http, db = visitor.http_client, app_database
     admin = await signed_in(http, db)
     worker, _ = await worker_executor(admin, db, http)
-    _, tasks = await _orders(admin, 3, quantity=1)
+    _, tasks = await _orders(admin, 4, quantity=1)
     assert_error(await worker.post("/pick-batches", json={"task_ids": tasks[:2]}), 403)
     assert_error(await admin.post("/pick-batches", json={"task_ids": tasks[:1]}), 422)
     made = await admin.post("/pick-batches", json={"task_ids": tasks[:2]},
@@ -141,5 +141,16 @@ async def test_a_manager_builds_a_batch_of_free_tasks_only(
     assert again.json()["id"] == made.json()["id"]
     second = await admin.post("/pick-batches", json={"task_ids": tasks[1:]})
     assert second.status_code == 201 and second.json()["left_out"] == [tasks[1]]
+    assert [o["task_id"] for o in second.json()["orders"]] == tasks[2:]
     assert_error(await admin.post("/pick-batches", json={"task_ids": tasks[:2]}), 409,
                  "already_batched")  # fmt: skip
+    first = made.json()["id"]
+    assert_error(await worker.post(f"/pick-batches/{first}/dissolve"), 403, "forbidden")
+    broken = await admin.post(f"/pick-batches/{first}/dissolve")
+    assert broken.status_code == 200 and broken.json()["orders"] == []
+    assert_error(await admin.post(f"/pick-batches/{first}/dissolve"), 409, "invalid_transition")
+    assert_error(await admin.post("/pick-batches/999/dissolve"), 404, "batch_not_found")
+    again = await admin.post("/pick-batches", json={"task_ids": tasks[:1] + tasks[2:]})
+    assert_error(again, 409, "already_batched")  # one free order is no batch
+    rebuilt = await admin.post("/pick-batches", json={"task_ids": tasks[:2]})
+    assert rebuilt.status_code == 201 and rebuilt.json()["left_out"] == []

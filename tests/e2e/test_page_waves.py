@@ -6,7 +6,7 @@ manager releases a wave and its card shows progress and what blocks it."""
 import sqlalchemy as sa
 from nicegui.testing import User
 
-from core.orders import batches
+from core.orders import batches, waves
 from data.database import Database
 from tests.conftest import make_product, open_page
 from tests.e2e.test_page_missions import element, linked_executor, shown, text
@@ -102,3 +102,19 @@ async def test_a_manager_releases_a_wave_and_sees_what_blocks_it(
     await manager.should_see("Заказов собрано 1 из 2", retries=WAIT)
     batches.pick_in_batch(db.unit_of_work, batch_id, second.item_id, 0, None)
     await manager.should_see("Недостача или пропуск: 1 поз. (заказы OZ-2)", retries=WAIT)
+
+
+async def test_a_manager_breaks_up_a_batch_from_the_wave_card(
+    manager: User, app_database: Database
+) -> None:
+    db = app_database
+    mug = make_product(db, sku="MUG-350", barcode="4600000000017")
+    stock_bin(db, mug, 5, make_bin(db, "A-01-1-1", route=1))
+    orders = [place(db, [(mug, 1)], external_id=f"YM-{n}") for n in range(2)]
+    done = waves.release_wave(db.unit_of_work(), waves.criteria(), None, batch_size=2)
+    await open_page(manager, f"/waves/{done.wave_id}")
+    await manager.should_see(marker="wave-dissolve")
+    manager.find(marker="wave-dissolve").click()
+    await manager.should_see("Партия №1 расформирована: заказов по одному — 2", retries=WAIT)
+    assert all(task(db, o.picking_task_id or 0).batch_id is None for o in orders)
+    await manager.should_not_see(marker="wave-dissolve", retries=WAIT)

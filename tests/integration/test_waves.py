@@ -113,14 +113,14 @@ def test_a_batch_pick_is_that_orders_pick_and_a_short_releases_only_its_rest(
 
 def test_an_order_is_never_in_two_batches(db: Database) -> None:
     (a, _, _), _ = _floor(db)
-    orders = [place(db, [(a, 1)]) for _ in range(3)]
+    orders = [place(db, [(a, 1)]) for _ in range(5)]
     ids = [o.picking_task_id or 0 for o in orders]
     batches.create_batch(db.unit_of_work(), ids[:2], None)
-    second, left = batches.create_batch(db.unit_of_work(), ids[1:], None)
+    second, left = batches.create_batch(db.unit_of_work(), ids[1:4], None)
     assert left == [ids[1]]
-    assert second.task_ids == [ids[2]]
-    with pytest.raises(Conflict) as again:
-        batches.create_batch(db.unit_of_work(), ids[:2], None)
+    assert second.task_ids == [ids[2], ids[3]]
+    with pytest.raises(Conflict) as again:  # one free order is no batch
+        batches.create_batch(db.unit_of_work(), ids[3:], None)
     assert again.value.code == "already_batched"
 
 
@@ -150,3 +150,19 @@ def test_an_order_already_assigned_to_a_picker_stays_out_of_batches(db: Database
     assert (done.orders, done.batches, done.single) == (3, 1, 1)
     assert task(db, orders[0].picking_task_id or 0).batch_id is None
     assert task(db, orders[1].picking_task_id or 0).batch_slot == 1
+
+
+def test_a_dissolved_batch_lets_its_unstarted_orders_go_one_by_one(db: Database) -> None:
+    (a, _, _), _ = _floor(db)
+    one, two, three = (place(db, [(a, 1)]) for _ in range(3))
+    batch, _ = _batch(db, one, two, three)
+    actor, executor = worker_with_executor(db, "started")
+    batch = batches.take_batch(db.unit_of_work, batch.id, executor, actor.user_id)
+    assert {x.task_status for x in batch.lines} == {"in_progress"}
+    with pytest.raises(Conflict):  # every order of it is being picked
+        batches.dissolve_batch(db.unit_of_work(), batch.id)
+    other, _ = _batch(db, *(place(db, [(a, 1)]) for _ in range(2)))
+    kept, left = batches.dissolve_batch(db.unit_of_work(), other.id)
+    assert left == 2 and kept.lines == ()
+    with pytest.raises(NotFound):
+        batches.dissolve_batch(db.unit_of_work(), 10**6)

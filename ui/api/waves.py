@@ -311,6 +311,16 @@ def add_routes(router: APIRouter, ctx: AppContext, floor: Requirement) -> None:
                                              idempotency_key=idempotency_key)  # fmt: skip
         return as_json(batch_out(batch, left), status.HTTP_201_CREATED)
 
+    @router.post("/pick-batches/{batch_id}/dissolve", response_model=BatchOut, tags=tags,
+                 responses=STEP)  # fmt: skip
+    def dissolve(batch_id: PathId, user: Manager,
+                 idempotency_key: IdempotencyKey = None) -> Response:  # fmt: skip
+        """Расформировать партию: заказы, чья сборка не начата, выходят из неё и собираются
+        по одному (назначенные остаются у своих сборщиков); начатые остаются. Ни одного —
+        409 `invalid_transition`; повтор с тем же ключом после этого — тоже 409."""
+        batch, _ = use_cases.dissolve_batch(uow(), batch_id)
+        return as_json(batch_out(batch), status.HTTP_200_OK)
+
     @router.post("/pick-batches/{batch_id}/take", response_model=BatchOut, tags=tags,
                  responses=STEP)  # fmt: skip
     def take(batch_id: PathId, body: TakeIn, user: Picker,

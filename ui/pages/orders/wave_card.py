@@ -7,12 +7,16 @@ from datetime import datetime
 
 from nicegui import run, ui
 
+from core.errors import DomainError
+from core.orders.batches import dissolve_batch
 from core.users.policy import Action
 from data.waves.queries import Wave, wave
+from ui.components.feedback import show_error
 from ui.context import AppContext
 from ui.formatting import format_time
 from ui.i18n import tr
 from ui.live import refresh_on_ledger_change
+from ui.session import guarded
 
 STATUS = {
     "pending": ("Ждёт сборщика", "Waiting", "grey-7"),
@@ -101,3 +105,24 @@ class WaveCard:
                 })  # fmt: skip
             ui.table(columns=COLUMNS, rows=rows, row_key="id").classes("w-full").props(
                 "flat bordered dense").mark("wave-orders")  # fmt: skip
+            waiting = sorted({o.batch_id for o in found.orders if o.batch_id is not None
+                              and o.task_status in ("pending", "assigned")})  # fmt: skip
+            with ui.row().classes("gap-2"):
+                for batch_id in waiting:
+                    label = tr(f"Расформировать партию №{batch_id}", f"Break up batch {batch_id}")
+                    ui.button(label, icon="call_split",
+                              on_click=guarded(self.ctx, Action.MANAGE_ORDERS,
+                                               lambda _u, *_a, b=batch_id: self._dissolve(b)),
+                              ).props("outline").mark("wave-dissolve")  # fmt: skip
+
+    async def _dissolve(self, batch_id: int) -> None:
+        """Its orders not started are picked one by one instead (core.orders.batches)."""
+        try:
+            _, left = await run.io_bound(dissolve_batch, self.ctx.db.unit_of_work(), batch_id)
+        except DomainError as refusal:
+            show_error(refusal)
+        else:
+            ui.notify(tr(f"Партия №{batch_id} расформирована: заказов по одному — {left}",
+                         f"Batch {batch_id} broken up: {left} orders alone"),
+                      type="positive")  # fmt: skip
+        await self._load()
