@@ -1,10 +1,10 @@
 """Invariant 6 (DESIGN.md §2b) through waves and batch picking (issue 15), as a hypothesis
 state machine: random orders, receipts into bins, cancels, waves and batches built of the
 free tasks, single-order steps on the same tasks, batch takes, picks of some or all of an
-order's share, skips, and units put to orders at the put wall. After every step: each
-quant's `reserved` equals its active reservations, nothing is negative or over-asked, the
-station holds exactly what open orders picked, every batch's tasks are in its wave, and
-no slot was given more units than its order picked."""
+order's share, skips, batches broken up, and units put to orders at the put wall. After
+every step: each quant's `reserved` equals its active reservations, nothing is negative or
+over-asked, the station holds exactly what open orders picked, every batch's tasks are in
+its wave, and no slot was given more units than its order picked."""
 
 from contextlib import suppress
 from itertools import count
@@ -135,6 +135,13 @@ def test_batches_keep_reservations_and_quants_together(databases: DatabaseFactor
                 batches.skip_in_batch(new, bid, p.item_id, "проверка", None)
             else:
                 batches.pick_in_batch(new, bid, p.item_id, min(take, p.quantity), None)
+
+        @rule(which=st.integers(0, 10_000))
+        def break_up_a_batch(self, which: int) -> None:
+            every = self._ids(ALL_BATCHES)
+            if every:
+                with suppress(Conflict):  # all its orders are being picked
+                    batches.dissolve_batch(self.db.unit_of_work(), every[which % len(every)])
 
         @rule(which=st.integers(0, 10_000), product=st.integers(0, PRODUCTS - 1))
         def put_a_unit(self, which: int, product: int) -> None:
