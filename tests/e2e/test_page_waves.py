@@ -118,3 +118,28 @@ async def test_a_manager_breaks_up_a_batch_from_the_wave_card(
     await manager.should_see("Партия №1 расформирована: заказов по одному — 2", retries=WAIT)
     assert all(task(db, o.picking_task_id or 0).batch_id is None for o in orders)
     await manager.should_not_see(marker="wave-dissolve", retries=WAIT)
+
+
+async def test_a_batch_page_lets_a_worker_take_a_free_batch_but_not_anothers(
+    worker: User, app_database: Database
+) -> None:
+    db = app_database
+    linked_executor(db)
+    mug = make_product(db, sku="MUG-350", barcode="4600000000017")
+    stock_bin(db, mug, 10, make_bin(db, "A-01-1-1", route=1))
+    free, _ = batches.create_batch(
+        db.unit_of_work(), [place(db, [(mug, 1)]).picking_task_id or 0 for _ in range(2)], None
+    )
+    taken, _ = batches.create_batch(
+        db.unit_of_work(), [place(db, [(mug, 1)]).picking_task_id or 0 for _ in range(2)], None
+    )
+    _, someone = worker_with_executor(db, "someone")
+    batches.take_batch(db.unit_of_work, taken.id, someone, None)
+    await open_page(worker, f"/batches/{taken.id}")
+    await worker.should_see("Эта партия у другого сборщика")
+    await worker.should_not_see(marker="batch-take")
+    await open_page(worker, f"/batches/{free.id}")
+    await worker.should_see("Партия ещё не взята")
+    worker.find(marker="batch-take").click()
+    await eventually(lambda: shown(worker, "batch-scan"), timeout=20)
+    await worker.should_see("A-01-1-1")

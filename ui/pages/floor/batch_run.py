@@ -13,10 +13,11 @@ from typing import Any
 from nicegui import run, ui
 
 from core.errors import DomainError
-from core.orders.batches import Portion, Stop, StopProduct, pick_in_batch, stops
+from core.orders.batches import Portion, Stop, StopProduct, pick_in_batch, stops, take_batch
 from core.orders.wave_ports import Batch
 from core.users.auth import Identity
-from core.users.policy import Action
+from core.users.policy import Action, can
+from data.picking.queries import executor_of
 from data.waves.queries import batch as read_batch
 from ui.components.feedback import ScanFeedback
 from ui.components.scan_field import ScanField
@@ -87,7 +88,12 @@ class BatchRun:
         self.footer.clear()
         walk = stops(batch) if batch else []
         left = [s for s in walk if not s.done]
-        running = batch is not None and any(x.task_status == "in_progress" for x in batch.lines)
+        self.executor = executor_of(self.ctx.db.engine, self.user.id)
+        # A worker works in their own batch; managers in any (as for picking tasks).
+        mine = batch is not None and (can(self.user.role, Action.MANAGE_ORDERS)
+                                      or batch.executor_id in (None, self.executor))  # fmt: skip
+        running = mine and batch is not None and any(
+            x.task_status == "in_progress" for x in batch.lines)  # fmt: skip
         previous = self.stop.location_id if self.stop else None
         self.stop = left[0] if running and left else None
         self.box.set_visibility(self.stop is not None)
@@ -104,7 +110,16 @@ class BatchRun:
             ui.linear_progress(value=done / max(len(walk), 1), show_value=False, size="14px",
                                color="positive").mark("batch-progress")  # fmt: skip
         with self.footer:
-            if not left or not running:
+            if left and not mine:
+                ui.label(tr("Эта партия у другого сборщика", "Another picker has this batch")
+                         ).classes("text-h5 text-negative").mark("batch-not-yours")  # fmt: skip
+            elif left and not running:
+                ui.label(tr("Партия ещё не взята", "Nobody has taken this batch yet")
+                         ).classes("text-h5").mark("batch-not-taken")  # fmt: skip
+                ui.button(tr("Взять партию", "Take the batch"), icon="shopping_basket",
+                          on_click=guarded(self.ctx, Action.PICK, self._take)).props(
+                    BIG).classes("w-full min-h-20").mark("batch-take")  # fmt: skip
+            elif not left:
                 ui.label(tr("Всё собрано: везите тележку к столу упаковки — раскладка по "
                             "заказам", "All picked: take the cart to the put wall")
                          ).classes("text-h5 text-positive").mark("batch-all-done")  # fmt: skip
@@ -120,6 +135,19 @@ class BatchRun:
             self._begin_stop(walk.index(self.stop) + 1, len(walk))
         else:
             self._next_share()
+
+    async def _take(self, user: Identity, *_: Any) -> None:
+        if self.executor is None:
+            self.feedback.error(tr("Вы не привязаны к исполнителю", "No executor linked to you"))
+            return
+        try:
+            batch = await run.io_bound(take_batch, self.ctx.db.unit_of_work, self.batch_id,
+                                       self.executor, user.id)  # fmt: skip
+        except DomainError as refusal:
+            self.feedback.error(refusal.message)
+            self._load()
+            return
+        self._load(batch)
 
     def _begin_stop(self, number: int, total: int) -> None:
         assert self.stop is not None
