@@ -121,7 +121,8 @@ def test_a_worker_picks_a_batch_and_sorts_it_at_the_put_wall(
         wait(driver).until(lambda d, s=slot: d.find_elements(By.XPATH, big(s) + "[contains("
                            "@class, 'text-primary')]"))  # fmt: skip
     scanner(driver, CUP)
-    visible(driver, "//div[normalize-space(.)='Разложено 2 из 2']")
+    sorted_ = "//div[normalize-space(.)='Разложено 2 из 2']"
+    wait(driver).until(lambda d: len(d.find_elements(By.XPATH, sorted_)) == 2)  # both slots
     screenshot(driver, "put-wall-800", TABLET)
     screenshot(driver, "put-wall-1024", LANDSCAPE)
 
