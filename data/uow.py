@@ -31,6 +31,7 @@ from data.stock.flows import local_today, write_totals
 from data.stock.ledger import SqlLedger
 from data.stock.repository import LocationDirectory, SqlStock
 from data.transaction import Transaction
+from data.waves.repository import SqlWaves
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ class SqlUnitOfWork:
     returns: SqlReturns
     quality: SqlQuality
     marking: SqlMarking
+    waves: SqlWaves
 
     def __init__(
         self,
@@ -80,6 +82,7 @@ class SqlUnitOfWork:
         self.returns = SqlReturns(self._tx)
         self.quality = SqlQuality(self._tx, postgres=postgres)
         self.marking = SqlMarking(self._tx)
+        self.waves = SqlWaves(self._tx, postgres=postgres)
         self._committed = False
         return self
 

@@ -60,6 +60,10 @@ class PickTask:
     order_external_id: str = ""
     station_code: str = ""
     executor_name: str | None = None
+    # Waves and batches (core.orders.waves, core.orders.batches).
+    wave_id: int | None = None
+    batch_id: int | None = None
+    batch_slot: int | None = None
 
     @property
     def total_items(self) -> int:

@@ -21,6 +21,7 @@ from data.models.places import HandlingUnit, Location, Warehouse
 from data.models.quality import QcDefect, QcHistory, QcItem, QcPhoto, QcTask
 from data.models.returns import OrderReturn
 from data.models.users import LoginThrottle, RequestKey, User
+from data.models.waves import PickBatch, PickBatchPut, PickWave
 
 __all__ = [
     "LOCATIONS_DIFFER",
@@ -48,6 +49,9 @@ __all__ = [
     "PackageItem",
     "PackingHistory",
     "PackingTask",
+    "PickBatch",
+    "PickBatchPut",
+    "PickWave",
     "PickingHistory",
     "PickingItem",
     "PickingTask",

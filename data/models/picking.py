@@ -34,6 +34,11 @@ class PickingTask(SQLModel, table=True):
     completed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     cancelled_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     cancel_reason: str | None = Field(default=None, max_length=500)
+    # Waves and batches (core.orders.waves, core.orders.batches): set by one conditional
+    # claim each, so a task is never in two waves or two batches.
+    wave_id: int | None = Field(default=None, foreign_key="pick_wave.id", index=True)
+    batch_id: int | None = Field(default=None, foreign_key="pick_batch.id", index=True)
+    batch_slot: int | None = Field(default=None)  # its slot on the batch's put wall
 
 
 class PickingItem(SQLModel, table=True):

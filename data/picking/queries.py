@@ -51,7 +51,9 @@ def queue(engine: Engine, user_id: int | None, *, limit: int = 30) -> list[PickT
     with engine.connect() as conn:
         mine = sa.select(executor_t.c.id).where(executor_t.c.user_id == user_id)
         own = sa.and_(task_t.c.executor_id.is_not(None), task_t.c.executor_id.in_(mine))
-        where = [task_t.c.status.in_(OPEN), sa.or_(own, task_t.c.executor_id.is_(None))]
+        # A batch's tasks are walked together on /batches (core.orders.batches), not here.
+        where = [task_t.c.status.in_(OPEN), sa.or_(own, task_t.c.executor_id.is_(None)),
+                 task_t.c.batch_id.is_(None)]  # fmt: skip
         order = [sa.case((own, 0), else_=1), sa.case((task_t.c.status == "in_progress", 0),
                  else_=1), _URGENCY, task_t.c.created_at, task_t.c.id]  # fmt: skip
         return read_tasks(conn, where, order, limit=limit)

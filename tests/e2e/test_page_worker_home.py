@@ -48,6 +48,8 @@ async def test_a_workers_menu_holds_only_the_floor_pages(worker: User) -> None:
         "/my-missions": "Мои задания",
         "/picking": "Сборка заказов",
         "/qc": "Контроль качества",
+        "/batches": "Сборка партиями",
+        "/put-wall": "Раскладка по заказам",
         "/packing": "Упаковка и отгрузка",
         "/putaway": "Размещение",
         "/returns": "Возвраты",

@@ -29,6 +29,7 @@ from ui.api import orders as api_orders
 from ui.api import packing as api_packing
 from ui.api import picking as api_picking
 from ui.api import quality as api_quality
+from ui.api import waves as api_waves
 from ui.api.docs import add_docs
 from ui.context import AppContext
 
@@ -72,6 +73,7 @@ def register(ctx: AppContext) -> None:
     stickers.add_routes(router, ctx, managers, floor)  # product and supply box stickers
     api_quality.add_routes(router, ctx, floor)  # /qc-tasks (Action.CHECK_QUALITY)
     api_marking.add_routes(router, ctx, floor)  # marking codes (Честный ЗНАК), as packing
+    api_waves.add_routes(router, ctx, floor)  # /waves, /pick-batches (issue 15)
     admins = auth.requirement(ctx.identities, tokens, roles_that_can(Action.BACKUP))
     api_backup.add_routes(router, ctx, admins)  # GET /backup
     app.include_router(router)

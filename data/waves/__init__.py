@@ -1,0 +1,1 @@
+"""Waves and batches (core.orders.waves, core.orders.batches)."""
