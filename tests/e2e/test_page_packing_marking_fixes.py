@@ -99,6 +99,8 @@ async def test_units_packed_before_their_product_was_flagged_get_codes_by_a_scan
     await open_page(manager, f"/packing/{task_id}")
     await manager.should_see(marker="pack-uncoded-1-" + str(boots))
     assert "без кода маркировки 1 шт." in text(manager, f"pack-uncoded-2-{boots}")
+    note = "Маркировка: без кода в коробке 1 — 1 шт., в коробке 2 — 1 шт."
+    assert text(manager, f"pack-marked-{boots}").startswith(note)
     manager.find(marker="pack-done").click()
     await eventually(lambda: flash(manager) == "Не отсканированы коды маркировки: BOOT-44 — 2 шт.")
 
@@ -115,6 +117,7 @@ async def test_units_packed_before_their_product_was_flagged_get_codes_by_a_scan
     got = {(c.code, c.package_number) for c in order_codes(db.engine, order.id)}
     assert got == {(codes[0], 1), (codes[1], 2)}
     assert not shown(manager, f"pack-uncoded-1-{boots}")
+    assert "без кода" not in text(manager, f"pack-marked-{boots}")
     manager.find(marker="pack-done").click()
     await manager.should_see(marker="labels-print", retries=WAIT)
     assert task(db, task_id).status == "packed"

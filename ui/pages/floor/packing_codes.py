@@ -30,7 +30,7 @@ from ui.formatting import quantity
 from ui.i18n import tr
 from ui.session import guarded
 
-REMOVE = "outline size=lg color=negative"
+REMOVE = 'outline size=lg color=negative aria-label="Снять код"'
 Key = tuple[str, str]  # (gtin, serial)
 
 
@@ -100,6 +100,18 @@ class PackingCodes:
     def uncoded(self, t: PackTask, product_id: int) -> Package | None:
         return next((p for p in t.packages if self.missing(t, p).get(product_id)), None)
 
+    def note(self, t: PackTask, product_id: int) -> str:
+        """A marked product's card: scan each unit's code, and where units lack one."""
+        gaps = [(p.sequence_number, n) for p in t.packages
+                if (n := self.missing(t, p).get(product_id))]  # fmt: skip
+        if not gaps:
+            return tr("Маркировка: сканируйте DataMatrix каждой единицы",
+                      "Marked: scan each unit's DataMatrix")  # fmt: skip
+        ru = ", ".join(f"в коробке {number} — {quantity(n)} шт." for number, n in gaps)
+        en = ", ".join(f"box {number}: {quantity(n)}" for number, n in gaps)
+        return tr(f"Маркировка: без кода {ru} Сканируйте DataMatrix этих единиц",
+                  f"Marked: no code in {en}. Scan these units' DataMatrix")  # fmt: skip
+
     async def attach(self, package: Package, read: ScannedCode, sku: str) -> None:
         try:
             await run.io_bound(add_code, self.ctx.db.unit_of_work(), self.task_id, read.code,
@@ -117,6 +129,7 @@ class PackingCodes:
         names = {i.product_id: i.sku or i.product_name for i in t.items}
         for code in (c for c in self.stored if c.package_id == package.id):
             with ui.row().classes("w-full items-center gap-2 no-wrap pl-4"):
+                ui.icon("qr_code_2", size="sm").classes("text-grey-7")
                 ui.label(f"{code.sku} · {code.serial}").classes("text-body1 grow break-all")
                 if can_remove:
                     ui.button(icon="close", on_click=guarded(
@@ -149,7 +162,8 @@ class PackingCodes:
         """The open box's codes, each with «✕», and «Отменить последний код» while any
         code (here or in a closed package) can be taken out."""
         for n, (key, (_, _, sku)) in enumerate(self.box.items(), start=1):
-            with ui.row().classes("w-full items-center gap-2 no-wrap"):
+            with ui.row().classes("w-full items-center gap-2 no-wrap pl-4"):
+                ui.icon("qr_code_2", size="sm").classes("text-grey-7")
                 ui.label(f"{sku} · {key[1]}").classes("text-body1 grow break-all")
                 ui.button(icon="close", on_click=guarded(
                     self.ctx, Action.PACK, lambda _u, *_, k=key: self._take_out(k))).props(
@@ -158,7 +172,7 @@ class PackingCodes:
         if self.box or self.stored:
             ui.button(tr("Отменить последний код", "Undo the last code"), icon="undo",
                       on_click=guarded(self.ctx, Action.PACK, self._undo_last)).props(
-                "outline size=lg color=negative").classes("w-full min-h-16").mark(
+                "outline size=lg color=negative").classes("w-full min-h-16 mt-2").mark(
                 "pack-undo-code")  # fmt: skip
 
     def _take_out(self, key: Key) -> None:

@@ -166,15 +166,15 @@ class PackingRun:
     def _items(self, t: PackTask) -> None:
         with ui.column().classes("w-full gap-2").mark("pack-items"):
             for item in t.items:
-                left = self._left(item)
-                colour = "bg-green-1" if left == 0 else ""
+                left = self._left(item)  # and no unit of it in a box without its code:
+                done = left == 0 and self.marking.uncoded(t, item.product_id) is None
+                colour = "bg-green-1" if done else ""
                 card = ui.card().classes(f"w-full q-pa-sm gap-1 {colour}").props("bordered flat")
                 with card.mark("pack-item", f"pack-item-{item.product_id}"):
                     ui.label(item.product_name).classes("text-h6 leading-tight")
                     ui.label(f"{item.sku} · {item.barcode}").classes("text-body1 text-grey-8")
                     if item.requires_marking:
-                        marked = ui.label(tr("Маркировка: сканируйте DataMatrix каждой единицы",
-                                             "Marked: scan each unit's DataMatrix"))  # fmt: skip
+                        marked = ui.label(self.marking.note(t, item.product_id))
                         marked.classes("text-body1 text-deep-orange-9")
                         marked.mark(f"pack-marked-{item.product_id}")
                     count = ui.label(self._count(item)).classes("text-h6 text-weight-medium")
