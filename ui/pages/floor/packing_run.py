@@ -233,7 +233,7 @@ class PackingRun:
             return
         card, count = line
         count.set_text(self._count(item))
-        if self._left(item) == 0:
+        if self._left(item) == 0 and self.marking.uncoded(t, item.product_id) is None:
             card.classes("bg-green-1")
         self.box_state.set_text(self._box_words(t))
         self._fill_box_lines(t)
