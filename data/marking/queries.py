@@ -77,6 +77,13 @@ def order_codes(engine: Engine, order_id: int) -> list[CodeRow]:
     return _rows(engine, query.order_by(package_t.c.sequence_number, code_t.c.id))
 
 
+def task_codes(engine: Engine, task_id: int) -> list[CodeRow]:
+    """The codes in a packing task's packages (the packing page lists them and takes a
+    wrong one out), by package, oldest first."""
+    query = CODES.where(code_t.c.packing_task_id == task_id, code_t.c.status == "packed")
+    return _rows(engine, query.order_by(package_t.c.sequence_number, code_t.c.id))
+
+
 def shipped_codes(engine: Engine, start: datetime, end: datetime) -> list[CodeRow]:
     """Codes shipped in [start, end), oldest first: the period's «вывод из оборота»."""
     query = CODES.where(code_t.c.shipped_at >= start, code_t.c.shipped_at < end)

@@ -19,13 +19,12 @@ from typing import Any
 from nicegui import run, ui
 
 from core.errors import DomainError
-from core.marking.codes import looks_like_marking, parse_code, product_gtin
+from core.marking.codes import ScannedCode, looks_like_marking
 from core.orders.packing import ItemRequest, PackageRequest, add_package, pack_task, start_task
 from core.orders.packing_ports import PackItem, PackTask
 from core.states import PackingStatus
 from core.users.auth import Identity
 from core.users.policy import Action, can
-from data.marking.queries import code_in_use
 from data.packing.queries import task
 from data.picking.queries import executor_of
 from ui.components.feedback import ScanFeedback
@@ -34,6 +33,7 @@ from ui.context import AppContext
 from ui.formatting import quantity
 from ui.i18n import language, tr
 from ui.pages.floor.packing_box import MeasureDialog, kg, type_buttons, type_label
+from ui.pages.floor.packing_codes import PackingCodes
 from ui.pages.floor.packing_ship import ShipPanel
 from ui.session import guarded
 
@@ -48,7 +48,6 @@ class PackingRun:
         self.task_id = task_id
         self.task: PackTask | None = None
         self.box: dict[int, int] = {}  # product id → units scanned into the open box
-        self.codes: dict[tuple[str, str], str] = {}  # (gtin, serial) → the box's codes
         self.box_open = False
         self.kind = "box"
         self.box_key = uuid.uuid4().hex
@@ -64,6 +63,8 @@ class PackingRun:
         self.head = ui.column().classes("w-full max-w-3xl gap-2").mark("pack-head")
         self.feedback = ScanFeedback(self.user)
         self.feedback.banner.classes("max-w-3xl")
+        self.marking = PackingCodes(self.ctx, self.user, self.task_id, self.feedback,
+                                    self._take_unit, self._load)  # fmt: skip
         self.scan = (
             ScanField(
                 tr("Сканируйте товар", "Scan a product"),
@@ -83,6 +84,7 @@ class PackingRun:
     def _load(self, fresh: PackTask | None = None) -> None:
         self.task = fresh or task(self.ctx.db.engine, self.task_id)
         t = self.task
+        self.marking.load(t)
         self.head.clear()
         self.footer.clear()
         running = t is not None and t.status == PackingStatus.IN_PROGRESS
@@ -155,7 +157,7 @@ class PackingRun:
                 self._items(t)
                 self._box_panel(t)
             if t.packages:
-                self._packages(t)
+                self._packages(t, running)
             if running:
                 ui.button(tr("Упаковано", "Packed"), icon="done_all",
                           on_click=guarded(self.ctx, Action.PACK, self._pack)).props(BIG).classes(
@@ -164,15 +166,15 @@ class PackingRun:
     def _items(self, t: PackTask) -> None:
         with ui.column().classes("w-full gap-2").mark("pack-items"):
             for item in t.items:
-                left = self._left(item)
-                colour = "bg-green-1" if left == 0 else ""
+                left = self._left(item)  # and no unit of it in a box without its code:
+                done = left == 0 and self.marking.uncoded(t, item.product_id) is None
+                colour = "bg-green-1" if done else ""
                 card = ui.card().classes(f"w-full q-pa-sm gap-1 {colour}").props("bordered flat")
                 with card.mark("pack-item", f"pack-item-{item.product_id}"):
                     ui.label(item.product_name).classes("text-h6 leading-tight")
                     ui.label(f"{item.sku} · {item.barcode}").classes("text-body1 text-grey-8")
                     if item.requires_marking:
-                        marked = ui.label(tr("Маркировка: сканируйте DataMatrix каждой единицы",
-                                             "Marked: scan each unit's DataMatrix"))  # fmt: skip
+                        marked = ui.label(self.marking.note(t, item.product_id))
                         marked.classes("text-body1 text-deep-orange-9")
                         marked.mark(f"pack-marked-{item.product_id}")
                     count = ui.label(self._count(item)).classes("text-h6 text-weight-medium")
@@ -220,6 +222,7 @@ class PackingRun:
         with self.box_lines:
             for pid, count in self.box.items():
                 ui.label(f"{names.get(pid, pid)} — {quantity(count)} шт.").classes("text-body1")
+            self.marking.box_codes()
 
     def _counted(self, t: PackTask, item: PackItem) -> None:
         """A scan counted: only its product's line, the box summary and the progress change
@@ -230,7 +233,7 @@ class PackingRun:
             return
         card, count = line
         count.set_text(self._count(item))
-        if self._left(item) == 0:
+        if self._left(item) == 0 and self.marking.uncoded(t, item.product_id) is None:
             card.classes("bg-green-1")
         self.box_state.set_text(self._box_words(t))
         self._fill_box_lines(t)
@@ -238,7 +241,7 @@ class PackingRun:
         self.progress[0].set_text(words)
         self.progress[1].set_value(share)
 
-    def _packages(self, t: PackTask) -> None:
+    def _packages(self, t: PackTask, running: bool) -> None:
         ui.label(tr("Посылки", "Packages")).classes("text-h6")
         with ui.column().classes("w-full gap-1").mark("pack-packages"):
             for p in t.packages:
@@ -249,10 +252,11 @@ class PackingRun:
                     f"{sum(i.quantity for i in p.items)} шт. · {kg(p.weight_kg)} кг · {size} · "
                     f"{tr('расчётный', 'chargeable')} {kg(p.chargeable_weight_kg)} кг · {p.barcode}"
                 ).classes("text-body1").mark(f"pack-package-{p.sequence_number}")
+                self.marking.package_codes(t, p, running)
 
     # --- scans and the box -------------------------------------------------------------
 
-    def _scanned(self, _user: Identity, code: str) -> None:
+    async def _scanned(self, _user: Identity, code: str) -> None:
         t = self.task
         if t is None:
             return
@@ -261,10 +265,12 @@ class PackingRun:
             return
         if t.status != PackingStatus.IN_PROGRESS:
             return
+        read: ScannedCode | None = None
         if looks_like_marking(code):
-            item = self._marked(t, code)
-            if item is None:
+            found = await self.marking.scanned(t, code, self.box)
+            if found is None:  # refused, or its code went to a closed box
                 return
+            item, read = found
         else:
             item = next((i for i in t.items if i.barcode == code), None)
             if item is None:
@@ -275,10 +281,12 @@ class PackingRun:
                 self.feedback.error(tr(f"{item.sku}: {MARKING_SCAN}",
                                        f"{item.sku}: scan the DataMatrix"))  # fmt: skip
                 return
-            if self._left(item) <= 0:
-                self.feedback.error(tr(f"{item.sku or item.product_name}: всё уже упаковано",
-                                       f"{item.sku or item.product_name}: all packed"))  # fmt: skip
-                return
+        if self._left(item) <= 0:
+            self.feedback.error(tr(f"{item.sku or item.product_name}: всё уже упаковано",
+                                   f"{item.sku or item.product_name}: all packed"))  # fmt: skip
+            return
+        if read is not None:
+            self.marking.keep(read, item)
         self.box_open = True
         self.box[item.product_id] = self.box.get(item.product_id, 0) + 1
         number = len(t.packages) + 1
@@ -291,31 +299,14 @@ class PackingRun:
         self._counted(t, item)
         self.scan.run_method("focus")
 
-    def _marked(self, t: PackTask, scan: str) -> PackItem | None:
-        """A DataMatrix scan: read offline (core.marking), its product in the order with
-        units left, not in this box yet nor in use elsewhere; None (refused) otherwise."""
-        try:
-            read = parse_code(scan)
-        except DomainError as refusal:
-            self.feedback.error(refusal.message)
-            return None
-        item = next((i for i in t.items if read.gtin in product_gtin(i.barcode, i.gtin)), None)
-        if item is None:
-            other = f"Код маркировки другого товара: GTIN {read.gtin} нет в заказе"
-            self.feedback.error(tr(other, f"Another product's code: GTIN {read.gtin}"))
-            return None
-        taken = (read.gtin, read.serial) in self.codes or code_in_use(
-            self.ctx.db.engine, read.gtin, read.serial) is not None  # fmt: skip
-        if taken:
-            self.feedback.error(tr("Этот код маркировки уже отсканирован или отгружен",
-                                   "This marking code is already scanned or shipped"))  # fmt: skip
-            return None
-        if self._left(item) <= 0:
-            self.feedback.error(tr(f"{item.sku or item.product_name}: всё уже упаковано",
-                                   f"{item.sku or item.product_name}: all packed"))  # fmt: skip
-            return None
-        self.codes[(read.gtin, read.serial)] = read.code
-        return item
+    def _take_unit(self, product_id: int) -> None:
+        """A code taken out of the open box: its unit (counted by it) goes out too."""
+        if self.box.get(product_id, 0) > 1:
+            self.box[product_id] -= 1
+        else:
+            self.box.pop(product_id, None)
+        if self.task is not None:
+            self._work(True)
 
     def _choose(self, kind: str) -> None:
         self.kind = kind
@@ -344,7 +335,7 @@ class PackingRun:
         request = PackageRequest(
             self.kind, [ItemRequest(q, product_id=pid) for pid, q in self.box.items()],
             measures["weight"], measures["length"], measures["width"], measures["height"],
-            marking_codes=list(self.codes.values()),
+            marking_codes=self.marking.sent(),
         )  # fmt: skip
         try:
             done = await run.io_bound(
@@ -358,7 +349,7 @@ class PackingRun:
                 self._load()
             return
         assert done.package is not None
-        self.box, self.codes, self.box_key = {}, {}, uuid.uuid4().hex
+        self.box, self.marking.box, self.box_key = {}, {}, uuid.uuid4().hex
         self.box_open, self.then_new = self.then_new, False
         p = done.package
         self.feedback.done(tr(f"{type_label(p.packaging_type)} {p.sequence_number} закрыта: "
@@ -390,6 +381,8 @@ class PackingRun:
         except DomainError as refusal:
             self.pack_key = ""
             self.feedback.error(refusal.message)
+            if refusal.code == "marking_codes_missing":  # show which boxes lack codes
+                self._load()
             return
         self.pack_key = ""
         self.feedback.done(tr("Упаковано: печатайте этикетки и отгружайте",
