@@ -17,7 +17,14 @@ idempotency key makes its retry a replay.
 import logging
 from dataclasses import dataclass
 
-from core.errors import Conflict, IllegalTransition, InsufficientStock, NotFound, ValidationError
+from core.errors import (
+    Conflict,
+    Forbidden,
+    IllegalTransition,
+    InsufficientStock,
+    NotFound,
+    ValidationError,
+)
 from core.events import EventType, add_event
 from core.model import MovementDraft
 from core.orders.packing import create_for_order as create_packing
@@ -119,6 +126,13 @@ def cancel_open_check(uow: QualityUnitOfWork, order_id: int, reason: str | None,
     assert moved, "the task's row is held"
     record_step(uow, QcStep(task_id, "cancel", user_id, now, "Заказ отменён"))
     return uow.quality.task(task_id)
+
+
+def check_own(check_executor: int | None, mine: int | None) -> None:
+    """A worker counts and finishes only a check they took, or one nobody took (as picking:
+    someone else's task is `forbidden`); managers and admins are not asked."""
+    if check_executor is not None and check_executor != mine:
+        raise Forbidden("forbidden", "Эту проверку ведёт другой исполнитель")
 
 
 def _held(uow: QualityUnitOfWork, task_id: int) -> QcTask:

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 from core.orders.quality_ports import QcDefect, QcItem, QcItemDraft, QcPhoto, QcStep, QcTask
 from data.db import read_connection
 from data.models import UtcDateTime
+from data.picking.queries import Ownership, mine_sql
 from data.reads import page_bounds
 from data.transaction import Transaction
 
@@ -27,6 +28,7 @@ _TASK = (
 )
 _TIMES = {c: UtcDateTime() for c in ("created_at", "started_at", "finished_at", "cancelled_at")}
 TASK = sa.text(_TASK + "WHERE t.id = :id").columns(**_TIMES)
+qc_task_t = sa.table("qc_task", sa.column("id"), sa.column("executor_id"))
 LOCK_TASK = sa.text("SELECT id FROM qc_task WHERE id = :id FOR UPDATE")
 ITEMS = sa.text(
     "SELECT i.id, i.task_id, i.order_line_id, i.product_id, i.location_id, i.quantity, "
@@ -286,3 +288,13 @@ def photo(engine: Engine, photo_id: int) -> QcPhoto | None:
     with read_connection(engine) as conn:
         row = conn.execute(PHOTO, {"id": photo_id}).mappings().first()
     return QcPhoto(**dict(row)) if row else None
+
+
+def ownership(engine: Engine, task_id: int, user_id: int) -> Ownership | None:
+    """The check's executor and the user's, in one row (the own-check rule of the API and
+    the tablet); None when there is no such check."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(qc_task_t.c.executor_id, mine_sql(user_id)).where(qc_task_t.c.id == task_id)
+        ).first()
+    return Ownership(row[0], row[1]) if row else None
