@@ -14,7 +14,6 @@ from sqlalchemy.engine import Connection, Engine
 from core.orders.quality_ports import QcDefect, QcItem, QcItemDraft, QcPhoto, QcStep, QcTask
 from data.db import read_connection
 from data.models import UtcDateTime
-from data.picking.queries import Ownership, mine_sql
 from data.reads import page_bounds
 from data.transaction import Transaction
 
@@ -28,7 +27,6 @@ _TASK = (
 )
 _TIMES = {c: UtcDateTime() for c in ("created_at", "started_at", "finished_at", "cancelled_at")}
 TASK = sa.text(_TASK + "WHERE t.id = :id").columns(**_TIMES)
-qc_task_t = sa.table("qc_task", sa.column("id"), sa.column("executor_id"))
 LOCK_TASK = sa.text("SELECT id FROM qc_task WHERE id = :id FOR UPDATE")
 ITEMS = sa.text(
     "SELECT i.id, i.task_id, i.order_line_id, i.product_id, i.location_id, i.quantity, "
@@ -290,11 +288,23 @@ def photo(engine: Engine, photo_id: int) -> QcPhoto | None:
     return QcPhoto(**dict(row)) if row else None
 
 
+@dataclass(frozen=True)
+class Ownership:
+    """Who took a check and who the asking user works as (the own-check rule)."""
+
+    executor_id: int | None  # the check's executor; None: nobody took it
+    mine: int | None  # the user's active executor; None: they have none
+
+
+OWNERSHIP = sa.text(
+    "SELECT t.executor_id, (SELECT e.id FROM executor e WHERE e.user_id = :user "
+    "AND e.is_active ORDER BY e.id LIMIT 1) FROM qc_task t WHERE t.id = :id"
+)
+
+
 def ownership(engine: Engine, task_id: int, user_id: int) -> Ownership | None:
     """The check's executor and the user's, in one row (the own-check rule of the API and
     the tablet); None when there is no such check."""
     with engine.connect() as conn:
-        row = conn.execute(
-            sa.select(qc_task_t.c.executor_id, mine_sql(user_id)).where(qc_task_t.c.id == task_id)
-        ).first()
+        row = conn.execute(OWNERSHIP, {"id": task_id, "user": user_id}).first()
     return Ownership(row[0], row[1]) if row else None
