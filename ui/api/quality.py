@@ -105,8 +105,9 @@ class StartIn(Input):
 class UnitIn(Input):
     product_id: Id | None = None
     barcode: Text | None = Field(default=None, max_length=128, description="Штрихкод единицы")
-    condition: Text = Field(json_schema_extra={"enum": ["good", "defect"]},
-                            description="good годный, defect брак")  # fmt: skip
+    condition: Text = Field(json_schema_extra={"enum": ["good", "defect", "missing"]},
+                            description="good годный, defect брак, missing нет в наличии "
+                            "(недостача на контроле)")  # fmt: skip
     reason: Text | None = Field(default=None, max_length=MAX_REASON, description="Причина брака")
 
 
@@ -237,7 +238,9 @@ def add_routes(router: APIRouter, ctx: AppContext, floor: Requirement) -> None:
     def record_unit(task_id: PathId, body: UnitIn, user: Checker,
                     idempotency_key: IdempotencyKey = None) -> Response:  # fmt: skip
         """Одна отсканированная единица (`barcode` или `product_id`): `good` или `defect` с
-        `reason`. 422 `wrong_product` (товара нет в проверке), `reason_required`; 409
+        `reason`; `missing` — единицы нет на столе (при завершении — недостача: ADJUSTMENT
+        со стола в INVENTORY_LOSS, затем пересборка или недостача, как для брака).
+        422 `wrong_product` (товара нет в проверке), `reason_required`; 409
         `qc_count_exceeded` (лишняя единица), `invalid_transition` (проверка не начата);
         403 `forbidden` — проверку ведёт другой исполнитель."""
         own(user, task_id)

@@ -17,6 +17,7 @@ from core.errors import DomainError
 from core.orders.qc_photos import attach_photo, photo_too_large
 from core.orders.quality import (
     DEFECT_REASONS,
+    MISSING,
     QcStatus,
     UnitRequest,
     check_own,
@@ -150,11 +151,11 @@ class CheckRun:
                         f"Checked {t.checked_units} of {t.total_units}; "
                         f"defective {t.defect_units}")
                      ).classes("text-h6").mark("qc-count")  # fmt: skip
-        self._draw_items()
         self.photos.clear()
         with self.photos:
             photo_strip(t.photos)
         refusal = self._refusal() if t.status == QcStatus.IN_PROGRESS else None
+        self._draw_items(refusal is None and t.status == QcStatus.IN_PROGRESS)
         open_ = t.status == QcStatus.IN_PROGRESS and refusal is None
         done = t.checked_units == t.total_units
         self.finish.set_visibility(open_ and done)
@@ -180,7 +181,9 @@ class CheckRun:
             self.scan.set_visibility(True)
             self.scan.ask(tr("Штрихкод товара", "Product barcode"))
 
-    def _draw_items(self) -> None:
+    def _draw_items(self, working: bool) -> None:
+        """Each line's count; while counting, «Нет в наличии» for a unit not on the station
+        (it cannot be scanned)."""
         t = self.task
         assert t is not None
         self.items.clear()
@@ -201,6 +204,11 @@ class CheckRun:
                         text += tr(f" · брак {i.defect}", f" · defect {i.defect}")
                     ui.label(text).classes("text-h6 whitespace-nowrap shrink-0").mark(
                         "qc-item-count")  # fmt: skip
+                if working and i.left > 0:
+                    ui.button(tr("Нет в наличии", "Missing"), icon="help_outline",
+                              on_click=guarded(self.ctx, ACTION, self._absent(i.product_id)),
+                              ).props("outline size=lg color=warning").classes(
+                        "w-full min-h-12").mark("qc-absent")  # fmt: skip
 
     def _result(self) -> None:
         t = self.task
@@ -223,9 +231,12 @@ class CheckRun:
                     if d.outcome == "repicked"
                     else tr("недостача: другого товара нет", "shorted: no other stock")
                 )
-                ui.label(tr(f"{d.sku}: брак «{d.reason}», списан в брак; {outcome}",
-                            f"{d.sku}: defect “{d.reason}”, written off; {outcome}")
-                         ).classes("text-h6 text-negative").mark("qc-result")  # fmt: skip
+                said = (tr(f"{d.sku}: нет в наличии, недостача на контроле; {outcome}",
+                           f"{d.sku}: missing, booked as a loss; {outcome}")
+                        if d.reason == MISSING else
+                        tr(f"{d.sku}: брак «{d.reason}», списан в брак; {outcome}",
+                           f"{d.sku}: defect “{d.reason}”, written off; {outcome}"))  # fmt: skip
+                ui.label(said).classes("text-h6 text-negative").mark("qc-result")
             ui.button(tr("К списку проверок", "Back to the list"), icon="arrow_back",
                       on_click=lambda: ui.navigate.to(PATH)).props("flat size=lg")  # fmt: skip
 
@@ -289,6 +300,19 @@ class CheckRun:
             ui.button(tr("Назад", "Back"), icon="arrow_back",
                       on_click=lambda: self._ask_condition()).props("flat size=lg")  # fmt: skip
 
+    def _absent(self, product_id: int) -> Any:
+        async def mark(user: Identity, *_: Any) -> None:
+            t = self.task
+            item = next((i for i in t.items if i.product_id == product_id), None) if t else None
+            if item is not None:  # one tap, one unit: a fresh key each tap
+                self.product, self.key = (
+                    {"id": product_id, "name": item.product_name},
+                    uuid.uuid4().hex,
+                )
+                await self._mark(user, "missing", None)
+
+        return mark
+
     async def _good(self, user: Identity, *_: Any) -> None:
         await self._mark(user, "good", None)
 
@@ -314,8 +338,12 @@ class CheckRun:
         if done is None:  # the app is stopping
             return
         self.task = done.task
-        self.feedback.done(tr(f"«{product['name']}»: брак ({reason})", f"Defect ({reason})")
-                           if reason else tr(f"«{product['name']}»: годный", "Good"))  # fmt: skip
+        said = {
+            "good": tr(f"«{product['name']}»: годный", "Good"),
+            "missing": tr(f"«{product['name']}»: нет в наличии", "Missing"),
+        }
+        self.feedback.done(said.get(condition) or tr(f"«{product['name']}»: брак ({reason})",
+                                                     f"Defect ({reason})"))  # fmt: skip
         self._show()
 
     async def _own(self) -> None:
