@@ -17,26 +17,26 @@ idempotency key makes its retry a replay.
 import logging
 from dataclasses import dataclass
 
-from core.errors import Conflict, IllegalTransition, InsufficientStock, NotFound, ValidationError
-from core.events import EventType, add_event
-from core.model import MovementDraft
+from core.errors import (
+    Conflict,
+    Forbidden,
+    IllegalTransition,
+    NotFound,
+    ValidationError,
+)
 from core.orders.packing import create_for_order as create_packing
-from core.orders.picking_ports import ItemDraft
-from core.orders.ports import Hold, Reservation, Slot, Step
+from core.orders.ports import Step
+from core.orders.qc_failures import MISSING, fail
 from core.orders.quality_ports import (
-    QcDefect,
     QcItem,
     QcStep,
     QcTask,
     QualityUnitOfWork,
 )
-from core.orders.reservation import expiry_of, held_events
 from core.orders.rules import MAX_REASON, Status, clean_key, text
 from core.periods import now_utc
 from core.settings import get_settings
 from core.states import State, StateMachine
-from core.stock.booking import apply_movement
-from core.stock.operations import OPERATIONS, ORDER_DOCUMENT, Loc
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ class Done:
 
 @dataclass(frozen=True)
 class UnitRequest:
-    condition: object  # good | defect
+    condition: object  # good | defect | missing
     barcode: str | None = None
     product_id: object = None
     reason: object = None  # required for a defect
@@ -119,6 +119,13 @@ def cancel_open_check(uow: QualityUnitOfWork, order_id: int, reason: str | None,
     assert moved, "the task's row is held"
     record_step(uow, QcStep(task_id, "cancel", user_id, now, "Заказ отменён"))
     return uow.quality.task(task_id)
+
+
+def check_own(check_executor: int | None, mine: int | None) -> None:
+    """A worker counts and finishes only a check they took, or one nobody took (as picking:
+    someone else's task is `forbidden`); managers and admins are not asked."""
+    if check_executor is not None and check_executor != mine:
+        raise Forbidden("forbidden", "Эту проверку ведёт другой исполнитель")
 
 
 def _held(uow: QualityUnitOfWork, task_id: int) -> QcTask:
@@ -222,13 +229,14 @@ def _item_for(uow: QualityUnitOfWork, task: QcTask, req: UnitRequest) -> QcItem:
 
 def record_unit(uow: QualityUnitOfWork, task_id: int, req: UnitRequest, user_id: int | None,
                 *, idempotency_key: str | None = None) -> Done:  # fmt: skip
-    """One scanned unit, good or defective (with its reason)."""
+    """One unit, good, defective (with its reason) or missing from the station."""
     key = clean_key(idempotency_key)
-    if req.condition not in ("good", "defect"):
-        raise ValidationError("invalid_condition", "Состояние: good или defect",
+    if req.condition not in ("good", "defect", "missing"):
+        raise ValidationError("invalid_condition", "Состояние: good, defect или missing",
                               field="condition")  # fmt: skip
-    defect = req.condition == "defect"
-    reason = text(req.reason, "причина брака", "reason", limit=MAX_REASON)
+    defect = req.condition in ("defect", "missing")
+    reason = (MISSING if req.condition == "missing"
+              else text(req.reason, "причина брака", "reason", limit=MAX_REASON))  # fmt: skip
     if defect and reason is None:
         raise ValidationError("reason_required", "Укажите причину брака", field="reason")
     with uow:
@@ -245,103 +253,12 @@ def record_unit(uow: QualityUnitOfWork, task_id: int, req: UnitRequest, user_id:
         if defect:
             assert reason is not None
             uow.quality.add_defect(task_id, item.id, reason, user_id, now)
-        details = f"{item.sku or item.barcode}: " + (f"брак — {reason}" if defect else "годный")
+        verdict = "нет в наличии" if reason == MISSING else f"брак — {reason}"
+        details = f"{item.sku or item.barcode}: " + (verdict if defect else "годный")
         record_step(uow, QcStep(task_id, "unit", user_id, now, details, key))
         done = fresh_check(uow, task_id)
         uow.commit()
     return Done(done, replayed=False)
-
-
-def _write_off(uow: QualityUnitOfWork, task: QcTask, item: QcItem, defect: QcDefect,
-               user_id: int | None) -> int:  # fmt: skip
-    """The defective unit out of its order's hold and into DEFECT: the WRITE_OFF's id."""
-    now = now_utc()
-    if uow.quality.give_up_picked(item.order_line_id, task.station_id, 1, now) is None:
-        raise Conflict("reservation_mismatch", "Резерв на столе не сходится с проверкой: обновите")
-    if not uow.picking.unpick(item.order_line_id, 1):
-        raise Conflict("reservation_mismatch", "Собранное по строке не сходится с проверкой")
-    op = OPERATIONS["WRITE_OFF"]
-    draft = MovementDraft(
-        operation_type=op.code, product_id=item.product_id, quantity=1,
-        from_location_id=task.station_id, to_location_id=uow.stock.location(Loc.DEFECT).id,
-        source_id=None, distribution_center_id=None, user_id=user_id,
-        notes=f"Контроль качества заказа {task.order_external_id}: {defect.reason}",
-        idempotency_key=None, document=f"{ORDER_DOCUMENT}:{task.order_id}", reversal_of=None,
-        created_at=now,
-    )  # fmt: skip
-    movement = apply_movement(uow, draft, op.shortage_message)
-    assert movement is not None, "a movement without a key is always written"
-    return movement.id
-
-
-def _another_bin(slots: list[Slot], avoid: int) -> Slot | None:
-    """FIFO as a reservation chooses, but a bin other than the defective unit's first."""
-    usable = [s for s in slots if s.available > 0]
-    usable.sort(key=lambda s: (s.location_id == avoid, s.received_at, s.route_sequence,
-                               s.quant_id))  # fmt: skip
-    return usable[0] if usable else None
-
-
-def _repick(uow: QualityUnitOfWork, item: QcItem, left: dict[int, int]) -> Slot | None:
-    """One unit of the item's line reserved again, from another bin when there is one."""
-    slots = uow.orders.lock_slots([item.product_id])
-    for s in slots:
-        left.setdefault(s.quant_id, s.available)
-    slot = _another_bin([Slot(s.quant_id, s.product_id, s.location_id, left[s.quant_id],
-                              s.received_at, s.route_sequence) for s in slots],
-                        item.location_id)  # fmt: skip
-    if slot is None:
-        return None
-    now = now_utc()
-    hold = Hold(item.order_line_id, slot.quant_id, item.product_id, slot.location_id, 1)
-    if not uow.orders.reserve([hold], now, expiry_of(now)):
-        raise InsufficientStock("Остаток изменился во время пересборки: повторите")
-    left[slot.quant_id] -= 1
-    return slot
-
-
-def _fail(uow: QualityUnitOfWork, task: QcTask, user_id: int | None) -> str:
-    """Write the defects off, reserve their lines again or short them; the next task.
-    Returns the words for the order's timeline."""
-    items = {i.id: i for i in task.items}
-    outcomes: list[str] = []
-    left: dict[int, int] = {}
-    repicked: list[int] = []
-    for defect in task.defects:
-        item = items[defect.item_id]
-        movement_id = _write_off(uow, task, item, defect, user_id)
-        slot = _repick(uow, item, left)
-        name = item.sku or item.barcode
-        if slot is not None:
-            where = uow.stock.location_by_id(slot.location_id)
-            code = where.code if where else str(slot.location_id)
-            uow.quality.settle_defect(defect.id, "repicked", movement_id, slot.location_id)
-            outcomes.append(f"{name} — «{defect.reason}»: списан в брак, пересборка из {code}")
-            repicked.append(item.product_id)
-        else:
-            uow.quality.settle_defect(defect.id, "shorted", movement_id, None)
-            outcomes.append(f"{name} — «{defect.reason}»: списан в брак, недостача "
-                            "(другого товара нет)")  # fmt: skip
-    now = now_utc()
-    fresh: list[Reservation] = [r for r in uow.orders.active_reservations(task.order_id)
-                                if r.stage == "bin"]  # fmt: skip
-    if fresh:
-        head = uow.orders.head(task.order_id)
-        assert head is not None
-        drafts = [ItemDraft(n, r.order_line_id, r.id, r.product_id, r.location_id, r.quantity)
-                  for n, r in enumerate(fresh, start=1)]  # fmt: skip
-        pick_id = uow.picking.create_task(task.order_id, head.priority, now, drafts,
-                                          task.station_id)  # fmt: skip
-        warehouse = held_events(uow, fresh, EventType.INVENTORY_RESERVED, now,
-                                order_id=task.order_external_id)  # fmt: skip
-        add_event(uow, EventType.PICKING_CREATED, now, task_id=pick_id,
-                  order_id=task.order_external_id, warehouse_id=warehouse)  # fmt: skip
-        after = f"задание на пересборку {pick_id}"
-    else:
-        packing_id = create_packing(uow.packing, task.order_id, task.picking_task_id,
-                                    task.station_id)  # fmt: skip
-        after = f"задание на упаковку {packing_id}"
-    return "; ".join(outcomes) + f"; {after}"
 
 
 def finish_check(uow: QualityUnitOfWork, task_id: int, user_id: int | None, *,
@@ -370,7 +287,7 @@ def finish_check(uow: QualityUnitOfWork, task_id: int, user_id: int | None, *,
                        f"{task.total_units} шт.); задание на упаковку {packing_id}")  # fmt: skip
             action = "qc_passed"
         else:
-            details = f"Контроль качества: брак (проверка {task_id}): " + _fail(uow, task, user_id)
+            details = f"Контроль качества: брак (проверка {task_id}): " + fail(uow, task, user_id)
             action = "qc_failed"
         uow.orders.add_step(Step(task.order_id, action, Status.PICKING, user_id, now,
                                  details[:1000]))  # fmt: skip

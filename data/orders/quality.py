@@ -286,3 +286,25 @@ def photo(engine: Engine, photo_id: int) -> QcPhoto | None:
     with read_connection(engine) as conn:
         row = conn.execute(PHOTO, {"id": photo_id}).mappings().first()
     return QcPhoto(**dict(row)) if row else None
+
+
+@dataclass(frozen=True)
+class Ownership:
+    """Who took a check and who the asking user works as (the own-check rule)."""
+
+    executor_id: int | None  # the check's executor; None: nobody took it
+    mine: int | None  # the user's active executor; None: they have none
+
+
+OWNERSHIP = sa.text(
+    "SELECT t.executor_id, (SELECT e.id FROM executor e WHERE e.user_id = :user "
+    "AND e.is_active ORDER BY e.id LIMIT 1) FROM qc_task t WHERE t.id = :id"
+)
+
+
+def ownership(engine: Engine, task_id: int, user_id: int) -> Ownership | None:
+    """The check's executor and the user's, in one row (the own-check rule of the API and
+    the tablet); None when there is no such check."""
+    with engine.connect() as conn:
+        row = conn.execute(OWNERSHIP, {"id": task_id, "user": user_id}).first()
+    return Ownership(row[0], row[1]) if row else None

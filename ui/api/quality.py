@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 from pydantic import Field
 
-from core.errors import NotFound, ValidationError
+from core.errors import Forbidden, NotFound, ValidationError
 from core.orders import qc_photos
 from core.orders import quality as use_cases
 from core.orders.qc_photos import photo_too_large
@@ -21,7 +21,7 @@ from core.orders.quality import QcStatus, UnitRequest
 from core.orders.quality_ports import QcPhoto, QcTask
 from core.orders.rules import MAX_REASON
 from core.users.auth import Identity
-from core.users.policy import Action
+from core.users.policy import Action, can
 from data.files.photos import PhotoFiles
 from data.orders import quality as queries
 from ui.api.errors import ApiRoute, error_response, responses
@@ -105,8 +105,9 @@ class StartIn(Input):
 class UnitIn(Input):
     product_id: Id | None = None
     barcode: Text | None = Field(default=None, max_length=128, description="Штрихкод единицы")
-    condition: Text = Field(json_schema_extra={"enum": ["good", "defect"]},
-                            description="good годный, defect брак")  # fmt: skip
+    condition: Text = Field(json_schema_extra={"enum": ["good", "defect", "missing"]},
+                            description="good годный, defect брак, missing нет в наличии "
+                            "(недостача на контроле)")  # fmt: skip
     reason: Text | None = Field(default=None, max_length=MAX_REASON, description="Причина брака")
 
 
@@ -182,6 +183,22 @@ def add_routes(router: APIRouter, ctx: AppContext, floor: Requirement) -> None:
     def uow() -> Any:
         return ctx.db.unit_of_work()
 
+    def own(user: Identity, task_id: int, *, taking: int | None = None,
+            starting: bool = False) -> int | None:  # fmt: skip
+        """A worker acts on a check they took (or nobody took) only, and takes one as
+        themselves; the executor a start records (theirs when none is named)."""
+        if can(user.role, Action.MANAGE_ORDERS):
+            return taking
+        held = queries.ownership(ctx.db.engine, task_id, user.id)  # one row, not the check
+        if held is None:
+            raise NotFound("qc_task_not_found", "Проверка качества не найдена")
+        if starting:
+            if taking is not None and taking != held.mine:
+                raise Forbidden("forbidden", "Взять проверку можно только на себя")
+            return held.mine
+        use_cases.check_own(held.executor_id, held.mine)
+        return None
+
     @router.get("/qc-tasks", response_model=QcTaskList, tags=tags,
                 responses=responses(401, 403, 422))  # fmt: skip
     def list_checks(
@@ -210,8 +227,9 @@ def add_routes(router: APIRouter, ctx: AppContext, floor: Requirement) -> None:
                  responses=STEP)  # fmt: skip
     def start(task_id: PathId, user: Checker, body: StartIn | None = None,
               idempotency_key: IdempotencyKey = None) -> Response:  # fmt: skip
-        """Начать проверку: pending → in_progress (исполнитель — по желанию)."""
-        executor = body.executor_id if body else None
+        """Начать проверку: pending → in_progress. Работник берёт её на себя (чужой
+        `executor_id` — 403 `forbidden`); менеджер может указать исполнителя или нет."""
+        executor = own(user, task_id, taking=body.executor_id if body else None, starting=True)
         return _answer(use_cases.start_check(uow(), task_id, executor, user.id,
                                              idempotency_key=idempotency_key))  # fmt: skip
 
@@ -220,8 +238,12 @@ def add_routes(router: APIRouter, ctx: AppContext, floor: Requirement) -> None:
     def record_unit(task_id: PathId, body: UnitIn, user: Checker,
                     idempotency_key: IdempotencyKey = None) -> Response:  # fmt: skip
         """Одна отсканированная единица (`barcode` или `product_id`): `good` или `defect` с
-        `reason`. 422 `wrong_product` (товара нет в проверке), `reason_required`; 409
-        `qc_count_exceeded` (лишняя единица), `invalid_transition` (проверка не начата)."""
+        `reason`; `missing` — единицы нет на столе (при завершении — недостача: ADJUSTMENT
+        со стола в INVENTORY_LOSS, затем пересборка или недостача, как для брака).
+        422 `wrong_product` (товара нет в проверке), `reason_required`; 409
+        `qc_count_exceeded` (лишняя единица), `invalid_transition` (проверка не начата);
+        403 `forbidden` — проверку ведёт другой исполнитель."""
+        own(user, task_id)
         request = UnitRequest(body.condition, body.barcode, body.product_id, body.reason)
         return _answer(use_cases.record_unit(uow(), task_id, request, user.id,
                                              idempotency_key=idempotency_key))  # fmt: skip
@@ -233,7 +255,9 @@ def add_routes(router: APIRouter, ctx: AppContext, floor: Requirement) -> None:
         """Завершить: нужна каждая единица (иначе 409 `qc_count_mismatch`). Без брака —
         `passed` и задание на упаковку; с браком — `failed`: каждая бракованная единица
         списывается в брак (WRITE_OFF с причиной), строка пересобирается из другой ячейки
-        (новое задание на сборку) или, если товара нет, остаётся с недостачей."""
+        (новое задание на сборку) или, если товара нет, остаётся с недостачей. 403
+        `forbidden` — проверку ведёт другой исполнитель."""
+        own(user, task_id)
         return _answer(use_cases.finish_check(uow(), task_id, user.id,
                                               idempotency_key=idempotency_key))  # fmt: skip
 

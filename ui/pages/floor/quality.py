@@ -17,19 +17,19 @@ from core.errors import DomainError
 from core.orders.qc_photos import attach_photo, photo_too_large
 from core.orders.quality import (
     DEFECT_REASONS,
+    MISSING,
     QcStatus,
     UnitRequest,
+    check_own,
     finish_check,
     record_unit,
-    start_check,
 )
 from core.orders.quality_ports import QcTask
 from core.users.auth import Identity
-from core.users.policy import Action
+from core.users.policy import Action, can
 from data.catalog.queries import product_by_code
 from data.files.photos import PhotoFiles
-from data.orders.quality import check, checks
-from data.picking.queries import executor_of
+from data.orders.quality import check, ownership
 from ui.components.feedback import ScanFeedback
 from ui.components.qc_photos import photo_strip, register_photo_route
 from ui.components.scan_field import ScanField
@@ -38,13 +38,8 @@ from ui.formatting import quantity
 from ui.i18n import tr
 from ui.layout import frame
 from ui.middleware import UPLOAD_PATHS
+from ui.pages.floor.qc_queue import ACTION, BIG_BUTTON, PATH, CheckQueue
 from ui.session import guarded, protected_page
-
-PATH = "/qc"
-ACTION = Action.CHECK_QUALITY
-BIG_BUTTON = "unelevated size=xl"
-POLL_SECONDS = 3.0
-OPEN = ("pending", "in_progress")
 
 
 def register(ctx: AppContext) -> None:
@@ -60,68 +55,6 @@ def register(ctx: AppContext) -> None:
         number = int(task_id) if task_id.isdigit() and len(task_id) < 10 else 0
         with frame(user, tr(f"Проверка №{number}", f"Check {number}"), PATH):
             CheckRun(ctx, user, number).build()
-
-
-class CheckQueue:
-    def __init__(self, ctx: AppContext, user: Identity) -> None:
-        self.ctx, self.user = ctx, user
-        self.shown: list[tuple[int, str]] = []
-
-    def build(self) -> None:
-        self.cards()
-        ui.timer(POLL_SECONDS, guarded(self.ctx, ACTION, self._poll))
-
-    def _waiting(self) -> list[QcTask]:
-        found = checks(self.ctx.db.engine, statuses=OPEN, limit=50).items
-        return sorted(found, key=lambda t: (t.status != "in_progress", t.created_at, t.id))
-
-    async def _poll(self, _user: Identity) -> None:
-        found = await run.io_bound(self._waiting)
-        if found is not None and [(t.id, t.status) for t in found] != self.shown:
-            self.cards.refresh(found)
-
-    @ui.refreshable_method
-    def cards(self, found: list[QcTask] | None = None) -> None:
-        found = self._waiting() if found is None else found
-        self.shown = [(t.id, t.status) for t in found]
-        with ui.column().classes("w-full max-w-3xl gap-3").mark("qc-queue"):
-            if not found:
-                ui.label(tr("Проверять нечего. Новые заказы появятся здесь сами.",
-                            "Nothing to check. New orders appear here by themselves.")
-                         ).classes("text-h6 text-grey-7").mark("no-qc")  # fmt: skip
-            for t in found:
-                self._card(t)
-
-    def _card(self, t: QcTask) -> None:
-        with ui.card().classes("w-full q-pa-md gap-2").props("bordered").mark("qc-task"):
-            with ui.row().classes("w-full items-center gap-2"):
-                ui.label(tr(f"Заказ {t.order_external_id}", f"Order {t.order_external_id}")
-                         ).classes("text-h5 grow")  # fmt: skip
-                if t.status == "in_progress":
-                    ui.badge(QcStatus(t.status).label_ru, color="primary").classes("text-body2")
-            ui.label(tr(f"Стол {t.station_code}; единиц: {quantity(t.total_units)}, "
-                        f"проверено {quantity(t.checked_units)}",
-                        f"Station {t.station_code}; units: {t.total_units}, "
-                        f"checked {t.checked_units}")
-                     ).classes("text-body1 text-grey-8")  # fmt: skip
-            going = t.status == "in_progress"
-            label = tr("Продолжить", "Continue") if going else tr("Проверить", "Check")
-            ui.button(label, icon="verified",
-                      on_click=guarded(self.ctx, ACTION, lambda _u, *_a, tid=t.id,
-                                       st=t.status: self._take(tid, st)),
-                      ).props(BIG_BUTTON).classes("w-full min-h-16").mark("qc-take")  # fmt: skip
-
-    async def _take(self, task_id: int, status: str) -> None:
-        if status == "pending":
-            executor = await run.io_bound(executor_of, self.ctx.db.engine, self.user.id)
-            try:
-                await run.io_bound(start_check, self.ctx.db.unit_of_work(), task_id, executor,
-                                   self.user.id)  # fmt: skip
-            except DomainError as refusal:
-                ui.notify(refusal.message, type="negative", position="top")
-                self.cards.refresh()
-                return
-        ui.navigate.to(f"{PATH}/{task_id}")
 
 
 class CheckRun:
@@ -193,6 +126,17 @@ class CheckRun:
         self.upload.reset()
         await self._reload()
 
+    def _refusal(self) -> DomainError | None:
+        """Someone else's check: the worker may look but not count or finish it."""
+        if can(self.user.role, Action.MANAGE_ORDERS):
+            return None
+        held = ownership(self.ctx.db.engine, self.task_id, self.user.id)
+        try:
+            check_own(held.executor_id if held else None, held.mine if held else None)
+        except DomainError as refusal:
+            return refusal
+        return None
+
     # --- what the page shows -------------------------------------------------------------
 
     def _show(self) -> None:
@@ -207,15 +151,20 @@ class CheckRun:
                         f"Checked {t.checked_units} of {t.total_units}; "
                         f"defective {t.defect_units}")
                      ).classes("text-h6").mark("qc-count")  # fmt: skip
-        self._draw_items()
         self.photos.clear()
         with self.photos:
             photo_strip(t.photos)
-        open_ = t.status == QcStatus.IN_PROGRESS
+        refusal = self._refusal() if t.status == QcStatus.IN_PROGRESS else None
+        self._draw_items(refusal is None and t.status == QcStatus.IN_PROGRESS)
+        open_ = t.status == QcStatus.IN_PROGRESS and refusal is None
         done = t.checked_units == t.total_units
         self.finish.set_visibility(open_ and done)
         self.inspect.set_visibility(False)
-        if t.status == QcStatus.PENDING:
+        if refusal is not None:
+            self.scan.set_visibility(False)
+            who = f": {t.executor_name}" if t.executor_name else ""
+            self.instruction.set_text(refusal.message + who)
+        elif t.status == QcStatus.PENDING:
             self.scan.set_visibility(False)
             self.instruction.set_text(tr("Проверка ещё не начата: возьмите её в списке",
                                          "Not started yet: take it on the list"))  # fmt: skip
@@ -232,7 +181,9 @@ class CheckRun:
             self.scan.set_visibility(True)
             self.scan.ask(tr("Штрихкод товара", "Product barcode"))
 
-    def _draw_items(self) -> None:
+    def _draw_items(self, working: bool) -> None:
+        """Each line's count; while counting, «Нет в наличии» for a unit not on the station
+        (it cannot be scanned)."""
         t = self.task
         assert t is not None
         self.items.clear()
@@ -253,6 +204,11 @@ class CheckRun:
                         text += tr(f" · брак {i.defect}", f" · defect {i.defect}")
                     ui.label(text).classes("text-h6 whitespace-nowrap shrink-0").mark(
                         "qc-item-count")  # fmt: skip
+                if working and i.left > 0:
+                    ui.button(tr("Нет в наличии", "Missing"), icon="help_outline",
+                              on_click=guarded(self.ctx, ACTION, self._absent(i.product_id)),
+                              ).props("outline size=lg color=warning").classes(
+                        "w-full min-h-12").mark("qc-absent")  # fmt: skip
 
     def _result(self) -> None:
         t = self.task
@@ -275,9 +231,12 @@ class CheckRun:
                     if d.outcome == "repicked"
                     else tr("недостача: другого товара нет", "shorted: no other stock")
                 )
-                ui.label(tr(f"{d.sku}: брак «{d.reason}», списан в брак; {outcome}",
-                            f"{d.sku}: defect “{d.reason}”, written off; {outcome}")
-                         ).classes("text-h6 text-negative").mark("qc-result")  # fmt: skip
+                said = (tr(f"{d.sku}: нет в наличии, недостача на контроле; {outcome}",
+                           f"{d.sku}: missing, booked as a loss; {outcome}")
+                        if d.reason == MISSING else
+                        tr(f"{d.sku}: брак «{d.reason}», списан в брак; {outcome}",
+                           f"{d.sku}: defect “{d.reason}”, written off; {outcome}"))  # fmt: skip
+                ui.label(said).classes("text-h6 text-negative").mark("qc-result")
             ui.button(tr("К списку проверок", "Back to the list"), icon="arrow_back",
                       on_click=lambda: ui.navigate.to(PATH)).props("flat size=lg")  # fmt: skip
 
@@ -341,6 +300,19 @@ class CheckRun:
             ui.button(tr("Назад", "Back"), icon="arrow_back",
                       on_click=lambda: self._ask_condition()).props("flat size=lg")  # fmt: skip
 
+    def _absent(self, product_id: int) -> Any:
+        async def mark(user: Identity, *_: Any) -> None:
+            t = self.task
+            item = next((i for i in t.items if i.product_id == product_id), None) if t else None
+            if item is not None:  # one tap, one unit: a fresh key each tap
+                self.product, self.key = (
+                    {"id": product_id, "name": item.product_name},
+                    uuid.uuid4().hex,
+                )
+                await self._mark(user, "missing", None)
+
+        return mark
+
     async def _good(self, user: Identity, *_: Any) -> None:
         await self._mark(user, "good", None)
 
@@ -356,6 +328,7 @@ class CheckRun:
             return
         request = UnitRequest(condition, product_id=product["id"], reason=reason)
         try:
+            await self._own()
             done = await run.io_bound(record_unit, self.ctx.db.unit_of_work(), self.task_id,
                                       request, user.id, idempotency_key=self.key)  # fmt: skip
         except DomainError as refusal:
@@ -365,12 +338,21 @@ class CheckRun:
         if done is None:  # the app is stopping
             return
         self.task = done.task
-        self.feedback.done(tr(f"«{product['name']}»: брак ({reason})", f"Defect ({reason})")
-                           if reason else tr(f"«{product['name']}»: годный", "Good"))  # fmt: skip
+        said = {
+            "good": tr(f"«{product['name']}»: годный", "Good"),
+            "missing": tr(f"«{product['name']}»: нет в наличии", "Missing"),
+        }
+        self.feedback.done(said.get(condition) or tr(f"«{product['name']}»: брак ({reason})",
+                                                     f"Defect ({reason})"))  # fmt: skip
         self._show()
+
+    async def _own(self) -> None:
+        if (refusal := await run.io_bound(self._refusal)) is not None:
+            raise refusal
 
     async def _finish(self, user: Identity, *_: Any) -> None:
         try:
+            await self._own()
             done = await run.io_bound(finish_check, self.ctx.db.unit_of_work(), self.task_id,
                                       user.id)  # fmt: skip
         except DomainError as refusal:
