@@ -33,7 +33,7 @@ def _write_off(uow: QualityUnitOfWork, task: QcTask, item: QcItem, defect: QcDef
         raise Conflict("reservation_mismatch", "Резерв на столе не сходится с проверкой: обновите")
     if not uow.picking.unpick(item.order_line_id, 1):
         raise Conflict("reservation_mismatch", "Собранное по строке не сходится с проверкой")
-    missing = defect.reason == MISSING
+    missing = defect.missing
     op = OPERATIONS["ADJUSTMENT" if missing else "WRITE_OFF"]
     to = uow.stock.location(Loc.INVENTORY_LOSS if missing else Loc.DEFECT).id
     draft = MovementDraft(
@@ -88,7 +88,7 @@ def fail(uow: QualityUnitOfWork, task: QcTask, user_id: int | None) -> str:
         movement_id = _write_off(uow, task, item, defect, user_id)
         slot = _repick(uow, item, left)
         name = item.sku or item.barcode
-        booked = ("недостача на контроле" if defect.reason == MISSING
+        booked = ("недостача на контроле" if defect.missing
                   else "списан в брак")  # fmt: skip
         if slot is not None:
             where = uow.stock.location_by_id(slot.location_id)

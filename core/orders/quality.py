@@ -252,8 +252,9 @@ def record_unit(uow: QualityUnitOfWork, task_id: int, req: UnitRequest, user_id:
         now = now_utc()
         if defect:
             assert reason is not None
-            uow.quality.add_defect(task_id, item.id, reason, user_id, now)
-        verdict = "нет в наличии" if reason == MISSING else f"брак — {reason}"
+            uow.quality.add_defect(task_id, item.id, reason, user_id, now,
+                                   missing=req.condition == "missing")  # fmt: skip
+        verdict = "нет в наличии" if req.condition == "missing" else f"брак — {reason}"
         details = f"{item.sku or item.barcode}: " + (verdict if defect else "годный")
         record_step(uow, QcStep(task_id, "unit", user_id, now, details, key))
         done = fresh_check(uow, task_id)

@@ -43,6 +43,7 @@ class QcDefect:
     task_id: int
     item_id: int
     reason: str
+    missing: bool  # not at the station at all: a loss, not defect stock
     user_id: int | None
     created_at: datetime
     outcome: str | None  # None until the check ends; repicked | shorted
@@ -136,7 +137,9 @@ class QualityRepository(Protocol):
         (one conditional statement)."""
 
     def add_defect(self, task_id: int, item_id: int, reason: str, user_id: int | None,
-                   at: datetime) -> int: ...  # fmt: skip
+                   at: datetime, *, missing: bool = False) -> int:  # fmt: skip
+        """`missing`: the unit is not at the station at all (a loss, not defect stock)."""
+
     def settle_defect(self, defect_id: int, outcome: str, movement_id: int,
                       repick_location_id: int | None) -> None: ...  # fmt: skip
     def give_up_picked(self, order_line_id: int, station_id: int, quantity: int,

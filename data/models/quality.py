@@ -71,6 +71,8 @@ class QcDefect(SQLModel, table=True):
     task_id: int = Field(foreign_key="qc_task.id", index=True)
     item_id: int = Field(foreign_key="qc_item.id")
     reason: str = Field(max_length=500)
+    # Not at the station at all: booked as a loss, not as defect stock (core.orders.qc_failures).
+    missing: bool = False
     user_id: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime = Field(default_factory=utc_now, sa_column=created_at_column())
     outcome: str | None = Field(default=None, max_length=16)

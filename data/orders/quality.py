@@ -37,7 +37,8 @@ ITEMS = sa.text(
 ).bindparams(sa.bindparam("ids", expanding=True))
 DEFECTS = (
     sa.text(
-        "SELECT d.id, d.task_id, d.item_id, d.reason, d.user_id, d.created_at, d.outcome, "
+        "SELECT d.id, d.task_id, d.item_id, d.reason, d.missing, d.user_id, d.created_at, "
+        "d.outcome, "
         "d.movement_id, d.repick_location_id, i.product_id, p.sku, "
         "r.code AS repick_location_code FROM qc_defect d JOIN qc_item i ON i.id = d.item_id "
         "JOIN product p ON p.id = i.product_id "
@@ -91,8 +92,8 @@ CHECK_UNIT = sa.text(
     "WHERE id = :id AND checked < quantity RETURNING id"
 )
 INSERT_DEFECT = sa.text(
-    "INSERT INTO qc_defect (task_id, item_id, reason, user_id, created_at) "
-    "VALUES (:t, :i, :r, :u, :at) RETURNING id"
+    "INSERT INTO qc_defect (task_id, item_id, reason, missing, user_id, created_at) "
+    "VALUES (:t, :i, :r, :m, :u, :at) RETURNING id"
 ).bindparams(sa.bindparam("at", **_AT))
 SETTLE_DEFECT = sa.text(
     "UPDATE qc_defect SET outcome = :o, movement_id = :m, repick_location_id = :l "
@@ -191,8 +192,9 @@ class SqlQuality:
         return self._exec(CHECK_UNIT, {"id": item_id, "d": int(defect)}).first() is not None
 
     def add_defect(self, task_id: int, item_id: int, reason: str, user_id: int | None,
-                   at: datetime) -> int:  # fmt: skip
-        params = {"t": task_id, "i": item_id, "r": reason, "u": user_id, "at": at}
+                   at: datetime, *, missing: bool = False) -> int:  # fmt: skip
+        params = {"t": task_id, "i": item_id, "r": reason, "m": missing, "u": user_id,
+                  "at": at}  # fmt: skip
         return int(self._exec(INSERT_DEFECT, params).scalar_one())
 
     def settle_defect(self, defect_id: int, outcome: str, movement_id: int,

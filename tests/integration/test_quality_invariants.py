@@ -28,7 +28,7 @@ from core.errors import Conflict, InsufficientStock
 from core.orders.orders import cancel_order
 from core.orders.packing import ItemRequest, PackageRequest, add_package, pack_task
 from core.orders.packing import start_task as start_packing
-from core.orders.quality import MISSING, UnitRequest, finish_check, record_unit, start_check
+from core.orders.quality import UnitRequest, finish_check, record_unit, start_check
 from core.orders.shipping import ship_task
 from core.stock.movements import post_movement
 from core.stock.requests import MovementRequest
@@ -163,7 +163,7 @@ def test_quality_control_and_returns_keep_the_ledger_whole(
                 assert done.status == ("failed" if t.defects else "passed")
                 seen[done.status] += 1
                 seen.update(d.outcome or "" for d in done.defects)
-                seen.update("missing" for d in done.defects if d.reason == MISSING)
+                seen.update("missing" for d in done.defects if d.missing)
 
         def _count(self, task_id: int, units: int, defect: int, retry: bool) -> None:
             for n in range(units):

@@ -81,3 +81,20 @@ def test_a_missing_unit_is_shorted_when_no_stock_is_left(db: Database) -> None:
     card = fresh(db, order.id)
     assert [ln.picked for ln in card.lines] == [0, 1] and card.packing_task_id is not None
     assert "Нет в наличии" in history(db, order.id)[-1][1]
+
+
+def test_a_defect_whose_reason_reads_missing_is_still_defect_stock(db: Database) -> None:
+    """What the unit is (missing or defective) is the condition scanned, not its words."""
+    product = make_product(db, sku="QC-WORDS")
+    stock_bin(db, product, 1, make_bin(db, "QC-M-4"))
+    order, qc = picked_into_check(db, [(product, 1)])
+    before = stock(db, product)
+    started(db, qc.id)
+    unit(db, qc.id, product, "defect", reason="Нет в наличии")
+    [defect] = finish(db, qc.id).defects
+    assert not defect.missing and defect.outcome == "shorted"
+    after = stock(db, product)
+    assert (after["good"], after["defect"]) == (before["good"] - 1, before["defect"] + 1)
+    assert ("WRITE_OFF", 1, "DEFECT") in movements_of(db, order.id)
+    with db.engine.connect() as conn:
+        assert conn.execute(LOSS, {"d": f"order:{order.id}"}).all() == []

@@ -17,7 +17,6 @@ from core.errors import DomainError
 from core.orders.qc_photos import attach_photo, photo_too_large
 from core.orders.quality import (
     DEFECT_REASONS,
-    MISSING,
     QcStatus,
     UnitRequest,
     check_own,
@@ -233,7 +232,7 @@ class CheckRun:
                 )
                 said = (tr(f"{d.sku}: нет в наличии, недостача на контроле; {outcome}",
                            f"{d.sku}: missing, booked as a loss; {outcome}")
-                        if d.reason == MISSING else
+                        if d.missing else
                         tr(f"{d.sku}: брак «{d.reason}», списан в брак; {outcome}",
                            f"{d.sku}: defect “{d.reason}”, written off; {outcome}"))  # fmt: skip
                 ui.label(said).classes("text-h6 text-negative").mark("qc-result")
