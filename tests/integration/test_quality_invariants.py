@@ -262,6 +262,9 @@ def test_quality_control_and_returns_keep_the_ledger_whole(
             suppress_health_check=[HealthCheck.too_slow],
         ),
     )  # fmt: skip
-    wanted = {"passed", "failed", "repicked", "shorted", "missing", "shipped", "return good",
+    # A short needs the last unit of a product gone from every bin, which these runs reach
+    # only now and then: tests/integration/test_quality_missing.py and test_quality_control.py
+    # short a line on purpose.
+    wanted = {"passed", "failed", "repicked", "missing", "shipped", "return good",
               "return defect"}  # fmt: skip
     assert wanted <= set(seen), f"the runs never reached {wanted - set(seen)}: {seen}"
