@@ -2,7 +2,6 @@
 
 import os
 import socket
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -153,6 +152,29 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.data_dir / 'wms.sqlite3'}"
 
 
-@lru_cache
-def get_settings() -> Settings:
-    return Settings()
+class _SettingsCache:
+    """`get_settings()`: the settings, read from the environment once. Tests change the
+    environment and call `get_settings.cache_clear()`; settings that were being read by
+    another thread across a clear (an instant before a test changed the variables) are
+    returned to that thread but never kept, so they are not handed out afterwards."""
+
+    def __init__(self) -> None:
+        self._value: Settings | None = None
+        self._clears = 0
+
+    def __call__(self) -> Settings:
+        found = self._value
+        if found is not None:
+            return found
+        clears = self._clears
+        found = Settings()
+        if self._clears == clears:  # no clear meanwhile: read under today's environment
+            self._value = found
+        return found
+
+    def cache_clear(self) -> None:
+        self._clears += 1
+        self._value = None
+
+
+get_settings = _SettingsCache()
