@@ -214,16 +214,26 @@ def click(driver: WebDriver, element: WebElement) -> None:
 
 
 def table_row(driver: WebDriver, cell_text: str) -> dict[str, str]:
-    """The table row that has a cell reading `cell_text`, as {column header: cell text}."""
-    row = visible(driver, f"//tbody/tr[td[normalize-space(.)='{cell_text}']]")
-    table = row.find_element(By.XPATH, "./ancestor::table[1]")
-    # A sortable header carries its arrow icon, whose text is the icon's name.
-    headers = [
-        th.text.replace("arrow_upward", "").strip()
-        for th in table.find_elements(By.CSS_SELECTOR, "thead th")
-    ]
-    cells = [td.text.strip() for td in row.find_elements(By.CSS_SELECTOR, "td")]
-    return dict(zip(headers, cells, strict=False))
+    """The table row that has a cell reading `cell_text`, as {column header: cell text}.
+
+    Read again when the table re-renders under the reading (a refresh after a save swaps
+    its rows, leaving the elements found a moment ago stale)."""
+
+    def read(driver: WebDriver) -> dict[str, str]:
+        row = driver.find_element(By.XPATH, f"//tbody/tr[td[normalize-space(.)='{cell_text}']]")
+        table = row.find_element(By.XPATH, "./ancestor::table[1]")
+        # A sortable header carries its arrow icon, whose text is the icon's name.
+        headers = [
+            th.text.replace("arrow_upward", "").strip()
+            for th in table.find_elements(By.CSS_SELECTOR, "thead th")
+        ]
+        cells = [td.text.strip() for td in row.find_elements(By.CSS_SELECTOR, "td")]
+        return dict(zip(headers, cells, strict=False))
+
+    visible(driver, f"//tbody/tr[td[normalize-space(.)='{cell_text}']]")
+    ignored = (StaleElementReferenceException,)
+    row: dict[str, str] = WebDriverWait(driver, 10, ignored_exceptions=ignored).until(read)
+    return row
 
 
 def open_page(driver: WebDriver, url: str, ready_xpath: str) -> None:
