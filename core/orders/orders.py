@@ -21,7 +21,7 @@ from core.errors import Conflict, NotFound, ValidationError
 from core.events import EventType, add_events, contract_event
 from core.orders.packing import cancel_open_task as cancel_open_packing
 from core.orders.pick_returns import release_and_return
-from core.orders.picking import cancel_open_task, create_for_order
+from core.orders.picking import cancel_open_tasks, create_for_order
 from core.orders.picking_ports import FulfillmentUnitOfWork
 from core.orders.ports import (
     LineDraft,
@@ -358,12 +358,12 @@ def cancel_order(
 
 def release_held(uow: FulfillmentUnitOfWork, head: OrderHead, reason: str | None,
                  user_id: int | None, note: str) -> int:  # fmt: skip
-    """Cancel the order's open picking task and release everything the order holds; the
+    """Cancel the order's open picking tasks and release everything the order holds; the
     units released. An order's cancel, and an expired reservation (core.orders.expiry).
     The caller holds the order's row and moves its status."""
-    # The open picking task next (its row before any quant, as a pick locks them), so
+    # The open picking tasks next (their rows before any quant, as a pick locks them), so
     # a pick in flight commits first and its units are released below.
-    task = cancel_open_task(uow.picking, head.id, reason, user_id, note)
+    tasks = cancel_open_tasks(uow.picking, head.id, reason, user_id, note)
     packing = cancel_open_packing(uow.packing, head.id, reason, user_id)
     cancel_open_check(uow, head.id, reason, user_id)  # type: ignore[arg-type]
     if head.status not in HOLDING:
@@ -374,7 +374,7 @@ def release_held(uow: FulfillmentUnitOfWork, head: OrderHead, reason: str | None
     now = now_utc()
     held = uow.orders.active_reservations(head.id)
     held_events(uow, held, EventType.INVENTORY_RELEASED, now, reason=reason or note)
-    released = release_and_return(uow, held, task, head.external_id, user_id, now)
+    released = release_and_return(uow, held, tasks, head.external_id, user_id, now)
     if packing is not None:
         uow.packing.close_units(packing.id, now)  # the boxes are empty now
     return released

@@ -20,13 +20,16 @@ from core.stock.operations import ORDER_DOCUMENT
 from core.stock.rules import GOOD_WAREHOUSE
 
 
-def release_and_return(uow: FulfillmentUnitOfWork, held: list[Reservation], task: PickTask | None,
-                       external_id: str, user_id: int | None, now: datetime) -> int:  # fmt: skip
-    """Release `held` and return the picked units; the units released."""
+def release_and_return(uow: FulfillmentUnitOfWork, held: list[Reservation],
+                       tasks: list[PickTask], external_id: str, user_id: int | None,
+                       now: datetime) -> int:  # fmt: skip
+    """Release `held` and return the picked units to the bins they were picked from (by
+    the order's picking `tasks`, the latest pick of a line first); the units released."""
     origin: dict[int, int] = {}
-    for item in task.items if task else ():
-        if item.quantity_picked:
-            origin.setdefault(item.order_line_id, item.location_id)
+    for task in reversed(tasks):
+        for item in task.items:
+            if item.quantity_picked:
+                origin.setdefault(item.order_line_id, item.location_id)
     picked = [r for r in held if r.stage in ("picked", "packed")]
     fallback = uow.stock.location(GOOD_WAREHOUSE).id if picked else 0
     back = {r.id: origin.get(r.order_line_id, fallback) for r in picked}
@@ -53,19 +56,20 @@ def release_and_return(uow: FulfillmentUnitOfWork, held: list[Reservation], task
         undo = uow.packing.unpack if r.stage == "packed" else uow.picking.unpick
         if not undo(r.order_line_id, r.quantity):
             raise Conflict("reservation_mismatch", "Собранное по строке заказа не сходится")
-        _journal(uow, r, back[r.id], external_id, task, user_id, now)
+        order_id = tasks[0].order_id if tasks else None
+        _journal(uow, r, back[r.id], external_id, order_id, user_id, now)
     return released
 
 
 def _journal(uow: FulfillmentUnitOfWork, r: Reservation, to: int, external_id: str,
-             task: PickTask | None, user_id: int | None, now: datetime) -> None:  # fmt: skip
+             order_id: int | None, user_id: int | None, now: datetime) -> None:  # fmt: skip
     fields: dict[str, Any] = {
         "operation_type": "TRANSFER", "product_id": r.product_id, "quantity": r.quantity,
         "from_location_id": r.location_id, "to_location_id": to, "source_id": None,
         "distribution_center_id": None, "user_id": user_id, "idempotency_key": None,
         "notes": f"Отмена заказа {external_id}: возврат "
         + ("из посылки" if r.stage == "packed" else "со сборки"), "reversal_of": None,
-        "document": f"{ORDER_DOCUMENT}:{task.order_id}" if task else None, "created_at": now,
+        "document": f"{ORDER_DOCUMENT}:{order_id}" if order_id else None, "created_at": now,
         "from_handling_unit_id": r.handling_unit_id,
     }  # fmt: skip
     movement = uow.ledger.add(MovementDraft(**fields))

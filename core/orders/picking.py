@@ -53,25 +53,30 @@ def create_for_order(orders: OrderRepository, picking: PickingRepository, order_
     return task_id
 
 
-def cancel_open_task(picking: PickingRepository, order_id: int, reason: str | None,
-                     user_id: int | None,
-                     note: str = "Заказ отменён") -> PickTask | None:  # fmt: skip
+def cancel_open_tasks(picking: PickingRepository, order_id: int, reason: str | None,
+                      user_id: int | None,
+                      note: str = "Заказ отменён") -> list[PickTask]:  # fmt: skip
     """Part of an order's cancel (or its reservation's expiry, `note` says which in the
-    task's history): its latest task, locked, and cancelled when still open. The caller
-    holds the order's row; the task is locked next and before any quant (the lock order
-    of `order_and_task`), so a pick in flight finishes before the cancel reads the
-    order's reservations."""
-    task_id = picking.latest_task_of(order_id)
-    if task_id is None:
-        return None
-    task = held_task(picking, task_id)
-    if PICKING.is_final(task.status):
-        return task
+    tasks' history): the order's tasks, each locked in id order and cancelled when still
+    open — one, or one per zone (core.orders.waves). The caller holds the order's row;
+    the tasks are locked next and before any quant (the lock order of `order_and_task`),
+    so a pick in flight finishes before the cancel reads the order's reservations. A
+    wave splitting the order's task holds the order's row too, so no task of it is made
+    unseen meanwhile. Returns every task of the order, as it is now."""
+    tasks: list[PickTask] = []
     now = now_utc()
-    moved = picking.set_status(task_id, task.status, PickingStatus.CANCELLED, now, reason=reason)
-    assert moved, "the task's row is held"
-    record(picking, PickStep(task_id, "cancel", user_id, now, None, note))
-    return picking.task(task_id)
+    for task_id in picking.task_ids_of(order_id):
+        task = held_task(picking, task_id)
+        if not PICKING.is_final(task.status):
+            moved = picking.set_status(task_id, task.status, PickingStatus.CANCELLED, now,
+                                       reason=reason)  # fmt: skip
+            assert moved, "the task's row is held"
+            record(picking, PickStep(task_id, "cancel", user_id, now, None, note))
+            cancelled = picking.task(task_id)
+            assert cancelled is not None
+            task = cancelled
+        tasks.append(task)
+    return tasks
 
 
 def check_task_move(current: str, target: str) -> None:
@@ -139,6 +144,27 @@ def _order_follows(orders: OrderRepository, order_id: int, target: str, user_id:
     orders.add_step(Step(order_id, f"picking_{target}", target, user_id, now, details))
 
 
+def _completed(uow: PickingUnitOfWork, task: PickTask) -> str:
+    """What follows a task's completion; the words for the order's timeline.
+
+    The order gets its packing task (core.orders.packing), pending at the task's station,
+    in this transaction — or first a quality check when its kind or marketplace needs one
+    (core.orders.quality); it stays `picking` until the packing task starts (DESIGN.md
+    §2b). A task a wave split per zone (core.orders.waves) hands on only when the last of
+    its zones is picked: the check or the packing then takes every zone's units."""
+    zone = f" зоны {task.zone}" if task.zone else ""
+    done = f"Сборка{zone} завершена (задание {task.id})"
+    waiting = [
+        f"{'зона ' + other_zone if other_zone else 'без зоны'} — задание {other_id}"
+        + (" отменено" if status == PickingStatus.CANCELLED else "")
+        for other_id, status, other_zone in uow.picking.split_of(task.root_id)
+        if other_id != task.id and status != PickingStatus.COMPLETED
+    ]
+    if waiting:
+        return f"{done}; ждёт другие зоны: {', '.join(waiting)}"
+    return f"{done}; {after_picking(uow, task.order_id, task.root_id, task.station_id)}"
+
+
 def _transition(uow: PickingUnitOfWork, task_id: int, target: str, user_id: int | None,
                 key: str | None, *, executor_id: int | None = None,
                 reason: str | None = None) -> Done:  # fmt: skip
@@ -161,14 +187,8 @@ def _transition(uow: PickingUnitOfWork, task_id: int, target: str, user_id: int 
             _order_follows(uow.orders, task.order_id, Status.PICKING, user_id,
                            f"Сборка начата (задание {task_id})")  # fmt: skip
         elif target == PickingStatus.COMPLETED:
-            # The order gets its packing task (core.orders.packing), pending at the task's
-            # station, in this transaction — or first a quality check when its kind or
-            # marketplace needs one (core.orders.quality); it stays `picking` until the
-            # packing task starts (DESIGN.md §2b: `packing` when its packing task starts).
-            following = after_picking(uow, task.order_id, task_id, task.station_id)
             uow.orders.add_step(Step(task.order_id, "picking_completed", Status.PICKING,
-                                     user_id, now, f"Сборка завершена (задание {task_id}); "
-                                     f"{following}"))  # fmt: skip
+                                     user_id, now, _completed(uow, task)))  # fmt: skip
         record(picking, PickStep(task_id, action, user_id, now, None, reason or "", key))
         done = picking.task(task_id)
         assert done is not None

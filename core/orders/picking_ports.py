@@ -64,6 +64,14 @@ class PickTask:
     wave_id: int | None = None
     batch_id: int | None = None
     batch_slot: int | None = None
+    # Picking per zone (core.orders.waves): its zone, and the task it was split from.
+    zone: str | None = None
+    split_from_id: int | None = None
+
+    @property
+    def root_id(self) -> int:
+        """The first task of its order's split (itself when it was never split)."""
+        return self.split_from_id or self.id
 
     @property
     def total_items(self) -> int:
@@ -113,8 +121,12 @@ class PickingRepository(Protocol):
     def task(self, task_id: int, *, hold: bool = False) -> PickTask | None:
         """`hold`: lock the task's row until the transaction ends (PostgreSQL)."""
 
-    def latest_task_of(self, order_id: int) -> int | None:
-        """The order's latest picking task (an order has one unless it was cancelled)."""
+    def task_ids_of(self, order_id: int) -> list[int]:
+        """The order's picking tasks, oldest first: one, or one per zone when a wave split
+        it (core.orders.waves), and a re-pick's after a failed quality check."""
+
+    def split_of(self, root_id: int) -> list[tuple[int, str, str | None]]:
+        """(id, status, zone) of the task `root_id` and of the tasks split from it."""
 
     def executor(self, executor_id: int) -> ExecutorRef | None: ...
     def set_status(self, task_id: int, seen: str, status: str, at: datetime, *,

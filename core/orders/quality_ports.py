@@ -118,7 +118,8 @@ class QcStep:
 
 class QualityRepository(Protocol):
     def picked_units(self, picking_task_id: int) -> list[QcItemDraft]:
-        """What the picking task brought to its station: per order line and bin."""
+        """What the picking task — and the tasks a wave split from it per zone — brought
+        to its station: per order line and bin."""
 
     def create_task(self, order_id: int, picking_task_id: int, station_id: int, at: datetime,
                     items: list[QcItemDraft]) -> int: ...  # fmt: skip

@@ -34,7 +34,9 @@ class Candidate:
     order_id: int
     units: int
     first_route: int  # the route sequence of its first bin: batches of neighbours
-    assigned: bool = False  # a picker has it already: never batched
+    assigned: bool = False  # a picker has it already: never batched nor split
+    zones: int = 1  # how many zones its bins lie in (no zone counts as one)
+    zone: str | None = None  # its bins' zone, when they lie in one
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,17 @@ class WavesRepository(Protocol):
     def claim_for_wave(self, wave_id: int, task_ids: list[int]) -> list[int]:
         """Each task joins the wave only while in none and not started: one conditional
         statement per task, in the given order; the ids claimed."""
+
+    def hold_orders(self, order_ids: list[int]) -> None:
+        """Lock these orders' rows in id order (PostgreSQL), before any of their tasks: the
+        lock order of an order's floor work (core.orders.picking.order_and_task)."""
+
+    def split_by_zone(self, task_id: int) -> list[Candidate]:
+        """Split the claimed task into one task per zone of its bins (no zone is one too):
+        the zone first on the route keeps the task, each other zone's items move to a new
+        task of the same wave, split from it; each item's sequence follows its new task's
+        route. The resulting tasks, first the kept one; none, and nothing changed, when a
+        picker was given the task meanwhile (it stays whole)."""
 
     def set_wave_counts(self, wave_id: int, orders: int, batches: int) -> None: ...
     def add_batch(self, wave_id: int | None, user_id: int | None, at: datetime,

@@ -2,20 +2,25 @@
 cut-off time, carrier, marketplace, priority or zone, and releases them in one step.
 
 In one transaction the wave is written, each order's picking task claims its place in it
-by one conditional statement (core.orders.wave_ports), and the small orders are grouped
-into batches of `batch_size` neighbours by route (core.orders.batches walks them), the
-rest picked one by one. A task another wave took first is left out, never shared.
+by one conditional statement (core.orders.wave_ports), an order whose bins lie in several
+zones gets one task per zone (`split_zones`: each zone's picker walks only their zone; the
+order goes on to its check or packing when the last zone is picked, core.orders.picking),
+and the small tasks are grouped into batches of `batch_size` neighbours by route within a
+zone (core.orders.batches walks them), the rest picked one by one. A task another wave
+took first is left out, never shared.
 """
 
 import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
 from zoneinfo import ZoneInfo
 
 from core.errors import Conflict, ValidationError
+from core.events import EventType, add_event
 from core.orders.rules import PRIORITY_RANK, clean_key, text
-from core.orders.wave_ports import WaveCriteria, WavesUnitOfWork
+from core.orders.wave_ports import Candidate, WaveCriteria, WavesUnitOfWork
 from core.periods import now_utc
 from core.settings import get_settings
 
@@ -33,6 +38,7 @@ class Released:
     batches: int
     single: int
     taken_elsewhere: int  # matched, but another wave or batch claimed them first
+    zone_tasks: int = 0  # tasks added by splitting orders per zone
     replayed: bool = False  # the request was seen before (its key); nothing changed
 
 
@@ -68,12 +74,15 @@ def describe(chosen: WaveCriteria) -> str:
 
 
 def release_wave(uow: WavesUnitOfWork, chosen: WaveCriteria, user_id: int | None, *,
-                 name: object = None, batch_size: object = 1,
+                 name: object = None, batch_size: object = 1, split_zones: object = True,
                  idempotency_key: str | None = None) -> Released:  # fmt: skip
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) \
             or not 1 <= batch_size <= MAX_BATCH:  # fmt: skip
         raise ValidationError("invalid_batch_size", f"Заказов в партии: от 1 до {MAX_BATCH}",
                               field="batch_size")  # fmt: skip
+    if not isinstance(split_zones, bool):
+        raise ValidationError("invalid_split_zones", "Задания по зонам: да или нет",
+                              field="split_zones")  # fmt: skip
     title = text(name, "название", "name", limit=100)
     key = clean_key(idempotency_key)
     now = now_utc()
@@ -90,6 +99,10 @@ def release_wave(uow: WavesUnitOfWork, chosen: WaveCriteria, user_id: int | None
                                      batch_size, user_id, now, key)  # fmt: skip
         if wave_id is None:
             raise Conflict("idempotency_key_reused", "Этот ключ идемпотентности уже использован")
+        # Orders to split per zone are locked before their tasks are claimed: the lock
+        # order of an order's floor work, so a cancel never misses a task made here.
+        to_split = {c.task_id for c in found if split_zones and c.zones > 1 and not c.assigned}
+        uow.waves.hold_orders(sorted({c.order_id for c in found if c.task_id in to_split}))
         # One conditional claim per task, in id order (sent together): concurrent waves
         # lock rows in the same order, and the later one finds a row taken and skips it.
         by_task = {c.task_id: c for c in found}
@@ -97,29 +110,57 @@ def release_wave(uow: WavesUnitOfWork, chosen: WaveCriteria, user_id: int | None
         claimed = [by_task[t] for t in taken]
         if not claimed:
             raise Conflict("nothing_to_release", "Эти заказы уже взяты в другую волну")
+        tasks: list[Candidate] = []
+        for c in claimed:
+            parts = uow.waves.split_by_zone(c.task_id) if c.task_id in to_split else []
+            tasks.extend(parts or [c])
+            _announce(uow, parts[1:], now)
         batches = batched = 0
         if batch_size > 1:
-            # Small orders by the route of their first bin: a batch walks one stretch.
-            # An order already assigned to a picker stays theirs, picked alone.
-            small = sorted((c for c in claimed if c.units <= SMALL_UNITS and not c.assigned),
-                           key=lambda c: (c.first_route, c.task_id))  # fmt: skip
-            for start in range(0, len(small) - 1, batch_size):
-                group = small[start : start + batch_size]
-                if len(group) < 2:
-                    break
-                batch_id = uow.waves.add_batch(wave_id, user_id, now)
-                assert batch_id is not None, "a batch without a key is always written"
-                joined = uow.waves.claim_many_for_batch(batch_id, [c.task_id for c in group],
-                                                        wave_id)  # fmt: skip
-                assert joined == len(group), "the wave's own tasks, claimed in this transaction"
-                batches += 1
-                batched += len(group)
+            batches, batched = _batch(uow, wave_id, tasks, batch_size, user_id, now)
         uow.waves.set_wave_counts(wave_id, len(claimed), batches)
         uow.commit()
-    single = len(claimed) - batched
+    single = len(tasks) - batched
+    added = len(tasks) - len(claimed)
     log.info("wave released", extra={"wave_id": wave_id, "orders": len(claimed),
-                                     "batches": batches})  # fmt: skip
-    return Released(wave_id, len(claimed), batches, single, len(found) - len(claimed))
+                                     "batches": batches, "zone_tasks": added})  # fmt: skip
+    return Released(wave_id, len(claimed), batches, single, len(found) - len(claimed), added)
+
+
+def _announce(uow: WavesUnitOfWork, added: list[Candidate], now: datetime) -> None:
+    """picking.created (DESIGN.md §7) for each task a split added: floor programs see it
+    as they see an order's first task."""
+    for c in added:
+        task = uow.picking.task(c.task_id)
+        assert task is not None and task.items, "the split task was just written"
+        where = uow.stock.location_by_id(task.items[0].location_id)
+        add_event(uow, EventType.PICKING_CREATED, now, task_id=task.id,
+                  order_id=task.order_external_id,
+                  warehouse_id=(where.warehouse_code if where else None) or "")  # fmt: skip
+
+
+def _batch(uow: WavesUnitOfWork, wave_id: int, tasks: list[Candidate], batch_size: int,
+           user_id: int | None, now: datetime) -> tuple[int, int]:  # fmt: skip
+    """Small tasks in batches of `batch_size` neighbours by route, within one zone (a batch
+    walks one stretch of one zone); a task already given to a picker stays theirs, picked
+    alone. (batches, tasks batched)."""
+    small = sorted((c for c in tasks if c.units <= SMALL_UNITS and not c.assigned),
+                   key=lambda c: (c.zone or "", c.first_route, c.task_id))  # fmt: skip
+    batches = batched = 0
+    for _, same_zone in groupby(small, key=lambda c: c.zone or ""):
+        zone_tasks = list(same_zone)
+        for start in range(0, len(zone_tasks) - 1, batch_size):
+            group = zone_tasks[start : start + batch_size]
+            if len(group) < 2:
+                break
+            batch_id = uow.waves.add_batch(wave_id, user_id, now)
+            assert batch_id is not None, "a batch without a key is always written"
+            joined = uow.waves.claim_many_for_batch(batch_id, [c.task_id for c in group],
+                                                    wave_id)  # fmt: skip
+            assert joined == len(group), "the wave's own tasks, claimed in this transaction"
+            batches += 1
+            batched += len(group)
+    return batches, batched
 
 
 def walk(bins: list[tuple[int, int]]) -> tuple[int, int]:

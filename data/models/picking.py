@@ -39,6 +39,10 @@ class PickingTask(SQLModel, table=True):
     wave_id: int | None = Field(default=None, foreign_key="pick_wave.id", index=True)
     batch_id: int | None = Field(default=None, foreign_key="pick_batch.id", index=True)
     batch_slot: int | None = Field(default=None)  # its slot on the batch's put wall
+    # Picking per zone (core.orders.waves): the zone of its bins when a wave split the
+    # order's task by zone, and the task it was split from (None: the first of them).
+    zone: str | None = Field(default=None, max_length=32)
+    split_from_id: int | None = Field(default=None, foreign_key="picking_task.id", index=True)
 
 
 class PickingItem(SQLModel, table=True):

@@ -60,11 +60,13 @@ PHOTO = sa.text(
     "SELECT id, task_id, file_name, content_type, size_bytes, user_id, created_at "
     "FROM qc_photo WHERE id = :id"
 ).columns(created_at=UtcDateTime())
-# What a picking task brought to its station, per order line and bin.
+# What a picking task — with the tasks split from it per zone — brought to its station,
+# per order line and bin.
 PICKED_UNITS = sa.text(
     "SELECT order_line_id, product_id, location_id, sum(quantity_picked) AS q "
-    "FROM picking_item WHERE task_id = :t AND quantity_picked > 0 "
-    "GROUP BY order_line_id, product_id, location_id ORDER BY min(sequence)"
+    "FROM picking_item WHERE quantity_picked > 0 AND task_id IN "
+    "(SELECT id FROM picking_task WHERE id = :t OR split_from_id = :t) "
+    "GROUP BY order_line_id, product_id, location_id ORDER BY min(task_id), min(sequence)"
 )
 INSERT_TASK = sa.text(
     "INSERT INTO qc_task (order_id, picking_task_id, station_id, status, created_at) "

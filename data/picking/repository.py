@@ -48,7 +48,10 @@ INSERT_TASK_AND_ITEMS = sa.text(
     "AS x(n, line, r, p, l, q)) SELECT id FROM t"
 ).bindparams(sa.bindparam("at", **_AT))
 LOCK_TASK = sa.text("SELECT id FROM picking_task WHERE id = :id FOR UPDATE")
-LATEST_TASK = sa.text("SELECT max(id) AS id FROM picking_task WHERE order_id = :o")
+TASKS_OF = sa.text("SELECT id FROM picking_task WHERE order_id = :o ORDER BY id")
+SPLIT = sa.text(
+    "SELECT id, status, zone FROM picking_task WHERE id = :r OR split_from_id = :r ORDER BY id"
+)
 EXECUTOR = sa.text("SELECT id, is_active, user_id FROM executor WHERE id = :id")
 SET_STATUS = sa.text(
     "UPDATE picking_task SET status = :new, "
@@ -150,9 +153,11 @@ class SqlPicking:
             self._tx.conn.execute(LOCK_TASK, {"id": task_id})
         return read_task(self._tx.conn, task_id)
 
-    def latest_task_of(self, order_id: int) -> int | None:
-        row = self._one(LATEST_TASK, {"o": order_id})
-        return int(row["id"]) if row and row["id"] is not None else None
+    def task_ids_of(self, order_id: int) -> list[int]:
+        return [int(row[0]) for row in self._tx.run(TASKS_OF, {"o": order_id})]
+
+    def split_of(self, root_id: int) -> list[tuple[int, str, str | None]]:
+        return [(int(i), str(s), z) for i, s, z in self._tx.run(SPLIT, {"r": root_id})]
 
     def executor(self, executor_id: int) -> ExecutorRef | None:
         row = self._one(EXECUTOR, {"id": executor_id})

@@ -53,6 +53,7 @@ class WaveOrder:
     units_picked: int
     short_items: int
     skipped_items: int
+    zone: str | None = None  # the task's zone when the wave split its order per zone
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ ORDER_ROWS = (
         task_t.c.status.label("task_status"), task_t.c.batch_id,
         task_t.c.batch_slot.label("slot"), executor_t.c.name.label("executor_name"),
         *(sa.func.coalesce(c, 0).label(c.name) for c in ITEM_COUNTS.c if c.name != "task_id"),
-        task_t.c.wave_id,
+        task_t.c.zone, task_t.c.wave_id,
     )
     .select_from(
         task_t.join(order_t, order_t.c.id == task_t.c.order_id)
@@ -127,10 +128,16 @@ def _wave(head: Any, rows: list[dict[str, Any]], *, full: bool = False,
           awaiting: int = 0) -> Wave:  # fmt: skip
     statuses = [r["task_status"] for r in rows]
     short = sum(r["short_items"] + r["skipped_items"] for r in rows)
-    cancelled = sum(1 for r in rows if r["task_status"] == "cancelled")
+    # An order split per zone has a row per zone: it is done when all of them are.
+    by_order: dict[int, list[str]] = {}
+    for r in rows:
+        by_order.setdefault(r["order_id"], []).append(r["task_status"])
+    done = sum(1 for s in by_order.values() if all(t in FINAL for t in s))
+    cancelled = sum(1 for s in by_order.values() if "cancelled" in s)
     blockers = []
     if short:
-        names = ", ".join(r["external_id"] for r in rows if r["short_items"] + r["skipped_items"])
+        names = ", ".join(dict.fromkeys(
+            r["external_id"] for r in rows if r["short_items"] + r["skipped_items"]))  # fmt: skip
         blockers.append(f"Недостача или пропуск: {short} поз. (заказы {names})")
     if cancelled:
         blockers.append(f"Отменено заказов: {cancelled}")
@@ -140,7 +147,7 @@ def _wave(head: Any, rows: list[dict[str, Any]], *, full: bool = False,
     return Wave(
         head["id"], head["name"], json.loads(head["criteria"] or "{}"), head["batch_size"],
         head["order_count"], head["batch_count"], head["created_at"], status_of(statuses),
-        sum(1 for s in statuses if s in FINAL), sum(r["items_total"] for r in rows),
+        done, sum(r["items_total"] for r in rows),
         sum(r["items_done"] for r in rows), short, cancelled,
         orders if full else (), awaiting, tuple(blockers),
     )  # fmt: skip

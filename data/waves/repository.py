@@ -67,6 +67,21 @@ DISSOLVE = sa.text(
     "UPDATE picking_task SET batch_id = NULL, batch_slot = NULL "
     "WHERE batch_id = :b AND status IN ('pending', 'assigned') RETURNING id"
 )
+# An order split per zone (core.orders.waves): its rows locked before its task's.
+HOLD_ORDERS = sa.text("SELECT id FROM sale_order WHERE id = ANY(:ids) ORDER BY id FOR UPDATE")
+TASK_ITEMS_BY_ZONE = sa.text(
+    "SELECT i.id, coalesce(l.zone, ''), l.route_sequence, i.quantity_required "
+    "FROM picking_item i JOIN location l ON l.id = i.location_id WHERE i.task_id = :t "
+    "ORDER BY l.route_sequence, i.sequence, i.id"
+)
+TASK_ORDER = sa.text("SELECT order_id, executor_id FROM picking_task WHERE id = :t")
+SET_ZONE = sa.text("UPDATE picking_task SET zone = :z WHERE id = :t")
+INSERT_SPLIT = sa.text(
+    "INSERT INTO picking_task (order_id, status, priority, station_id, created_at, wave_id, "
+    "zone, split_from_id) SELECT order_id, 'pending', priority, station_id, created_at, "
+    "wave_id, :z, id FROM picking_task WHERE id = :t RETURNING id"
+)
+MOVE_ITEM = sa.text("UPDATE picking_item SET task_id = :t, sequence = :n WHERE id = :i")
 LOCK_BATCH = sa.text("SELECT id FROM pick_batch WHERE id = :b FOR UPDATE")
 # A unit onto the put wall only while the slot was given fewer than its order picked.
 PUT = sa.text(
@@ -97,7 +112,10 @@ def candidate_query(criteria: WaveCriteria, *, status: str = "reserved") -> Any:
         sa.select(task_t.c.id, task_t.c.order_id,
                   sa.func.sum(item_t.c.quantity_required).label("units"),
                   sa.func.min(location_t.c.route_sequence).label("first_route"),
-                  task_t.c.executor_id)
+                  task_t.c.executor_id,
+                  sa.func.count(sa.distinct(sa.func.coalesce(location_t.c.zone, "")))
+                  .label("zones"),
+                  sa.func.min(location_t.c.zone).label("zone"))
         .select_from(task_t.join(order_t, order_t.c.id == task_t.c.order_id)
                      .join(item_t, item_t.c.task_id == task_t.c.id)
                      .join(location_t, location_t.c.id == item_t.c.location_id))
@@ -120,7 +138,35 @@ class SqlWaves:
 
     def candidates(self, criteria: WaveCriteria) -> list[Candidate]:
         rows = self._tx.conn.execute(candidate_query(criteria)).all()
-        return [Candidate(int(t), int(o), int(u), int(r), e is not None) for t, o, u, r, e in rows]
+        return [Candidate(int(t), int(o), int(u), int(r), e is not None, int(n),
+                          z if n == 1 else None)
+                for t, o, u, r, e, n, z in rows]  # fmt: skip
+
+    def hold_orders(self, order_ids: list[int]) -> None:
+        if self._postgres and order_ids:
+            self._tx.run(HOLD_ORDERS, {"ids": sorted(order_ids)})
+
+    def split_by_zone(self, task_id: int) -> list[Candidate]:
+        ((order_id, executor_id),) = self._tx.run(TASK_ORDER, {"t": task_id})
+        if executor_id is not None:  # a picker was given it meanwhile: it stays whole
+            return []
+        items = self._tx.run(TASK_ITEMS_BY_ZONE, {"t": task_id})
+        by_zone: dict[str, list[tuple[int, int, int]]] = {}  # zone → (item, route, units)
+        for item_id, zone, route, units in items:  # in route order: the first zone first
+            by_zone.setdefault(zone, []).append((int(item_id), int(route), int(units)))
+        found: list[Candidate] = []
+        for k, (zone, moved) in enumerate(by_zone.items()):
+            if k == 0:
+                target = task_id
+                self._tx.run(SET_ZONE, {"t": task_id, "z": zone or None})
+            else:
+                target = int(self._tx.run(INSERT_SPLIT, {"t": task_id, "z": zone or None})[0][0])
+            numbered = enumerate(moved, start=1)
+            self._tx.run_all([(MOVE_ITEM, {"i": i, "t": target, "n": n})
+                              for n, (i, _, _) in numbered])  # fmt: skip
+            units = sum(u for _, _, u in moved)
+            found.append(Candidate(target, int(order_id), units, moved[0][1], zone=zone or None))
+        return found
 
     def add_wave(self, name: str, criteria: str, batch_size: int, user_id: int | None,
                  at: datetime, key: str | None = None) -> int | None:  # fmt: skip

@@ -10,7 +10,9 @@ from nicegui.testing import User
 
 from data.database import Database
 from tests.api_client import Api, assert_error, signed_in
+from tests.e2e.test_api_locations import new_bin
 from tests.e2e.test_api_missions import as_user, worker_executor
+from tests.floor import location_id
 from tests.order_checks import check_reservations
 
 ROUTES = [
@@ -154,3 +156,33 @@ async def test_a_manager_builds_a_batch_of_free_tasks_only(
     assert_error(again, 409, "already_batched")  # one free order is no batch
     rebuilt = await admin.post("/pick-batches", json={"task_ids": tasks[:2]})
     assert rebuilt.status_code == 201 and rebuilt.json()["left_out"] == []
+
+
+async def test_a_wave_gives_each_zone_of_an_order_its_own_task(
+    visitor: User, app_database: Database
+) -> None:
+    http, db = visitor.http_client, app_database
+    admin = await signed_in(http, db)
+    main = location_id(db, "MAIN")
+    lines = []
+    for code, zone, route in (("ZA-1", "A", 10), ("ZB-1", "B", 20)):
+        place = await new_bin(admin, code, zone=zone, route_sequence=route)
+        product = await admin.new_product()
+        assert (await admin.move("RECEIPT", product["id"], 5)).status_code == 201
+        moved = await admin.move("TRANSFER", product["id"], 5, from_location_id=main,
+                                 to_location_id=place["id"])  # fmt: skip
+        assert moved.status_code == 201, moved.text
+        lines.append({"product_id": product["id"], "quantity": 2})
+    created = await admin.post("/orders", json={"external_id": "WZ-1", "kind": "customer",
+                                                "lines": lines})  # fmt: skip
+    assert created.status_code == 201, created.text
+    assert_error(await admin.post("/waves", json={"split_zones": "может быть"}), 422)
+
+    released = await admin.post("/waves", json={"split_zones": True})
+    assert released.status_code == 201, released.text
+    rows = released.json()["orders"]
+    assert [(r["external_id"], r["zone"]) for r in rows] == [("WZ-1", "A"), ("WZ-1", "B")]
+    first, second = rows[0]["task_id"], rows[1]["task_id"]
+    task = (await admin.get(f"/picking-tasks/{second}")).json()
+    assert (task["zone"], task["split_from_id"], task["total_items"]) == ("B", first, 1)
+    assert released.json()["order_count"] == 1

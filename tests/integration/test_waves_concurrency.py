@@ -13,7 +13,8 @@ from data.database import Database
 from tests.conftest import make_product
 from tests.floor import make_bin
 from tests.integration.test_concurrency import run_in_threads
-from tests.orders import place
+from tests.order_checks import check_reservations
+from tests.orders import cancel, place
 from tests.picking import stock_bin
 
 ORDERS = 40
@@ -68,3 +69,43 @@ def test_concurrent_batches_never_share_an_order(db: Database) -> None:
     assert batched[0] == batched[1] == len(set(tasks[: (MANAGERS - 1) * 4 + 10]))
     for _, size, slots, top in rows:
         assert size == slots == top, "slots 1…n, one order each"
+
+
+def test_a_wave_splitting_orders_per_zone_racing_their_cancels_leaves_no_open_task(
+    db: Database,
+) -> None:
+    """Half the threads release zone-splitting waves, half cancel the same orders: a
+    cancelled order never keeps an open task (the wave locks the order before splitting),
+    and every reservation stays consistent."""
+    zones = []
+    for code, route in (("ZA-1", 10), ("ZB-1", 20)):
+        place_id = make_bin(db, code, route=route)
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE location SET zone = :z WHERE id = :id"),
+                         {"z": code[:2], "id": place_id})  # fmt: skip
+        zones.append(place_id)
+    products = [make_product(db) for _ in zones]
+    for product, place_id in zip(products, zones, strict=True):
+        stock_bin(db, product, ORDERS, place_id)
+    orders = [place(db, [(p, 1) for p in products]).id for _ in range(ORDERS)]
+
+    def work(index: int) -> None:
+        if index % 2:
+            with suppress(Conflict):
+                waves.release_wave(db.unit_of_work(), waves.criteria(limit=ORDERS // 2), None)
+        else:
+            for order_id in orders[index::MANAGERS]:
+                cancel(db, order_id)
+
+    run_in_threads(work, threads=MANAGERS)
+    with db.engine.connect() as conn:
+        open_tasks = conn.execute(sa.text(
+            "SELECT t.id FROM picking_task t JOIN sale_order o ON o.id = t.order_id "
+            "WHERE o.status = 'cancelled' AND t.status NOT IN ('completed', 'cancelled')"
+        )).all()  # fmt: skip
+        split = conn.execute(sa.text(
+            "SELECT count(*) FROM picking_task WHERE split_from_id IS NOT NULL"
+        )).scalar_one()  # fmt: skip
+    assert open_tasks == []
+    assert split > 0, "some orders were split before their cancel came"
+    check_reservations(db)

@@ -66,6 +66,10 @@ class PickTaskOut(Model):
     station_id: int = Field(description="Стол упаковки, куда несут собранное")
     station_code: str
     order_external_id: str
+    zone: str | None = Field(default=None, description="Зона: волна разделила заказ по зонам")
+    split_from_id: int | None = Field(
+        default=None, description="Задание, от которого отделено по зоне"
+    )
 
 
 class PickTaskList(Model):

@@ -47,6 +47,8 @@ class WaveOrderOut(Model):
     units_picked: int
     short_items: int
     skipped_items: int
+    zone: str | None = Field(default=None, description="Зона задания, если волна разделила "
+                             "заказ по зонам (строка на каждую зону)")  # fmt: skip
 
 
 class WaveOut(Model):
@@ -85,6 +87,10 @@ class WaveIn(Input):
     batch_size: WholeNumber = Field(
         default=1, json_schema_extra={"minimum": 1, "maximum": wave_cases.MAX_BATCH},
         description="1 — каждый заказ отдельно; N — мелкие заказы партиями по N",
+    )  # fmt: skip
+    split_zones: bool = Field(
+        default=True, description="Заказ с ячейками в нескольких зонах — отдельное задание на "
+        "каждую зону; заказ уходит на упаковку, когда собраны все зоны",
     )  # fmt: skip
 
 
@@ -272,13 +278,16 @@ def add_routes(router: APIRouter, ctx: AppContext, floor: Requirement) -> None:
                  responses={200: {"description": "Повтор с тем же ключом"}, **STEP})  # fmt: skip
     def release(body: WaveIn, user: Manager, idempotency_key: IdempotencyKey = None) -> Response:
         """Выпустить волну: заказы в резерве, чья сборка не начата, по условиям — в одном
-        шаге; мелкие (до 5 шт.) — партиями по `batch_size`. 409 `nothing_to_release`, если
-        подходящих заказов нет (или их уже взяли в другую волну)."""
+        шаге; заказ с ячейками в нескольких зонах — задание на каждую зону (`split_zones`);
+        мелкие задания (до 5 шт.) — партиями по `batch_size` в пределах зоны. 409
+        `nothing_to_release`, если подходящих заказов нет (или их уже взяли в другую волну).
+        """
         chosen = wave_cases.criteria(cutoff=body.cutoff, carrier=body.carrier,
                                      source_id=body.source_id, priority=body.priority,
                                      zone=body.zone, limit=body.limit)  # fmt: skip
         done = wave_cases.release_wave(uow(), chosen, user.id, name=body.name,
                                        batch_size=body.batch_size,
+                                       split_zones=body.split_zones,
                                        idempotency_key=idempotency_key)  # fmt: skip
         code = status.HTTP_200_OK if done.replayed else status.HTTP_201_CREATED
         return as_json(read_wave(done.wave_id), code)

@@ -80,6 +80,9 @@ class PickingQueue:
             with ui.row().classes("w-full items-center gap-2"):
                 ui.label(tr(f"Заказ {t.order_external_id}", f"Order {t.order_external_id}")
                          ).classes("text-h5 grow")  # fmt: skip
+                if t.zone:  # the wave split the order: this is one zone's part
+                    ui.badge(tr(f"Зона {t.zone}", f"Zone {t.zone}"), color="teal").classes(
+                        "text-body2 px-2 py-1").mark("picking-zone")  # fmt: skip
                 priority_badge(t.priority)
                 if mine:
                     ui.badge(tr("Моё", "Mine"), color="primary").classes("text-body2 px-2 py-1")

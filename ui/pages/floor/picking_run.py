@@ -110,6 +110,9 @@ class PickingRun:
             with ui.row().classes("w-full items-center gap-2"):
                 ui.label(tr(f"Заказ {t.order_external_id}", f"Order {t.order_external_id}")
                          ).classes("text-h5 grow")  # fmt: skip
+                if t.zone:
+                    ui.badge(tr(f"Зона {t.zone}", f"Zone {t.zone}"), color="teal").classes(
+                        "text-h6 px-2 py-1").mark("pick-zone")  # fmt: skip
                 ui.label(tr(f"{t.picked_items} из {t.total_items}",
                             f"{t.picked_items} of {t.total_items}")).classes("text-h6")  # fmt: skip
             ui.linear_progress(value=t.picked_items / max(t.total_items, 1), show_value=False,

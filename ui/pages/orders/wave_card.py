@@ -33,6 +33,7 @@ CRITERIA = {
 COLUMNS = [
     {"name": "order", "label": "Заказ", "field": "order", "align": "left"},
     {"name": "status", "label": "Сборка", "field": "status", "align": "left"},
+    {"name": "zone", "label": "Зона", "field": "zone", "align": "left"},
     {"name": "batch", "label": "Партия · ячейка", "field": "batch", "align": "left"},
     {"name": "executor", "label": "Сборщик", "field": "executor", "align": "left"},
     {"name": "progress", "label": "Собрано", "field": "progress", "align": "right"},
@@ -98,6 +99,7 @@ class WaveCard:
                 ru, en, _ = STATUS.get(o.task_status, (o.task_status, o.task_status, ""))
                 rows.append({
                     "id": o.task_id, "order": o.external_id, "status": tr(ru, en),
+                    "zone": o.zone or "—",
                     "batch": f"№{o.batch_id} · {o.slot}" if o.batch_id else "—",
                     "executor": o.executor_name or "—",
                     "progress": f"{o.units_picked} / {o.units_required}",

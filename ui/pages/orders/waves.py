@@ -80,6 +80,8 @@ class WavesPage:
                 self.batch_size = ui.number(tr("Мелких заказов в партии", "Small orders a batch"),
                                             value=6, min=1, max=MAX_BATCH, precision=0).props(
                     "outlined").classes("w-56").mark("wave-batch-size")  # fmt: skip
+                self.split_zones = ui.checkbox(tr("Задание на каждую зону", "A task per zone"),
+                                               value=True).mark("wave-split-zones")  # fmt: skip
                 ui.button(tr("Сколько подходит", "How many match"), icon="search",
                           on_click=guarded(self.ctx, Action.MANAGE_ORDERS, self._preview)
                           ).props("outline").mark("wave-preview")  # fmt: skip
@@ -114,6 +116,7 @@ class WavesPage:
         try:
             done = await run.io_bound(release_wave, self.ctx.db.unit_of_work(), self._chosen(),
                                       user.id, name=self.name.value or None, batch_size=size,
+                                      split_zones=bool(self.split_zones.value),
                                       idempotency_key=self.key)  # fmt: skip
         except DomainError as refusal:
             show_error(refusal)
@@ -122,8 +125,10 @@ class WavesPage:
             ui.notify(tr("Проверьте время отсечки", "Check the cut-off"), type="negative")
             return
         self.key = uuid.uuid4().hex
+        zones = tr(f", заданий по зонам +{done.zone_tasks}",
+                   f", zone tasks +{done.zone_tasks}") if done.zone_tasks else ""  # fmt: skip
         ui.notify(tr(f"Волна выпущена: заказов {done.orders}, партий {done.batches}",
-                     f"Wave released: {done.orders} orders, {done.batches} batches"),
+                     f"Wave released: {done.orders} orders, {done.batches} batches") + zones,
                   type="positive")  # fmt: skip
         ui.navigate.to(f"{PATH}/{done.wave_id}")
 
