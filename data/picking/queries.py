@@ -45,6 +45,22 @@ def tasks(
     return TaskPage(items, int(total))
 
 
+def latest_picking(engine: Engine, latest_id: int | None) -> tuple[PickTask, ...]:
+    """The order card's picking: its latest task (`latest_id`) and, when a wave split the
+    order per zone, every task of that split, first the one split from."""
+    if latest_id is None:
+        return ()
+    with engine.connect() as conn:
+        root = conn.execute(
+            sa.select(sa.func.coalesce(task_t.c.split_from_id, task_t.c.id))
+            .where(task_t.c.id == latest_id)
+        ).scalar()  # fmt: skip
+        if root is None:
+            return ()
+        split = sa.or_(task_t.c.id == root, task_t.c.split_from_id == root)
+        return tuple(read_tasks(conn, [split], [task_t.c.id]))
+
+
 def queue(engine: Engine, user_id: int | None, *, limit: int = 30) -> list[PickTask]:
     """Open tasks a worker may take: theirs first (in progress, then assigned), then the
     unassigned ones, each by priority (urgent first) and age; others' tasks are left out."""

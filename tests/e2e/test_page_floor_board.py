@@ -2,9 +2,11 @@
 simulation): open tasks by worker and zone, the oldest waiting orders, drawn again live
 as a picker works; and the order card following the picks. Workers are refused."""
 
+import sqlalchemy as sa
 from nicegui import ElementFilter
 from nicegui.testing import User
 
+from core.orders import waves
 from core.orders.picks import pick_item
 from data.database import Database
 from tests.conftest import make_product, open_page
@@ -66,3 +68,25 @@ async def test_a_worker_may_not_see_the_board(worker: User, app_database: Databa
     await open_page(worker, "/floor-board")
     await worker.should_see("Нет доступа")
     await worker.should_not_see(marker="floor-board")
+
+
+async def test_the_order_card_names_each_zones_task_and_its_wave(
+    manager: User, app_database: Database
+) -> None:
+    db = app_database
+    lines = []
+    for code, zone in (("ZA-01", "A"), ("ZB-01", "B")):
+        place_id = make_bin(db, code)
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE location SET zone = :z WHERE id = :id"),
+                         {"z": zone, "id": place_id})  # fmt: skip
+        product = make_product(db, sku=f"Z-{zone}")
+        stock_bin(db, product, 2, place_id)
+        lines.append((product, 1))
+    order = place(db, lines, external_id="WB-ZONES-1")
+    wave = waves.release_wave(db.unit_of_work(), waves.criteria(), None)
+    first = order.picking_task_id or 0
+    await open_page(manager, f"/orders/{order.id}")
+    await manager.should_see(f"№{first} (зона A) · Ожидает · 0/1 · волна №{wave.wave_id}",
+                             retries=WAIT)  # fmt: skip
+    await manager.should_see(f"№{first + 1} (зона B) · Ожидает · 0/1 · волна №{wave.wave_id}")

@@ -25,7 +25,7 @@ from data.orders.quality import order_checks
 from data.orders.queries import carriers, history, order
 from data.orders.returns import order_returns
 from data.packing.queries import task as packing_task
-from data.picking.queries import task as picking_task
+from data.picking.queries import latest_picking
 from ui.components.feedback import show_done, show_error
 from ui.components.marking_codes import codes_table
 from ui.components.order_checks import checks_section
@@ -44,7 +44,7 @@ POLL_SECONDS = 5.0  # steps that move no stock (a reservation, a cancel) made el
 
 class CardData(NamedTuple):
     order: Order | None
-    picking: PickTask | None
+    picking: tuple[PickTask, ...]  # its latest picking: one task, or one per zone
     packing: PackTask | None
     history: tuple[Any, ...]
     label_url: str | None = None  # the delivery service's label (data.events.carriers)
@@ -71,9 +71,8 @@ class OrderCard:
         """Everything the card shows, read in one go (off the event loop once drawn)."""
         found = order(self.ctx.db.engine, self.order_id)
         if found is None:
-            return CardData(None, None, None, ())
-        picking = picking_task(self.ctx.db.engine, found.picking_task_id) \
-            if found.picking_task_id else None  # fmt: skip
+            return CardData(None, (), None, ())
+        picking = latest_picking(self.ctx.db.engine, found.picking_task_id)
         packing = packing_task(self.ctx.db.engine, found.packing_task_id) \
             if found.packing_task_id else None  # fmt: skip
         steps = tuple(history(self.ctx.db.engine, self.order_id))
@@ -112,12 +111,20 @@ class OrderCard:
         self._history()
 
     def _picking(self, _o: Order) -> str:
-        """The order's picking task: number, status, items done."""
-        found = self.shown.picking
-        if found is None:
-            return ""
-        state = PickingStatus(found.status).label(language())
-        return f"№{found.id} · {state} · {found.picked_items}/{found.total_items}"
+        """The order's picking task — or its zones' tasks — with number, zone, status,
+        items done, and its wave and batch."""
+        parts = []
+        for found in self.shown.picking:
+            state = PickingStatus(found.status).label(language())
+            zone = tr(f" (зона {found.zone})", f" (zone {found.zone})") if found.zone else ""
+            text = f"№{found.id}{zone} · {state} · {found.picked_items}/{found.total_items}"
+            if found.wave_id:
+                text += tr(f" · волна №{found.wave_id}", f" · wave {found.wave_id}")
+            if found.batch_id:
+                text += tr(f" · партия №{found.batch_id}, ячейка {found.batch_slot}",
+                           f" · batch {found.batch_id}, slot {found.batch_slot}")  # fmt: skip
+            parts.append(text)
+        return "; ".join(parts)
 
     def _until(self, o: Order) -> str:
         """When the reservation expires (WMS_RESERVATION_TTL_MINUTES); once picking has
