@@ -40,6 +40,20 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class ZoneTask:
+    """One zone's task after a wave split an order's task per zone."""
+
+    task_id: int
+    order_id: int
+    zone: str | None
+    units: int
+    first_route: int
+    split_from_id: int | None  # None: the order's task itself (the zone first on the route)
+    order_external_id: str = ""
+    warehouse_code: str = ""  # its bins' warehouse (picking.created names it)
+
+
+@dataclass(frozen=True)
 class BatchLine:
     """One pick item of a batch, with what the merged walk needs."""
 
@@ -93,12 +107,13 @@ class WavesRepository(Protocol):
         """Lock these orders' rows in id order (PostgreSQL), before any of their tasks: the
         lock order of an order's floor work (core.orders.picking.order_and_task)."""
 
-    def split_by_zone(self, task_id: int) -> list[Candidate]:
-        """Split the claimed task into one task per zone of its bins (no zone is one too):
+    def split_by_zone(self, task_ids: list[int]) -> list[ZoneTask]:
+        """Split each claimed task into one task per zone of its bins (no zone is one too):
         the zone first on the route keeps the task, each other zone's items move to a new
         task of the same wave, split from it; each item's sequence follows its new task's
-        route. The resulting tasks, first the kept one; none, and nothing changed, when a
-        picker was given the task meanwhile (it stays whole)."""
+        route. Statements sent together, not one round trip per task. The resulting tasks
+        of each, first the kept one; a task a picker was given meanwhile stays whole and
+        is left out."""
 
     def set_wave_counts(self, wave_id: int, orders: int, batches: int) -> None: ...
     def add_batch(self, wave_id: int | None, user_id: int | None, at: datetime,

@@ -18,9 +18,9 @@ from itertools import groupby
 from zoneinfo import ZoneInfo
 
 from core.errors import Conflict, ValidationError
-from core.events import EventType, add_event
+from core.events import EventType, add_events, contract_event
 from core.orders.rules import PRIORITY_RANK, clean_key, text
-from core.orders.wave_ports import Candidate, WaveCriteria, WavesUnitOfWork
+from core.orders.wave_ports import Candidate, WaveCriteria, WavesUnitOfWork, ZoneTask
 from core.periods import now_utc
 from core.settings import get_settings
 
@@ -110,11 +110,14 @@ def release_wave(uow: WavesUnitOfWork, chosen: WaveCriteria, user_id: int | None
         claimed = [by_task[t] for t in taken]
         if not claimed:
             raise Conflict("nothing_to_release", "Эти заказы уже взяты в другую волну")
-        tasks: list[Candidate] = []
-        for c in claimed:
-            parts = uow.waves.split_by_zone(c.task_id) if c.task_id in to_split else []
-            tasks.extend(parts or [c])
-            _announce(uow, parts[1:], now)
+        parts: dict[int, list[Candidate]] = {}
+        zoned = uow.waves.split_by_zone(sorted(to_split.intersection(taken)))
+        for z in zoned:
+            parts.setdefault(z.split_from_id or z.task_id, []).append(
+                Candidate(z.task_id, z.order_id, z.units, z.first_route, zone=z.zone)
+            )
+        tasks = [t for c in claimed for t in parts.get(c.task_id, [c])]
+        _announce(uow, [z for z in zoned if z.split_from_id is not None], now)
         batches = batched = 0
         if batch_size > 1:
             batches, batched = _batch(uow, wave_id, tasks, batch_size, user_id, now)
@@ -127,16 +130,15 @@ def release_wave(uow: WavesUnitOfWork, chosen: WaveCriteria, user_id: int | None
     return Released(wave_id, len(claimed), batches, single, len(found) - len(claimed), added)
 
 
-def _announce(uow: WavesUnitOfWork, added: list[Candidate], now: datetime) -> None:
-    """picking.created (DESIGN.md §7) for each task a split added: floor programs see it
-    as they see an order's first task."""
-    for c in added:
-        task = uow.picking.task(c.task_id)
-        assert task is not None and task.items, "the split task was just written"
-        where = uow.stock.location_by_id(task.items[0].location_id)
-        add_event(uow, EventType.PICKING_CREATED, now, task_id=task.id,
-                  order_id=task.order_external_id,
-                  warehouse_id=(where.warehouse_code if where else None) or "")  # fmt: skip
+def _announce(uow: WavesUnitOfWork, added: list[ZoneTask], now: datetime) -> None:
+    """picking.created (DESIGN.md §7) for each task a split added, in one statement: floor
+    programs see it as they see an order's first task."""
+    add_events(uow, [
+        (EventType.PICKING_CREATED, contract_event(
+            EventType.PICKING_CREATED, now, task_id=z.task_id, order_id=z.order_external_id,
+            warehouse_id=z.warehouse_code))
+        for z in added
+    ])  # fmt: skip
 
 
 def _batch(uow: WavesUnitOfWork, wave_id: int, tasks: list[Candidate], batch_size: int,

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.orders.rules import PRIORITY_RANK
-from core.orders.wave_ports import Batch, Candidate, WaveCriteria
+from core.orders.wave_ports import Batch, Candidate, WaveCriteria, ZoneTask
 from data.models import UtcDateTime
 from data.orders.records import order_t
 from data.picking.records import item_t, task_t
@@ -69,12 +69,16 @@ DISSOLVE = sa.text(
 )
 # An order split per zone (core.orders.waves): its rows locked before its task's.
 HOLD_ORDERS = sa.text("SELECT id FROM sale_order WHERE id = ANY(:ids) ORDER BY id FOR UPDATE")
-TASK_ITEMS_BY_ZONE = sa.text(
-    "SELECT i.id, coalesce(l.zone, ''), l.route_sequence, i.quantity_required "
-    "FROM picking_item i JOIN location l ON l.id = i.location_id WHERE i.task_id = :t "
-    "ORDER BY l.route_sequence, i.sequence, i.id"
-)
-TASK_ORDER = sa.text("SELECT order_id, executor_id FROM picking_task WHERE id = :t")
+# The items of tasks to split per zone, with their zone and route, and what the new
+# tasks' picking.created names; a task a picker was given meanwhile is left whole.
+SPLIT_ITEMS = sa.text(
+    "SELECT i.id, i.task_id, t.order_id, coalesce(l.zone, ''), l.route_sequence, "
+    "i.quantity_required, o.external_id, coalesce(w.code, '') FROM picking_item i "
+    "JOIN picking_task t ON t.id = i.task_id JOIN sale_order o ON o.id = t.order_id "
+    "JOIN location l ON l.id = i.location_id LEFT JOIN warehouse w ON w.id = l.warehouse_id "
+    "WHERE i.task_id IN :ids AND t.executor_id IS NULL "
+    "ORDER BY i.task_id, l.route_sequence, i.sequence, i.id"
+).bindparams(sa.bindparam("ids", expanding=True))
 SET_ZONE = sa.text("UPDATE picking_task SET zone = :z WHERE id = :t")
 INSERT_SPLIT = sa.text(
     "INSERT INTO picking_task (order_id, status, priority, station_id, created_at, wave_id, "
@@ -146,26 +150,34 @@ class SqlWaves:
         if self._postgres and order_ids:
             self._tx.run(HOLD_ORDERS, {"ids": sorted(order_ids)})
 
-    def split_by_zone(self, task_id: int) -> list[Candidate]:
-        ((order_id, executor_id),) = self._tx.run(TASK_ORDER, {"t": task_id})
-        if executor_id is not None:  # a picker was given it meanwhile: it stays whole
+    def split_by_zone(self, task_ids: list[int]) -> list[ZoneTask]:
+        if not task_ids:
             return []
-        items = self._tx.run(TASK_ITEMS_BY_ZONE, {"t": task_id})
-        by_zone: dict[str, list[tuple[int, int, int]]] = {}  # zone → (item, route, units)
-        for item_id, zone, route, units in items:  # in route order: the first zone first
-            by_zone.setdefault(zone, []).append((int(item_id), int(route), int(units)))
-        found: list[Candidate] = []
-        for k, (zone, moved) in enumerate(by_zone.items()):
-            if k == 0:
-                target = task_id
-                self._tx.run(SET_ZONE, {"t": task_id, "z": zone or None})
-            else:
-                target = int(self._tx.run(INSERT_SPLIT, {"t": task_id, "z": zone or None})[0][0])
-            numbered = enumerate(moved, start=1)
-            self._tx.run_all([(MOVE_ITEM, {"i": i, "t": target, "n": n})
-                              for n, (i, _, _) in numbered])  # fmt: skip
-            units = sum(u for _, _, u in moved)
-            found.append(Candidate(target, int(order_id), units, moved[0][1], zone=zone or None))
+        rows = self._tx.conn.execute(SPLIT_ITEMS, {"ids": task_ids}).all()
+        # task → zone → its items (id, route, units), zones in route order
+        plans: dict[int, dict[str, list[tuple[int, int, int]]]] = {}
+        heads: dict[int, tuple[int, str, str]] = {}  # task → (order, external id, warehouse)
+        for item_id, task_id, order_id, zone, route, units, external_id, warehouse in rows:
+            plans.setdefault(task_id, {}).setdefault(zone, []).append((item_id, route, units))
+            heads.setdefault(task_id, (order_id, external_id, warehouse))
+        added = [
+            {"t": t, "z": zone or None} for t, zones in plans.items() for zone in list(zones)[1:]
+        ]
+        new_ids = iter([int(r[0][0]) for r in self._tx.run_many(INSERT_SPLIT, added)])
+        found: list[ZoneTask] = []
+        updates: list[tuple[sa.TextClause, dict[str, Any]]] = []
+        for task_id, zones in plans.items():
+            order_id, external_id, warehouse = heads[task_id]
+            for k, (zone, items) in enumerate(zones.items()):
+                target = task_id if k == 0 else next(new_ids)
+                if k == 0:
+                    updates.append((SET_ZONE, {"t": task_id, "z": zone or None}))
+                updates += [(MOVE_ITEM, {"i": i, "t": target, "n": n})
+                            for n, (i, _, _) in enumerate(items, start=1)]  # fmt: skip
+                found.append(ZoneTask(target, order_id, zone or None, sum(u for *_, u in items),
+                                      items[0][1], None if k == 0 else task_id, external_id,
+                                      warehouse))  # fmt: skip
+        self._tx.run_all(updates)
         return found
 
     def add_wave(self, name: str, criteria: str, batch_size: int, user_id: int | None,
