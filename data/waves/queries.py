@@ -120,7 +120,9 @@ ORDER_ROWS = (
 
 
 def _orders(conn: Connection, where: Any) -> list[dict[str, Any]]:
-    query = ORDER_ROWS.where(where).order_by(task_t.c.batch_id, task_t.c.batch_slot, task_t.c.id)
+    query = ORDER_ROWS.where(where).order_by(
+        task_t.c.batch_id, task_t.c.batch_slot, task_t.c.order_id, task_t.c.id
+    )
     return [dict(r) for r in conn.execute(query).mappings()]
 
 

@@ -110,21 +110,32 @@ class OrderCard:
         self._reservations(found)
         self._history()
 
+    @staticmethod
+    def _task_line(found: PickTask) -> str:
+        """A picking task: number, zone, status, items done, its wave and batch."""
+        state = PickingStatus(found.status).label(language())
+        zone = tr(f" (зона {found.zone})", f" (zone {found.zone})") if found.zone else ""
+        text = f"№{found.id}{zone} · {state} · {found.picked_items}/{found.total_items}"
+        if found.wave_id:
+            text += tr(f" · волна №{found.wave_id}", f" · wave {found.wave_id}")
+        if found.batch_id:
+            text += tr(f" · партия №{found.batch_id}, ячейка {found.batch_slot}",
+                       f" · batch {found.batch_id}, slot {found.batch_slot}")  # fmt: skip
+        return text
+
     def _picking(self, _o: Order) -> str:
-        """The order's picking task — or its zones' tasks — with number, zone, status,
-        items done, and its wave and batch."""
-        parts = []
-        for found in self.shown.picking:
-            state = PickingStatus(found.status).label(language())
-            zone = tr(f" (зона {found.zone})", f" (zone {found.zone})") if found.zone else ""
-            text = f"№{found.id}{zone} · {state} · {found.picked_items}/{found.total_items}"
-            if found.wave_id:
-                text += tr(f" · волна №{found.wave_id}", f" · wave {found.wave_id}")
-            if found.batch_id:
-                text += tr(f" · партия №{found.batch_id}, ячейка {found.batch_slot}",
-                           f" · batch {found.batch_id}, slot {found.batch_slot}")  # fmt: skip
-            parts.append(text)
-        return "; ".join(parts)
+        """The order's picking task; its zones' tasks get a block of their own."""
+        tasks = self.shown.picking
+        return self._task_line(tasks[0]) if len(tasks) == 1 else ""
+
+    def _zone_tasks(self) -> None:
+        """A wave split the order per zone: a line per zone's task."""
+        if len(self.shown.picking) < 2:
+            return
+        with ui.column().classes("gap-0").mark("order-zone-tasks"):
+            ui.label(tr("Сборка по зонам", "Picking by zone")).classes("text-caption text-grey-7")
+            for found in self.shown.picking:
+                ui.label(self._task_line(found)).classes("text-body1")
 
     def _until(self, o: Order) -> str:
         """When the reservation expires (WMS_RESERVATION_TTL_MINUTES); once picking has
@@ -162,6 +173,7 @@ class OrderCard:
                     with ui.column().classes("gap-0"):
                         ui.label(label).classes("text-caption text-grey-7")
                         ui.label(value).classes("text-body1")
+        self._zone_tasks()
         self._delivery(o)
         if o.status == Status.AWAITING_STOCK:
             ui.label(tr(
