@@ -72,7 +72,8 @@ def load_demo(db: Database, settings: Settings) -> None:
     print(
         f"Демо-данные загружены за {report.seconds:.0f} с: товаров — {loaded.products}, "
         f"операций — {loaded.movements} за {DEMO_DAYS} дней, заказов — "
-        f"{sum(report.orders.values())}.",
+        f"{sum(report.orders.values())}, товаров размещено по ячейкам зон A и B — "
+        f"{report.putaways}.",
         flush=True,
     )
 

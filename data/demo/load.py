@@ -36,6 +36,7 @@ from data.demo.plan import (
     PlannedReversal,
     build_plan,
 )
+from data.demo.storage import lay_out_bins
 from data.floor.executors import SqlExecutorStore
 from data.models import Movement, Product
 from data.users.store import SqlUserAdminStore, SqlUserStore
@@ -125,6 +126,7 @@ class DemoReport:
     passwords: dict[str, str]  # username → password, for the accounts created just now
     seconds: float
     orders: dict[str, int]  # the demo orders by status
+    putaways: int = 0  # products put away into the demo's bins (data.demo.storage)
 
 
 def existing_data(engine: Engine) -> tuple[int, int]:
@@ -173,13 +175,13 @@ def fill(
     check_empty(db.engine)
     loader = _loading_database(db)
     try:
-        loaded, passwords, orders = _fill(
+        loaded, passwords, orders, putaways = _fill(
             loader, time_zone, now or datetime.now(UTC), seed, progress
         )
     finally:
         if loader is not db:
             loader.dispose()
-    return DemoReport(loaded, passwords, time.perf_counter() - started, orders)
+    return DemoReport(loaded, passwords, time.perf_counter() - started, orders, putaways)
 
 
 def _loading_database(db: Database) -> Database:
@@ -207,7 +209,7 @@ def _fill(
     now: datetime,
     seed: int,
     progress: Callable[[int, int], None] | None,
-) -> tuple[DemoLoaded, dict[str, str], dict[str, int]]:
+) -> tuple[DemoLoaded, dict[str, str], dict[str, int], int]:
     engine = db.engine
     dcs: dict[str, list[str]] = {s["name"]: [] for s in sources(engine, active_only=True)}
     dc_ids: dict[str, int] = {}
@@ -229,6 +231,8 @@ def _fill(
     )
     ids = loaded.product_ids
     people = {username: (user_ids[username], name) for username, name, _ in DEMO_USERS}
+    # The storage map, most stock put away into its bins, then the orders on it.
+    putaways = lay_out_bins(db, ids, plan.good, user_ids[WORKER], now)
     # Then the orders, at every stage of their life, on the stock the ledger left.
     orders = book_orders(
         plan_orders(plan.good, dcs, seed=seed),
@@ -240,4 +244,4 @@ def _fill(
         workers=ensure_executors(SqlExecutorStore(engine), people),
         manager=user_ids.get(MANAGER),
     )
-    return loaded, passwords, orders
+    return loaded, passwords, orders, putaways

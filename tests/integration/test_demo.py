@@ -21,6 +21,7 @@ from data.database import Database
 from data.demo.load import existing_data, fill
 from data.demo.orders import STAGES, Stage, plan_orders
 from data.demo.plan import DEMO_DAYS, DEMO_PRODUCTS, PlannedMovement, PlannedReversal, build_plan
+from data.demo.storage import ZONES
 from data.models import Movement, Product, User
 from data.seed import DISTRIBUTION_CENTERS, SOURCES
 from data.stock.balances import balances
@@ -215,12 +216,18 @@ def test_demo_fills_an_empty_database_consistently_and_refuses_a_second_time(
             "SELECT p.barcode, sum(l.shipped) FROM order_line l JOIN product p "
             "ON p.id = l.product_id GROUP BY p.barcode")).all())  # fmt: skip
         roles = dict(conn.execute(sa.text("SELECT username, role FROM app_user")).all())
+        bins = conn.execute(sa.text(
+            "SELECT count(DISTINCT m.to_location_id) FROM movement m JOIN location l "
+            "ON l.id = m.to_location_id WHERE l.kind = 'bin' AND l.zone IN ('A', 'B') "
+            "AND m.notes = 'Размещение в ячейку'")).scalar_one()  # fmt: skip
         anonymous = conn.execute(sa.text("SELECT count(*) FROM movement WHERE user_id IS NULL"))
         assert anonymous.scalar_one() == 0
     # The orders' movements: picks to the packing station, customer orders and supplies out.
     assert set(by_order_type) == {"TRANSFER", "SHIPMENT_ORDER", "SHIPMENT_RC"}
     assert set(by_type) == DEMO_OPERATIONS | set(by_order_type)
-    assert sum(by_type.values()) == loaded.movements + sum(by_order_type.values())
+    # …and the putaways into the storage map's bins (data.demo.storage): one per bin.
+    assert report.putaways == sum(p.size for p in ZONES) == bins
+    assert sum(by_type.values()) == loaded.movements + sum(by_order_type.values()) + bins
     assert roles == {"manager": "manager", "worker": "worker", "picker": "worker",
                      "packer": "worker"}  # fmt: skip
     assert first.astimezone(MOSCOW).date() == NOW.date() - timedelta(days=DEMO_DAYS - 1)
