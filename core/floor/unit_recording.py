@@ -16,9 +16,11 @@ from core.floor.unit_codes import human_readable, read_scan
 KIND_NAMES = {"pallet": "паллета", "box": "коробка"}
 
 
-def unit_name(line: MissionLine) -> str:
-    """«паллета HU-000012» — what the line moves, as a person reads it."""
-    return f"{KIND_NAMES.get(line.unit_kind, 'упаковка')} {human_readable(line.unit_code)}"
+def unit_name(line: MissionLine, *, capital: bool = False) -> str:
+    """«паллета HU-000012» — what the line moves, as a person reads it (the code as it is:
+    no `str.capitalize`, which would lower it)."""
+    kind = KIND_NAMES.get(line.unit_kind, "упаковка")
+    return f"{kind.capitalize() if capital else kind} {human_readable(line.unit_code)}"
 
 
 def is_unit_scan(line: MissionLine, code: str | None) -> bool:
@@ -48,7 +50,7 @@ def move_line_unit(
     if unit is None or not unit.is_open or unit.location_id != line.from_location_id:
         raise Conflict(
             "handling_unit_elsewhere",
-            f"{unit_name(line).capitalize()} уже не в {line.from_code}: её переместили, "
+            f"{unit_name(line, capital=True)} уже не в {line.from_code}: её переместили, "
             "закрыли или убрали — обратитесь к менеджеру",
         )
     return move_unit(lent, unit.id, line.to_location_id, user_id=user_id, idempotency_key=key)
