@@ -13,7 +13,6 @@ bin; the confirmation (Enter or the button) moves the unit with everything in it
 """
 
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from nicegui import run, ui
@@ -25,11 +24,9 @@ from core.floor.missions import complete, start
 from core.floor.ports import Mission, MissionLine
 from core.floor.recording import (
     RecordRequest,
-    Stop,
     check_location_scan,
     check_product_scan,
     record_line,
-    stops,
 )
 from core.floor.unit_codes import human_readable
 from core.floor.unit_recording import check_unit_scan, is_unit_scan, unit_name
@@ -43,30 +40,10 @@ from ui.context import AppContext
 from ui.formatting import quantity
 from ui.i18n import tr
 from ui.pages.floor.mission_labels import kind_label, status_label
+from ui.pages.floor.mission_steps import Scan, steps_of
 from ui.session import guarded
 
 BIG_BUTTON = "unelevated size=xl"
-
-
-@dataclass(frozen=True)
-class Scan:
-    """One step of a line: a place to scan (`stop`), the product (no stop), the unit of a
-    whole-unit line (`unit=True`), or, last, the confirmation (`quantity=True`)."""
-
-    stop: Stop | None = None
-    quantity: bool = False
-    unit: bool = False
-
-
-def steps_of(line: MissionLine) -> list[Scan]:
-    """Where taken (a bin), the product, where put, then the quantity. A whole unit: the
-    bin it stands in (unless the receiving zone), the unit, where it goes, confirm."""
-    walk = stops(line)
-    if line.whole_unit:
-        taken = [Scan(s) for s in walk if not s.put]
-        put = [Scan(s) for s in walk if s.put]
-        return [*taken, Scan(unit=True), *put, Scan(quantity=True)]
-    return [Scan(walk[0]), Scan(), *(Scan(s) for s in walk[1:]), Scan(quantity=True)]
 
 
 class MissionRun:
