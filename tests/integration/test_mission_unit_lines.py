@@ -29,6 +29,7 @@ from tests.floor import (
     worker_with_executor,
 )
 from tests.helpers import post
+from tests.integration.test_concurrency import run_in_threads
 
 
 @pytest.fixture
@@ -206,3 +207,42 @@ def test_a_draft_keeps_its_unit_line_through_edits_and_cancel_counts_units(floor
     done = cancel(mission_work(db), made.id, "не нужно", boss).mission
     assert done.status == "cancelled"
     assert history(db.engine, made.id)[-1]["details"].endswith("паллет и коробок 0 из 1")
+
+
+def test_tablets_and_a_direct_move_racing_for_one_unit_move_it_once(floor: Any) -> None:
+    """Several tablets record the same unit line while other threads move the unit
+    directly elsewhere: the unit ends where exactly one of them put it, each winner's move
+    is one whole document, and the line is done at most once."""
+    f = floor
+    db = f["db"]
+    mission = started(db, f["boss"], new_mission(db, f["boss"], [
+        unit_line(f["pallet"].id, f["a"])], kind="move"), f["executor"])  # fmt: skip
+    outcomes: list[str] = []
+
+    def racer(index: int) -> None:
+        try:
+            if index % 2:
+                move_unit(handling_unit_work(db), f["pallet"].id, f["b"], user_id=None)
+                outcomes.append("moved")
+            else:
+                go(f, mission, idempotency_key=f"race-{index}")
+                outcomes.append("recorded")
+        except (Conflict, ValidationError) as refused:
+            outcomes.append(refused.code)
+
+    run_in_threads(racer)
+    assert outcomes.count("recorded") <= 1
+    assert set(outcomes) <= {"recorded", "moved", "handling_unit_elsewhere",
+                             "quantity_exceeds_rest"}  # fmt: skip
+    with db.engine.connect() as conn:
+        documents = conn.execute(sa.text(
+            "SELECT document, count(*), sum(quantity) FROM movement "
+            "WHERE document LIKE 'hu-move:%' GROUP BY document"
+        )).all()  # fmt: skip
+    assert all((rows, units) == (2, 36) for _, rows, units in documents)  # whole, every time
+    done = mission_work(db)
+    with done:
+        line = done.missions.line(mission.id, mission.lines[0].id)
+    assert line is not None and line.done_quantity == outcomes.count("recorded")
+    assert where(db, f["box"].id) == where(db, f["pallet"].id)
+    assert ledger_discrepancies(db.engine) == []
