@@ -188,6 +188,8 @@ class RawTablet:
                 "document": mission_document(mission_id),
                 "reversal_of": None,
                 "created_at": at,
+                "from_handling_unit_id": None,
+                "handling_unit_id": None,
             }
             cur.execute(self.insert_movement, values)
             movement_id = cur.fetchone()[0]  # type: ignore[index]
@@ -221,6 +223,7 @@ class RawTablet:
                     "details": f"Строка {line[2]}: {line[9]} — {quantity} шт.",
                     "idempotency_key": key,
                     "movement_id": movement_id,
+                    "line_id": line_id,
                 },
             )
             assert cur.fetchone() is not None

@@ -1,5 +1,9 @@
 """A mission's lines as a manager gives them: each checked against the catalogue, the
-locations and the mission's kind before anything is written."""
+locations and the mission's kind before anything is written.
+
+A line moves a quantity of a product, or — naming a handling unit and no product — the
+whole unit with everything in it (`whole_unit`; its quantity is 1, the unit). A unit line
+is taken from where the unit stands now; the route rules are those of a product line."""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -7,7 +11,7 @@ from dataclasses import dataclass
 from core.errors import ValidationError
 from core.floor.locations import LocationKind
 from core.floor.mission_rules import MissionKind, check_id
-from core.floor.ports import LineDraft, MissionRepository
+from core.floor.ports import LineDraft, MissionRepository, Place
 from core.stock.requests import check_quantity
 
 MAX_LINES = 200
@@ -20,9 +24,21 @@ class LineRequest:
     from_location_id: object
     to_location_id: object
     handling_unit_id: object = None
+    # True, or no product and a unit named: the line moves the whole unit.
+    whole_unit: object = None
+
+
+def is_unit_line(line: LineRequest) -> bool:
+    if line.whole_unit is None:
+        return line.product_id is None and line.handling_unit_id is not None
+    if not isinstance(line.whole_unit, bool):
+        raise ValidationError("invalid_whole_unit", "whole_unit: true или false")
+    return line.whole_unit
 
 
 def check_line(repo: MissionRepository, kind: str, index: int, line: LineRequest) -> LineDraft:
+    if is_unit_line(line):
+        return _unit_line(repo, kind, index, line)
     at = f"lines.{index}"
     number = f"Строка {index + 1}"
     product_id = check_id(
@@ -38,10 +54,64 @@ def check_line(repo: MissionRepository, kind: str, index: int, line: LineRequest
     except ValidationError as error:
         message = f"{number}: {error.message}"
         raise ValidationError(error.code, message, field=f"{at}.quantity") from None
+    src, dst = _route(repo, kind, index, line.from_location_id, line.to_location_id)
+    unit_id = line.handling_unit_id
+    if unit_id is not None:
+        field = f"{at}.handling_unit_id"
+        unit_id = check_id(
+            unit_id, "invalid_handling_unit", f"{number}: упаковка не найдена", field
+        )
+        is_open = repo.handling_unit_open(unit_id)
+        if not is_open:
+            message = "упаковка закрыта" if is_open is False else "упаковка не найдена"
+            raise ValidationError("invalid_handling_unit", f"{number}: {message}", field=field)
+    return LineDraft(product_id, quantity, src.id, dst.id, unit_id)
+
+
+def _unit_line(repo: MissionRepository, kind: str, index: int, line: LineRequest) -> LineDraft:
+    """The whole unit from where it stands now (`from_location_id`, when given, must be
+    that place) to the target."""
+    at = f"lines.{index}"
+    number = f"Строка {index + 1}"
+    if line.product_id is not None:
+        raise ValidationError(
+            "unit_line_product", f"{number}: строка с паллетой целиком не называет товар",
+            field=f"{at}.product_id",
+        )  # fmt: skip
+    if line.quantity not in (None, 1) or isinstance(line.quantity, bool):
+        raise ValidationError(
+            "unit_line_quantity", f"{number}: паллета или коробка перемещается целиком (1)",
+            field=f"{at}.quantity",
+        )  # fmt: skip
+    field = f"{at}.handling_unit_id"
+    unit_id = check_id(
+        line.handling_unit_id, "handling_unit_required",
+        f"{number}: укажите паллету или коробку", field,
+    )  # fmt: skip
+    unit = repo.handling_unit(unit_id)
+    if unit is None or not unit.is_open:
+        message = "упаковка закрыта" if unit is not None else "упаковка не найдена"
+        raise ValidationError("invalid_handling_unit", f"{number}: {message}", field=field)
+    if line.from_location_id is not None and line.from_location_id != unit.location_id:
+        where = repo.place(unit.location_id)
+        raise ValidationError(
+            "handling_unit_elsewhere",
+            f"{number}: {unit.code} стоит в {where.code if where else '—'}, а не там, откуда",
+            field=f"{at}.from_location_id",
+        )  # fmt: skip
+    src, dst = _route(repo, kind, index, unit.location_id, line.to_location_id)
+    return LineDraft(None, 1, src.id, dst.id, unit.id, whole_unit=True)
+
+
+def _route(
+    repo: MissionRepository, kind: str, index: int, from_id: object, to_id: object
+) -> tuple[Place, Place]:
+    """From → to: two active places of one warehouse, and the route the kind asks for."""
+    at = f"lines.{index}"
+    number = f"Строка {index + 1}"
     places = []
-    for side, what in (("from", "откуда"), ("to", "куда")):
+    for side, what, value in (("from", "откуда", from_id), ("to", "куда", to_id)):
         field = f"{at}.{side}_location_id"
-        value = getattr(line, f"{side}_location_id")
         location_id = check_id(value, "locations_required", f"{number}: укажите, {what}", field)
         place = repo.place(location_id)
         if place is None or place.kind == LocationKind.VIRTUAL or not place.is_active:
@@ -70,17 +140,7 @@ def check_line(repo: MissionRepository, kind: str, index: int, line: LineRequest
             field=f"{at}.to_location_id" if src.kind == LocationKind.DEFAULT
             else f"{at}.from_location_id",
         )  # fmt: skip
-    unit_id = line.handling_unit_id
-    if unit_id is not None:
-        field = f"{at}.handling_unit_id"
-        unit_id = check_id(
-            unit_id, "invalid_handling_unit", f"{number}: упаковка не найдена", field
-        )
-        is_open = repo.handling_unit_open(unit_id)
-        if not is_open:
-            message = "упаковка закрыта" if is_open is False else "упаковка не найдена"
-            raise ValidationError("invalid_handling_unit", f"{number}: {message}", field=field)
-    return LineDraft(product_id, quantity, src.id, dst.id, unit_id)
+    return src, dst
 
 
 def check_lines(repo: MissionRepository, kind: str, lines: object) -> list[LineDraft]:
@@ -90,7 +150,17 @@ def check_lines(repo: MissionRepository, kind: str, lines: object) -> list[LineD
         raise ValidationError(
             "too_many_lines", f"Не больше {MAX_LINES} строк в одном задании", field="lines"
         )
-    return [check_line(repo, kind, i, line) for i, line in enumerate(lines)]
+    drafts = [check_line(repo, kind, i, line) for i, line in enumerate(lines)]
+    units = [(i, d.handling_unit_id) for i, d in enumerate(drafts) if d.whole_unit]
+    seen: set[int | None] = set()
+    for index, unit_id in units:
+        if unit_id in seen:  # the second would find the unit gone already
+            raise ValidationError(
+                "duplicate_unit_line", f"Строка {index + 1}: эта упаковка уже есть в задании",
+                field=f"lines.{index}.handling_unit_id",
+            )  # fmt: skip
+        seen.add(unit_id)
+    return drafts
 
 
 def lines_text(count: int) -> str:

@@ -167,7 +167,7 @@ def _executor_id(value: object) -> int:
 def _as_request(line: MissionLine) -> LineRequest:
     return LineRequest(
         line.product_id, line.quantity, line.from_location_id, line.to_location_id,
-        line.handling_unit_id,
+        line.handling_unit_id, line.whole_unit,
     )  # fmt: skip
 
 
@@ -181,9 +181,16 @@ def _assignable(repo: MissionRepository, executor_id: int) -> ExecutorRecord:
 
 
 def _done_text(mission: Mission) -> str:
-    done = sum(line.done_quantity for line in mission.lines)
-    total = sum(line.quantity for line in mission.lines)
-    return f"выполнено {done} из {total} шт."
+    goods = [line for line in mission.lines if not line.whole_unit]
+    units = [line for line in mission.lines if line.whole_unit]
+    parts = []
+    if goods or not units:
+        done = sum(line.done_quantity for line in goods)
+        parts.append(f"{done} из {sum(line.quantity for line in goods)} шт.")
+    if units:
+        moved = sum(line.done_quantity for line in units)
+        parts.append(f"паллет и коробок {moved} из {len(units)}")
+    return "выполнено " + ", ".join(parts)
 
 
 def _transition(

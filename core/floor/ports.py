@@ -60,18 +60,19 @@ class Place:
 
 @dataclass(frozen=True)
 class LineDraft:
-    product_id: int
+    product_id: int | None  # None: a whole-unit line
     quantity: int
     from_location_id: int
     to_location_id: int
     handling_unit_id: int | None = None
+    whole_unit: bool = False  # the line moves the unit with everything in it (quantity 1)
 
 
 @dataclass(frozen=True)
 class MissionLine:
     id: int
     sequence: int  # 1, 2, … in the order the lines were given
-    product_id: int
+    product_id: int | None  # None: a whole-unit line
     quantity: int
     done_quantity: int
     from_location_id: int
@@ -87,6 +88,9 @@ class MissionLine:
     from_kind: str = ""  # core.floor.locations.LocationKind
     to_kind: str = ""
     unit_code: str = ""  # the handling unit's code when the line names one (reads fill it)
+    unit_kind: str = ""  # pallet / box, likewise
+    # The line moves its handling unit whole (quantity 1: the unit), not a product.
+    whole_unit: bool = False
 
     @property
     def rest(self) -> int:
@@ -133,6 +137,7 @@ class Step:
     details: str = ""
     idempotency_key: str | None = None
     movement_id: int | None = None
+    line_id: int | None = None  # a recorded line: which one
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,8 @@ class MissionRepository(Protocol):
     def product(self, product_id: int) -> ProductRef | None: ...
     def handling_unit_open(self, handling_unit_id: int) -> bool | None:
         """True: the unit exists and is open; False: closed; None: no such unit."""
+
+    def handling_unit(self, handling_unit_id: int) -> "UnitRecord | None": ...
 
     def executor(self, executor_id: int) -> ExecutorRecord | None: ...
 
@@ -194,10 +201,14 @@ class MissionRepository(Protocol):
 
 
 class MissionWork(UnitOfWork, Protocol):
-    """One transaction: the missions and the ledger (post_movement runs in it)."""
+    """One transaction: the missions and the ledger (post_movement runs in it), and the
+    handling units (a whole-unit line moves its unit: core.floor.handling_units)."""
 
     @property
     def missions(self) -> MissionRepository: ...
+
+    @property
+    def units(self) -> "HandlingUnitRepository": ...
 
 
 # --- Handling units ----------------------------------------------------------------------

@@ -6,7 +6,9 @@ statement (never past the line's quantity, whoever records beside it) and the TR
 is posted by the ledger's own use case (`post_movement`: its checks, its atomic
 decrement, its idempotency), with the mission as its document. Either both commit or
 neither does. A worker on a tablet walks a line's `stops` and scans each place and the
-product; `check_location_scan` and `check_product_scan` are those checks.
+product; `check_location_scan` and `check_product_scan` are those checks. A whole-unit
+line moves its pallet or box instead (core.floor.unit_recording), in the same way: the
+line's done mark and the unit's move commit together.
 """
 
 from dataclasses import dataclass
@@ -24,8 +26,17 @@ from core.floor.mission_rules import (
     illegal,
     may_work_on,
 )
-from core.floor.ports import Mission, MissionLine, MissionRepository, MissionWork, Step
+from core.floor.ports import (
+    HandlingUnitWork,
+    Mission,
+    MissionLine,
+    MissionRepository,
+    MissionWork,
+    Step,
+)
+from core.floor.unit_recording import check_unit_scan, move_line_unit, unit_name
 from core.model import Movement, MovementNames
+from core.periods import now_utc
 from core.ports import UnitOfWork
 from core.stock.movements import post_movement
 from core.stock.ports import StockUnitOfWork
@@ -42,16 +53,20 @@ class RecordRequest:
     location_code: str | None = None
     barcode: str | None = None
     idempotency_key: str | None = None
+    unit_code: str | None = None  # a whole-unit line: the scanned unit (else `barcode`)
 
 
 @dataclass(frozen=True)
 class Recorded:
     mission: Mission
     line: MissionLine  # as it is after the recording
-    movement: Movement
-    # The new movement's names as its transaction read them (None: a replay).
+    # The TRANSFER posted; a whole-unit line: the first of its document (None: an empty
+    # unit moved, no stock in it).
+    movement: Movement | None
+    # The new movement's names as its transaction read them (None: a replay, or a unit).
     names: MovementNames | None
     replayed: bool
+    movements: tuple[Movement, ...] = ()  # a whole-unit line's move, just made: all of it
 
 
 def mission_document(mission_id: int) -> str:
@@ -132,33 +147,47 @@ def _line(repo: MissionRepository, mission_id: int, line_id: int) -> MissionLine
 
 
 def _replayed(
-    repo: MissionRepository, key: str | None, actor: Actor, mission_id: int, quantity: int
+    repo: MissionRepository, key: str | None, actor: Actor, mission_id: int, quantity: int | None
 ) -> Recorded | None:
-    """The answer to a recording already made with this key; None when the key is new."""
+    """The answer to a recording already made with this key; None when the key is new.
+    `quantity` None: the request gave none (a whole-unit line's is 1)."""
     if key is None:
         return None
     step = repo.step_by_key(key, actor.user_id)
     if step is None:
         return None
     movement = repo.movement(step.movement_id) if step.movement_id is not None else None
-    if (
-        step.action != "recorded"
-        or step.mission_id != mission_id
-        or movement is None
-        or movement.quantity != quantity
-    ):
+    mission = repo.mission(mission_id) if step.mission_id == mission_id else None
+    line = None
+    if step.action == "recorded" and mission is not None:
+        line = next(iter(_recorded_line(mission, step.line_id, movement)), None)
+    same = line is not None and (
+        quantity in (None, 1) if line.whole_unit
+        else movement is not None and movement.quantity == quantity
+    )  # fmt: skip
+    if not same:
         raise Conflict(
             "idempotency_key_reused",
             "Этот ключ идемпотентности уже использован для другого действия",
         )
-    mission = repo.mission(mission_id)
-    assert mission is not None
-    line = next(
+    assert mission is not None and line is not None
+    return Recorded(mission, line, movement, None, replayed=True)
+
+
+def _recorded_line(
+    mission: Mission, line_id: int | None, movement: Movement | None
+) -> list[MissionLine]:
+    """The line a history step recorded: named by it (since migration 0029), or, for an
+    older step, the line its TRANSFER matches."""
+    if line_id is not None:
+        return [x for x in mission.lines if x.id == line_id]
+    if movement is None:
+        return []
+    return [
         x for x in mission.lines
         if (x.product_id, x.from_location_id, x.to_location_id)
         == (movement.product_id, movement.from_location_id, movement.to_location_id)
-    )  # fmt: skip
-    return Recorded(mission, line, movement, None, replayed=True)
+    ]  # fmt: skip
 
 
 def _unit_sides(work: MissionWork, line: MissionLine) -> tuple[int | None, int | None]:
@@ -190,10 +219,11 @@ def record_line(work: MissionWork, mission_id: int, req: RecordRequest, actor: A
     """A retried request (same idempotency key) is answered as the first time: looked up
     only when something refuses it (the state, the line's rest, the ledger's or the
     history's unique key), so a new recording pays nothing for the check."""
-    quantity = check_quantity(req.quantity)
     line_id = check_id(
         req.line_id, "mission_line_not_found", "Строка задания не найдена", "line_id"
     )
+    # No quantity: a whole-unit line's is 1 (the unit); a product line needs one.
+    quantity = None if req.quantity is None else check_quantity(req.quantity)
     key = clean_key(req.idempotency_key)
     try:
         return _record(work, mission_id, line_id, quantity, key, req, actor)
@@ -212,7 +242,7 @@ def _record(
     work: MissionWork,
     mission_id: int,
     line_id: int,
-    quantity: int,
+    given: int | None,
     key: str | None,
     req: RecordRequest,
     actor: Actor,
@@ -221,7 +251,7 @@ def _record(
         repo = work.missions
 
         def replay() -> Recorded | None:
-            return _replayed(repo, key, actor, mission_id, quantity)
+            return _replayed(repo, key, actor, mission_id, given)
 
         # Held until the commit: the mission cannot be completed or cancelled under a
         # recording (recordings of one mission take turns; of different ones, not).
@@ -236,6 +266,7 @@ def _record(
                 "Записать перемещение можно только по заданию в работе, а задание — "
                 f"«{STATUS_LABELS[head.status]}»"
             )
+        quantity = given if given is not None else _unit_quantity(repo, mission_id, line_id)
         # One conditional statement: the line as it is after it, or None (nothing changed).
         line = repo.add_done(mission_id, line_id, quantity)
         if line is None:
@@ -250,6 +281,8 @@ def _record(
         # Refusals from here on roll the raised done quantity back with everything else.
         if req.location_code is not None:  # where the goods were put
             check_location_scan(line.to_code, req.location_code)
+        if line.whole_unit:
+            return _record_unit(work, mission_id, line, key, req, actor)
         if req.barcode is not None:
             check_product_scan(line, req.barcode)
         into, out_of = _unit_sides(work, line)
@@ -275,10 +308,55 @@ def _record(
         )
         at, movement_id = posted.movement.created_at, posted.movement.id
         step = Step(mission_id, "recorded", "in_progress", actor.user_id, at, details, key,
-                    movement_id)  # fmt: skip
+                    movement_id, line.id)  # fmt: skip
         if not repo.add_step(step):  # the key names another step of the user's
             raise _KeyTaken
         mission = repo.mission(mission_id)
         assert mission is not None
         work.commit()
         return Recorded(mission, line, posted.movement, posted.names, replayed=False)
+
+
+def _unit_quantity(repo: MissionRepository, mission_id: int, line_id: int) -> int:
+    """A request without a quantity: 1 for a whole-unit line, refused for a product line."""
+    line = repo.line(mission_id, line_id)
+    if line is not None and line.whole_unit:
+        return 1
+    if line is None:
+        raise NotFound("mission_line_not_found", "Строка задания не найдена")
+    raise ValidationError("quantity_required", "Укажите количество", field="quantity")
+
+
+def _record_unit(
+    work: MissionWork,
+    mission_id: int,
+    line: MissionLine,
+    key: str | None,
+    req: RecordRequest,
+    actor: Actor,
+) -> Recorded:
+    """The rest of a whole-unit line's recording, in the transaction `_record` opened (the
+    line's done mark is raised already): the scanned unit checked, the unit moved, the
+    step written, all committed together."""
+    scanned = req.unit_code if req.unit_code is not None else req.barcode
+    if scanned is not None:
+        check_unit_scan(line, scanned)
+    lent = cast(HandlingUnitWork, _SameTransaction(work))
+    moved = move_line_unit(lent, line, actor.user_id, key)
+    if moved.replayed:
+        raise _KeyTaken
+    first = moved.movements[0] if moved.movements else None
+    contents = sum(m.quantity for m in moved.movements)
+    details = (
+        f"Строка {line.sequence}: {unit_name(line)} целиком ({contents} шт.), "
+        f"{line.from_code} → {line.to_code}"
+    )
+    step = Step(mission_id, "recorded", "in_progress", actor.user_id, now_utc(), details, key,
+                first.id if first else None, line.id)  # fmt: skip
+    repo = work.missions
+    if not repo.add_step(step):
+        raise _KeyTaken
+    mission = repo.mission(mission_id)
+    assert mission is not None
+    work.commit()
+    return Recorded(mission, line, first, None, replayed=False, movements=moved.movements)

@@ -27,9 +27,11 @@ from core.floor.ports import (
     MissionLine,
     Place,
     Step,
+    UnitRecord,
 )
 from core.model import Movement, ProductRef
 from data.database import Database
+from data.floor.handling_units import SqlHandlingUnits
 from data.models import Executor, HandlingUnit, MissionHistory
 from data.models import Mission as MissionRow
 from data.models import MissionLine as LineRow
@@ -59,11 +61,11 @@ _LINE_COLUMNS = (
         line_t.c.to_location_id, line_t.c.handling_unit_id, product_t.c.sku,
         product_t.c.barcode, product_t.c.gtin, product_t.c.name.label("product_name"),
         from_t.c.code.label("from_code"), to_t.c.code.label("to_code"),
-        from_t.c.kind.label("from_kind"), to_t.c.kind.label("to_kind"),
+        from_t.c.kind.label("from_kind"), to_t.c.kind.label("to_kind"), line_t.c.whole_unit,
 )  # fmt: skip
 LINES = (  # with the unit's code for people (ADD_DONE's RETURNING goes without it)
-    sa.select(*_LINE_COLUMNS, unit_t.c.code.label("unit_code"))
-    .join(product_t, product_t.c.id == line_t.c.product_id)
+    sa.select(*_LINE_COLUMNS, unit_t.c.code.label("unit_code"), unit_t.c.kind.label("unit_kind"))
+    .outerjoin(product_t, product_t.c.id == line_t.c.product_id)  # none: a whole-unit line
     .join(from_t, from_t.c.id == line_t.c.from_location_id)
     .join(to_t, to_t.c.id == line_t.c.to_location_id)
     .outerjoin(unit_t, unit_t.c.id == line_t.c.handling_unit_id)
@@ -86,7 +88,9 @@ HEAD = (
 HEAD_HELD = HEAD.with_for_update(key_share=True, of=mission_t)
 # The line's done quantity raised within its quantity. PostgreSQL returns the line with
 # what a person reads in the same statement; SQLite cannot return the joined tables'
-# columns from an UPDATE, so it reads the line after (its writer is alone anyway).
+# columns from an UPDATE, so it reads the line after (its writer is alone anyway). A
+# whole-unit line has no product to join: PostgreSQL's ADD_DONE misses it, and it is
+# raised as SQLite's is (only then: a product line pays nothing more).
 _RAISED = (
     line_t.c.id == sa.bindparam("l"),
     line_t.c.mission_id == sa.bindparam("m"),
@@ -143,7 +147,9 @@ STAMPS = {"in_progress": "started_at", "completed": "completed_at", "cancelled":
 def _line(row: Any) -> MissionLine:
     values = dict(row)
     values.pop("mission_id", None)
-    values["unit_code"] = values.get("unit_code") or ""  # the line names no unit
+    for name in ("unit_code", "unit_kind", "sku", "barcode", "product_name"):
+        values[name] = values.get(name) or ""  # no unit, or no product (a whole-unit line)
+    values["whole_unit"] = bool(values.get("whole_unit"))
     return MissionLine(**values)
 
 
@@ -265,6 +271,9 @@ class SqlMissions:
         row = self.conn.execute(query).first()
         return None if row is None else row[0] is None
 
+    def handling_unit(self, handling_unit_id: int) -> UnitRecord | None:
+        return SqlHandlingUnits(self.conn).get(handling_unit_id)
+
     def executor(self, executor_id: int) -> ExecutorRecord | None:
         row = self._one(EXECUTOR, v=executor_id)
         return ExecutorRecord(**{**row, "is_active": bool(row["is_active"])}) if row else None
@@ -339,7 +348,8 @@ class SqlMissions:
         params = {"l": line_id, "m": mission_id, "q": quantity}
         if self.conn.dialect.name == "postgresql":
             row = self._one(ADD_DONE, **params)
-            return _line(row) if row else None
+            if row is not None:
+                return _line(row)
         if self._one(ADD_DONE_ALONE, **params) is None:
             return None
         return self.line(mission_id, line_id)
@@ -355,6 +365,7 @@ class SqlMissionWork(SqlUnitOfWork):
     def __enter__(self) -> Self:
         super().__enter__()
         self._missions = SqlMissions(self.conn)
+        self._units = SqlHandlingUnits(self.conn)
         return self
 
     def __exit__(
@@ -371,6 +382,10 @@ class SqlMissionWork(SqlUnitOfWork):
     @property
     def missions(self) -> SqlMissions:
         return self._missions
+
+    @property
+    def units(self) -> SqlHandlingUnits:
+        return self._units
 
 
 def mission_work(db: Database) -> SqlMissionWork:

@@ -48,25 +48,36 @@ class Mission(SQLModel, table=True):
     cancel_reason: str | None = Field(default=None, max_length=500)
 
 
+# A line moves a product, or a whole handling unit (one unit: quantity 1).
+UNIT_OR_PRODUCT = (
+    "(NOT whole_unit AND product_id IS NOT NULL) OR (whole_unit AND product_id IS NULL "
+    "AND handling_unit_id IS NOT NULL AND quantity = 1)"
+)
+
+
 class MissionLine(SQLModel, table=True):
     """One line of a mission: move `quantity` of a product from one location to another;
-    `done_quantity` grows with each recorded TRANSFER."""
+    `done_quantity` grows with each recorded TRANSFER. A `whole_unit` line names a handling
+    unit instead of a product: the unit moves with everything in it (quantity 1, the unit;
+    migration 0029)."""
 
     __tablename__ = "mission_line"
     __table_args__ = (
         sa.CheckConstraint("quantity > 0", name="quantity_positive"),
         sa.CheckConstraint("done_quantity >= 0 AND done_quantity <= quantity", name="done_within"),
+        sa.CheckConstraint(UNIT_OR_PRODUCT, name="unit_or_product"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     mission_id: int = Field(foreign_key="mission.id", index=True)
     sequence: int = Field(default=0)
-    product_id: int = Field(foreign_key="product.id")
+    product_id: int | None = Field(default=None, foreign_key="product.id")
     quantity: int
     done_quantity: int = Field(default=0)
     from_location_id: int = Field(foreign_key="location.id")
     to_location_id: int = Field(foreign_key="location.id")
     handling_unit_id: int | None = Field(default=None, foreign_key="handling_unit.id")
+    whole_unit: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class MissionHistory(SQLModel, table=True):
@@ -92,5 +103,7 @@ class MissionHistory(SQLModel, table=True):
     status: str = Field(max_length=16)
     details: str = Field(default="", max_length=500)
     idempotency_key: str | None = Field(default=None, max_length=128)
-    # A recorded line: the TRANSFER it posted.
+    # A recorded line: the TRANSFER it posted (a whole unit's: the first of its document;
+    # none for an empty unit) and the line (migration 0029; a retried request finds it).
     movement_id: int | None = Field(default=None, foreign_key="movement.id")
+    line_id: int | None = Field(default=None)

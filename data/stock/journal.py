@@ -64,6 +64,7 @@ class JournalFilter:
     date_from: datetime | None = None  # inclusive, aware
     date_to: datetime | None = None  # exclusive, aware
     movement_id: int | None = None  # one movement (the API returns it with names)
+    document: str | None = None  # e.g. one unit move's TRANSFERs
 
     def conditions(self) -> list[sa.ColumnElement[bool]]:
         m = movement_t.c
@@ -75,6 +76,7 @@ class JournalFilter:
             (m.source_id, self.source_id),
             (m.distribution_center_id, self.distribution_center_id),
             (m.id, self.movement_id),
+            (m.document, self.document),
         ):
             if value is not None:
                 wanted.append(column == value)

@@ -11,7 +11,14 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from data.database import Database
-from tests.e2e.test_e2e_browser import WAIT_SECONDS, field, open_page, visible, wait
+from tests.e2e.test_e2e_browser import (
+    ADMIN_PASSWORD,
+    WAIT_SECONDS,
+    field,
+    open_page,
+    visible,
+    wait,
+)
 from tests.e2e.test_e2e_mission_browser import BARCODE as MISSION_MUG
 from tests.e2e.test_e2e_mission_browser import TABLET, size
 from tests.e2e.test_e2e_mission_browser import prepare as prepare_mission
@@ -176,4 +183,57 @@ def test_the_bin_and_the_product_in_one_burst_on_a_mission(
     wait(driver).until(lambda d: d.switch_to.active_element.get_attribute("aria-label")
                        == "Количество, шт.", "the product scan was lost")  # fmt: skip
     assert driver.switch_to.active_element.get_attribute("value") == "15"
+    assert not driver.find_elements(By.CSS_SELECTOR, "[data-kind=error]")
+
+
+def test_a_burst_of_codes_on_the_workers_home_looks_each_up_whole(
+    browser: WebDriver, app_url: str, tmp_path: Path
+) -> None:
+    """The home's lookup is a ScanField too: a code typed right after another is never cut
+    (a server clearing the field would wipe its first digits: «не найден»)."""
+    db = Database.from_url(f"sqlite:///{tmp_path / 'data' / 'wms.sqlite3'}")
+    try:
+        prepare(db)  # mugs and plates
+    finally:
+        db.dispose()
+    driver = browser
+    size(driver, TABLET)
+    sign_in_as_worker(driver, app_url)
+    scan = "Штрихкод, GTIN, артикул или название"
+    wait(driver).until(lambda d: d.switch_to.active_element.get_attribute("aria-label") == scan)
+    for codes, last, name in (
+        ((MUG, PLATE, MUG, PLATE), PLATE, "Тарелка обеденная 24 см"),
+        ((PLATE, MUG, PLATE, MUG), MUG, "Кружка керамическая 350 мл, белая"),
+    ):
+        burst(driver, *codes)
+        visible(driver, f"//div[normalize-space(.)='Искали: «{last}»']")
+        visible(driver, f"//div[normalize-space(.)='{name}']")
+        assert not driver.find_elements(By.XPATH, "//div[contains(., 'не найден')]")
+        assert driver.switch_to.active_element.get_attribute("value") == ""
+
+
+def test_a_burst_of_the_same_code_on_the_operations_page_counts_every_scan(
+    browser: WebDriver, app_url: str, tmp_path: Path
+) -> None:
+    """The manual operations' scan field: each scan of the shown product adds one, so a
+    burst of N scans is a count of N — none lost, none cut."""
+    db = Database.from_url(f"sqlite:///{tmp_path / 'data' / 'wms.sqlite3'}")
+    try:
+        prepare(db)
+    finally:
+        db.dispose()
+    driver = browser
+    size(driver, TABLET)
+    open_page(driver, f"{app_url}/login", "//input[@aria-label='Имя пользователя']")
+    field(driver, "Имя пользователя").send_keys("admin")
+    field(driver, "Пароль").send_keys(ADMIN_PASSWORD + Keys.ENTER)
+    wait(driver).until(lambda d: not d.current_url.rstrip("/").endswith("/login"))
+    open_page(driver, f"{app_url}/operations", "//button[.//span[.='Приёмка']]")
+    visible(driver, "//button[.//span[.='Приёмка']]").click()
+    field(driver, "Штрихкод или GTIN — отсканируйте").click()
+    burst(driver, *[MUG] * 5)
+    quantity = field(driver, "Количество, шт.")
+    wait(driver).until(lambda _: quantity.get_attribute("value") == "5",
+                       "a scan of the burst was lost")  # fmt: skip
+    assert field(driver, "Штрихкод или GTIN — отсканируйте").get_attribute("value") == ""
     assert not driver.find_elements(By.CSS_SELECTOR, "[data-kind=error]")

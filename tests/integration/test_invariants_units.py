@@ -1,9 +1,10 @@
 """DESIGN.md §2 invariants with bins and handling units, as a hypothesis state machine
 checked against a plain model on SQLite and PostgreSQL: receipts, transfers between bins
-and into and out of pallets and boxes, boxes nested on pallets, whole units moved, units
-closed, reversals. After every step: every position is non-negative, each quant equals the
-model, the warehouse's balance is the sum of its locations and of the ledger, unit moves
-moved everything inside, and a quant's version rose with every change."""
+and into and out of pallets and boxes, boxes nested on pallets, whole units moved (also by
+a mission's whole-unit line, in the mission's transaction), units closed, reversals. After
+every step: every position is non-negative, each quant equals the model, the warehouse's
+balance is the sum of its locations and of the ledger, unit moves moved everything inside,
+and a quant's version rose with every change."""
 
 from collections import Counter
 from itertools import count
@@ -15,12 +16,22 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from core.errors import Conflict, DomainError, InsufficientStock, ValidationError
 from core.floor.handling_units import close_unit, create_unit, move_unit, nest_unit
+from core.floor.mission_lines import LineRequest
+from core.model import Movement
 from core.stock.movements import post_movement, reverse_movement
 from core.stock.requests import MovementRequest
 from data.floor.handling_units import handling_unit_work
 from data.stock.ledger_checks import ledger_discrepancies
 from tests.conftest import DatabaseFactory, make_product
-from tests.floor import location_id, make_bin
+from tests.floor import (
+    location_id,
+    make_bin,
+    manager_actor,
+    new_mission,
+    record,
+    started,
+    worker_with_executor,
+)
 from tests.helpers import stock
 
 PRODUCTS = 2
@@ -47,6 +58,8 @@ def test_unit_invariants_hold_under_random_floor_work(databases: DatabaseFactory
             self.seen: dict[Key, tuple[int, int]] = {}  # quant → (quantity, version)
             self.posted: list[int] = []
             self.keys = count()
+            self.boss = manager_actor(self.db)
+            self.worker, self.executor = worker_with_executor(self.db, "kuznetsov")
 
         # --- helpers ---------------------------------------------------------------------
 
@@ -133,14 +146,57 @@ def test_unit_invariants_hold_under_random_floor_work(databases: DatabaseFactory
             if target == where:
                 assert moved.movements == ()
                 return
+            self._moved(unit, where, target, moved.movements)
+
+        @rule(data=st.data())
+        def mission_moves_unit(self, data: st.DataObject) -> None:
+            """A move mission with one whole-unit line, started and recorded."""
+            if not self.units:
+                return
+            unit = data.draw(st.sampled_from(sorted(self.units)))
+            target = data.draw(st.sampled_from(self.places))
+            where, _, is_open, _ = self.units[unit]
+            # Often the loose stock where it stands goes into it first: a move that counts.
+            loose = sorted(k for k, v in self.model.items() if v and k[1] == where and not k[2])
+            if is_open and loose and data.draw(st.booleans()):
+                product = data.draw(st.sampled_from(loose))[0]
+                qty = self.model[(product, where, None)]
+                self._post(MovementRequest(
+                    "TRANSFER", qty, product_id=product, from_location_id=where,
+                    to_location_id=where, handling_unit_id=unit,
+                ))  # fmt: skip
+                self.model[(product, where, None)] -= qty
+                self.model[(product, where, unit)] += qty
+            line = LineRequest(None, None, None, target, unit)
+            try:
+                made = new_mission(self.db, self.boss, [line], kind="move")
+            except ValidationError as refused:
+                expected = "invalid_handling_unit" if not is_open else "same_location"
+                assert refused.code == expected and (not is_open or target == where)
+                return
+            assert is_open and target != where
+            running = started(self.db, self.boss, made, self.executor)
+            done = record(self.db, self.worker, running, 0, None, idempotency_key=self._key())
+            assert done.line.done_quantity == 1 and done.line.whole_unit
+            event("a mission moved a unit" + (" with stock in it" if done.movements else ""))
+            self._moved(unit, where, target, done.movements)
+
+        def _key(self) -> str:
+            return f"unit-line-{next(self.keys)}"
+
+        def _moved(
+            self, unit: int, where: int, target: int, movements: tuple[Movement, ...]
+        ) -> None:
+            """Check a unit move against the model (everything inside moved, nothing else,
+            one document), then apply it to the model."""
             tree = self._tree(unit)
             inside = {k: v for k, v in self.model.items() if k[1] == where and k[2] in tree and v}
-            booked = [(m.product_id, m.from_handling_unit_id, m.quantity) for m in moved.movements]
-            assert all(m.handling_unit_id == m.from_handling_unit_id for m in moved.movements)
+            booked = [(m.product_id, m.from_handling_unit_id, m.quantity) for m in movements]
+            assert all(m.handling_unit_id == m.from_handling_unit_id for m in movements)
             assert sorted(booked, key=_order) == sorted(
                 ((k[0], k[2], v) for k, v in inside.items()), key=_order
             )
-            assert len({m.document for m in moved.movements}) <= 1  # one document
+            assert len({m.document for m in movements}) <= 1  # one document
             event("a unit moved with stock in it" if inside else "an empty unit moved")
             for (product, _, u), qty in inside.items():
                 self.model[(product, where, u)] -= qty
@@ -148,7 +204,7 @@ def test_unit_invariants_hold_under_random_floor_work(databases: DatabaseFactory
             for u in tree:
                 self.units[u][0] = target
             self.units[unit][1] = None  # a box moved alone comes off its pallet
-            self.posted += [m.id for m in moved.movements]
+            self.posted += [m.id for m in movements]
 
         @rule(data=st.data())
         def nest(self, data: st.DataObject) -> None:

@@ -25,6 +25,7 @@ from core.stock.operations import MAX_QUANTITY
 from core.users.auth import Identity
 from core.users.policy import Action
 from data.floor.missions import mission_work
+from data.stock.journal import JournalFilter
 from ui.api.errors import responses
 from ui.api.executors import Requirement, acting
 from ui.api.movements import IdempotencyKey, as_json
@@ -36,11 +37,14 @@ QUANTITY = {"type": "integer", "minimum": 1, "maximum": MAX_QUANTITY}
 KINDS = {"enum": [k.value for k in MissionKind]}
 PRIORITIES = {"enum": [p.value for p in Priority]}
 STATUSES = {"enum": [s.value for s in Status]}
+MAX_UNIT_ROWS = 500  # a unit move's TRANSFERs shown in the answer (one per quant inside)
 
 
 class MissionLineOut(Model):
     id: int
-    product_id: int
+    product_id: int | None = Field(
+        description="Товар; null — строка с паллетой или коробкой целиком"
+    )
     quantity: int
     done_quantity: int
     from_location_id: int
@@ -52,6 +56,14 @@ class MissionLineOut(Model):
     product_name: str
     from_location: str = Field(description="Код места, откуда взять")
     to_location: str = Field(description="Код места, куда положить")
+    whole_unit: bool = Field(
+        default=False,
+        description="Строка перемещает паллету или коробку `handling_unit_id` целиком, со всем "
+        "содержимым (quantity 1 — сама упаковка); product_id — null",
+    )
+    unit_code: str | None = Field(
+        default=None, description="Код упаковки строки (SSCC или внутренний)"
+    )
 
 
 class MissionOut(Model):
@@ -79,15 +91,42 @@ class Recording(MissionOut):
     """The mission after the recording, the line and the TRANSFER it posted."""
 
     line: MissionLineOut
-    movement: MovementOut
+    movement: MovementOut | None = Field(
+        description="TRANSFER строки; у строки с упаковкой целиком — первый из её документа "
+        "(null — упаковка была пуста)"
+    )
+    movements: list[MovementOut] = Field(
+        default_factory=list,
+        description="Строка с упаковкой целиком: все TRANSFER её перемещения (по одному на "
+        "товар в каждой вложенной упаковке), один `document`",
+    )
 
 
 class LineIn(Input):
-    product_id: Id
-    quantity: WholeNumber = Field(json_schema_extra=QUANTITY)
-    from_location_id: Id
+    """A product line (`product_id`, `quantity`, from → to), or a whole unit: only
+    `handling_unit_id` and `to_location_id` (and `whole_unit: true`, optional)."""
+
+    product_id: Id | None = Field(
+        default=None, description="Товар; без него строка с `handling_unit_id` — упаковка целиком"
+    )
+    quantity: WholeNumber | None = Field(
+        default=None,
+        json_schema_extra=QUANTITY,
+        description="Штук товара; для упаковки целиком — не указывать (или 1)",
+    )
+    from_location_id: Id | None = Field(
+        default=None,
+        description="Откуда; для упаковки целиком — где она стоит (можно не указывать)",
+    )
     to_location_id: Id = Field(description="Другое место того же склада")
-    handling_unit_id: Id | None = None
+    handling_unit_id: Id | None = Field(
+        default=None,
+        description="С товаром: упаковка, в которую кладут или из которой берут; без товара — "
+        "упаковка, которую перемещают целиком",
+    )
+    whole_unit: bool | None = Field(
+        default=None, description="true — переместить упаковку `handling_unit_id` целиком"
+    )
 
 
 _KIND = Field(description="putaway — из зоны приёмки в ячейку; move; replenishment",
@@ -119,19 +158,30 @@ class CancelIn(Input):
 
 class RecordIn(Input):
     line_id: Id
-    quantity: WholeNumber = Field(json_schema_extra=QUANTITY)
+    quantity: WholeNumber | None = Field(
+        default=None,
+        json_schema_extra=QUANTITY,
+        description="Штук; для строки с упаковкой целиком — не указывать (или 1)",
+    )
     barcode: Text | None = Field(
         default=None, max_length=64, description="Отсканированный товар: проверяется (422)"
     )
     location_code: Text | None = Field(
         default=None, max_length=64, description="Отсканированная ячейка: проверяется (422)"
     )
+    unit_code: Text | None = Field(
+        default=None,
+        max_length=64,
+        description="Строка с упаковкой целиком: отсканированный код упаковки (SSCC или "
+        "внутренний) — чужая упаковка 422 `wrong_handling_unit`",
+    )
 
 
 def _line(line: MissionLine) -> MissionLineOut:
-    hidden = {"from_code", "to_code", "from_kind", "to_kind", "gtin", "unit_code"}
+    hidden = {"from_code", "to_code", "from_kind", "to_kind", "gtin", "unit_code", "unit_kind"}
     values = {k: v for k, v in line.__dict__.items() if k not in hidden}
-    return MissionLineOut(**values, from_location=line.from_code, to_location=line.to_code)
+    return MissionLineOut(**values, from_location=line.from_code, to_location=line.to_code,
+                          unit_code=line.unit_code or None)  # fmt: skip
 
 
 def _mission_fields(mission: Mission) -> dict[str, Any]:
@@ -275,14 +325,20 @@ def add_routes(router: APIRouter, ctx: AppContext, floor: Requirement) -> None:
     ) -> Response:
         """Провести строку: перемещение (TRANSFER) `quantity` шт. товара строки из её места
         в целевое. Только у задания в работе (409 `invalid_transition`); больше остатка
-        строки — 422 `quantity_exceeds_rest`; нехватка на месте — 409 `insufficient_stock`."""
+        строки — 422 `quantity_exceeds_rest`; нехватка на месте — 409 `insufficient_stock`.
+        Строка с упаковкой целиком (`whole_unit`): упаковка со всем содержимым переезжает
+        одним документом (`movements`), `quantity` не нужно; упаковки уже нет на месте —
+        409 `handling_unit_elsewhere`; не та упаковка (`unit_code`) — 422."""
         request = RecordRequest(body.line_id, body.quantity, body.location_code, body.barcode,
-                                idempotency_key)  # fmt: skip
+                                idempotency_key, body.unit_code)  # fmt: skip
         recorded = record_line(work(), mission_id, request, actor(user))
         return as_json(_recording(recorded, user), 200 if recorded.replayed else 201)
 
     def _recording(recorded: Recorded, user: Identity) -> Recording:
         m = recorded.movement
+        if recorded.line.whole_unit:  # the unit's document, as the journal shows it
+            return _unit_recording(recorded)
+        assert m is not None
         if recorded.names is None:  # a replay: the movement as the journal shows it now
             row = data.stock.journal.journal_entry(ctx.db.engine, m.id)
             movement = MovementOut.model_validate(row)
@@ -298,3 +354,17 @@ def add_routes(router: APIRouter, ctx: AppContext, floor: Requirement) -> None:
         return Recording(
             **_mission_fields(recorded.mission), line=_line(recorded.line), movement=movement
         )
+
+    def _unit_recording(recorded: Recorded) -> Recording:
+        first = recorded.movement
+        rows = []
+        if first is not None:
+            found = data.stock.journal.journal(
+                ctx.db.engine, JournalFilter(document=first.document), limit=MAX_UNIT_ROWS
+            )
+            rows = sorted(found.items, key=lambda row: row.id)
+        movements = [MovementOut.model_validate(row) for row in rows]
+        return Recording(
+            **_mission_fields(recorded.mission), line=_line(recorded.line),
+            movement=movements[0] if movements else None, movements=movements,
+        )  # fmt: skip

@@ -12,7 +12,7 @@ those pages join the worker's menu through ui.layout.FLOOR.
 
 from typing import Any
 
-from nicegui import events, run, ui
+from nicegui import run, ui
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.users.auth import Identity
@@ -20,7 +20,7 @@ from core.users.policy import Action
 from data.catalog.queries import product_by_code, product_options
 from data.floor.places import product_places
 from data.stock.queries import product_stock
-from ui.components.feedback import route_keys_to
+from ui.components.scan_field import ScanField
 from ui.context import AppContext
 from ui.formatting import quantity
 from ui.i18n import tr
@@ -57,28 +57,26 @@ class ProductLookup:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
         self.product_id: int | None = None
+        find = guarded(ctx, Action.FIND_PRODUCT, self._find)
         with ui.row().classes("w-full items-center gap-2 no-wrap"):
+            # The shared scan field: the browser empties it at Enter and the scans are
+            # looked up one at a time in order, so a fast scanner's next code is never lost
+            # (the server never writes the field).
             self.scan = (
-                ui.input(
-                    tr(
-                        "Штрихкод, GTIN, артикул или название",
-                        "Barcode, GTIN, SKU or name",
-                    )
+                ScanField(
+                    tr("Штрихкод, GTIN, артикул или название", "Barcode, GTIN, SKU or name"),
+                    find,
                 )
-                .props("outlined autofocus clearable input-class=text-h6 enterkeyhint=search")
+                .props("clearable enterkeyhint=search")
                 .classes("grow")
                 .mark("lookup-code")
             )
-            with self.scan.add_slot("prepend"):
-                ui.icon("qr_code_scanner")
-            find = guarded(ctx, Action.FIND_PRODUCT, self._find)
-            # The browser sends the field's text with Enter itself: a scanner types faster
-            # than value updates are guaranteed to have arrived.
-            self.scan.on("keydown.enter", find, js_handler="(e) => emit(e.target.value)")
+            # The button looks up what was typed by hand (a name); the text stays to refine.
             ui.button(icon="search", on_click=find).props(
                 f'unelevated size=lg aria-label="{tr("Найти", "Find")}"'
             ).classes("min-h-14").mark("lookup-find")
-        route_keys_to(self.scan)
+        # What the last lookup was for: the field itself is empty after a scan.
+        self.searched = ui.label().classes("text-body2 text-grey-8").mark("lookup-searched")
         self.hint = ui.label(
             tr(
                 "Отсканируйте штрихкод товара — сканер сам нажмёт Enter. "
@@ -111,13 +109,13 @@ class ProductLookup:
         card.set_visibility(False)
 
     async def _find(self, _user: Identity, e: Any = None) -> None:
-        text = e.args if isinstance(e, events.GenericEventArguments) else None
-        text = (text if isinstance(text, str) else self.scan.value or "").strip()
-        self.scan.value = text
+        # A scan (ScanField: the code), or the button (its click event): the typed text.
+        text = (e if isinstance(e, str) else self.scan.value or "").strip()
         self.message.set_visibility(False)
         self.matches.clear()
         if not text:
             return
+        self.searched.set_text(tr(f"Искали: «{text}»", f"Looked up: “{text}”"))
         try:
             found = await run.io_bound(self._search, text)
         except SQLAlchemyError:
@@ -138,7 +136,8 @@ class ProductLookup:
         else:
             self._hide()
             self._offer(options)
-        self.scan.run_method("select")  # the next scan replaces the text
+        if not isinstance(e, str):  # typed by hand: the next scan replaces the text
+            self.scan.run_method("select")  # (never after a scan: it would take its keys)
 
     def _search(self, text: str) -> tuple[int | None, list[dict[str, Any]]]:
         product = product_by_code(self.ctx.db.engine, text)

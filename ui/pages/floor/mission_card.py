@@ -24,6 +24,7 @@ from ui.i18n import tr
 from ui.live import refresh_on_ledger_change
 from ui.pages.floor.mission_labels import (
     kind_label,
+    line_what,
     priority_badge,
     status_badge,
     step_label,
@@ -203,11 +204,11 @@ class MissionCard:
             {
                 "id": line.id,
                 "sequence": line.sequence,
-                "product": f"{line.product_name} · {line.sku}",
+                "product": line_what(line),
                 "route": f"{line.from_code} → {line.to_code}"
                 + (
                     tr(f" · упаковка {line.unit_code}", f" · unit {line.unit_code}")
-                    if line.unit_code
+                    if line.unit_code and not line.whole_unit
                     else ""
                 ),
                 "quantity": quantity(line.quantity),

@@ -1,7 +1,9 @@
 """The form a manager creates a mission with (/missions/new) or edits a draft with
 (/missions/{id}/edit): kind, priority, the lines (product, quantity, from → to, and
 optionally a pallet or box: the goods go into it where it stands at the target, or out of
-it where it stands at the source) and, on creation, the executor to give it to at once.
+it where it stands at the source) — or a whole pallet or box moved with everything in it
+(«Паллета или коробка целиком»: the unit and where it goes; it is taken from where it
+stands) — and, on creation, the executor to give it to at once.
 core.floor.missions checks everything and the form shows its message (a line's message
 names the line)."""
 
@@ -29,6 +31,17 @@ from ui.pages.floor.mission_labels import kind_options, priority_options
 from ui.session import guarded
 
 NOBODY = 0  # the executor select's «not yet»
+GOODS, WHOLE = "goods", "unit"  # what a line moves
+
+
+def _what() -> dict[str, str]:
+    return {GOODS: tr("Товар", "Goods"), WHOLE: tr("Паллета или коробка целиком", "A whole unit")}
+
+
+def _unit_label(whole: bool) -> str:
+    if whole:
+        return tr("Паллета или коробка", "Pallet or box")
+    return tr("В паллету / из коробки (необязательно)", "Into / out of a pallet or box (optional)")
 
 
 class LineEditor:
@@ -43,6 +56,11 @@ class LineEditor:
             with ui.row().classes("w-full items-center no-wrap"):
                 self.title = ui.label(tr(f"Строка {number}", f"Line {number}")).classes(
                     "text-subtitle2 grow"
+                )
+                self.what = (
+                    ui.toggle(_what(), value=GOODS, on_change=lambda _: self._switch())
+                    .props("no-caps unelevated")
+                    .mark("line-what")
                 )
                 ui.button(icon="delete", on_click=lambda: form.remove(self)).props(
                     f'flat round aria-label="{tr("Удалить строку", "Remove the line")}"'
@@ -74,25 +92,36 @@ class LineEditor:
                     .mark("line-to")
                 )
                 self.unit = (
-                    ui.select(dict(form.units), label=tr("В паллету / из коробки (необязательно)",
-                              "Into / out of a pallet or box (optional)"), with_input=True,
+                    ui.select(dict(form.units), label=_unit_label(False), with_input=True,
                               clearable=True)
                     .props("outlined").classes("grow min-w-56").mark("line-unit")
                 )  # fmt: skip
+
+    @property
+    def whole(self) -> bool:
+        return self.what.value == WHOLE
+
+    def _switch(self) -> None:
+        """A whole unit: no product, no quantity, and it is taken from where it stands."""
+        for field in (self.picker.select, self.quantity, self.source):
+            field.set_visibility(not self.whole)
+        self.unit.props(f'label="{_unit_label(self.whole)}"')
 
     def _picked(self, product_id: int | None) -> None:
         self.product_id = product_id
 
     def fill(self, line: Any) -> None:
+        self.what.set_value(WHOLE if line.whole_unit else GOODS)
         self.product_id = line.product_id
-        self.picker.show(
-            {
-                "id": line.product_id,
-                "name": line.product_name,
-                "sku": line.sku,
-                "barcode": line.barcode,
-            }
-        )
+        if not line.whole_unit:
+            self.picker.show(
+                {
+                    "id": line.product_id,
+                    "name": line.product_name,
+                    "sku": line.sku,
+                    "barcode": line.barcode,
+                }
+            )
         self.quantity.set_value(line.quantity)
         self.source.set_value(line.from_location_id)
         self.target.set_value(line.to_location_id)
@@ -104,6 +133,8 @@ class LineEditor:
             self.unit.set_value(line.handling_unit_id)
 
     def request(self) -> LineRequest:
+        if self.whole:
+            return LineRequest(None, None, None, self.target.value, self.unit.value, True)
         value = self.quantity.value
         quantity = int(value) if isinstance(value, float) and value.is_integer() else value
         return LineRequest(
@@ -158,9 +189,11 @@ class MissionForm:
             ui.label(
                 tr(
                     "Размещение: из зоны приёмки (MAIN или DEFECT) в ячейку. Перемещение и "
-                    "пополнение: между местами одного склада.",
+                    "пополнение: между местами одного склада. Строка может перемещать "
+                    "паллету или коробку целиком — со всем, что в ней.",
                     "Putaway: from the receiving zone (MAIN or DEFECT) to a bin. Move and "
-                    "replenishment: between places of one warehouse.",
+                    "replenishment: between places of one warehouse. A line may move a whole "
+                    "pallet or box with everything in it.",
                 )
             ).classes("text-body2 text-grey-8")
             self.line_column = ui.column().classes("w-full gap-2")

@@ -4,6 +4,8 @@ the steps of their history (the Russian words are core's)."""
 from nicegui import ui
 
 from core.floor.mission_rules import KIND_LABELS, PRIORITY_LABELS, STATUS_LABELS
+from core.floor.ports import MissionLine
+from core.floor.unit_recording import unit_name
 from ui.i18n import tr
 
 KIND_EN = {"putaway": "Putaway", "move": "Move", "replenishment": "Replenishment"}
@@ -79,3 +81,11 @@ def priority_badge(priority: str) -> ui.badge:
     return ui.badge(priority_label(priority), color=colour, outline=priority != "urgent").classes(
         "text-body2 px-2 py-1"
     )
+
+
+def line_what(line: MissionLine) -> str:
+    """What a line moves, as a person reads it: the product, or a whole pallet or box."""
+    if line.whole_unit:
+        whole = tr("целиком", "whole")
+        return f"{unit_name(line, capital=True)} {whole}"
+    return f"{line.product_name} · {line.sku}"

@@ -7,10 +7,12 @@ next line comes. A scan of the wrong place or product is refused at once with a 
 and a buzz (ui.components.feedback), and nothing is recorded. Scanner first: the scan field
 has the focus, a USB scanner types the code and Enter, and a key typed anywhere else goes
 to the field. The checks themselves are core's (core.floor.recording).
+
+A whole-unit line walks the unit's bin, the unit's code (SSCC or internal) and the target
+bin; the confirmation (Enter or the button) moves the unit with everything in it.
 """
 
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from nicegui import run, ui
@@ -22,12 +24,12 @@ from core.floor.missions import complete, start
 from core.floor.ports import Mission, MissionLine
 from core.floor.recording import (
     RecordRequest,
-    Stop,
     check_location_scan,
     check_product_scan,
     record_line,
-    stops,
 )
+from core.floor.unit_codes import human_readable
+from core.floor.unit_recording import check_unit_scan, is_unit_scan, unit_name
 from core.users.auth import Identity
 from core.users.policy import Action
 from data.floor.mission_queries import mission
@@ -38,24 +40,10 @@ from ui.context import AppContext
 from ui.formatting import quantity
 from ui.i18n import tr
 from ui.pages.floor.mission_labels import kind_label, status_label
+from ui.pages.floor.mission_steps import Scan, steps_of
 from ui.session import guarded
 
 BIG_BUTTON = "unelevated size=xl"
-
-
-@dataclass(frozen=True)
-class Scan:
-    """One step of a line: a place to scan (`stop`), the product (no stop), or, last,
-    the quantity (`quantity=True`)."""
-
-    stop: Stop | None = None
-    quantity: bool = False
-
-
-def steps_of(line: MissionLine) -> list[Scan]:
-    """Where taken (a bin), the product, where put, then the quantity."""
-    walk = stops(line)
-    return [Scan(walk[0]), Scan(), *(Scan(s) for s in walk[1:]), Scan(quantity=True)]
 
 
 class MissionRun:
@@ -68,7 +56,7 @@ class MissionRun:
         self.line: MissionLine | None = None
         self.steps: list[Scan] = []
         self.step = 0
-        self.barcode = ""  # the product as scanned, sent with the recording
+        self.barcode = ""  # the product (or a whole unit) as scanned, sent with the recording
         self.key = ""  # one per confirmation: a repeated tap records once
 
     def build(self) -> None:
@@ -105,11 +93,16 @@ class MissionRun:
                 self.quantity.on(
                     "keydown.enter", guarded(self.ctx, Action.WORK_MISSIONS, self._confirm)
                 )
-                ui.button(
-                    tr("Подтвердить", "Confirm"),
-                    icon="check",
-                    on_click=guarded(self.ctx, Action.WORK_MISSIONS, self._confirm),
-                ).props(BIG_BUTTON).classes("min-h-16 min-w-48").mark("run-confirm")
+                self.confirm = (
+                    ui.button(
+                        tr("Подтвердить", "Confirm"),
+                        icon="check",
+                        on_click=guarded(self.ctx, Action.WORK_MISSIONS, self._confirm),
+                    )
+                    .props(BIG_BUTTON)
+                    .classes("min-h-16 min-w-48")
+                    .mark("run-confirm")
+                )
             ui.button(
                 tr("Сканировать строку заново", "Scan this line again"),
                 icon="replay",
@@ -176,7 +169,11 @@ class MissionRun:
         line = self.line
         if line is None:
             return
-        self.product.set_text(f"{line.product_name} · {line.sku} · {line.barcode}")
+        if line.whole_unit:
+            whole = tr("целиком, со всем содержимым", "whole, with everything in it")
+            self.product.set_text(f"{unit_name(line, capital=True)} — {whole}")
+        else:
+            self.product.set_text(f"{line.product_name} · {line.sku} · {line.barcode}")
         self.steps = steps_of(line)
         self.step = 0
         self.barcode = ""
@@ -189,10 +186,12 @@ class MissionRun:
         self.need.set_text(
             tr(f"Нужно: {quantity(line.rest)} шт.", f"Needed: {quantity(line.rest)} units")
         )
+        self.need.set_visibility(not line.whole_unit)
         self._show_progress()
         asking_quantity = current.quantity
         self.scan.set_visibility(not asking_quantity)
         self.quantity_row.set_visibility(asking_quantity)
+        self.quantity.set_visibility(not line.whole_unit)
         if current.stop is not None:
             went = (
                 tr("Положите в ячейку", "Put it into")
@@ -210,6 +209,20 @@ class MissionRun:
                 (zone if taken else "") + tr("Отсканируйте ячейку.", "Scan the bin.")
             )
             self.scan.props(f'label="{tr("Сканируйте ячейку", "Scan the bin")}"')
+        elif current.unit:
+            self.instruction.set_text(tr("Отсканируйте паллету или коробку", "Scan the unit"))
+            self.place.set_text(human_readable(line.unit_code))
+            self.hint.set_text(tr("Код на её этикетке (SSCC или HU-…).",
+                                  "The code on its label (SSCC or HU-…)."))  # fmt: skip
+            self.scan.props(f'label="{tr("Сканируйте паллету или коробку", "Scan the unit")}"')
+        elif line.whole_unit:  # confirm: the unit goes as it is, nothing to count
+            self.instruction.set_text(tr("Переместить целиком?", "Move it whole?"))
+            self.place.set_text(line.to_code)
+            self.hint.set_text(tr("Enter или «Подтвердить».", "Enter or «Confirm»."))
+            self.key = self.key or uuid.uuid4().hex
+            # Enter on the focused button confirms: the scanner's hand stays on it.
+            ui.run_javascript(f"getElement({self.confirm.id})?.$el?.focus()")
+            return
         elif not asking_quantity:
             self.instruction.set_text(tr("Отсканируйте товар", "Scan the product"))
             self.hint.set_text(tr("Штрихкод или GTIN товара.", "The product's barcode or GTIN."))
@@ -234,6 +247,10 @@ class MissionRun:
             for index, step in enumerate(self.steps):
                 if step.quantity:
                     label = tr("Количество", "Quantity")
+                    if self.line is not None and self.line.whole_unit:
+                        label = tr("Подтвердить", "Confirm")
+                elif step.unit:
+                    label = tr("Упаковка", "Unit")
                 elif step.stop is not None:
                     label = step.stop.code
                 else:
@@ -255,7 +272,7 @@ class MissionRun:
         current = self.steps[self.step]
         try:
             if current.stop is not None:
-                if code in {line.barcode, line.gtin}:
+                if code in {line.barcode, line.gtin} or is_unit_scan(line, code):
                     self.feedback.error(
                         tr(
                             f"Сначала отсканируйте ячейку {current.stop.code}",
@@ -264,6 +281,9 @@ class MissionRun:
                     )
                     return
                 check_location_scan(current.stop.code, code)
+            elif current.unit:
+                check_unit_scan(line, code)
+                self.barcode = code
             else:
                 check_product_scan(line, code)
                 self.barcode = code
@@ -280,14 +300,15 @@ class MissionRun:
         line = self.line
         if line is None or not self.steps or not self.steps[self.step].quantity:
             return
-        value = self.quantity.value
+        value = None if line.whole_unit else self.quantity.value
         amount = int(value) if isinstance(value, float) and value.is_integer() else value
         request = RecordRequest(
             line.id,
             amount,
             location_code=line.to_code,
-            barcode=self.barcode,
+            barcode=None if line.whole_unit else self.barcode,
             idempotency_key=self.key,
+            unit_code=self.barcode if line.whole_unit else None,
         )
         try:
             recorded = await run.io_bound(
@@ -300,6 +321,15 @@ class MissionRun:
             return
         if recorded is None:  # the app is stopping
             return
+        if line.whole_unit:
+            inside = quantity(sum(m.quantity for m in recorded.movements))
+            self.feedback.done(
+                tr(f"{unit_name(line, capital=True)} ({inside} шт.) перемещена в {line.to_code}",
+                   f"{unit_name(line, capital=True)} ({inside} units) moved to {line.to_code}")
+            )  # fmt: skip
+            self._load(recorded.mission)
+            return
+        assert recorded.movement is not None
         self.feedback.done(
             tr(
                 f"Перемещено {quantity(recorded.movement.quantity)} шт. в {line.to_code}",

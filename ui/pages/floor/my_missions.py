@@ -17,7 +17,7 @@ from ui.formatting import plural, quantity
 from ui.i18n import tr
 from ui.layout import frame
 from ui.live import refresh_on_ledger_change
-from ui.pages.floor.mission_labels import kind_label, priority_badge, status_badge
+from ui.pages.floor.mission_labels import kind_label, line_what, priority_badge, status_badge
 from ui.pages.floor.mission_run import MissionRun
 from ui.session import guarded, protected_page
 
@@ -122,7 +122,7 @@ class MyMissions:
                 more = (
                     tr(f" и ещё {lines - 1} {word}", f" and {lines - 1} more") if lines > 1 else ""
                 )
-                ui.label(f"{first.product_name} · {where}{more}").classes("text-body1")
+                ui.label(f"{line_what(first)} · {where}{more}").classes("text-body1")
             ui.label(
                 tr(
                     f"Сделано {quantity(done)} из {quantity(total)} шт.",

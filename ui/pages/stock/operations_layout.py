@@ -15,8 +15,9 @@ from core.users import policy
 from core.users.auth import Identity
 from data.catalog.queries import distribution_centers, sources
 from data.stock.locations import internal_locations
-from ui.components.feedback import ScanFeedback, route_keys_to
+from ui.components.feedback import ScanFeedback
 from ui.components.product_picker import ProductPicker
+from ui.components.scan_field import ScanField
 from ui.context import AppContext
 from ui.i18n import language, tr
 from ui.pages.stock.operations_input import (
@@ -68,24 +69,19 @@ class OperationsLayout:
         self.route = ui.label().classes("text-body2 text-grey-8 -mt-2").mark("route")
 
     def _build_scan(self) -> None:
+        # The shared scan field (ui.components.scan_field): the browser empties it at Enter
+        # and sends the code, scans are handled one at a time in order, and the server never
+        # writes it — a fast scanner's next code is never wiped. Keys typed while nothing
+        # editable has focus (after a click on a button) go to it too.
         self.scan = (
-            ui.input(tr("Штрихкод или GTIN — отсканируйте", "Barcode or GTIN — scan"))
-            .props('autofocus outlined clearable input-class="text-h6" autocomplete=off')
+            ScanField(
+                tr("Штрихкод или GTIN — отсканируйте", "Barcode or GTIN — scan"),
+                guarded(self.ctx, ACTION, self._scan),
+            )
+            .props('clearable autocomplete=off input-class="text-h6"')
             .classes("w-full")
             .mark("scan")
         )
-        with self.scan.add_slot("prepend"):
-            ui.icon("qr_code_scanner")
-        # The browser sends the field's text with Enter itself: a scanner types faster than
-        # value updates are guaranteed to have arrived.
-        self.scan.on(
-            "keydown.enter",
-            guarded(self.ctx, ACTION, self._scan),
-            js_handler="(e) => emit(e.target.value)",
-        )
-        # Keys typed while nothing editable has focus (after a click on a button) go to the
-        # scan field: a scan must never be lost because the focus wandered.
-        route_keys_to(self.scan)
         self.feedback = ScanFeedback(
             self.user, on_create=guarded(self.ctx, ACTION, self._create_product)
         )

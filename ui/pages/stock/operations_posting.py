@@ -222,5 +222,4 @@ class OperationsPosting(OperationsProduct):
             self._set_product(self._with_stock(held), repeat_adds=False)
             self.result.set_visibility(True)  # the confirmation of what was just posted
         self._show_count()
-        self.scan.run_method("focus")
-        self.scan.run_method("select")
+        self.scan.run_method("focus")  # not select: a scan being typed would be replaced

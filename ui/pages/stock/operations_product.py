@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
-from nicegui import events, run
+from nicegui import run
 
 from core.users.auth import Identity
 from data.catalog.queries import product_by_code
@@ -39,10 +39,9 @@ class OperationsProduct(OperationsLayout):
     just_posted: bool
     scanning: asyncio.Lock
 
-    async def _scan(self, _user: Identity, e: events.GenericEventArguments) -> None:
-        code = e.args if isinstance(e.args, str) else (self.scan.value or "")
+    async def _scan(self, _user: Identity, code: str) -> None:
+        """One scanned code (ScanField: stripped; the field is empty already)."""
         code = code.strip()
-        self.scan.value = code
         if not code:
             return
         started = time.perf_counter()
@@ -69,7 +68,6 @@ class OperationsProduct(OperationsLayout):
                 self.feedback.not_found(code)
             else:
                 self._offer(product, repeat_adds=True)
-            self.scan.run_method("select")  # the next scan replaces the text
         log.debug("scan %s looked up in %.1f ms", code, (time.perf_counter() - started) * 1000)
 
     def _lookup(self, code: str) -> tuple[dict[str, Any] | None]:
@@ -131,9 +129,7 @@ class OperationsProduct(OperationsLayout):
         (row,) = found
         if row is not None:
             self._offer(row, repeat_adds=False)
-            if self.held is None:
-                self.scan.value = ""
-            elif self.product is not None:
+            if self.held is not None and self.product is not None:
                 self.picker.show(self.product)  # the field names the product shown
 
     def _product_with_stock(self, product_id: int) -> tuple[dict[str, Any] | None]:
