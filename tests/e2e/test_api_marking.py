@@ -128,4 +128,11 @@ async def test_a_worker_scans_every_marked_unit_before_packing(
     assert [v[1] for v in values] == [code.replace(GS, "<GS>"), listed["items"][1]["code"]
                                       .replace(GS, "<GS>")]  # fmt: skip
     assert_error(await admin.get("/marking-codes/export", params={"format": "pdf"}), 422)
+    far = await admin.get("/marking-codes/export", params={"date_to": "9999-12-31"})
+    assert_error(far, 422, "invalid_date")  # no day after it to end on: a 500 before
+    blank = await admin.get("/marking-codes/export", params={"date_from": " "})
+    assert blank.status_code == 200  # a blank bound is no bound: today
+    backwards = {"date_from": "2026-05-02", "date_to": "2026-05-01"}
+    assert_error(await admin.get("/marking-codes/export", params=backwards), 422,
+                 "invalid_period")  # fmt: skip
     assert_error(await admin.get("/orders/999999/marking-codes"), 404, "order_not_found")

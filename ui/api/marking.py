@@ -171,8 +171,14 @@ def add_routes(router: APIRouter, ctx: Any, floor: Requirement) -> None:
         о выводе из оборота; без дат — за сегодня."""
         tz = ZoneInfo(tz_name)
         today = datetime.now(UTC).astimezone(tz).date().isoformat()
-        start = moment(date_from or today, "date_from", tz, end=False)
-        end = moment(date_to or today, "date_to", tz, end=True)
+        given = {"date_from": date_from, "date_to": date_to}
+        start, end = (moment(value if value and value.strip() else today, field, tz,
+                             end=field == "date_to")
+                      for field, value in given.items())  # fmt: skip
+        for field, bound in (("date_from", start), ("date_to", end)):
+            if bound is None:  # a year past 9999 or before 1 has no day to start or end
+                raise ValidationError("invalid_date", f"{field}: дата вне 0001–9999 годов",
+                                      field=field)  # fmt: skip
         assert start is not None and end is not None
         if end <= start:
             raise ValidationError("invalid_period", "Конец периода раньше начала",
