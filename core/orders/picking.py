@@ -96,11 +96,12 @@ def order_and_task(uow: PickingUnitOfWork, task_id: int) -> PickTask:
     in (product, location) order — taken by every task step, pick and skip, an order's
     cancel and the reservation expiry: none can deadlock another (a start locking the
     task, then the order, did with a cancel: tests/integration/test_order_lock_order.py).
-    The task's order never changes, so reading it unlocked first is safe."""
-    seen = uow.picking.task(task_id)
-    if seen is None:
+    The task's order never changes, so reading it unlocked first is safe (that column
+    alone: the task is read once, when its row is held)."""
+    order_id = uow.picking.order_of(task_id)
+    if order_id is None:
         raise NotFound("picking_task_not_found", "Задание на сборку не найдено")
-    uow.orders.head(seen.order_id, hold=True)
+    uow.orders.head(order_id, hold=True)
     return held_task(uow.picking, task_id)
 
 

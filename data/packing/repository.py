@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from core.orders.packing_ports import Package, PackageDraft, PackStep, PackTask, PickedUnits
 from data.models import UtcDateTime
-from data.packing.records import read_task
+from data.packing.records import read_task, task_on_driver
 from data.picking.repository import TAKE_RESERVED
 from data.transaction import Transaction
 
@@ -130,6 +130,7 @@ STEP_BY_KEY = sa.text(
     "SELECT task_id, action, user_id, at, package_id, details, idempotency_key "
     "FROM packing_history WHERE coalesce(user_id, 0) = :u AND idempotency_key = :k"
 ).columns(at=UtcDateTime())
+ORDER_OF = sa.text("SELECT order_id FROM packing_task WHERE id = :id")
 
 
 class SqlPacking:
@@ -146,9 +147,9 @@ class SqlPacking:
         return int(self._tx.run(INSERT_TASK, params)[0][0])
 
     def task(self, task_id: int, *, hold: bool = False) -> PackTask | None:
-        if hold and self._postgres:
-            self._tx.conn.execute(LOCK_TASK, {"id": task_id})
-        return read_task(self._tx.conn, task_id)
+        if self._postgres:  # the lock and the reads in one round trip
+            return task_on_driver(self._tx, task_id, lock=LOCK_TASK if hold else None)
+        return read_task(self._tx.conn, task_id)  # SQLite has no row locks
 
     def latest_task_of(self, order_id: int) -> int | None:
         row = self._one(LATEST_TASK, {"o": order_id})
@@ -234,3 +235,7 @@ class SqlPacking:
     def step_by_key(self, key: str, user_id: int | None) -> PackStep | None:
         row = self._one(STEP_BY_KEY, {"u": user_id or 0, "k": key})
         return PackStep(**row) if row else None
+
+    def order_of(self, task_id: int) -> int | None:
+        rows = self._tx.run(ORDER_OF, {"id": task_id})
+        return int(rows[0][0]) if rows else None
