@@ -75,17 +75,15 @@ MOVE_PICKED = sa.text(
     "WHERE id = :id AND status = 'active' AND stage = 'picked' AND quantity >= :q "
     "RETURNING quant_id"
 ).bindparams(sa.bindparam("at", **_AT))
-# …and arrive in the box still reserved: one upsert on the quant in the unit.
+# …and arrive in the box still reserved: one upsert on the quant in the unit, which is
+# where the station quant is; the units keep their arrival time.
 PUT_RESERVED_IN_UNIT = sa.text(
     "INSERT INTO quant (product_id, location_id, handling_unit_id, quantity, reserved, "
-    "received_at) VALUES (:p, :l, :u, :q, :q, :at) "
-    "ON CONFLICT (product_id, location_id, handling_unit_id) "
+    "received_at) SELECT :p, location_id, :u, :q, :q, received_at FROM quant "
+    "WHERE id = :station ON CONFLICT (product_id, location_id, handling_unit_id) "
     "WHERE handling_unit_id IS NOT NULL DO UPDATE SET "
     "quantity = quant.quantity + excluded.quantity, "
     "reserved = quant.reserved + excluded.reserved, version = quant.version + 1 RETURNING id"
-).bindparams(sa.bindparam("at", **_AT))
-QUANT_PLACE = sa.text("SELECT location_id, received_at FROM quant WHERE id = :id").columns(
-    received_at=UtcDateTime()
 )
 INSERT_PACKED = sa.text(
     "INSERT INTO reservation (order_id, order_line_id, quant_id, quantity, status, "
@@ -183,8 +181,7 @@ class SqlPacking:
                        draft.length_cm, draft.width_cm, draft.height_cm, code, unit)  # fmt: skip
 
     def picked_units(self, order_id: int) -> list[PickedUnits]:
-        rows = self._tx.conn.execute(PICKED_UNITS, {"o": order_id}).mappings()
-        return [PickedUnits(**r) for r in rows]
+        return [PickedUnits(*row) for row in self._tx.run(PICKED_UNITS, {"o": order_id})]
 
     def pack_units(self, units: PickedUnits, quantity: int, package: Package,
                    at: datetime) -> bool:  # fmt: skip
@@ -193,19 +190,18 @@ class SqlPacking:
         if not moved:
             return False
         station_quant = int(moved[0][0])
-        place = self._one(QUANT_PLACE, {"id": station_quant})
         if not self._tx.run(TAKE_RESERVED, {"id": station_quant, "q": q}):
             return False
         box = self._tx.run(PUT_RESERVED_IN_UNIT, {"p": units.product_id, "q": q,
-                                                  "l": place["location_id"],
-                                                  "u": package.handling_unit_id,
-                                                  "at": place["received_at"]})  # fmt: skip
+                                                  "station": station_quant,
+                                                  "u": package.handling_unit_id})  # fmt: skip
         line = units.order_line_id
         if not self._tx.run(LINE_PACKED, {"line": line, "q": q}):
             return False
-        self._tx.run(INSERT_PACKED, {"quant": int(box[0][0]), "q": q, "at": at, "line": line})
-        self._tx.run(INSERT_ITEM, {"pkg": package.id, "line": line, "p": units.product_id,
-                                   "q": q})  # fmt: skip
+        self._tx.run_all([
+            (INSERT_PACKED, {"quant": int(box[0][0]), "q": q, "at": at, "line": line}),
+            (INSERT_ITEM, {"pkg": package.id, "line": line, "p": units.product_id, "q": q}),
+        ])  # fmt: skip
         return True
 
     def ship_units(self, reservation_id: int, order_line_id: int, quant_id: int,
@@ -221,7 +217,7 @@ class SqlPacking:
         return bool(self._tx.run(LINE_UNPACKED, {"line": order_line_id, "q": quantity}))
 
     def close_units(self, task_id: int, at: datetime) -> None:
-        self._tx.conn.execute(CLOSE_UNITS, {"t": task_id, "at": at})
+        self._tx.run(CLOSE_UNITS, {"t": task_id, "at": at})
 
     def order_shipped(self, order_id: int, carrier: str, tracking_number: str) -> None:
         self._tx.run(ORDER_SHIPPED, {"o": order_id, "c": carrier, "t": tracking_number})
