@@ -94,11 +94,18 @@ class Transaction:
         self.conn = conn
         self._driver = _driver_sql(conn.dialect)
         self._cursor: Any = None
+        self._readers: list[Any] = []  # read_together's cursors, kept for its next call
 
     def close(self) -> None:
         if self._cursor is not None:
             self._cursor.close()
             self._cursor = None
+        self._close_readers()
+
+    def _close_readers(self) -> None:
+        for cursor in self._readers:
+            cursor.close()
+        self._readers = []
 
     def run(self, statement: sa.TextClause, params: dict[str, Any]) -> list[Any]:
         """Execute a hot statement; the rows it returns (none for plain DML)."""
@@ -165,7 +172,11 @@ class Transaction:
         if driver is None or driver.dialect.driver != "psycopg" or len(items) < 2:
             return [self.run(statement, params) for statement, params in items]
         raw: Any = self.conn.connection.dbapi_connection
-        cursors = [raw.cursor() for _ in items]
+        # A cursor costs more to make than a short read: the last call's are used again
+        # (each call fetches all its rows before it returns).
+        while len(self._readers) < len(items):
+            self._readers.append(raw.cursor())
+        cursors = self._readers[: len(items)]
         sql, params = "", {}
         try:
             with raw.pipeline():
@@ -174,10 +185,8 @@ class Transaction:
                     cursor.execute(sql, params)
             return [cursor.fetchall() for cursor in cursors]
         except driver.error as error:
+            self._close_readers()
             raise self._wrap(error, sql, params) from error
-        finally:
-            for cursor in cursors:
-                cursor.close()
 
     def one(self, statement: sa.TextClause | sa.TextualSelect, value: Any) -> RowMapping | None:
         """The first row of a statement that is not hot (typed columns come back typed)."""

@@ -111,11 +111,12 @@ def check_task_move(current: str, target: str) -> None:
 
 
 def held_task(uow: FulfillmentUnitOfWork, task_id: int) -> PackTask:
-    """The task and its order locked, the order's row first (as an order's cancel)."""
-    seen = uow.packing.task(task_id)
-    if seen is None:
+    """The task and its order locked, the order's row first (as an order's cancel). The
+    task's order never changes: that column is read unlocked first, the task once held."""
+    order_id = uow.packing.order_of(task_id)
+    if order_id is None:
         raise NotFound("packing_task_not_found", "Задание на упаковку не найдено")
-    uow.orders.head(seen.order_id, hold=True)
+    uow.orders.head(order_id, hold=True)
     task = uow.packing.task(task_id, hold=True)
     assert task is not None
     return task
@@ -224,20 +225,30 @@ def _wanted(uow: FulfillmentUnitOfWork, items: Sequence[ItemRequest]) -> dict[in
     if len(items) > MAX_PACKAGE_LINES:
         raise ValidationError("too_many_lines", f"Не больше {MAX_PACKAGE_LINES} строк",
                               field="items")  # fmt: skip
+    # The products in two reads, not one per line; the loop below raises what it did
+    # when it read them line by line.
+    ids = [i.product_id for i in items if i.product_id is not None]
+    by_id = uow.catalog.products(sorted({p for p in ids if _is_id(p)}))  # type: ignore[misc]
+    codes = {i.barcode.strip() for i in items if i.product_id is None and i.barcode}
+    by_code = uow.catalog.products_by_barcode(sorted(c for c in codes if c))
     wanted: dict[int, int] = {}
     for item in items:
         if item.product_id is not None:
             pid = positive_id(item.product_id, "product_not_found", "Товар не найден",
                               "product_id")  # fmt: skip
-            product = uow.catalog.product(pid)
+            product = by_id.get(pid)
         elif item.barcode and item.barcode.strip():
-            product = uow.catalog.product_by_barcode(item.barcode.strip())
+            product = by_code.get(item.barcode.strip())
         else:
             raise ValidationError("product_required", "Укажите товар", field="product_id")
         if product is None:
             raise ValidationError("product_not_found", "Товар не найден", field="product_id")
         wanted[product.id] = wanted.get(product.id, 0) + check_quantity(item.quantity)
     return wanted
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
 def _plan(held: list[PickedUnits], wanted: dict[int, int]) -> list[tuple[PickedUnits, int]]:

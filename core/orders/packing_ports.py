@@ -186,6 +186,8 @@ class PackingRepository(Protocol):
         """False when the step's idempotency key is taken."""
 
     def step_by_key(self, key: str, user_id: int | None) -> PackStep | None: ...
+    def order_of(self, task_id: int) -> int | None:
+        """The task's order (it never changes); None when there is no such task."""
 
 
 class CarrierService(Protocol):

@@ -101,11 +101,12 @@ def order_and_task(uow: PickingUnitOfWork, task_id: int) -> PickTask:
     in (product, location) order — taken by every task step, pick and skip, an order's
     cancel and the reservation expiry: none can deadlock another (a start locking the
     task, then the order, did with a cancel: tests/integration/test_order_lock_order.py).
-    The task's order never changes, so reading it unlocked first is safe."""
-    seen = uow.picking.task(task_id)
-    if seen is None:
+    The task's order never changes, so reading it unlocked first is safe (that column
+    alone: the task is read once, when its row is held)."""
+    order_id = uow.picking.order_of(task_id)
+    if order_id is None:
         raise NotFound("picking_task_not_found", "Задание на сборку не найдено")
-    uow.orders.head(seen.order_id, hold=True)
+    uow.orders.head(order_id, hold=True)
     return held_task(uow.picking, task_id)
 
 
@@ -171,6 +172,8 @@ def _transition(uow: PickingUnitOfWork, task_id: int, target: str, user_id: int 
     action = "cancel" if target == PickingStatus.CANCELLED else str(target)
     with uow:
         picking = uow.picking
+        if executor_id is not None:  # assigning: checked first, in this transaction
+            _check_executor(picking, executor_id)
         earlier = replay(picking, key, user_id, task_id, action)
         if earlier is not None:
             return earlier
@@ -210,13 +213,15 @@ def assign_task(uow: PickingUnitOfWork, task_id: int, executor_id: object, user_
                 *, idempotency_key: str | None = None) -> Done:  # fmt: skip
     key = clean_key(idempotency_key)
     eid = positive_id(executor_id, "executor_not_found", "Исполнитель не найден", "executor_id")
-    with uow:
-        executor = uow.picking.executor(eid)
+    return _transition(uow, task_id, PickingStatus.ASSIGNED, user_id, key, executor_id=eid)
+
+
+def _check_executor(picking: PickingRepository, executor_id: int) -> None:
+    executor = picking.executor(executor_id)
     if executor is None:
         raise ValidationError("executor_not_found", "Исполнитель не найден", field="executor_id")
     if not executor.is_active:
         raise Conflict("executor_inactive", "Исполнитель отключён: выберите другого")
-    return _transition(uow, task_id, PickingStatus.ASSIGNED, user_id, key, executor_id=eid)
 
 
 def start_task(uow: PickingUnitOfWork, task_id: int, user_id: int | None, *,

@@ -8,6 +8,8 @@ after every pick. A pick of the whole rest is `picked`; less is `short` and the 
 released (waiting orders get it after the commit); a skip releases the whole rest.
 """
 
+from dataclasses import replace
+
 from core.errors import Conflict, NotFound, ValidationError
 from core.events import EventType
 from core.model import MovementDraft
@@ -31,6 +33,15 @@ def _open_item(uow: PickingUnitOfWork, task_id: int, item_id: int) -> tuple[Pick
     if item.status != "pending":
         raise Conflict("invalid_transition", "Эта позиция уже обработана")
     return task, item
+
+
+def _item_done(task: PickTask, item: PickItem, status: str, picked: int,
+               reason: str | None) -> PickTask:  # fmt: skip
+    """The task as `set_item` leaves it, without reading it again: its row is held since
+    it was read, and every change of its items (a pick, a skip) holds it first."""
+    after = replace(item, status=status, quantity_picked=item.quantity_picked + picked,
+                    reason=reason)  # fmt: skip
+    return replace(task, items=tuple(after if i.id == item.id else i for i in task.items))
 
 
 def _check_quantity(quantity: object, rest: int) -> int:
@@ -108,8 +119,7 @@ def pick_item(
             raise Conflict("invalid_transition", "Эта позиция уже обработана")
         details = f"{status}: {q} из {item.rest} шт."
         record(uow.picking, PickStep(task_id, "pick", user_id, now_utc(), item.id, details, key))
-        done = uow.picking.task(task_id)
-        assert done is not None
+        done = _item_done(task, item, status, q, None)
         uow.commit()
     return Done(done, replayed=False)
 
@@ -129,7 +139,6 @@ def skip_item(
         if not uow.picking.set_item(item.id, "pending", "skipped", 0, why):
             raise Conflict("invalid_transition", "Эта позиция уже обработана")
         record(uow.picking, PickStep(task_id, "skip", user_id, now_utc(), item.id, why or "", key))
-        done = uow.picking.task(task_id)
-        assert done is not None
+        done = _item_done(task, item, "skipped", 0, why)
         uow.commit()
     return Done(done, replayed=False)

@@ -6,17 +6,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from core.labels.package import PackageLabel
 from core.orders.labels import destination_of
 from core.orders.labels import task_labels as core_labels
 from core.orders.packing_ports import PackTask
+from core.orders.ports import Order
 from data.orders.queries import carrier_t
-from data.orders.records import order_t, read_order
-from data.packing.records import read_task, read_tasks, task_t
+from data.orders.records import order_on_driver, order_t, read_order
+from data.packing.records import read_task, read_tasks, task_on_driver, task_t
 from data.picking.queries import Ownership, mine_sql
 from data.reads import dc_t, location_t, page_bounds
+from data.transaction import Transaction
 
 
 @dataclass(frozen=True)
@@ -54,27 +56,44 @@ class TaskLabels:
     printer_address: str | None  # the packing station's label printer (None: none set)
 
 
+# The carrier's name, the supply's DC and the station's printer: one statement.
+LABEL_NAMES = sa.select(
+    sa.select(carrier_t.c.name).where(carrier_t.c.code == sa.bindparam("carrier"))
+    .scalar_subquery(),
+    sa.select(dc_t.c.name).where(dc_t.c.id == sa.bindparam("dc")).scalar_subquery(),
+    sa.select(location_t.c.printer_address).where(location_t.c.id == sa.bindparam("station"))
+    .scalar_subquery(),
+)  # fmt: skip
+
+
+def _task_and_order(conn: Connection, task_id: int) -> tuple[PackTask | None, Order | None]:
+    """On PostgreSQL each read in one round trip on the driver (data.transaction)."""
+    if conn.dialect.name != "postgresql":
+        found = read_task(conn, task_id)
+        return found, read_order(conn, found.order_id) if found else None
+    tx = Transaction(conn)
+    try:
+        found = task_on_driver(tx, task_id)
+        return found, order_on_driver(tx, found.order_id) if found else None
+    finally:
+        tx.close()
+
+
 def task_labels(engine: Engine, task_id: int) -> TaskLabels | None:
     """The task's package labels (core.orders.labels.task_labels) with the carrier's name,
     the destination (the customer's address, or the marketplace DC) and its station's
     printer; None when there is no such task."""
     with engine.connect() as conn:
-        found = read_task(conn, task_id)
-        order = read_order(conn, found.order_id) if found else None
+        found, order = _task_and_order(conn, task_id)
         if found is None or order is None:
             return None
         code = found.carrier or order.carrier
-        carrier = conn.execute(
-            sa.select(carrier_t.c.name).where(carrier_t.c.code == code)
-        ).scalar_one_or_none()
-        destination = destination_of(order.ship_to)
-        if order.kind == "supply" and order.distribution_center_id is not None:
-            destination = conn.execute(
-                sa.select(dc_t.c.name).where(dc_t.c.id == order.distribution_center_id)
-            ).scalar_one_or_none()
-        printer = conn.execute(
-            sa.select(location_t.c.printer_address).where(location_t.c.id == found.station_id)
-        ).scalar_one_or_none()
+        supply = order.kind == "supply" and order.distribution_center_id is not None
+        carrier, dc, printer = conn.execute(LABEL_NAMES, {
+            "carrier": code, "dc": order.distribution_center_id if supply else None,
+            "station": found.station_id,
+        }).one()  # fmt: skip
+    destination = dc if supply else destination_of(order.ship_to)
     labels = core_labels(found, order, carrier or code, destination)
     return TaskLabels(found, labels, printer)
 

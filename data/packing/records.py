@@ -15,8 +15,9 @@ from sqlalchemy.engine import Connection
 from core.orders.packing_ports import Package, PackageLine, PackItem, PackTask
 from data.models import Package as PackageRow
 from data.models import PackageItem, PackingHistory, PackingTask
-from data.orders.records import line_t, order_t
+from data.orders.records import line_t, order_t, utc
 from data.reads import location_t, product_t
+from data.transaction import Transaction
 
 task_t = PackingTask.__table__
 package_t = PackageRow.__table__
@@ -128,3 +129,60 @@ def read_tasks(conn: Connection, where: Sequence[Any], order_by: Sequence[Any], 
 def read_task(conn: Connection, task_id: int) -> PackTask | None:
     found = read_tasks(conn, [task_t.c.id == task_id], [])
     return found[0] if found else None
+
+
+# One task written out for a unit of work on PostgreSQL, sent on the driver's cursor
+# (data.transaction): the task's lock (when held) and its four reads go in one round trip,
+# in this order, so the reads see the task as it is once its row is ours.
+TASK_COLUMNS = (*(c.name for c in task_t.c), "order_external_id", "order_kind", "station_code")
+TASK_ROW = sa.text(
+    "SELECT " + ", ".join(f"t.{c.name}" for c in task_t.c) + ", o.external_id, o.kind, "
+    "s.code FROM packing_task t JOIN sale_order o ON o.id = t.order_id "
+    "JOIN location s ON s.id = t.station_id WHERE t.id = :id"
+)
+ITEM_ROWS = sa.text(
+    "SELECT l.product_id, sum(l.picked + l.shipped), sum(l.packed + l.shipped), p.barcode, "
+    "p.sku, p.name, p.gtin, p.requires_marking FROM order_line l "
+    "JOIN product p ON p.id = l.product_id "
+    "WHERE l.order_id = (SELECT order_id FROM packing_task WHERE id = :id) "
+    "AND l.picked + l.shipped > 0 "
+    "GROUP BY l.product_id, p.barcode, p.sku, p.name, p.gtin, p.requires_marking "
+    "ORDER BY min(l.sequence), l.product_id"
+)
+PACKAGE_COLUMNS = tuple(c.name for c in package_t.c if c.name != "created_at")
+PACKAGE_ROWS = sa.text(
+    "SELECT " + ", ".join(PACKAGE_COLUMNS) + " FROM package WHERE packing_task_id = :id "
+    "ORDER BY sequence_number"
+)
+LINE_ROWS = sa.text(
+    "SELECT i.package_id, i.product_id, sum(i.quantity), p.barcode, p.sku "
+    "FROM package_item i JOIN package k ON k.id = i.package_id "
+    "JOIN product p ON p.id = i.product_id WHERE k.packing_task_id = :id "
+    "GROUP BY i.package_id, i.product_id, p.barcode, p.sku ORDER BY i.package_id, i.product_id"
+)
+
+
+def task_on_driver(tx: Transaction, task_id: int, *,
+                   lock: sa.TextClause | None = None) -> PackTask | None:  # fmt: skip
+    """`read_task` on the driver, after `lock` (the task's row locked) when given:
+    PostgreSQL only."""
+    o = {"id": task_id}
+    reads = [(TASK_ROW, o), (ITEM_ROWS, o), (PACKAGE_ROWS, o), (LINE_ROWS, o)]
+    found = tx.read_together([(lock, o), *reads] if lock is not None else reads)
+    heads, item_rows, package_rows, line_rows = found[-4:]
+    if not heads:
+        return None
+    items = [
+        PackItem(
+            product_id, int(quantity), int(packed), barcode or "", sku, name, gtin, bool(marked)
+        )
+        for product_id, quantity, packed, barcode, sku, name, gtin, marked in item_rows
+    ]
+    lines: dict[int, list[PackageLine]] = defaultdict(list)
+    for package_id, product_id, quantity, barcode, sku in line_rows:
+        lines[package_id].append(PackageLine(product_id, int(quantity), barcode=barcode or "",
+                                             sku=sku))  # fmt: skip
+    packages = [Package(**dict(zip(PACKAGE_COLUMNS, row, strict=True)),
+                        items=tuple(lines[row[0]])) for row in package_rows]  # fmt: skip
+    head = {k: utc(v) for k, v in zip(TASK_COLUMNS, heads[0], strict=True)}
+    return PackTask(**head, items=tuple(items), packages=tuple(packages))

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from core.orders.packing_ports import Package, PackageDraft, PackStep, PackTask, PickedUnits
 from data.models import UtcDateTime
-from data.packing.records import read_task
+from data.packing.records import read_task, task_on_driver
 from data.picking.repository import TAKE_RESERVED
 from data.transaction import Transaction
 
@@ -75,17 +75,15 @@ MOVE_PICKED = sa.text(
     "WHERE id = :id AND status = 'active' AND stage = 'picked' AND quantity >= :q "
     "RETURNING quant_id"
 ).bindparams(sa.bindparam("at", **_AT))
-# …and arrive in the box still reserved: one upsert on the quant in the unit.
+# …and arrive in the box still reserved: one upsert on the quant in the unit, which is
+# where the station quant is; the units keep their arrival time.
 PUT_RESERVED_IN_UNIT = sa.text(
     "INSERT INTO quant (product_id, location_id, handling_unit_id, quantity, reserved, "
-    "received_at) VALUES (:p, :l, :u, :q, :q, :at) "
-    "ON CONFLICT (product_id, location_id, handling_unit_id) "
+    "received_at) SELECT :p, location_id, :u, :q, :q, received_at FROM quant "
+    "WHERE id = :station ON CONFLICT (product_id, location_id, handling_unit_id) "
     "WHERE handling_unit_id IS NOT NULL DO UPDATE SET "
     "quantity = quant.quantity + excluded.quantity, "
     "reserved = quant.reserved + excluded.reserved, version = quant.version + 1 RETURNING id"
-).bindparams(sa.bindparam("at", **_AT))
-QUANT_PLACE = sa.text("SELECT location_id, received_at FROM quant WHERE id = :id").columns(
-    received_at=UtcDateTime()
 )
 INSERT_PACKED = sa.text(
     "INSERT INTO reservation (order_id, order_line_id, quant_id, quantity, status, "
@@ -130,6 +128,7 @@ STEP_BY_KEY = sa.text(
     "SELECT task_id, action, user_id, at, package_id, details, idempotency_key "
     "FROM packing_history WHERE coalesce(user_id, 0) = :u AND idempotency_key = :k"
 ).columns(at=UtcDateTime())
+ORDER_OF = sa.text("SELECT order_id FROM packing_task WHERE id = :id")
 
 
 class SqlPacking:
@@ -146,9 +145,9 @@ class SqlPacking:
         return int(self._tx.run(INSERT_TASK, params)[0][0])
 
     def task(self, task_id: int, *, hold: bool = False) -> PackTask | None:
-        if hold and self._postgres:
-            self._tx.conn.execute(LOCK_TASK, {"id": task_id})
-        return read_task(self._tx.conn, task_id)
+        if self._postgres:  # the lock and the reads in one round trip
+            return task_on_driver(self._tx, task_id, lock=LOCK_TASK if hold else None)
+        return read_task(self._tx.conn, task_id)  # SQLite has no row locks
 
     def latest_task_of(self, order_id: int) -> int | None:
         row = self._one(LATEST_TASK, {"o": order_id})
@@ -182,8 +181,7 @@ class SqlPacking:
                        draft.length_cm, draft.width_cm, draft.height_cm, code, unit)  # fmt: skip
 
     def picked_units(self, order_id: int) -> list[PickedUnits]:
-        rows = self._tx.conn.execute(PICKED_UNITS, {"o": order_id}).mappings()
-        return [PickedUnits(**r) for r in rows]
+        return [PickedUnits(*row) for row in self._tx.run(PICKED_UNITS, {"o": order_id})]
 
     def pack_units(self, units: PickedUnits, quantity: int, package: Package,
                    at: datetime) -> bool:  # fmt: skip
@@ -192,19 +190,18 @@ class SqlPacking:
         if not moved:
             return False
         station_quant = int(moved[0][0])
-        place = self._one(QUANT_PLACE, {"id": station_quant})
         if not self._tx.run(TAKE_RESERVED, {"id": station_quant, "q": q}):
             return False
         box = self._tx.run(PUT_RESERVED_IN_UNIT, {"p": units.product_id, "q": q,
-                                                  "l": place["location_id"],
-                                                  "u": package.handling_unit_id,
-                                                  "at": place["received_at"]})  # fmt: skip
+                                                  "station": station_quant,
+                                                  "u": package.handling_unit_id})  # fmt: skip
         line = units.order_line_id
         if not self._tx.run(LINE_PACKED, {"line": line, "q": q}):
             return False
-        self._tx.run(INSERT_PACKED, {"quant": int(box[0][0]), "q": q, "at": at, "line": line})
-        self._tx.run(INSERT_ITEM, {"pkg": package.id, "line": line, "p": units.product_id,
-                                   "q": q})  # fmt: skip
+        self._tx.run_all([
+            (INSERT_PACKED, {"quant": int(box[0][0]), "q": q, "at": at, "line": line}),
+            (INSERT_ITEM, {"pkg": package.id, "line": line, "p": units.product_id, "q": q}),
+        ])  # fmt: skip
         return True
 
     def ship_units(self, reservation_id: int, order_line_id: int, quant_id: int,
@@ -220,7 +217,7 @@ class SqlPacking:
         return bool(self._tx.run(LINE_UNPACKED, {"line": order_line_id, "q": quantity}))
 
     def close_units(self, task_id: int, at: datetime) -> None:
-        self._tx.conn.execute(CLOSE_UNITS, {"t": task_id, "at": at})
+        self._tx.run(CLOSE_UNITS, {"t": task_id, "at": at})
 
     def order_shipped(self, order_id: int, carrier: str, tracking_number: str) -> None:
         self._tx.run(ORDER_SHIPPED, {"o": order_id, "c": carrier, "t": tracking_number})
@@ -234,3 +231,7 @@ class SqlPacking:
     def step_by_key(self, key: str, user_id: int | None) -> PackStep | None:
         row = self._one(STEP_BY_KEY, {"u": user_id or 0, "k": key})
         return PackStep(**row) if row else None
+
+    def order_of(self, task_id: int) -> int | None:
+        rows = self._tx.run(ORDER_OF, {"id": task_id})
+        return int(rows[0][0]) if rows else None

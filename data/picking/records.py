@@ -10,8 +10,9 @@ from sqlalchemy.engine import Connection
 
 from core.orders.picking_ports import PickItem, PickTask
 from data.models import Executor, PickingHistory, PickingItem, PickingTask
-from data.orders.records import order_t
+from data.orders.records import order_t, utc
 from data.reads import location_t, product_t
+from data.transaction import Transaction
 
 task_t = PickingTask.__table__
 item_t = PickingItem.__table__
@@ -63,3 +64,39 @@ def read_tasks(conn: Connection, where: Sequence[Any], order_by: Sequence[Any], 
 def read_task(conn: Connection, task_id: int) -> PickTask | None:
     found = read_tasks(conn, [task_t.c.id == task_id], [])
     return found[0] if found else None
+
+
+# One task written out for a unit of work on PostgreSQL, sent on the driver's cursor
+# (data.transaction): the task's lock (when held) and its two reads go in one round trip,
+# in this order, so the reads see the task as it is once its row is ours.
+TASK_COLUMNS = (*(c.name for c in task_t.c), "order_external_id", "station_code", "executor_name")
+TASK_ROW = sa.text(
+    "SELECT " + ", ".join(f"t.{c.name}" for c in task_t.c) + ", o.external_id, s.code, e.name "
+    "FROM picking_task t JOIN sale_order o ON o.id = t.order_id "
+    "JOIN location s ON s.id = t.station_id LEFT JOIN executor e ON e.id = t.executor_id "
+    "WHERE t.id = :id"
+)
+ITEM_COLUMNS = (*(c.name for c in item_t.c), "location_code", "barcode", "sku", "product_name")
+ITEM_ROWS = sa.text(
+    "SELECT " + ", ".join(f"i.{c.name}" for c in item_t.c) + ", l.code, p.barcode, p.sku, "
+    "p.name FROM picking_item i JOIN location l ON l.id = i.location_id "
+    "JOIN product p ON p.id = i.product_id WHERE i.task_id = :id ORDER BY i.sequence, i.id"
+)
+
+
+def task_on_driver(tx: Transaction, task_id: int, *,
+                   lock: sa.TextClause | None = None) -> PickTask | None:  # fmt: skip
+    """`read_task` on the driver, after `lock` (the task's row locked) when given:
+    PostgreSQL only."""
+    reads = [(TASK_ROW, {"id": task_id}), (ITEM_ROWS, {"id": task_id})]
+    found = tx.read_together([(lock, {"id": task_id}), *reads] if lock is not None else reads)
+    heads, item_rows = found[-2:]
+    if not heads:
+        return None
+    items = []
+    for row in item_rows:
+        values = dict(zip(ITEM_COLUMNS, row, strict=True))
+        values["barcode"] = values["barcode"] or ""
+        items.append(PickItem(**values))
+    head = {k: utc(v) for k, v in zip(TASK_COLUMNS, heads[0], strict=True)}
+    return PickTask(**head, items=tuple(items))

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from core.orders.picking_ports import ExecutorRef, ItemDraft, PickStep, PickTask
 from data.models import UtcDateTime
-from data.picking.records import read_task
+from data.picking.records import read_task, task_on_driver
 from data.transaction import Transaction
 
 _AT = {"type_": UtcDateTime()}
@@ -114,6 +114,7 @@ STEP_BY_KEY = sa.text(
     "SELECT task_id, action, user_id, at, item_id, details, idempotency_key "
     "FROM picking_history WHERE coalesce(user_id, 0) = :u AND idempotency_key = :k"
 ).columns(at=UtcDateTime())
+ORDER_OF = sa.text("SELECT order_id FROM picking_task WHERE id = :id")
 
 
 class SqlPicking:
@@ -149,9 +150,9 @@ class SqlPicking:
         return task_id
 
     def task(self, task_id: int, *, hold: bool = False) -> PickTask | None:
-        if hold and self._postgres:
-            self._tx.conn.execute(LOCK_TASK, {"id": task_id})
-        return read_task(self._tx.conn, task_id)
+        if self._postgres:  # the lock and the reads in one round trip
+            return task_on_driver(self._tx, task_id, lock=LOCK_TASK if hold else None)
+        return read_task(self._tx.conn, task_id)  # SQLite has no row locks
 
     def task_ids_of(self, order_id: int) -> list[int]:
         return [int(row[0]) for row in self._tx.run(TASKS_OF, {"o": order_id})]
@@ -210,3 +211,7 @@ class SqlPicking:
     def step_by_key(self, key: str, user_id: int | None) -> PickStep | None:
         row = self._one(STEP_BY_KEY, {"u": user_id or 0, "k": key})
         return PickStep(**row) if row else None
+
+    def order_of(self, task_id: int) -> int | None:
+        rows = self._tx.run(ORDER_OF, {"id": task_id})
+        return int(rows[0][0]) if rows else None

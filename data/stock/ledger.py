@@ -4,6 +4,7 @@ writes on commit (data.stock.flows)."""
 
 import sqlalchemy as sa
 
+from core.floor.locations import LocationKind
 from core.model import Movement, MovementDraft
 from core.settings import get_settings
 from core.stock.rules import GOOD_WAREHOUSE
@@ -69,7 +70,10 @@ class SqlLedger:
         conn = self._tx.conn
         src = self._locations.by_id(conn, draft.from_location_id)
         dst = self._locations.by_id(conn, draft.to_location_id)
-        if dst is not None and dst.is_internal and dst.warehouse_code == GOOD_WAREHOUSE:
+        # Good stock an order waiting for it may get; never at a packing station (a pick,
+        # a package): no order is given stock there, so none is tried again for it.
+        if (dst is not None and dst.is_internal and dst.warehouse_code == GOOD_WAREHOUSE
+                and dst.kind != LocationKind.PACKING):  # fmt: skip
             self.arrived.add(draft.product_id)
         if self.flows is None:
             self.flows = FlowTotals(get_settings().time_zone)
