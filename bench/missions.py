@@ -13,11 +13,12 @@ after the other — 1 to 3 units, each with a fresh idempotency key, as the tabl
 The use case is `core.floor.recording.record_line` in `data.floor.missions`'s unit of
 work: the mission row held, the line's done quantity raised in one conditional UPDATE
 that returns the line, the TRANSFER posted by `post_movement` (ledger row, the two quant legs, the
-outbox event), the history row, the mission read back for the answer, the daily
+outbox events movement.posted and inventory.placed), the history row, the mission read back for the answer, the daily
 aggregates, the commit. The raw path sends those very statements (their SQL is taken
 from the same modules) on a psycopg connection, by hand, to its own database prepared
 the same way. Target (issue 12): use case ≥ 0.5 × raw. Both databases are checked after:
-ledger = quants, every recorded unit is one TRANSFER unit, done quantities = ledger.
+ledger = quants, every recorded unit is one TRANSFER unit, done quantities = ledger, and
+every movement's event plus each recording's inventory.placed are in the outbox.
 """
 
 import argparse
@@ -212,6 +213,13 @@ class RawTablet:
                     "p": json.dumps(payload, ensure_ascii=False),
                 },
             )
+            # …and inventory.placed (DESIGN.md §7), as the use case tells of a putaway.
+            placed = {"listing_id": str(product_id), "warehouse_id": "MAIN", "location": str(dst),
+                      "quantity": str(quantity), "at": at.isoformat()}  # fmt: skip
+            cur.execute(
+                self.event,
+                {"t": EventType.INVENTORY_PLACED, "at": at, "p": json.dumps(placed)},
+            )
             cur.execute(
                 self.step,
                 {
@@ -325,10 +333,13 @@ def check(name: str, db: Database) -> tuple[bool, str]:
         events = conn.execute(sa.text("SELECT count(*) FROM outbox_event")).scalar_one()
         movements = conn.execute(sa.text("SELECT count(*) FROM movement")).scalar_one()
     discrepancies = ledger_discrepancies(db.engine)
-    ok = done == moved[0] and steps == moved[1] and events == movements and not discrepancies
+    # Every movement's movement.posted, and each recording's inventory.placed (a putaway
+    # from MAIN into a bin).
+    placed = events == movements + moved[1]
+    ok = done == moved[0] and steps == moved[1] and placed and not discrepancies
     line = (
         f"{name:18} done={done} transferred={moved[0]} recordings={moved[1]} "
-        f"history={steps} events={events}/{movements} "
+        f"history={steps} events={events}/{movements}+{moved[1]} "
         f"ledger_discrepancies={discrepancies or '[]'} -> {'OK' if ok else 'FAILED'}"
     )
     return ok, line
