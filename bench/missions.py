@@ -12,13 +12,14 @@ after the other — 1 to 3 units, each with a fresh idempotency key, as the tabl
 
 The use case is `core.floor.recording.record_line` in `data.floor.missions`'s unit of
 work: the mission row held, the line's done quantity raised in one conditional UPDATE
-that returns the line, the TRANSFER posted by `post_movement` (ledger row, the two quant legs, the
-outbox events movement.posted and inventory.placed), the history row, the mission read back for the answer, the daily
-aggregates, the commit. The raw path sends those very statements (their SQL is taken
-from the same modules) on a psycopg connection, by hand, to its own database prepared
-the same way. Target (issue 12): use case ≥ 0.5 × raw. Both databases are checked after:
-ledger = quants, every recorded unit is one TRANSFER unit, done quantities = ledger, and
-every movement's event plus each recording's inventory.placed are in the outbox.
+that returns the line, the TRANSFER posted by `post_movement` (ledger row, the two quant
+legs, the outbox events movement.posted and inventory.placed), the history row, the
+mission read back for the answer, the daily aggregates, the commit. The raw path sends
+those very statements (their SQL is taken from the same modules) on a psycopg
+connection, by hand, to its own database prepared the same way. Target (issue 12): use
+case ≥ 0.5 × raw. Both databases are checked after: ledger = quants, every recorded unit
+is one TRANSFER unit, done quantities = ledger, and every movement's event plus each
+recording's inventory.placed are in the outbox.
 """
 
 import argparse
