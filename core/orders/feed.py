@@ -17,9 +17,10 @@ Rules (this module; data.events.feed is the Redis side):
   retried (the confirm may still come: each retry waits the claim's idle time), and ends
   in the dead letters, where a manager retries it once the order exists;
 - the confirms of a round are placed in one transaction, each in a savepoint of its own
-  (`place_batch`): one commit and one XACK for all of them, since a commit (its WAL flush)
-  and the round trips are most of an order's time. An entry that fails rolls back only its
-  savepoint and is handled as above; an order and its outbox events still commit together,
+  (`place_batch`): one commit (its WAL flush) and one XACK for all of them, not one each.
+  An entry that fails rolls back only its
+  savepoint and is handled as above (one whose rows another transaction holds is applied
+  again alone after the commit); an order and its outbox events still commit together,
   and an entry is acknowledged only after that commit (a crash between the two is a
   replay). A cancel ends the batch before it: entries are applied in the feed's order.
 """
@@ -219,7 +220,8 @@ def _apply(
     entry: FeedConfirm | FeedCancel, max_deliveries: int,
     is_outage: Callable[[Exception], bool],
 ) -> Outcome:  # fmt: skip
-    """One entry in a transaction of its own."""
+    """One entry in a transaction of its own: applied and acknowledged, left pending for
+    a retry, or dead-lettered. An outage is raised: the caller stops the round and pauses."""
     with _bound(delivery):
         try:
             if isinstance(entry, FeedConfirm):
@@ -232,21 +234,6 @@ def _apply(
         return "done"
 
 
-def handle(
-    feed: OrderFeed, make_uow: Callable[[], FulfillmentUnitOfWork], delivery: Delivery,
-    max_deliveries: int, is_outage: Callable[[Exception], bool] = never_an_outage,
-    details: OrderDetails | None = None,
-) -> Outcome:  # fmt: skip
-    """One delivery: applied and acknowledged, left pending for a retry, or dead-lettered.
-    An outage is raised: the caller stops the round and pauses. With `details`, an entry
-    without items or address is completed from the services first."""
-    with _bound(delivery):
-        entry = _prepare(feed, delivery, max_deliveries, is_outage, details)
-    if isinstance(entry, str):
-        return entry
-    return _apply(feed, make_uow, delivery, entry, max_deliveries, is_outage)
-
-
 Batch = list[tuple[Delivery, FeedConfirm]]
 
 
@@ -256,8 +243,9 @@ def place_batch(
 ) -> list[Outcome]:  # fmt: skip
     """Confirms placed in one transaction, each in a savepoint of its own, then all
     acknowledged at once. An entry a rule refuses is handled as alone (retried, or
-    dead-lettered on its last delivery); one that failed otherwise (a deadlock with
-    another consumer's batch, say) is applied again alone after the commit. An outage
+    dead-lettered on its last delivery); one that failed otherwise (its stock held by
+    another transaction for longer than LOCK_WAIT_MS, say) is applied again alone after
+    the commit. An outage
     raises with nothing committed or acknowledged; any other failure of the transaction
     as a whole (its commit) leaves each entry to a transaction of its own."""
     if len(batch) < 2:
