@@ -61,7 +61,9 @@ DEAD_LETTERS = "wms:events:dead-letter"
 # What a dead letter adds to the entry's own fields (dropped again on a retry).
 DEAD_LETTER_FIELDS = ("error", "entry_id")
 LOCK_WAIT_MS = 50
-BATCH_SIZE = 20  # confirms a transaction at most
+# Confirms a transaction at most: its savepoints stay well under the 64 subtransactions
+# PostgreSQL caches per backend (beyond, every snapshot elsewhere gets slower).
+BATCH_SIZE = 20
 RULES = (ValidationError, Conflict, NotFound)  # a refusal of the entry itself
 
 
