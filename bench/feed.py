@@ -29,7 +29,7 @@ import sqlalchemy as sa
 
 from bench.orders import LINES, consistent, reservable
 from bench.positions import _database, fill
-from core.orders.feed import DEAD_LETTERS, STREAM, run_round
+from core.orders.feed import BATCH_SIZE, DEAD_LETTERS, STREAM, run_round
 from data.database import Database
 from data.events.feed import RedisOrderFeed, connect, ensure_group
 
@@ -57,7 +57,8 @@ def publish(client: "redis.Redis[str]", codes: list[str], n: int) -> None:
         pipe.execute()
 
 
-def drain(db: Database, url: str, consumers: int, n: int) -> tuple[float, float]:
+def drain(db: Database, url: str, consumers: int, n: int,
+          batch: int = BATCH_SIZE) -> tuple[float, float]:  # fmt: skip
     """Seconds to drain the feed, and this process's CPU seconds meanwhile."""
     done = threading.Event()
 
@@ -66,7 +67,7 @@ def drain(db: Database, url: str, consumers: int, n: int) -> tuple[float, float]
         feed = RedisOrderFeed(client, name)
         while not done.is_set():
             run_round(feed, db.unit_of_work, claim_idle_ms=30_000, max_deliveries=5,
-                      count=50, block_ms=100)  # fmt: skip
+                      count=50, block_ms=100, batch_size=batch)  # fmt: skip
         client.close()
 
     watcher = connect(url)
@@ -94,6 +95,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--positions", type=int, default=200_000)
     p.add_argument("--orders", type=int, default=3_000)
     p.add_argument("--consumers", type=int, default=4)
+    p.add_argument("--batch", type=int, default=BATCH_SIZE,
+                   help="confirms placed in one transaction at most (1: each alone)")  # fmt: skip
     p.add_argument("--postgres-url", default=os.environ.get("WMS_BENCH_POSTGRES_URL",
                                                             DEFAULT_PG_URL))  # fmt: skip
     p.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
@@ -117,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         codes = barcodes(db.engine, reservable(db.engine))
         publish(client, codes, args.orders)
         ensure_group(client)
-        elapsed, cpu = drain(db, args.redis_url, args.consumers, args.orders)
+        elapsed, cpu = drain(db, args.redis_url, args.consumers, args.orders, args.batch)
         with db.engine.connect() as conn:
             placed = conn.execute(sa.text("SELECT count(*) FROM sale_order WHERE external_id "
                                           "LIKE 'FEED-%'")).scalar_one()  # fmt: skip
@@ -129,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         db.dispose()
         remove()
     print(f"\nPostgreSQL: {args.products:,} products, {args.bins:,} bins; {args.orders:,} "
-          f"{LINES}-line orders from the feed, {args.consumers} consumers")  # fmt: skip
+          f"{LINES}-line orders from the feed, {args.consumers} consumers, batches of "
+          f"{args.batch}")  # fmt: skip
     print(f"order feed: {args.orders / elapsed:6.0f} orders/s ({elapsed:.1f} s, "
           f"CPU of this process {cpu / args.orders * 1000:.1f} ms per order); placed "
           f"{placed}, dead letters {dead}; consistent: {ok}; load average (1 min) "

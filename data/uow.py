@@ -9,8 +9,10 @@ aggregates, commits, then runs the `after_commit` step its maker gave it
 waiting for those products are tried again after the commit (core.orders.orders).
 """
 
+import copy
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Self
 
@@ -105,6 +107,27 @@ class SqlUnitOfWork:
             # The work is committed: a connection lost now must not turn into an error
             # that tells the caller it was not done.
             log.warning("releasing a connection after a commit failed", exc_info=True)
+
+    def wait_for_locks(self, ms: int) -> None:
+        """For the rest of the transaction a lock another one holds is waited for at most
+        `ms`, then the statement fails (PostgreSQL; SQLite's writers take turns)."""
+        if self._engine.dialect.name == "postgresql":
+            self.conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(ms)}")
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Work that raises inside is rolled back to a savepoint and the transaction goes
+        on (the order feed places a batch of orders, each in one). What the unit keeps
+        for its commit (the ledger's flows, the products stock arrived for or was freed
+        of) is put back as it was too."""
+        flows = copy.deepcopy(self.ledger.flows)
+        arrived, freed = set(self.ledger.arrived), set(self.orders.freed)
+        try:
+            with self.conn.begin_nested():
+                yield
+        except BaseException:
+            self.ledger.flows, self.ledger.arrived, self.orders.freed = flows, arrived, freed
+            raise
 
     def commit(self) -> None:
         """Once this returns, the work is durable and nothing else this unit does raises."""

@@ -15,59 +15,56 @@ Rules (this module; data.events.feed is the Redis side):
   database sends nothing to the dead letters;
 - a cancel arriving before its confirm finds no order: it fails like any other entry, is
   retried (the confirm may still come: each retry waits the claim's idle time), and ends
-  in the dead letters, where a manager retries it once the order exists.
+  in the dead letters, where a manager retries it once the order exists;
+- the confirms of a round are placed in one transaction, each in a savepoint of its own
+  (`place_batch`): one commit (its WAL flush) and one XACK for all of them, not one each.
+  An entry that fails rolls back only its
+  savepoint and is handled as above (one whose rows another transaction holds is applied
+  again alone after the commit); an order and its outbox events still commit together,
+  and an entry is acknowledged only after that commit (a crash between the two is a
+  replay). A cancel ends the batch before it: entries are applied in the feed's order.
 """
 
-import json
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from structlog.contextvars import bound_contextvars
 
 from core.catalog.ports import CatalogLookups
 from core.errors import Conflict, NotFound, ValidationError
-from core.orders.orders import LineRequest, OrderRequest, cancel_order, log_placed, place_order
+from core.orders.feed_entries import (
+    CANCELLED,
+    CONFIRMED,
+    FeedCancel,
+    FeedConfirm,
+    MalformedEntry,
+    OrderDetails,
+    complete,
+    parse_entry,
+)  # fmt: skip
+from core.orders.orders import OrderRequest, cancel_order, log_placed, place_order
 from core.orders.picking_ports import FulfillmentUnitOfWork
-from core.orders.ports import ShipTo
-from core.orders.rules import OrderKind, Priority, Status
+from core.orders.ports import Order
+from core.orders.rules import Status
+
+__all__ = ["CANCELLED", "CONFIRMED", "FeedCancel", "FeedConfirm", "MalformedEntry",
+           "OrderDetails", "complete", "parse_entry"]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
 STREAM = "listings:events:orders"
 GROUP = "wms-consumers"
 DEAD_LETTERS = "wms:events:dead-letter"
-CONFIRMED, CANCELLED = "order.confirmed", "order.cancelled"
-SHIP_TO_FIELDS = ("name", "phone", "address", "city", "postal_code", "country")
 # What a dead letter adds to the entry's own fields (dropped again on a retry).
 DEAD_LETTER_FIELDS = ("error", "entry_id")
-
-
-class MalformedEntry(ValidationError):
-    """An entry that can never succeed as it is: dead-lettered at once."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__("malformed_entry", message)
-
-
-@dataclass(frozen=True)
-class FeedConfirm:
-    external_id: str
-    source: str
-    lines: tuple[LineRequest, ...]
-    kind: str = OrderKind.CUSTOMER
-    priority: str = Priority.NORMAL
-    carrier: str | None = None
-    ship_to: ShipTo | None = None
-    distribution_center: str | None = None
-
-
-@dataclass(frozen=True)
-class FeedCancel:
-    external_id: str
-    source: str
-    reason: str | None = None
+LOCK_WAIT_MS = 50
+# Confirms a transaction at most: its savepoints stay well under the 64 subtransactions
+# PostgreSQL caches per backend (beyond, every snapshot elsewhere gets slower).
+BATCH_SIZE = 20
+RULES = (ValidationError, Conflict, NotFound)  # a refusal of the entry itself
 
 
 @dataclass(frozen=True)
@@ -91,119 +88,35 @@ class OrderFeed(Protocol):
     def read(self, count: int, block_ms: int) -> list[Delivery]:
         """New entries for this consumer, waiting up to `block_ms` for the first."""
 
-    def ack(self, entry_id: str) -> None: ...
+    def ack(self, *entry_ids: str) -> None:
+        """Acknowledge these entries, all in one command."""
+
     def dead_letter(self, delivery: Delivery, error: str) -> None:
         """Copy the entry to the dead letters with `error` and `entry_id`, and acknowledge
         it, both at once."""
 
 
-class OrderDetails(Protocol):
-    """What the Listings and delivery services know of an order the feed names without
-    its items or address (data.events.order_details; seed 004 §6)."""
+class FeedUnitOfWork(FulfillmentUnitOfWork, Protocol):
+    def savepoint(self) -> AbstractContextManager[None]:
+        """Work that raises inside is undone alone; the transaction goes on without it."""
 
-    def items(self, external_id: str) -> str | None:
-        """The order's items as the feed's `items` JSON; None without the service."""
-
-    def ship_to(self, external_id: str) -> str | None:
-        """Its address as the feed's `ship_to` JSON; None when unknown."""
+    def wait_for_locks(self, ms: int) -> None:
+        """From now on a row another transaction holds is waited for at most `ms`."""
 
 
-def complete(fields: dict[str, str], details: OrderDetails) -> dict[str, str]:
-    """An `order.confirmed` entry without items (or a customer order's without an address)
-    completed from the services; any other entry as it is. A service that fails raises
-    (the entry is retried later)."""
-    order_id = (fields.get("order_id") or "").strip()
-    if (fields.get("type") or "").strip() != CONFIRMED or not order_id:
-        return fields
-    done = dict(fields)
-    if (fields.get("items") or "").strip() in ("", "[]"):
-        items = details.items(order_id)
-        if items is not None:
-            done["items"] = items
-    kind = (fields.get("kind") or "").strip() or OrderKind.CUSTOMER
-    if kind == OrderKind.CUSTOMER and not (fields.get("ship_to") or "").strip():
-        address = details.ship_to(order_id)
-        if address is not None:
-            done["ship_to"] = address
-    return done
-
-
-def _required(fields: dict[str, str], name: str) -> str:
-    value = (fields.get(name) or "").strip()
-    if not value:
-        raise MalformedEntry(f"Нет поля {name}")
-    return value
-
-
-def _json(fields: dict[str, str], name: str) -> Any:
-    try:
-        return json.loads(fields[name])
-    except (TypeError, ValueError) as error:
-        raise MalformedEntry(f"Поле {name}: не JSON ({error})") from None
-
-
-def _lines(fields: dict[str, str]) -> tuple[LineRequest, ...]:
-    items = _json(fields, "items") if "items" in fields else None
-    if not isinstance(items, list) or not items:
-        raise MalformedEntry("Поле items: нужен непустой список строк")
-    lines = []
-    for n, item in enumerate(items, 1):
-        if not isinstance(item, dict):
-            raise MalformedEntry(f"items[{n}]: нужен объект {{barcode, quantity}}")
-        barcode, quantity = item.get("barcode"), item.get("quantity")
-        if not isinstance(barcode, str | int) or isinstance(barcode, bool) or not str(barcode):
-            raise MalformedEntry(f"items[{n}]: нет штрихкода")
-        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
-            raise MalformedEntry(f"items[{n}]: количество — целое число больше нуля")
-        lines.append(LineRequest(quantity, barcode=str(barcode)))
-    return tuple(lines)
-
-
-def _ship_to(fields: dict[str, str]) -> ShipTo | None:
-    if not (fields.get("ship_to") or "").strip():
-        return None
-    value = _json(fields, "ship_to")
-    if not isinstance(value, dict):
-        raise MalformedEntry("Поле ship_to: нужен объект")
-    # Keys beyond the address's own are ignored; values are kept as text.
-    return ShipTo(**{k: str(value[k]) for k in SHIP_TO_FIELDS if value.get(k) is not None})
-
-
-def _choice(fields: dict[str, str], name: str, allowed: type[OrderKind | Priority],
-            default: str) -> str:  # fmt: skip
-    value = (fields.get(name) or "").strip()
-    if not value:
-        return default
-    if value not in {x.value for x in allowed}:
-        raise MalformedEntry(f"Поле {name}: неизвестное значение {value!r}")
-    return value
-
-
-def parse_entry(fields: dict[str, str]) -> FeedConfirm | FeedCancel:
-    """An entry's fields as read from the stream; MalformedEntry when it cannot be one."""
-    kind = (fields.get("type") or "").strip()
-    if kind not in (CONFIRMED, CANCELLED):
-        raise MalformedEntry(f"Неизвестный тип события {kind!r}")
-    external_id, source = _required(fields, "order_id"), _required(fields, "source")
-    if kind == CANCELLED:
-        return FeedCancel(external_id, source, (fields.get("reason") or "").strip() or None)
-    return FeedConfirm(
-        external_id, source, _lines(fields),
-        _choice(fields, "kind", OrderKind, OrderKind.CUSTOMER),
-        _choice(fields, "priority", Priority, Priority.NORMAL),
-        (fields.get("carrier") or "").strip() or None, _ship_to(fields),
-        (fields.get("distribution_center") or "").strip() or None,
-    )  # fmt: skip
-
-
-def _source_id(catalog: CatalogLookups, name: str) -> int:
-    found = catalog.source_id_named(name)
+def _source_id(catalog: CatalogLookups, name: str, known: dict[str, int] | None = None) -> int:
+    found = known.get(name) if known is not None else None
+    if found is None:
+        found = catalog.source_id_named(name)
     if found is None:
         raise ValidationError("source_not_found", f"Источник «{name}» не найден", field="source")
+    if known is not None:
+        known[name] = found
     return found
 
 
-def _request(catalog: CatalogLookups, entry: FeedConfirm) -> OrderRequest:
+def _request(catalog: CatalogLookups, entry: FeedConfirm,
+             sources: dict[str, int] | None = None) -> OrderRequest:  # fmt: skip
     dc_id = None
     if entry.distribution_center is not None:
         dc_id = catalog.distribution_center_id_named(entry.distribution_center)
@@ -212,7 +125,7 @@ def _request(catalog: CatalogLookups, entry: FeedConfirm) -> OrderRequest:
                                   f"РЦ «{entry.distribution_center}» не найден",
                                   field="distribution_center")  # fmt: skip
     return OrderRequest(
-        entry.external_id, entry.kind, entry.lines, _source_id(catalog, entry.source),
+        entry.external_id, entry.kind, entry.lines, _source_id(catalog, entry.source, sources),
         entry.priority, entry.carrier, entry.ship_to, dc_id,
     )  # fmt: skip
 
@@ -280,43 +193,108 @@ def _dead(feed: OrderFeed, delivery: Delivery, message: str) -> Outcome:
     return "dead"
 
 
-def handle(
-    feed: OrderFeed, make_uow: Callable[[], FulfillmentUnitOfWork], delivery: Delivery,
-    max_deliveries: int, is_outage: Callable[[Exception], bool] = never_an_outage,
-    details: OrderDetails | None = None,
-) -> Outcome:  # fmt: skip
-    """One delivery: applied and acknowledged, left pending for a retry, or dead-lettered.
-    An outage is raised: the caller stops the round and pauses. With `details`, an entry
-    without items or address is completed from the services first. Its lines carry the
-    entry's ids, type and order id (the marketplace's: `external_id`)."""
+def _bound(delivery: Delivery) -> AbstractContextManager[None]:
+    """Log lines about an entry carry its ids, type and order id (the marketplace's:
+    `external_id`)."""
     fields = delivery.fields
-    with bound_contextvars(entry_id=delivery.entry_id, event_id=fields.get("event_id"),
-                           event_type=fields.get("type"),
-                           external_id=fields.get("order_id")):  # fmt: skip
-        return _handle(feed, make_uow, delivery, max_deliveries, is_outage, details)
+    return bound_contextvars(entry_id=delivery.entry_id, event_id=fields.get("event_id"),
+                             event_type=fields.get("type"),
+                             external_id=fields.get("order_id"))  # fmt: skip
 
 
-def _handle(
-    feed: OrderFeed, make_uow: Callable[[], FulfillmentUnitOfWork], delivery: Delivery,
-    max_deliveries: int, is_outage: Callable[[Exception], bool],
-    details: OrderDetails | None,
-) -> Outcome:  # fmt: skip
+def _prepare(
+    feed: OrderFeed, delivery: Delivery, max_deliveries: int,
+    is_outage: Callable[[Exception], bool], details: OrderDetails | None,
+) -> FeedConfirm | FeedCancel | Outcome:  # fmt: skip
+    """The entry parsed (completed from the services first, with `details`), or its
+    outcome when it cannot be applied now."""
     try:
-        entry = parse_entry(delivery.fields if details is None
-                            else complete(delivery.fields, details))  # fmt: skip
+        return parse_entry(delivery.fields if details is None
+                           else complete(delivery.fields, details))  # fmt: skip
     except MalformedEntry as error:
         return _dead(feed, delivery, error.message)
     except Exception as error:  # a service failed or refused: retried like a rule
         return _failed(feed, delivery, error, max_deliveries, is_outage)
+
+
+def _apply(
+    feed: OrderFeed, make_uow: Callable[[], FulfillmentUnitOfWork], delivery: Delivery,
+    entry: FeedConfirm | FeedCancel, max_deliveries: int,
+    is_outage: Callable[[Exception], bool],
+) -> Outcome:  # fmt: skip
+    """One entry in a transaction of its own: applied and acknowledged, left pending for
+    a retry, or dead-lettered. An outage is raised: the caller stops the round and pauses."""
+    with _bound(delivery):
+        try:
+            if isinstance(entry, FeedConfirm):
+                confirm_from_feed(make_uow(), entry)
+            else:
+                cancel_from_feed(make_uow, entry)
+        except Exception as error:  # a rule refused it, or the database failed: retried
+            return _failed(feed, delivery, error, max_deliveries, is_outage)
+        feed.ack(delivery.entry_id)  # after the commit: a crash before it means a repeat
+        return "done"
+
+
+Batch = list[tuple[Delivery, FeedConfirm]]
+
+
+def place_batch(
+    feed: OrderFeed, make_uow: Callable[[], FeedUnitOfWork], batch: Batch,
+    max_deliveries: int, is_outage: Callable[[Exception], bool] = never_an_outage,
+) -> list[Outcome]:  # fmt: skip
+    """Confirms placed in one transaction, each in a savepoint of its own, then all
+    acknowledged at once. An entry a rule refuses is handled as alone (retried, or
+    dead-lettered on its last delivery); one that failed otherwise (its stock held by
+    another transaction for longer than LOCK_WAIT_MS, say) is applied again alone after
+    the commit. An outage
+    raises with nothing committed or acknowledged; any other failure of the transaction
+    as a whole (its commit) leaves each entry to a transaction of its own."""
+    if len(batch) < 2:
+        return [_apply(feed, make_uow, d, e, max_deliveries, is_outage) for d, e in batch]
+    placed: list[tuple[Delivery, Order | None]] = []  # None: placed before (a repeat)
+    refused: list[tuple[Delivery, Exception]] = []
+    again: Batch = []
     try:
-        if isinstance(entry, FeedConfirm):
-            confirm_from_feed(make_uow(), entry)
-        else:
-            cancel_from_feed(make_uow, entry)
-    except Exception as error:  # a rule refused it, or the database failed: retried
-        return _failed(feed, delivery, error, max_deliveries, is_outage)
-    feed.ack(delivery.entry_id)  # after the commit: a crash before it means a repeat
-    return "done"
+        with make_uow() as uow:
+            # A batch waiting on another's rows would hold its own meanwhile (convoys,
+            # deadlocks): an order that finds its stock held is applied alone, later.
+            uow.wait_for_locks(LOCK_WAIT_MS)
+            sources: dict[str, int] = {}
+            for delivery, entry in batch:
+                try:
+                    with _bound(delivery), uow.savepoint():
+                        done = place_order(uow, _request(uow.catalog, entry, sources), None)
+                except RULES as error:
+                    refused.append((delivery, error))
+                    continue
+                except Exception as error:
+                    if is_outage(error):
+                        raise
+                    again.append((delivery, entry))
+                    continue
+                placed.append((delivery, None if done.replayed else done.order))
+            if any(order is not None for _, order in placed):
+                uow.commit()
+    except Exception as error:
+        if is_outage(error):
+            raise
+        log.warning("a batch of %d feed entries failed as a whole (%s): each alone",
+                    len(batch), error)  # fmt: skip
+        return [_apply(feed, make_uow, d, e, max_deliveries, is_outage) for d, e in batch]
+    if placed:
+        feed.ack(*(delivery.entry_id for delivery, _ in placed))  # after the commit
+    outcomes: list[Outcome] = []
+    for delivery, order in placed:
+        if order is not None:
+            with _bound(delivery):
+                log_placed(order)
+        outcomes.append("done")
+    for delivery, error in refused:
+        with _bound(delivery):
+            outcomes.append(_failed(feed, delivery, error, max_deliveries, is_outage))
+    outcomes += [_apply(feed, make_uow, d, e, max_deliveries, is_outage) for d, e in again]
+    return outcomes
 
 
 @dataclass
@@ -325,19 +303,44 @@ class FeedRound:
     retry: int = 0
     dead: int = 0
 
+    def add(self, outcome: Outcome) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+
 
 def run_round(
-    feed: OrderFeed, make_uow: Callable[[], FulfillmentUnitOfWork], *, claim_idle_ms: int,
+    feed: OrderFeed, make_uow: Callable[[], FeedUnitOfWork], *, claim_idle_ms: int,
     max_deliveries: int, count: int = 100, block_ms: int = 1000,
     is_outage: Callable[[Exception], bool] = never_an_outage,
-    details: OrderDetails | None = None,
+    details: OrderDetails | None = None, batch_size: int = BATCH_SIZE,
 ) -> FeedRound:  # fmt: skip
     """Claimed entries (a dead consumer's, or this one's own failures due again) first,
-    then new ones."""
+    then new ones; confirms in batches (place_batch), a cancel alone after the confirms
+    before it."""
     result = FeedRound()
+    batch: Batch = []
+
+    def flush() -> None:
+        for outcome in place_batch(feed, make_uow, batch, max_deliveries, is_outage):
+            result.add(outcome)
+        batch.clear()
+
     claimed = feed.claim(claim_idle_ms, count)
     fresh = feed.read(count, 0 if claimed else block_ms)
     for delivery in [*claimed, *fresh]:
-        outcome = handle(feed, make_uow, delivery, max_deliveries, is_outage, details)
-        setattr(result, outcome, getattr(result, outcome) + 1)
+        try:
+            with _bound(delivery):
+                entry = _prepare(feed, delivery, max_deliveries, is_outage, details)
+        except Exception:  # an outage: the entries before it are still applied
+            flush()
+            raise
+        if isinstance(entry, FeedConfirm):
+            batch.append((delivery, entry))
+            if len(batch) >= batch_size:
+                flush()
+        elif isinstance(entry, FeedCancel):
+            flush()
+            result.add(_apply(feed, make_uow, delivery, entry, max_deliveries, is_outage))
+        else:
+            result.add(entry)
+    flush()
     return result

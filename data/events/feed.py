@@ -70,8 +70,8 @@ class RedisOrderFeed:
                                         block=block_ms or None)  # fmt: skip
         return [Delivery(i, dict(f), 1) for _, entries in answer or [] for i, f in entries]
 
-    def ack(self, entry_id: str) -> None:
-        self.client.xack(self.stream, GROUP, entry_id)
+    def ack(self, *entry_ids: str) -> None:
+        self.client.xack(self.stream, GROUP, *entry_ids)
 
     def dead_letter(self, delivery: Delivery, error: str) -> None:
         fields = {**delivery.fields, "error": error, "entry_id": delivery.entry_id}
