@@ -30,7 +30,7 @@ from core.orders.packing_ports import (
 )
 from core.orders.picking_ports import FulfillmentUnitOfWork
 from core.orders.ports import OrderRepository, Step
-from core.orders.rules import Status, check_move, choice, clean_key, positive_id
+from core.orders.rules import Status, check_move, choice, clean_key, measure, positive_id
 from core.periods import now_utc
 from core.states import PACKING, PackingStatus
 from core.stock.operations import ORDER_DOCUMENT
@@ -38,7 +38,6 @@ from core.stock.requests import check_quantity
 
 log = logging.getLogger(__name__)
 
-MAX_MEASURE = 100_000.0  # kg or cm: catches a barcode typed into the weight
 MAX_PACKAGE_LINES = 200
 
 
@@ -198,23 +197,14 @@ def start_task(uow: FulfillmentUnitOfWork, task_id: int, executor_id: object,
     return Done(done, replayed=False)
 
 
-def _measure(value: object, what: str, field: str) -> float | None:
-    if value is None:
-        return None
-    number = isinstance(value, int | float) and not isinstance(value, bool)
-    if not number or not 0 < value <= MAX_MEASURE:  # type: ignore[operator]
-        raise ValidationError("invalid_measure", f"{what}: положительное число", field=field)
-    return float(value)
-
-
 def _draft(req: PackageRequest) -> PackageDraft:
     kind = choice(req.packaging_type, PackagingType, "invalid_packaging_type", "Тип упаковки",
                   "packaging_type")  # fmt: skip
     return PackageDraft(
-        kind, _measure(req.weight_kg, "Вес, кг", "weight_kg"),
-        _measure(req.length_cm, "Длина, см", "length_cm"),
-        _measure(req.width_cm, "Ширина, см", "width_cm"),
-        _measure(req.height_cm, "Высота, см", "height_cm"),
+        kind, measure(req.weight_kg, "Вес, кг", "weight_kg"),
+        measure(req.length_cm, "Длина, см", "length_cm"),
+        measure(req.width_cm, "Ширина, см", "width_cm"),
+        measure(req.height_cm, "Высота, см", "height_cm"),
     )  # fmt: skip
 
 

@@ -157,6 +157,12 @@ class PackingRepository(Protocol):
         """Move the task from `seen` to `status`; False when it is no longer `seen`. Its
         packed marking codes follow: shipped with it, or freed by a cancel."""
 
+    def set_measures(self, package_id: int, kind: str | None, weight: float | None,
+                     length: float | None, width: float | None,
+                     height: float | None) -> bool:  # fmt: skip
+        """The package's given values (None: kept as is); False when there is no such
+        package."""
+
     def add_package(self, task_id: int, station_id: int, draft: PackageDraft,
                     at: datetime) -> Package:  # fmt: skip
         """The next package (sequence 1, 2, …) with its box handling unit at the station."""

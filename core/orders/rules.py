@@ -72,6 +72,19 @@ def choice(value: object, allowed: type[StrEnum], code: str, what: str, field: s
     return value
 
 
+MAX_MEASURE = 100_000.0  # kg or cm: catches a barcode typed into the weight
+
+
+def measure(value: object, what: str, field: str) -> float | None:
+    """A package's weight (kg) or dimension (cm): None when not given."""
+    if value is None:
+        return None
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if not number or not 0 < value <= MAX_MEASURE:  # type: ignore[operator]
+        raise ValidationError("invalid_measure", f"{what}: положительное число", field=field)
+    return float(value)
+
+
 def text(value: object, what: str, field: str, *, limit: int = MAX_TEXT,
          required: bool = False) -> str | None:  # fmt: skip
     if value is None or (isinstance(value, str) and not value.strip()):

@@ -59,6 +59,13 @@ INSERT_PACKAGE = sa.text(
     "length_cm, width_cm, height_cm, barcode, handling_unit_id, created_at) "
     "VALUES (:t, :n, :kind, :w, :l, :wd, :h, :code, :u, :at) RETURNING id"
 ).bindparams(sa.bindparam("at", **_AT))
+# A package's given values; the others kept (the task's row is held by the caller).
+SET_MEASURES = sa.text(
+    "UPDATE package SET packaging_type = coalesce(:kind, packaging_type), "
+    "weight_kg = coalesce(:w, weight_kg), length_cm = coalesce(:l, length_cm), "
+    "width_cm = coalesce(:wd, width_cm), height_cm = coalesce(:h, height_cm) "
+    "WHERE id = :id RETURNING id"
+)
 PICKED_UNITS = sa.text(
     "SELECT r.id AS reservation_id, r.order_line_id, l.product_id, r.quant_id, r.quantity "
     "FROM reservation r JOIN order_line l ON l.id = r.order_line_id "
@@ -167,6 +174,13 @@ class SqlPacking:
             self._tx.run(CODES_FOLLOW, {"id": task_id, "new": str(status), "at": at,
                                         "shipping": status == "shipped"})  # fmt: skip
         return moved
+
+    def set_measures(self, package_id: int, kind: str | None, weight: float | None,
+                     length: float | None, width: float | None,
+                     height: float | None) -> bool:  # fmt: skip
+        params = {"id": package_id, "kind": kind, "w": weight, "l": length, "wd": width,
+                  "h": height}  # fmt: skip
+        return bool(self._tx.run(SET_MEASURES, params))
 
     def add_package(self, task_id: int, station_id: int, draft: PackageDraft,
                     at: datetime) -> Package:  # fmt: skip

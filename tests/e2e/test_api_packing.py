@@ -15,7 +15,8 @@ from tests.order_checks import check_reservations
 
 ROUTES = [
     ("GET", "/packing-tasks"), ("GET", "/packing-tasks/1"), ("POST", "/packing-tasks/1/start"),
-    ("POST", "/packing-tasks/1/packages"), ("POST", "/packing-tasks/1/pack"),
+    ("POST", "/packing-tasks/1/packages"), ("PATCH", "/packing-tasks/1/packages/1"),
+    ("POST", "/packing-tasks/1/pack"),
     ("POST", "/packing-tasks/1/ship"), ("POST", "/packing-tasks/1/cancel"),
 ]  # fmt: skip
 TASK = {"id", "order_id", "picking_task_id", "status", "executor_id", "items", "packages",
@@ -176,4 +177,44 @@ async def test_unmeasured_packages_and_a_cancel_that_brings_the_units_back(
     assert after["status"] == "cancelled" and after["lines"][0]["picked"] == 0
     balance = (await admin.get("/stock/balances", params={"q": product["sku"]})).json()
     assert balance["items"][0]["available"] == 10 and balance["items"][0]["reserved"] == 0
+    check_reservations(db)
+
+
+async def test_a_package_sent_unmeasured_is_measured_later_and_then_packs(
+    visitor: User, app_database: Database
+) -> None:
+    http, db = visitor.http_client, app_database
+    admin = await signed_in(http, db)
+    worker, executor = await worker_executor(admin, db, http)
+    product, order = await picked(admin, worker, executor, 2, "OZ-12")
+    base = f"/packing-tasks/{order['packing_task_id']}"
+    url = f"{base}/packages/1"
+    assert_error(await admin.patch(url, json={"weight_kg": 1.2}), 409, "invalid_transition")
+    assert_error(await worker.patch(url, json={"weight_kg": 1.2}), 403, "forbidden")  # not theirs
+    assert (await worker.post(f"{base}/start", json={"executor_id": executor})).status_code == 200
+    both = [{"product_id": product["id"], "quantity": 2}]
+    sent = await worker.post(f"{base}/packages", json={"packaging_type": "bag", "items": both})
+    assert sent.status_code == 201 and sent.json()["weight_kg"] is None
+    assert_error(await worker.post(f"{base}/pack"), 409, "dimensions_missing")
+
+    assert_error(await worker.patch(url, json={}), 422, "measures_required")
+    assert_error(await worker.patch(url, json={"weight_kg": -1}), 422)
+    assert_error(await worker.patch(f"{base}/packages/2", json={"weight_kg": 1}), 404,
+                 "package_not_found")  # fmt: skip
+    assert_error(await worker.patch("/packing-tasks/999999/packages/1", json={"weight_kg": 1}),
+                 404)  # fmt: skip
+    weighed = await worker.patch(url, json={"weight_kg": 0.8}, headers={"Idempotency-Key": "m-1"})
+    assert weighed.status_code == 200, weighed.text
+    assert set(weighed.json()) >= PACKAGE and weighed.json()["weight_kg"] == 0.8
+    again = await worker.patch(url, json={"weight_kg": 0.8}, headers={"Idempotency-Key": "m-1"})
+    assert again.status_code == 200 and again.json()["id"] == weighed.json()["id"]
+    assert_error(await worker.post(f"{base}/pack"), 409, "dimensions_missing")  # no size yet
+    sized = await worker.patch(url, json={"packaging_type": "box", "length_cm": 30,
+                                          "width_cm": 20, "height_cm": 10})  # fmt: skip
+    body = sized.json()
+    assert (body["packaging_type"], body["weight_kg"], body["length_cm"]) == ("box", 0.8, 30)
+    assert body["volumetric_weight_kg"] == 1.2 and body["chargeable_weight_kg"] == 1.2
+    packed = await worker.post(f"{base}/pack")
+    assert packed.status_code == 200 and packed.json()["status"] == "packed"
+    assert_error(await worker.patch(url, json={"weight_kg": 2}), 409, "invalid_transition")
     check_reservations(db)

@@ -20,9 +20,10 @@ from core.errors import Forbidden, NotFound
 from core.labels.package import zpl_label
 from core.orders import packing as use_cases
 from core.orders import shipping
+from core.orders.package_measures import MeasureRequest, measure_package
 from core.orders.packing import Done, ItemRequest, PackageRequest, PackagingType
 from core.orders.packing_ports import Package, PackTask
-from core.orders.rules import MAX_REASON
+from core.orders.rules import MAX_MEASURE, MAX_REASON
 from core.states import PackingStatus
 from core.stock.operations import MAX_QUANTITY
 from core.users.auth import Identity
@@ -37,7 +38,7 @@ from ui.context import AppContext
 STATUSES = {"enum": [s.value for s in PackingStatus]}
 TYPES = {"enum": [t.value for t in PackagingType]}
 QUANTITY = {"type": "integer", "minimum": 1, "maximum": MAX_QUANTITY}
-Measure = Annotated[float, Field(gt=0, le=use_cases.MAX_MEASURE)]
+Measure = Annotated[float, Field(gt=0, le=MAX_MEASURE)]
 
 
 class PackItemOut(Model):
@@ -116,6 +117,14 @@ class PackageIn(Input):
     width_cm: Measure | None = None
     height_cm: Measure | None = None
     items: list[PackageItemIn] = Field(min_length=1, max_length=use_cases.MAX_PACKAGE_LINES)
+
+
+class MeasureIn(Input):
+    packaging_type: Text | None = Field(default=None, max_length=16, json_schema_extra=TYPES)
+    weight_kg: Measure | None = None
+    length_cm: Measure | None = None
+    width_cm: Measure | None = None
+    height_cm: Measure | None = None
 
 
 class ShipIn(Input):
@@ -267,6 +276,22 @@ def add_routes(router: APIRouter, ctx: AppContext, floor: Requirement) -> None:
         assert done.package is not None
         code = status.HTTP_200_OK if done.replayed else status.HTTP_201_CREATED
         return as_json(package_out(done.package), code)
+
+    @router.patch("/packing-tasks/{task_id}/packages/{number}", response_model=PackageOut,
+                  tags=tags, responses=STEP)  # fmt: skip
+    def measure(task_id: PathId, number: PathId, body: MeasureIn, user: Packer,
+                idempotency_key: IdempotencyKey = None) -> Response:  # fmt: skip
+        """Вес, габариты или тип упаковки посылки `number` — указать или исправить, пока идёт
+        упаковка (не переданное остаётся как было): посылку без веса и габаритов иначе не
+        закрыть. Ничего не передано — 422 `measures_required`; нет такой посылки — 404
+        `package_not_found`; задание не в работе — 409 `invalid_transition`."""
+        own(user, task_id)
+        request = MeasureRequest(body.packaging_type, body.weight_kg, body.length_cm,
+                                 body.width_cm, body.height_cm)  # fmt: skip
+        done = measure_package(uow(), task_id, number, request, user.id,
+                               idempotency_key=idempotency_key)  # fmt: skip
+        assert done.package is not None
+        return as_json(package_out(done.package), status.HTTP_200_OK)
 
     @router.post("/packing-tasks/{task_id}/pack", response_model=PackTaskOut, tags=tags,
                  responses=STEP)  # fmt: skip
