@@ -2,9 +2,9 @@
 counted here at once, and «Закрыть коробку» asks its weight and dimensions and sends it
 to core as one package (core.orders.packing.add_package, one idempotency key a box).
 
-The dialog asks all four measures before a box is sent: core takes a package without
-them, but nothing measures a package later, and `pack` refuses an unmeasured one
-(`dimensions_missing`). Volumetric and chargeable weight are shown as they are typed,
+The dialog asks all four measures before a box is sent: `pack` refuses an unmeasured one
+(`dimensions_missing`), and a box measured at once needs no second step (programs that
+send one without them measure it later: core.orders.package_measures). Volumetric and chargeable weight are shown as they are typed,
 computed by core (core.orders.packing_ports)."""
 
 from collections.abc import Awaitable, Callable
