@@ -4,8 +4,9 @@ to core as one package (core.orders.packing.add_package, one idempotency key a b
 
 The dialog asks all four measures before a box is sent: `pack` refuses an unmeasured one
 (`dimensions_missing`), and a box measured at once needs no second step (programs that
-send one without them measure it later: core.orders.package_measures). Volumetric and chargeable weight are shown as they are typed,
-computed by core (core.orders.packing_ports)."""
+send one without them measure it later: core.orders.package_measures). Volumetric and
+chargeable weight are shown as they are typed, computed by core
+(core.orders.packing_ports)."""
 
 from collections.abc import Awaitable, Callable
 from typing import Any
