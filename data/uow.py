@@ -123,7 +123,7 @@ class SqlUnitOfWork:
         flows = copy.deepcopy(self.ledger.flows)
         arrived, freed = set(self.ledger.arrived), set(self.orders.freed)
         try:
-            with self.conn.begin_nested():
+            with self._tx.savepoint():
                 yield
         except BaseException:
             self.ledger.flows, self.ledger.arrived, self.orders.freed = flows, arrived, freed

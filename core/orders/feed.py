@@ -45,9 +45,8 @@ from core.orders.feed_entries import (
     complete,
     parse_entry,
 )  # fmt: skip
-from core.orders.orders import OrderRequest, cancel_order, log_placed, place_order
+from core.orders.orders import OrderRequest, Placed, cancel_order, log_placed, place_new
 from core.orders.picking_ports import FulfillmentUnitOfWork
-from core.orders.ports import Order
 from core.orders.rules import Status
 
 __all__ = ["CANCELLED", "CONFIRMED", "FeedCancel", "FeedConfirm", "MalformedEntry",
@@ -134,12 +133,12 @@ def confirm_from_feed(uow: FulfillmentUnitOfWork, entry: FeedConfirm) -> bool:
     """POST /orders's use case (place and reserve, one transaction), by names; True when
     the order is new, False when it was placed before (nothing changed)."""
     with uow:
-        done = place_order(uow, _request(uow.catalog, entry), None, confirm=True)
-        if not done.replayed:
+        placed = place_new(uow, _request(uow.catalog, entry))
+        if placed is not None:
             uow.commit()
-    if not done.replayed:
-        log_placed(done.order)
-    return not done.replayed
+    if placed is not None:
+        log_placed(placed)
+    return placed is not None
 
 
 def _status(make_uow: Callable[[], FulfillmentUnitOfWork], entry: FeedCancel) -> tuple[int, str]:
@@ -252,7 +251,7 @@ def place_batch(
     as a whole (its commit) leaves each entry to a transaction of its own."""
     if len(batch) < 2:
         return [_apply(feed, make_uow, d, e, max_deliveries, is_outage) for d, e in batch]
-    placed: list[tuple[Delivery, Order | None]] = []  # None: placed before (a repeat)
+    placed: list[tuple[Delivery, Placed | None]] = []  # None: placed before (a repeat)
     refused: list[tuple[Delivery, Exception]] = []
     again: Batch = []
     try:
@@ -264,7 +263,7 @@ def place_batch(
             for delivery, entry in batch:
                 try:
                     with _bound(delivery), uow.savepoint():
-                        done = place_order(uow, _request(uow.catalog, entry, sources), None)
+                        order = place_new(uow, _request(uow.catalog, entry, sources))
                 except RULES as error:
                     refused.append((delivery, error))
                     continue
@@ -273,7 +272,7 @@ def place_batch(
                         raise
                     again.append((delivery, entry))
                     continue
-                placed.append((delivery, None if done.replayed else done.order))
+                placed.append((delivery, order))
             if any(order is not None for _, order in placed):
                 uow.commit()
     except Exception as error:

@@ -17,21 +17,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from core.errors import Conflict, NotFound, ValidationError
+from core.errors import Conflict, NotFound
 from core.events import EventType, add_events, contract_event
+from core.orders.order_requests import LineRequest, OrderRequest, draft_of
 from core.orders.packing import cancel_open_task as cancel_open_packing
 from core.orders.pick_returns import release_and_return
 from core.orders.picking import cancel_open_tasks, create_for_order
 from core.orders.picking_ports import FulfillmentUnitOfWork
 from core.orders.ports import (
-    LineDraft,
     Order,
     OrderDraft,
     OrderHead,
     OrderLine,
     OrderRepository,
     OrdersUnitOfWork,
-    ShipTo,
     Step,
 )
 from core.orders.quality import cancel_open_check
@@ -42,49 +41,28 @@ from core.orders.reservation import (
     reserve_lines,
     shortage_text,
 )
-from core.orders.rules import (
-    HOLDING,
-    MAX_EXTERNAL_ID,
-    MAX_LINES,
-    MAX_REASON,
-    OrderKind,
-    Priority,
-    Status,
-    check_move,
-    choice,
-    clean_key,
-    positive_id,
-    text,
-)
+from core.orders.rules import HOLDING, MAX_REASON, Status, check_move, clean_key, text
 from core.periods import now_utc
-from core.stock.requests import check_quantity
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class LineRequest:
-    quantity: object
-    product_id: object = None
-    barcode: str | None = None
-
-
-@dataclass(frozen=True)
-class OrderRequest:
-    external_id: object
-    kind: object
-    lines: Sequence[LineRequest]
-    source_id: object = None
-    priority: object = "normal"
-    carrier: object = None
-    ship_to: ShipTo | None = None
-    distribution_center_id: object = None
+__all__ = ["LineRequest", "OrderRequest"]  # where the callers have always found them
 
 
 @dataclass(frozen=True)
 class Done:
     order: Order
     replayed: bool  # True: the request was seen before; nothing was changed
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A new order as placing it left it, known without reading it back."""
+
+    id: int
+    external_id: str
+    status: str
+    units: int
 
 
 def _head(repo: OrderRepository, order_id: int, *, hold: bool = False) -> OrderHead:
@@ -118,84 +96,7 @@ def _replay(
     return Done(_order(repo, step.order_id), replayed=True)
 
 
-def _an_id(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
-
-
-def _lines(uow: OrdersUnitOfWork, requests: Sequence[LineRequest]) -> tuple[LineDraft, ...]:
-    if not requests:
-        raise ValidationError("lines_required", "В заказе нет строк", field="lines")
-    if len(requests) > MAX_LINES:
-        raise ValidationError("too_many_lines", f"Не больше {MAX_LINES} строк", field="lines")
-    # The lines' products in one read (not one per line), one more for those named by
-    # barcode; a line's errors still come in the lines' order below.
-    known = uow.catalog.products(sorted({r.product_id for r in requests if _an_id(r.product_id)}))
-    named = uow.catalog.products_by_barcode(sorted({
-        r.barcode.strip() for r in requests
-        if r.product_id is None and r.barcode and r.barcode.strip()
-    }))  # fmt: skip
-    drafts = []
-    for req in requests:
-        if req.product_id is not None:
-            pid = positive_id(req.product_id, "product_not_found", "Товар не найден", "product_id")
-            product = known.get(pid)
-        elif req.barcode and req.barcode.strip():
-            product = named.get(req.barcode.strip())
-        else:
-            raise ValidationError("product_required", "Укажите товар", field="product_id")
-        if product is None:
-            raise ValidationError("product_not_found", "Товар не найден", field="product_id")
-        if product.is_deleted:
-            raise ValidationError("product_deleted", "Товар удалён", field="product_id")
-        drafts.append(LineDraft(product.id, check_quantity(req.quantity), product.sku,
-                                product.barcode, product.name))  # fmt: skip
-    return tuple(drafts)
-
-
-def _draft(uow: OrdersUnitOfWork, req: OrderRequest, user_id: int | None) -> OrderDraft:
-    external_id = text(req.external_id, "номер заказа", "external_id",
-                       limit=MAX_EXTERNAL_ID, required=True)  # fmt: skip
-    assert external_id is not None
-    kind = choice(req.kind, OrderKind, "invalid_kind", "Вид заказа", "kind")
-    priority = choice(req.priority, Priority, "invalid_priority", "Приоритет", "priority")
-    source_id = None
-    if req.source_id is not None:
-        source_id = positive_id(req.source_id, "source_not_found", "Источник не найден",
-                                "source_id")  # fmt: skip
-        source = uow.catalog.source(source_id)
-        if source is None or not source.is_active:
-            raise ValidationError(
-                "source_not_found", "Источник не найден или отключён", field="source_id"
-            )
-    carrier, ship_to, dc_id = None, None, None
-    if kind == OrderKind.CUSTOMER:
-        carrier = text(req.carrier, "перевозчик", "carrier", limit=32) or "manual"
-        found = uow.orders.carrier(carrier)
-        if found is None or not found.is_active:
-            raise ValidationError(
-                "carrier_not_found", "Перевозчик не найден или отключён", field="carrier"
-            )
-        ship_to = req.ship_to
-        if req.distribution_center_id is not None:
-            raise ValidationError("field_not_allowed", "РЦ указывается только у поставки",
-                                  field="distribution_center_id")  # fmt: skip
-    else:
-        if req.distribution_center_id is None:
-            raise ValidationError("distribution_center_required", "Укажите РЦ поставки",
-                                  field="distribution_center_id")  # fmt: skip
-        dc_id = positive_id(req.distribution_center_id, "distribution_center_not_found",
-                            "РЦ не найден", "distribution_center_id")  # fmt: skip
-        dc = uow.catalog.distribution_center(dc_id)
-        if dc is None or not dc.is_active:
-            raise ValidationError("distribution_center_not_found", "РЦ не найден или отключён",
-                                  field="distribution_center_id")  # fmt: skip
-        source_id = source_id if source_id is not None else dc.parent_id
-    lines = _lines(uow, req.lines)
-    return OrderDraft(external_id, source_id, kind, priority, carrier, ship_to, dc_id, lines,
-                      user_id, now_utc())  # fmt: skip
-
-
-def log_placed(order: Order) -> None:
+def log_placed(order: Order | Placed) -> None:
     """The business event "order placed", after its commit (the API, a page, the feed)."""
     log.info("order placed", extra={"order_id": order.id, "external_id": order.external_id,
                                     "status": order.status, "units": order.units})  # fmt: skip
@@ -222,12 +123,25 @@ def place_order(
     """`create_order` inside a unit of work the caller opened and commits: an import of
     an orders file places every order of the file this way, in one transaction. The same
     (source, external id) again changes nothing and answers with the existing order."""
-    key = clean_key(idempotency_key)
+    done = _place(uow, req, user_id, confirm, clean_key(idempotency_key))
+    return done if isinstance(done, Done) else Done(_order(uow.orders, done.id), False)
+
+
+def place_new(uow: FulfillmentUnitOfWork, req: OrderRequest) -> Placed | None:
+    """`place_order` (confirmed, no user, no key) without reading the order back: the
+    feed needs only its log line. None when the order was placed before."""
+    done = _place(uow, req, None, True, None)
+    return done if isinstance(done, Placed) else None
+
+
+def _place(uow: FulfillmentUnitOfWork, req: OrderRequest, user_id: int | None, confirm: bool,
+           key: str | None) -> Done | Placed:  # fmt: skip
+    """Done: the request was seen before (the existing order); Placed: a new order."""
     repo = uow.orders
     earlier = _replay(repo, key, user_id, None, "created")
     if earlier is not None:
         return earlier
-    draft = _draft(uow, req, user_id)
+    draft = draft_of(uow, req, user_id)
     # No look-up first: an order already placed (same source and external id) makes the
     # insert write nothing, and its twin is answered below.
     placed = repo.insert_order(draft)
@@ -238,6 +152,7 @@ def place_order(
     ):  # fmt: skip
         # A twin (same order or same key), placed before or meanwhile: its order.
         return _twin(uow, key, user_id, draft)
+    status = Status.NEW
     if confirm:
         assert placed is not None
         # Inserted by this transaction: no one else sees the rows, nothing to lock or read.
@@ -247,8 +162,8 @@ def place_order(
             for n, (line_id, d) in enumerate(zip(placed[1], draft.lines, strict=True), start=1)
         ]  # fmt: skip
         head = OrderHead(order_id, Status.NEW, draft.external_id, draft.priority)
-        _confirm(uow, head, user_id, lines)
-    return Done(_order(repo, order_id), replayed=False)
+        status = _confirm(uow, head, user_id, lines)
+    return Placed(order_id, draft.external_id, status, sum(d.quantity for d in draft.lines))
 
 
 def _twin(uow: OrdersUnitOfWork, key: str | None, user_id: int | None,

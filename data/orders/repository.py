@@ -197,6 +197,8 @@ class SqlOrders:
         # Products whose stock this transaction freed: their waiting orders are tried
         # again after the commit (data.uow).
         self.freed: set[int] = set()
+        # Carriers read in this transaction: the feed's batch names the same one each order.
+        self._carriers: dict[str, Carrier | None] = {}
 
     def _one(self, statement: Any, params: dict[str, Any]) -> Any:
         return self._tx.conn.execute(statement, params).mappings().first()
@@ -209,8 +211,11 @@ class SqlOrders:
         return list(self._tx.conn.execute(sqlite, params))
 
     def carrier(self, code: str) -> Carrier | None:
-        rows = self._tx.run(CARRIER, {"c": code})
-        return Carrier(rows[0][0], rows[0][1], bool(rows[0][2])) if rows else None
+        if code not in self._carriers:
+            rows = self._tx.run(CARRIER, {"c": code})
+            self._carriers[code] = Carrier(rows[0][0], rows[0][1], bool(rows[0][2])) \
+                if rows else None  # fmt: skip
+        return self._carriers[code]
 
     def by_external_id(self, source_id: int | None, external_id: str) -> int | None:
         rows = self._tx.run(BY_EXTERNAL_ID, {"s": source_id or 0, "e": external_id})

@@ -13,6 +13,7 @@ import redis
 import sqlalchemy as sa
 
 from core.orders.feed import DEAD_LETTERS, GROUP, STREAM, FeedRound, run_round
+from core.orders.orders import LineRequest, OrderRequest, Placed, place_new
 from core.orders.ports import Order
 from data.database import Database
 from data.events.feed import RedisOrderFeed, connect, dead_letters
@@ -134,3 +135,44 @@ def test_an_entry_whose_stock_another_transaction_holds_is_placed_alone_after_th
     assert stock(db, c)["reserved"] == 1
     assert events_naming(db, "BT-22") == events_naming(db, "BT-21")
     assert pending(client) == {}
+
+
+def test_failures_between_placed_entries_roll_back_only_their_own_work(
+    db: Database, client: "redis.Redis[str]"
+) -> None:
+    """The savepoints nest (none is released before the commit): a rollback must go to the
+    failing entry's own, keeping the entries placed before it and after it."""
+    a, b = product(db, "4600000300031"), product(db, "4600000300032")
+    unknown = ("4600000399998", 1)
+    _, bad1, _, bad2, _ = publish(
+        client, confirmed("BT-31", [("4600000300031", 1)]),
+        confirmed("BT-32", [("4600000300032", 1), unknown]),
+        confirmed("BT-33", [("4600000300032", 2)]),
+        confirmed("BT-34", [("4600000300031", 1), unknown]),
+        confirmed("BT-35", [("4600000300031", 3)]),
+    )  # fmt: skip
+    assert round_(db, client) == FeedRound(done=3, retry=2)
+    assert [len(placed(db, f"BT-3{n}")) for n in range(1, 6)] == [1, 0, 1, 0, 1]
+    assert stock(db, a)["reserved"] == 4 and stock(db, b)["reserved"] == 2
+    assert pending(client) == {bad1: 1, bad2: 1}
+
+
+def test_what_placing_says_of_an_order_is_the_order_read_back(db: Database) -> None:
+    """The feed logs an order from what placing it returned, without reading it back."""
+    product(db, "4600000300041", units=3)
+    with db.unit_of_work() as uow:
+        source_id = uow.catalog.source_id_named("Wildberries")
+        requests = {
+            external_id: OrderRequest(external_id, "customer", lines, source_id)
+            for external_id, lines in (
+                ("BT-41", (LineRequest(2, barcode="4600000300041"),)),
+                ("BT-42", (LineRequest(5, barcode="4600000300041"),)),  # 1 left: waits
+            )
+        }  # fmt: skip
+        said = {key: place_new(uow, request) for key, request in requests.items()}
+        assert place_new(uow, requests["BT-41"]) is None  # placed before
+        uow.commit()
+    for external_id, summary in said.items():
+        (order,) = placed(db, external_id)
+        assert summary == Placed(order.id, order.external_id, order.status, order.units)
+    assert [said[k].status for k in ("BT-41", "BT-42")] == ["reserved", "awaiting_stock"]  # type: ignore[union-attr]
