@@ -13,6 +13,7 @@ from core.orders.labels import destination_of
 from core.orders.labels import task_labels as core_labels
 from core.orders.packing_ports import PackTask
 from core.orders.ports import Order
+from data.db import single_read
 from data.orders.queries import carrier_t
 from data.orders.records import order_on_driver, order_t, read_order
 from data.packing.records import read_task, read_tasks, task_on_driver, task_t
@@ -131,7 +132,7 @@ def find_task(engine: Engine, code: str) -> int | None:
 def ownership(engine: Engine, task_id: int, user_id: int) -> Ownership | None:
     """One statement, one row: the packing task's executor_id and the user's executor;
     None when there is no such task (the full task is not read for the own-task check)."""
-    with engine.connect() as conn:
+    with single_read(engine) as conn:
         row = conn.execute(
             sa.select(task_t.c.executor_id, mine_sql(user_id)).where(task_t.c.id == task_id)
         ).first()

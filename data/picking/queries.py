@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from core.orders.picking_ports import PickTask
 from core.orders.rules import PRIORITY_RANK
+from data.db import single_read
 from data.picking.records import executor_t, read_task, read_tasks, task_t
 from data.reads import page_bounds
 
@@ -112,7 +113,7 @@ def mine_sql(user_id: int) -> Any:
 def ownership(engine: Engine, task_id: int, user_id: int) -> Ownership | None:
     """One statement, one row: the task's executor_id and the user's executor; None when
     there is no such task. The full task (2 queries with items) is not read for this."""
-    with engine.connect() as conn:
+    with single_read(engine) as conn:
         row = conn.execute(
             sa.select(task_t.c.executor_id, mine_sql(user_id)).where(task_t.c.id == task_id)
         ).first()
