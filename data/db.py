@@ -55,6 +55,15 @@ def _ping_idle_connections(engine: Engine) -> None:
             raise sa.exc.InvalidatePoolError(str(error)) from error
 
 
+def single_read(engine: Engine) -> Connection:
+    """A connection for one read-only statement: on PostgreSQL in autocommit, so it costs
+    no BEGIN and no ROLLBACK round trips (one statement sees one snapshot anyway). SQLite
+    keeps its own BEGIN handling (its connection's isolation level must stay as set)."""
+    if is_sqlite(engine):
+        return engine.connect()
+    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+
 def _create_sqlite_engine(url: str, synchronous: str, **kwargs: Any) -> Engine:
     database = sa.engine.make_url(url).database
     if database and database != ":memory:":

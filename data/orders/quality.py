@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from core.orders.quality_ports import QcDefect, QcItem, QcItemDraft, QcPhoto, QcStep, QcTask
-from data.db import read_connection
+from data.db import read_connection, single_read
 from data.models import UtcDateTime
 from data.reads import page_bounds
 from data.transaction import Transaction
@@ -309,6 +309,6 @@ OWNERSHIP = sa.text(
 def ownership(engine: Engine, task_id: int, user_id: int) -> Ownership | None:
     """The check's executor and the user's, in one row (the own-check rule of the API and
     the tablet); None when there is no such check."""
-    with engine.connect() as conn:
+    with single_read(engine) as conn:
         row = conn.execute(OWNERSHIP, {"id": task_id, "user": user_id}).first()
     return Ownership(row[0], row[1]) if row else None

@@ -13,10 +13,11 @@ from core.orders.labels import destination_of
 from core.orders.labels import task_labels as core_labels
 from core.orders.packing_ports import PackTask
 from core.orders.ports import Order
+from data.db import single_read
 from data.orders.queries import carrier_t
 from data.orders.records import order_on_driver, order_t, read_order
 from data.packing.records import read_task, read_tasks, task_on_driver, task_t
-from data.picking.queries import Ownership, mine_sql
+from data.picking.queries import Ownership, ownership_sql
 from data.reads import dc_t, location_t, page_bounds
 from data.transaction import Transaction
 
@@ -128,11 +129,12 @@ def find_task(engine: Engine, code: str) -> int | None:
     return found
 
 
+OWNERSHIP = ownership_sql(task_t.name)
+
+
 def ownership(engine: Engine, task_id: int, user_id: int) -> Ownership | None:
     """One statement, one row: the packing task's executor_id and the user's executor;
     None when there is no such task (the full task is not read for the own-task check)."""
-    with engine.connect() as conn:
-        row = conn.execute(
-            sa.select(task_t.c.executor_id, mine_sql(user_id)).where(task_t.c.id == task_id)
-        ).first()
+    with single_read(engine) as conn:
+        row = conn.execute(OWNERSHIP, {"id": task_id, "user": user_id}).first()
     return Ownership(row[0], row[1]) if row else None

@@ -212,12 +212,13 @@ def add_routes(router: APIRouter, ctx: AppContext, floor: Requirement) -> None:
         order_id: Annotated[Id | None, Query()] = None,
         limit: Limit = 50,
         offset: Offset = 0,
-    ) -> PackTaskList:
+    ) -> Response:
         """Задания на упаковку, новые сверху; фильтры `status`, `order_id`."""
         statuses = [s.strip() for s in (status_ or "").split(",") if s.strip()]
         page = queries.tasks(ctx.db.engine, statuses=statuses, order_id=order_id, limit=limit,
                              offset=offset)  # fmt: skip
-        return PackTaskList(items=[task_out(t) for t in page.items], total=page.total)
+        answer = PackTaskList(items=[task_out(t) for t in page.items], total=page.total)
+        return as_json(answer, status.HTTP_200_OK)  # checked once, not again by FastAPI
 
     @router.get(
         "/packing-tasks/{task_id}", response_model=PackTaskOut, tags=tags, dependencies=readers,

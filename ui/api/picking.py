@@ -156,12 +156,13 @@ def add_routes(router: APIRouter, ctx: AppContext, floor: Requirement) -> None:
         executor_id: Annotated[Id | None, Query()] = None,
         limit: Limit = 50,
         offset: Offset = 0,
-    ) -> PickTaskList:
+    ) -> Response:
         """Задания на сборку, новые сверху; фильтры `status`, `order_id`, `executor_id`."""
         statuses = [s.strip() for s in (status_ or "").split(",") if s.strip()]
         page = queries.tasks(ctx.db.engine, statuses=statuses, order_id=order_id,
                              executor_id=executor_id, limit=limit, offset=offset)  # fmt: skip
-        return PickTaskList(items=[task_out(t) for t in page.items], total=page.total)
+        answer = PickTaskList(items=[task_out(t) for t in page.items], total=page.total)
+        return as_json(answer, status.HTTP_200_OK)  # checked once, not again by FastAPI
 
     @router.get(
         "/picking-tasks/{task_id}", response_model=PickTaskOut, tags=tags, dependencies=readers,
