@@ -5,7 +5,7 @@ writes on commit (data.stock.flows)."""
 import sqlalchemy as sa
 
 from core.floor.locations import LocationKind
-from core.model import Movement, MovementDraft
+from core.model import LocationRef, Movement, MovementDraft
 from core.settings import get_settings
 from core.stock.rules import GOOD_WAREHOUSE
 from data.models import UtcDateTime
@@ -40,6 +40,14 @@ MOVEMENT_BY_ID = _select_movement("id = :v")
 MOVEMENT_BY_KEY = _select_movement("coalesce(user_id, 0) = :u AND idempotency_key = :v")
 
 
+def _reservable(place: LocationRef | None, unit_id: int | None) -> bool:
+    """Where an order may be given stock: loose in MAIN's own place or an active bin — the
+    places data.orders.repository's SLOTS reads reservations from."""
+    return (place is not None and place.is_internal and place.is_active and unit_id is None
+            and place.warehouse_code == GOOD_WAREHOUSE
+            and place.kind in (LocationKind.DEFAULT, LocationKind.BIN))  # fmt: skip
+
+
 class SqlLedger:
     def __init__(self, tx: Transaction, locations: LocationDirectory) -> None:
         self._tx = tx
@@ -70,10 +78,11 @@ class SqlLedger:
         conn = self._tx.conn
         src = self._locations.by_id(conn, draft.from_location_id)
         dst = self._locations.by_id(conn, draft.to_location_id)
-        # Good stock an order waiting for it may get; never at a packing station (a pick,
-        # a package): no order is given stock there, so none is tried again for it.
-        if (dst is not None and dst.is_internal and dst.warehouse_code == GOOD_WAREHOUSE
-                and dst.kind != LocationKind.PACKING):  # fmt: skip
+        # Stock an order waiting for it may now get: it lands where orders are given stock
+        # and did not come from such a place (a putaway from MAIN into a bin, or a move
+        # between bins, gives a waiting order nothing, so none is tried again for it).
+        if _reservable(dst, draft.handling_unit_id) and not _reservable(
+                src, draft.from_handling_unit_id):  # fmt: skip
             self.arrived.add(draft.product_id)
         if self.flows is None:
             self.flows = FlowTotals(get_settings().time_zone)
