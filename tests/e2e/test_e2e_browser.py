@@ -250,29 +250,36 @@ def drawer_shown(driver: WebDriver) -> bool | None:
     return shown
 
 
-def screenshot(driver: WebDriver, name: str, size: tuple[int, int]) -> None:
-    """The viewport at exactly `size` CSS pixels, once the page has settled at that size."""
+def resize(driver: WebDriver, size: tuple[int, int]) -> None:
+    """The viewport at `size` CSS pixels, and the page settled at it: the layout reacts to a
+    new width (the drawer docks or hides, rows reflow), and a click aimed at a button before
+    that lands where the button was."""
     width, height = size
-    # A scan's colour flash (ui/components/feedback.py) lasts under a second: the picture
-    # is after it, and the size changes after it too (a layer fading during a resize leaves
-    # a smear).
-    wait(driver).until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".wms-scan-flash"))
     driver.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",
         {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
     )
-    driver.execute_script(STILL_CSS)
-    # The pointer rests on the header, not on the last button clicked (a hover pales it).
-    ActionChains(driver).move_to_element(driver.find_element(By.TAG_NAME, "header")).perform()
-    wait(driver).until(lambda d: d.execute_script("return document.fonts.status") == "loaded")
     # The navigation drawer docks at 1000 px and wider and hides below: wait for that switch.
     docked = width >= 1000
     wait(driver).until(lambda d: drawer_shown(d) in (docked, None), "the drawer did not settle")
     # Two frames, so the layout that reacted to the new size has been painted.
-    driver.execute_script(
+    driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
         "requestAnimationFrame(() => requestAnimationFrame(() => done()));"
     )
+
+
+def screenshot(driver: WebDriver, name: str, size: tuple[int, int]) -> None:
+    """The viewport at exactly `size` CSS pixels, once the page has settled at that size."""
+    # A scan's colour flash (ui/components/feedback.py) lasts under a second: the picture
+    # is after it, and the size changes after it too (a layer fading during a resize leaves
+    # a smear).
+    wait(driver).until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".wms-scan-flash"))
+    driver.execute_script(STILL_CSS)
+    resize(driver, size)
+    # The pointer rests on the header, not on the last button clicked (a hover pales it).
+    ActionChains(driver).move_to_element(driver.find_element(By.TAG_NAME, "header")).perform()
+    wait(driver).until(lambda d: d.execute_script("return document.fonts.status") == "loaded")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     assert driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
 

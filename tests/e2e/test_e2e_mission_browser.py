@@ -35,6 +35,7 @@ from tests.e2e.test_e2e_browser import (
     WAIT_SECONDS,
     field,
     open_page,
+    resize,
     screenshot,
     signals,
     visible,
@@ -87,10 +88,8 @@ def scanner(driver: WebDriver, code: str) -> None:
 
 
 def size(driver: WebDriver, dims: tuple[int, int]) -> None:
-    driver.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": dims[0], "height": dims[1], "deviceScaleFactor": 1, "mobile": False},
-    )
+    """The tablet at `dims`, settled (see `resize`)."""
+    resize(driver, dims)
 
 
 def test_a_worker_puts_away_a_mission_with_a_scanner(
