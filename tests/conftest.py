@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 from nicegui import Client, ElementFilter, events, storage, ui
 from nicegui.testing import User
+from nicegui.testing.general_fixtures import get_path_to_main_file
 from nicegui.testing.user_navigate import UserNavigate
 from sqlmodel import SQLModel
 
@@ -68,6 +69,22 @@ def _reset_globals_then_freeze() -> Iterator[None]:
 _simulation = importlib.import_module("nicegui.testing.user_simulation")
 _nicegui_reset_globals = _simulation.nicegui_reset_globals
 _simulation.nicegui_reset_globals = _reset_globals_then_freeze
+
+# --- A test's app is stopped even when its test logged an error ---
+#
+# NiceGUI's `user` fixture fails a test that logged an ERROR from inside the simulation,
+# so its app's shutdown (a lifespan without `finally`) never runs: the app stays
+# "started", and every later page test on that worker fails at setup («NiceGUI has
+# already been started»). The same fixture, with the check after the app has stopped.
+
+
+@pytest.fixture
+async def user(caplog: pytest.LogCaptureFixture, request: pytest.FixtureRequest) -> Any:
+    async with _simulation.user_simulation(main_file=get_path_to_main_file(request)) as simulated:
+        yield simulated
+    if any(record.levelname == "ERROR" for record in caplog.get_records("call")):
+        pytest.fail("There were unexpected ERROR logs.", pytrace=False)
+
 
 # --- Tests that must run alone (pytest-xdist) ---
 #
@@ -436,18 +453,13 @@ async def assert_signed_out(user: User) -> None:
 
 async def arrived(user: User, path: str) -> None:
     """Wait until a navigation (run as a background task in the simulation) has finished
-    connecting to `path` and the page's drawer has had its JavaScript answer. Opening
-    another page before that, or blocking the event loop (password hashing in a test) for
-    a second, leaves the drawer's request unanswered: an ERROR log that fails the test."""
+    connecting to `path`."""
     # A deadline, not a count of polls: on a loaded machine the sign-in's password hash
     # alone can take a second or two.
     deadline = time.monotonic() + ARRIVAL_SECONDS
     while time.monotonic() < deadline:
         if user.back_history and _shown(user) == path and user.client is not None:
-            with user.client:
-                drawers = list(ElementFilter(kind=ui.left_drawer, local_scope=False))
-            if all(drawer.value is not None for drawer in drawers):
-                return
+            return
         await asyncio.sleep(0.01)
     shown = _shown(user) if user.back_history else None
     said = ""

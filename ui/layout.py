@@ -132,7 +132,11 @@ def frame(user: Identity, title: str, path: str) -> Iterator[ui.column]:
                 on_click=lambda: ui.navigate.to("/password"),
             )
             ui.menu_item(tr("Выйти", "Sign out"), on_click=_sign_out).mark("sign-out")
-    with ui.left_drawer(value=None).props("width=220 breakpoint=1000 bordered") as drawer:
+    # Docked at 1000 px and wider, hidden below: Quasar decides on the page (show-if-above)
+    # and tells the server. NiceGUI's own way (value=None) asks the browser with a 1 s
+    # timeout, which a busy server misses and logs as an error.
+    drawer = ui.left_drawer(value=False).props("show-if-above width=220 breakpoint=1000 bordered")
+    with drawer:
         for item in NAVIGATION:
             if not can(user.role, item.action):
                 continue
