@@ -19,14 +19,11 @@ from core.users.auth import Identity
 from core.users.policy import Action, can
 from data.picking.queries import executor_of
 from data.waves.queries import batch as read_batch
-from ui.components.feedback import ScanFeedback
-from ui.components.scan_field import ScanField
+from ui.components.task_run import TaskRunLayout
 from ui.context import AppContext
 from ui.formatting import quantity
 from ui.i18n import tr
 from ui.session import guarded
-
-BIG = "unelevated size=xl"
 
 
 class BatchRun:
@@ -42,49 +39,29 @@ class BatchRun:
         self.key = ""
 
     def build(self) -> None:
-        self.head = ui.column().classes("w-full max-w-3xl gap-2").mark("batch-head")
-        self.feedback = ScanFeedback(self.user)
-        self.feedback.banner.classes("max-w-3xl")
-        with ui.column().classes("w-full max-w-3xl gap-3").mark("batch-stop") as self.box:
-            self.counter = ui.label().classes("text-subtitle1 text-grey-8").mark("batch-counter")
-            self.place = (
-                ui.label().classes("text-weight-bold leading-none")
-                .style("font-size: clamp(3rem, 12vw, 6.5rem); letter-spacing: .04em")
-                .mark("batch-place")
-            )  # fmt: skip
+        self.layout = TaskRunLayout(self.ctx, self.user, Action.PICK, "batch")
+        self.feedback = self.layout.feedback
+        with self.layout.stop_box("batch-stop") as self.box:
             self.what = ui.label().classes("text-h6 leading-tight").mark("batch-product")
             self.shares = ui.column().classes("w-full gap-1").mark("batch-shares")
-            self.instruction = ui.label().classes("text-h5 text-primary").mark("batch-instruction")
+            self.instruction = self.layout.instruction()
             self.slot = (
                 ui.label().classes("text-weight-bold text-primary leading-none")
                 .style("font-size: clamp(2.5rem, 9vw, 4.5rem)").mark("batch-slot")
             )  # fmt: skip
-            self.scan = ScanField(tr("Сканируйте", "Scan"),
-                                  guarded(self.ctx, Action.PICK, self._scanned)
-                                  ).classes("w-full").mark("batch-scan")  # fmt: skip
-            with ui.row().classes("w-full items-center gap-3 no-wrap") as self.amount_row:
-                ui.button(icon="remove", on_click=lambda: self._bump(-1)).props(
-                    "outline size=xl").classes("min-h-16 min-w-16").mark("batch-minus")  # fmt: skip
-                self.amount = ui.number(tr("Положено, шт.", "Put, units"), min=0, step=1,
-                                        precision=0).props(
-                    "outlined input-class='text-h4 text-center'").classes("grow").mark(
-                    "batch-quantity")  # fmt: skip
-                ui.button(icon="add", on_click=lambda: self._bump(1)).props(
-                    "outline size=xl").classes("min-h-16 min-w-16").mark("batch-plus")  # fmt: skip
+            self.scan = self.layout.scan_field(self._scanned)
+            self.quantity = self.layout.quantity_row(
+                tr("Положено, шт.", "Put, units"),
+                most=lambda: self.portion.quantity if self.portion is not None else None,
+            )
             with ui.row().classes("w-full gap-3 no-wrap") as self.buttons:
-                ui.button(tr("Подтвердить", "Confirm"), icon="check",
-                          on_click=guarded(self.ctx, Action.PICK, self._confirm)).props(
-                    BIG).classes("grow min-h-16").mark("batch-confirm")  # fmt: skip
-                ui.button(tr("Не хватает", "Short"), icon="production_quantity_limits",
-                          on_click=guarded(self.ctx, Action.PICK, self._short)).props(
-                    "outline size=lg color=deep-orange-9").classes("min-h-16").mark(
-                    "batch-short")  # fmt: skip
-        self.footer = ui.column().classes("w-full max-w-3xl gap-2").mark("batch-footer")
+                self.layout.confirm_button(self._confirm)
+                self.layout.short_button(self._short).classes("min-h-16")
+        self.footer = self.layout.footer()
         self._load()
 
     def _load(self, fresh: Batch | None = None) -> None:
         batch = fresh or read_batch(self.ctx.db.engine, self.batch_id)
-        self.head.clear()
         self.footer.clear()
         walk = stops(batch) if batch else []
         left = [s for s in walk if not s.done]
@@ -97,18 +74,15 @@ class BatchRun:
         previous = self.stop.location_id if self.stop else None
         self.stop = left[0] if running and left else None
         self.box.set_visibility(self.stop is not None)
-        with self.head:
-            if batch is None:
-                ui.label(tr("Партия не найдена", "Batch not found")).classes("text-h5")
-                return
-            done = len(walk) - len(left)
-            with ui.row().classes("w-full items-center gap-2"):
-                orders = len(batch.task_ids)
-                ui.label(tr(f"Заказов: {orders}", f"Orders: {orders}")).classes("text-h5 grow")
-                ui.label(tr(f"Остановок: {done} из {len(walk)}",
-                            f"Stops: {done} of {len(walk)}")).classes("text-h6")  # fmt: skip
-            ui.linear_progress(value=done / max(len(walk), 1), show_value=False, size="14px",
-                               color="positive").mark("batch-progress")  # fmt: skip
+        if batch is None:
+            self.layout.show_missing(tr("Партия не найдена", "Batch not found"))
+            return
+        done, orders = len(walk) - len(left), len(batch.task_ids)
+        self.layout.show_head(tr(f"Заказов: {orders}", f"Orders: {orders}"),
+                              tr(f"Остановок: {done} из {len(walk)}",
+                                 f"Stops: {done} of {len(walk)}"),
+                              done / max(len(walk), 1))  # fmt: skip
+        layout = self.layout
         with self.footer:
             if left and not mine:
                 ui.label(tr("Эта партия у другого сборщика", "Another picker has this batch")
@@ -116,19 +90,17 @@ class BatchRun:
             elif left and not running:
                 ui.label(tr("Партия ещё не взята", "Nobody has taken this batch yet")
                          ).classes("text-h5").mark("batch-not-taken")  # fmt: skip
-                ui.button(tr("Взять партию", "Take the batch"), icon="shopping_basket",
-                          on_click=guarded(self.ctx, Action.PICK, self._take)).props(
-                    BIG).classes("w-full min-h-20").mark("batch-take")  # fmt: skip
+                layout.big_button(tr("Взять партию", "Take the batch"), "shopping_basket",
+                                  guarded(self.ctx, Action.PICK, self._take),
+                                  "batch-take")  # fmt: skip
             elif not left:
-                ui.label(tr("Всё собрано: везите тележку к столу упаковки — раскладка по "
-                            "заказам", "All picked: take the cart to the put wall")
-                         ).classes("text-h5 text-positive").mark("batch-all-done")  # fmt: skip
-                ui.button(tr("Раскладка по заказам", "Put to orders"), icon="grid_view",
-                          on_click=lambda: ui.navigate.to(f"/put-wall/{self.batch_id}")).props(
-                    BIG).classes("w-full min-h-20").mark("batch-to-put-wall")  # fmt: skip
-            ui.button(tr("К списку партий", "To the batches"), icon="arrow_back",
-                      on_click=lambda: ui.navigate.to("/batches")
-                      ).props("flat size=lg")  # fmt: skip
+                layout.all_done(tr("Всё собрано: везите тележку к столу упаковки — раскладка "
+                                   "по заказам",
+                                   "All picked: take the cart to the put wall"))  # fmt: skip
+                layout.big_button(tr("Раскладка по заказам", "Put to orders"), "grid_view",
+                                  lambda: ui.navigate.to(f"/put-wall/{self.batch_id}"),
+                                  "batch-to-put-wall")  # fmt: skip
+            layout.back_button(tr("К списку партий", "To the batches"), "/batches")
         if self.stop is None:
             return
         if self.stop.location_id != previous or self.step == 0:
@@ -151,8 +123,9 @@ class BatchRun:
 
     def _begin_stop(self, number: int, total: int) -> None:
         assert self.stop is not None
-        self.counter.set_text(tr(f"Остановка {number} из {total}", f"Stop {number} of {total}"))
-        self.place.set_text(self.stop.location_code)
+        self.layout.counter.set_text(tr(f"Остановка {number} из {total}",
+                                        f"Stop {number} of {total}"))  # fmt: skip
+        self.layout.place.set_text(self.stop.location_code)
         self.step, self.product, self.portion = 0, None, None
         self._show()
 
@@ -180,7 +153,7 @@ class BatchRun:
                 ui.label(f"{p.name} · {p.sku} — {quantity(p.quantity)} шт. ({parts})").classes(
                     "text-body1").mark("batch-share")  # fmt: skip
         asking = self.step == 2 and self.portion is not None
-        self.amount_row.set_visibility(asking)
+        self.quantity.row.set_visibility(asking)
         self.buttons.set_visibility(asking)
         self.slot.set_visibility(asking)
         self.scan.set_visibility(not asking)
@@ -197,23 +170,16 @@ class BatchRun:
                                          f"Order {x.order_external_id}"))  # fmt: skip
             self.slot.set_text(tr(f"В ячейку {x.slot} — {quantity(x.quantity)} шт.",
                                   f"Slot {x.slot}: {quantity(x.quantity)} units"))  # fmt: skip
-            self.amount.set_value(x.quantity)
+            self.quantity.field.set_value(x.quantity)
             return
         self.scan.run_method("focus")
-
-    def _bump(self, by: int) -> None:
-        if self.portion is not None:
-            value = int(self.amount.value or 0) + by
-            self.amount.set_value(max(0, min(self.portion.quantity, value)))
 
     def _scanned(self, _user: Identity, code: str) -> None:
         stop = self.stop
         if stop is None or self.step == 2:
             return
         if self.step == 0:
-            if code.upper() != stop.location_code.upper():
-                self.feedback.error(tr(f"Не та ячейка: нужна {stop.location_code}",
-                                       f"Wrong bin: {stop.location_code} is needed"))  # fmt: skip
+            if not self.layout.is_the_bin(code, stop.location_code):
                 return
             self.feedback.done()
             self.step = 1
@@ -227,21 +193,13 @@ class BatchRun:
         self.barcode, self.product = code, product
         self._next_share()
 
-    def _value(self) -> Any:
-        value = self.amount.value
-        return int(value) if isinstance(value, float) and value.is_integer() else value
-
     async def _confirm(self, _user: Identity, *_: Any) -> None:
-        await self._pick(self._value())
+        await self._pick(self.quantity.amount())
 
     async def _short(self, _user: Identity, *_: Any) -> None:
         x = self.portion
-        value = self._value()
-        if x is None:
-            return
-        if isinstance(value, int) and value >= x.quantity:
-            self.feedback.error(tr("Уменьшите количество: сколько нашли на самом деле",
-                                   "Lower the quantity to what you found"))  # fmt: skip
+        value = self.quantity.amount()
+        if x is None or not self.layout.is_short(value, x.quantity):
             return
         await self._pick(value)
 

@@ -4,18 +4,17 @@ as the executor linked to the worker and opens the run page (/packing/{id},
 ui.pages.floor.packing_run). Scanning an order's external id or a task's number opens
 that task. New tasks appear without a reload."""
 
-from nicegui import run, ui
+from nicegui import run
 
-from core.errors import DomainError
 from core.orders.packing import start_task
 from core.orders.packing_ports import PackTask
 from core.states import PackingStatus
 from core.users.auth import Identity
 from core.users.policy import Action
 from data.packing.queries import find_task, queue
-from data.picking.queries import executor_of
 from ui.components.feedback import ScanFeedback
 from ui.components.scan_field import ScanField
+from ui.components.task_queue import QueueCard, QueueMarks, TaskQueue, queue_badge
 from ui.context import AppContext
 from ui.i18n import language, tr
 from ui.layout import frame
@@ -23,7 +22,6 @@ from ui.pages.floor.packing_run import PackingRun
 from ui.session import guarded, protected_page
 
 PATH = "/packing"
-POLL_SECONDS = 3.0
 
 
 def register(ctx: AppContext) -> None:
@@ -39,20 +37,17 @@ def register(ctx: AppContext) -> None:
             PackingRun(ctx, user, number).build()
 
 
-class PackingQueue:
-    def __init__(self, ctx: AppContext, user: Identity) -> None:
-        self.ctx = ctx
-        self.user = user
-        self.shown: list[tuple[int, str, int | None]] = []
+class PackingQueue(TaskQueue[PackTask]):
+    action = Action.PACK
+    path = PATH
+    marks = QueueMarks(queue="packing-queue", empty="no-packing", card="packing-task",
+                       button="packing-take")  # fmt: skip
+    taken_thing = "упаковку"
+    nothing_to_do = ("Заказов на упаковку нет. Новые появятся здесь сами.",
+                     "Nothing to pack. New orders appear here by themselves.")  # fmt: skip
+    mine_first = True  # the queue comes oldest first, whoever has the task
 
-    def build(self) -> None:
-        self.executor = executor_of(self.ctx.db.engine, self.user.id)
-        if self.executor is None:
-            ui.label(
-                tr("Вы не привязаны к исполнителю: взять упаковку нельзя. Попросите менеджера "
-                   "привязать вас на странице «Исполнители».",
-                   "You are not linked to an active executor. Ask a manager to link you.")
-            ).classes("text-h6 text-negative max-w-3xl").mark("no-executor")  # fmt: skip
+    def above_cards(self) -> None:
         self.feedback = ScanFeedback(self.user)
         self.feedback.banner.classes("max-w-3xl")
         self.scan = (
@@ -64,8 +59,13 @@ class PackingQueue:
             .classes("w-full max-w-3xl")
             .mark("packing-scan")
         )
-        self.cards()
-        ui.timer(POLL_SECONDS, guarded(self.ctx, Action.PACK, self._poll))
+
+    # A packing table answers with the scan's colour and sound, a take's refusal too.
+    def tell_no_executor(self) -> None:
+        self.feedback.error(tr("Нет исполнителя", "No executor"))
+
+    def tell_refusal(self, message: str) -> None:
+        self.feedback.error(message)
 
     async def _scanned(self, _user: Identity, code: str) -> None:
         found = await run.io_bound(find_task, self.ctx.db.engine, code)
@@ -75,74 +75,33 @@ class PackingQueue:
             return
         self._open(found)
 
-    async def _poll(self, _user: Identity) -> None:
-        found = await run.io_bound(queue, self.ctx.db.engine)
-        if _seen(found) != self.shown:
-            self.cards.refresh(found)
+    def load(self) -> list[PackTask]:
+        return queue(self.ctx.db.engine)
 
-    @ui.refreshable_method
-    def cards(self, found: list[PackTask] | None = None) -> None:
-        found = queue(self.ctx.db.engine) if found is None else found
-        self.shown = _seen(found)
-        mine = [t for t in found if self._mine(t)]
-        rest = [t for t in found if not self._mine(t)]
-        with ui.column().classes("w-full max-w-3xl gap-3").mark("packing-queue"):
-            if not found:
-                ui.label(tr("Заказов на упаковку нет. Новые появятся здесь сами.",
-                            "Nothing to pack. New orders appear here by themselves.")
-                         ).classes("text-h6 text-grey-7").mark("no-packing")  # fmt: skip
-            for task in mine + rest:
-                self._card(task)
+    def card(self, t: PackTask, mine: bool) -> QueueCard:
+        def badges() -> None:
+            queue_badge(PackingStatus(t.status).label(language()), "primary" if mine else "grey-7")
 
-    def _mine(self, t: PackTask) -> bool:
-        return t.executor_id is not None and t.executor_id == self.executor
+        units = sum(i.quantity for i in t.items)
+        packed = sum(i.packed_quantity for i in t.items)
+        if t.status == PackingStatus.PENDING:
+            button, icon = tr("Взять", "Take"), "inventory_2"
+        elif t.status == PackingStatus.PACKED:
+            button, icon = tr("Отгрузить", "Ship"), "local_shipping"
+        else:
+            button, icon = tr("Продолжить", "Continue"), "inventory_2"
+        return QueueCard(
+            title=tr(f"Заказ {t.order_external_id}", f"Order {t.order_external_id}"),
+            summary=tr(f"№{t.id} · {t.station_code} · товаров: {len(t.items)}, "
+                       f"штук: {units}, упаковано: {packed}",
+                       f"No. {t.id} · {t.station_code} · products: {len(t.items)}, "
+                       f"units: {units}, packed: {packed}"),
+            button=button,
+            icon=icon,
+            takes=t.status == PackingStatus.PENDING,
+            badges=badges,
+        )  # fmt: skip
 
-    def _card(self, t: PackTask) -> None:
-        mine = self._mine(t)
-        with (
-            ui.card().classes("w-full q-pa-md gap-2").props("bordered")
-            .mark("packing-task", f"packing-task-{t.id}")
-        ):  # fmt: skip
-            with ui.row().classes("w-full items-center gap-2"):
-                ui.label(tr(f"Заказ {t.order_external_id}", f"Order {t.order_external_id}")
-                         ).classes("text-h5 grow")  # fmt: skip
-                ui.badge(
-                    PackingStatus(t.status).label(language()), color="primary" if mine else "grey-7"
-                ).classes("text-body2 px-2 py-1")
-            units = sum(i.quantity for i in t.items)
-            packed = sum(i.packed_quantity for i in t.items)
-            ui.label(tr(f"№{t.id} · {t.station_code} · товаров: {len(t.items)}, "
-                        f"штук: {units}, упаковано: {packed}",
-                        f"No. {t.id} · {t.station_code} · products: {len(t.items)}, "
-                        f"units: {units}, packed: {packed}")
-                     ).classes("text-body1 text-grey-8")  # fmt: skip
-            if t.status == PackingStatus.PENDING:
-                label, icon = tr("Взять", "Take"), "inventory_2"
-                handler = guarded(self.ctx, Action.PACK, lambda _u, *_a, tid=t.id: self._take(tid))
-            else:
-                label = (tr("Отгрузить", "Ship") if t.status == PackingStatus.PACKED
-                         else tr("Продолжить", "Continue"))  # fmt: skip
-                icon = "local_shipping" if t.status == PackingStatus.PACKED else "inventory_2"
-                handler = guarded(self.ctx, Action.PACK, lambda _u, *_a, tid=t.id: self._open(tid))
-            ui.button(label, icon=icon, on_click=handler).props("unelevated size=xl").classes(
-                "w-full min-h-16").mark("packing-take")  # fmt: skip
-
-    def _open(self, task_id: int) -> None:
-        ui.navigate.to(f"{PATH}/{task_id}")
-
-    async def _take(self, task_id: int) -> None:
-        if self.executor is None:
-            self.feedback.error(tr("Нет исполнителя", "No executor"))
-            return
-        try:
-            await run.io_bound(start_task, self.ctx.db.unit_of_work(), task_id, self.executor,
-                               self.user.id)  # fmt: skip
-        except DomainError as refusal:
-            self.feedback.error(refusal.message)
-            self.cards.refresh()
-            return
-        self._open(task_id)
-
-
-def _seen(found: list[PackTask]) -> list[tuple[int, str, int | None]]:
-    return [(t.id, t.status, t.executor_id) for t in found]
+    async def take(self, task_id: int, executor: int) -> None:
+        await run.io_bound(start_task, self.ctx.db.unit_of_work(), task_id, executor,
+                           self.user.id)  # fmt: skip

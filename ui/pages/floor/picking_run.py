@@ -22,14 +22,12 @@ from core.users.auth import Identity
 from core.users.policy import Action, can
 from data.orders.quality import awaits_check
 from data.picking.queries import executor_of, task
-from ui.components.feedback import ScanFeedback
-from ui.components.scan_field import ScanField
+from ui.components.task_run import TaskRunLayout
 from ui.context import AppContext
 from ui.formatting import quantity
 from ui.i18n import tr
 from ui.session import guarded
 
-BIG = "unelevated size=xl"
 SKIP_REASONS = ("Ячейка пуста", "Товар повреждён", "Нет доступа к ячейке")
 
 
@@ -45,50 +43,27 @@ class PickingRun:
         self.key = ""
 
     def build(self) -> None:
-        self.head = ui.column().classes("w-full max-w-3xl gap-2").mark("pick-head")
-        self.feedback = ScanFeedback(self.user)
-        self.feedback.banner.classes("max-w-3xl")
-        with ui.column().classes("w-full max-w-3xl gap-3").mark("pick-item") as self.item_box:
-            self.counter = ui.label().classes("text-subtitle1 text-grey-8").mark("pick-counter")
-            self.place = (
-                ui.label().classes("text-weight-bold leading-none")
-                .style("font-size: clamp(3rem, 12vw, 6.5rem); letter-spacing: .04em")
-                .mark("pick-place")
-            )  # fmt: skip
+        self.layout = TaskRunLayout(self.ctx, self.user, Action.PICK, "pick")
+        self.feedback = self.layout.feedback
+        with self.layout.stop_box("pick-item") as self.item_box:
             self.product = ui.label().classes("text-h6 leading-tight").mark("pick-product")
             self.need = ui.label().classes("text-h4 text-weight-medium").mark("pick-need")
-            self.instruction = ui.label().classes("text-h5 text-primary").mark("pick-instruction")
-            self.scan = (
-                ScanField(tr("Сканируйте", "Scan"), guarded(self.ctx, Action.PICK, self._scanned))
-                .classes("w-full")
-                .mark("pick-scan")
+            self.instruction = self.layout.instruction()
+            self.scan = self.layout.scan_field(self._scanned)
+            self.quantity = self.layout.quantity_row(
+                tr("Взято, шт.", "Taken, units"),
+                most=lambda: self.item.rest if self.item is not None else None,
             )
-            with ui.row().classes("w-full items-center gap-3 no-wrap") as self.quantity_row:
-                ui.button(icon="remove", on_click=lambda: self._bump(-1)).props(
-                    "outline size=xl").classes("min-h-16 min-w-16").mark("pick-minus")  # fmt: skip
-                self.quantity = (
-                    ui.number(tr("Взято, шт.", "Taken, units"), min=0, step=1, precision=0)
-                    .props("outlined input-class='text-h4 text-center'").classes("grow")
-                    .mark("pick-quantity")
-                )  # fmt: skip
-                self.quantity.on("keydown.enter", guarded(self.ctx, Action.PICK, self._confirm))
-                ui.button(icon="add", on_click=lambda: self._bump(1)).props(
-                    "outline size=xl").classes("min-h-16 min-w-16").mark("pick-plus")  # fmt: skip
+            self.quantity.field.on("keydown.enter", guarded(self.ctx, Action.PICK, self._confirm))
             with ui.row().classes("w-full gap-3 no-wrap"):
-                self.confirm_button = ui.button(
-                    tr("Подтвердить", "Confirm"), icon="check",
-                    on_click=guarded(self.ctx, Action.PICK, self._confirm),
-                ).props(BIG).classes("grow min-h-16").mark("pick-confirm")  # fmt: skip
+                self.confirm_button = self.layout.confirm_button(self._confirm)
             with ui.row().classes("w-full gap-3 no-wrap"):
-                ui.button(tr("Не хватает", "Short"), icon="production_quantity_limits",
-                          on_click=guarded(self.ctx, Action.PICK, self._short),
-                          ).props("outline size=lg color=deep-orange-9").classes(
-                    "grow min-h-14").mark("pick-short")  # fmt: skip
+                self.layout.short_button(self._short).classes("grow min-h-14")
                 ui.button(tr("Пропустить", "Skip"), icon="skip_next",
                           on_click=lambda: self.skip_dialog.open(),
                           ).props("outline size=lg color=grey-8").classes(
                     "grow min-h-14").mark("pick-skip")  # fmt: skip
-        self.footer = ui.column().classes("w-full max-w-3xl gap-2").mark("pick-footer")
+        self.footer = self.layout.footer()
         self._skip_dialog()
         self._load()
 
@@ -97,44 +72,35 @@ class PickingRun:
     def _load(self, fresh: PickTask | None = None) -> None:
         self.task = fresh or task(self.ctx.db.engine, self.task_id)
         t = self.task
-        self.head.clear()
         self.footer.clear()
         pending = [i for i in t.items if i.status == "pending"] if t else []
         running = t is not None and t.status == "in_progress"
         self.item = pending[0] if running and pending else None
         self.item_box.set_visibility(self.item is not None)
-        with self.head:
-            if t is None:
-                ui.label(tr("Задание не найдено", "Task not found")).classes("text-h5")
-                return
-            with ui.row().classes("w-full items-center gap-2"):
-                ui.label(tr(f"Заказ {t.order_external_id}", f"Order {t.order_external_id}")
-                         ).classes("text-h5 grow")  # fmt: skip
-                if t.zone:
-                    ui.badge(tr(f"Зона {t.zone}", f"Zone {t.zone}"), color="teal").classes(
-                        "text-h6 px-2 py-1").mark("pick-zone")  # fmt: skip
-                ui.label(tr(f"{t.picked_items} из {t.total_items}",
-                            f"{t.picked_items} of {t.total_items}")).classes("text-h6")  # fmt: skip
-            ui.linear_progress(value=t.picked_items / max(t.total_items, 1), show_value=False,
-                               size="14px", color="positive").mark("pick-progress")  # fmt: skip
+        if t is None:
+            self.layout.show_missing(tr("Задание не найдено", "Task not found"))
+            return
+        self.layout.show_head(
+            tr(f"Заказ {t.order_external_id}", f"Order {t.order_external_id}"),
+            tr(f"{t.picked_items} из {t.total_items}", f"{t.picked_items} of {t.total_items}"),
+            t.picked_items / max(t.total_items, 1),
+            zone=t.zone or "",
+        )
+        layout = self.layout
         with self.footer:
             if t.status in ("pending", "assigned") and self._may_act(t):
-                ui.button(tr("Начать сборку", "Start picking"), icon="play_arrow",
-                          on_click=guarded(self.ctx, Action.PICK, self._start),
-                          ).props(BIG).classes("w-full min-h-20").mark("pick-start")  # fmt: skip
+                layout.big_button(tr("Начать сборку", "Start picking"), "play_arrow",
+                                  guarded(self.ctx, Action.PICK, self._start),
+                                  "pick-start")  # fmt: skip
             if running and not pending:
-                ui.label(tr(f"Всё собрано: несите на {t.station_code}",
-                            f"All picked: take it to {t.station_code}")
-                         ).classes("text-h5 text-positive").mark("pick-all-done")  # fmt: skip
-                ui.button(tr("Завершить сборку", "Complete picking"), icon="done_all",
-                          on_click=guarded(self.ctx, Action.PICK, self._complete),
-                          ).props(BIG).classes("w-full min-h-20").mark("pick-complete")  # fmt: skip
+                layout.all_done(tr(f"Всё собрано: несите на {t.station_code}",
+                                   f"All picked: take it to {t.station_code}"))  # fmt: skip
+                layout.big_button(tr("Завершить сборку", "Complete picking"), "done_all",
+                                  guarded(self.ctx, Action.PICK, self._complete),
+                                  "pick-complete")  # fmt: skip
             elif t.status in ("completed", "cancelled"):
                 ui.label(tr("Задание закрыто", "The task is closed")).classes("text-h6")
-            ui.button(
-                tr("К списку сборки", "To the picking list"), icon="arrow_back",
-                on_click=lambda: ui.navigate.to("/picking"),
-            ).props("flat size=lg")  # fmt: skip
+            layout.back_button(tr("К списку сборки", "To the picking list"), "/picking")
         if self.item is not None:
             self._begin_item()
 
@@ -147,9 +113,9 @@ class PickingRun:
     def _begin_item(self) -> None:
         item, t = self.item, self.task
         assert item is not None and t is not None
-        self.counter.set_text(tr(f"Позиция {item.sequence} из {t.total_items}",
-                                 f"Item {item.sequence} of {t.total_items}"))  # fmt: skip
-        self.place.set_text(item.location_code)
+        self.layout.counter.set_text(tr(f"Позиция {item.sequence} из {t.total_items}",
+                                        f"Item {item.sequence} of {t.total_items}"))  # fmt: skip
+        self.layout.place.set_text(item.location_code)
         self.product.set_text(f"{item.product_name} · {item.sku} · {item.barcode}")
         self.need.set_text(tr(f"Взять: {quantity(item.rest)} шт.",
                               f"Take: {quantity(item.rest)} units"))  # fmt: skip
@@ -159,7 +125,7 @@ class PickingRun:
     def _show_step(self) -> None:
         asking = self.step == 2
         self.scan.set_visibility(not asking)
-        self.quantity_row.set_visibility(asking)
+        self.quantity.row.set_visibility(asking)
         self.confirm_button.set_visibility(asking)
         if self.step == 0:
             self.instruction.set_text(tr("Отсканируйте ячейку", "Scan the bin"))
@@ -170,17 +136,11 @@ class PickingRun:
         else:
             assert self.item is not None
             self.instruction.set_text(tr("Сколько взяли?", "How many did you take?"))
-            self.quantity.set_value(self.item.rest)
+            self.quantity.field.set_value(self.item.rest)
             self.key = self.key or uuid.uuid4().hex
-            self.quantity.run_method("focus")
+            self.quantity.field.run_method("focus")
             return
         self.scan.run_method("focus")
-
-    def _bump(self, by: int) -> None:
-        if self.item is None:
-            return
-        value = int(self.quantity.value or 0) + by
-        self.quantity.set_value(max(0, min(self.item.rest, value)))
 
     # --- scans -----------------------------------------------------------------------------
 
@@ -189,9 +149,7 @@ class PickingRun:
         if item is None or self.step == 2:
             return
         if self.step == 0:
-            if code.upper() != item.location_code.upper():
-                self.feedback.error(tr(f"Не та ячейка: нужна {item.location_code}",
-                                       f"Wrong bin: {item.location_code} is needed"))  # fmt: skip
+            if not self.layout.is_the_bin(code, item.location_code):
                 return
         elif code != item.barcode:
             self.feedback.error(tr(f"Не тот товар: нужен {item.sku or item.product_name}",
@@ -205,23 +163,17 @@ class PickingRun:
 
     # --- the outcomes ----------------------------------------------------------------------
 
-    def _amount(self) -> Any:
-        value = self.quantity.value
-        return int(value) if isinstance(value, float) and value.is_integer() else value
-
     async def _confirm(self, _user: Identity, *_: Any) -> None:
         if self.item is None or self.step != 2:
             return
-        await self._pick(self._amount())
+        await self._pick(self.quantity.amount())
 
     async def _short(self, _user: Identity, *_: Any) -> None:
         item = self.item
         if item is None:
             return
-        amount = self._amount() if self.step == 2 else 0
-        if isinstance(amount, int) and amount >= item.rest:
-            self.feedback.error(tr("Уменьшите количество: сколько нашли на самом деле",
-                                   "Lower the quantity to what you found"))  # fmt: skip
+        amount = self.quantity.amount() if self.step == 2 else 0
+        if not self.layout.is_short(amount, item.rest):
             return
         self.key = self.key or uuid.uuid4().hex
         await self._pick(amount)
