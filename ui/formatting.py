@@ -58,3 +58,9 @@ def plural(count: int, one: str, few: str, many: str) -> str:
     if 2 <= units <= 4:
         return few
     return many
+
+
+def address_id(text: str) -> int:
+    """The record id an address names (`/picking/12` → 12); 0, which no record has, for
+    anything else — letters, other scripts' digits, or digits too long for an id column."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else 0

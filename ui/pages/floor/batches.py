@@ -11,6 +11,7 @@ from core.users.policy import Action
 from data.waves.queries import BatchSummary, queue
 from ui.components.task_queue import QueueCard, QueueMarks, TaskQueue, queue_badge
 from ui.context import AppContext
+from ui.formatting import address_id
 from ui.i18n import tr
 from ui.layout import frame
 from ui.pages.floor.batch_run import BatchRun
@@ -27,7 +28,7 @@ def register(ctx: AppContext) -> None:
 
     @protected_page(ctx, PATH + "/{batch_id}", Action.PICK)
     def batch_run_page(user: Identity, batch_id: str) -> None:
-        number = int(batch_id) if batch_id.isdigit() and len(batch_id) < 10 else 0
+        number = address_id(batch_id)
         with frame(user, tr(f"Партия №{number}", f"Batch {number}"), PATH):
             BatchRun(ctx, user, number).build()
 

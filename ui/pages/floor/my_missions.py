@@ -13,7 +13,7 @@ from core.users.policy import Action
 from data.floor.executors import SqlExecutorStore
 from data.floor.mission_queries import missions
 from ui.context import AppContext
-from ui.formatting import plural, quantity
+from ui.formatting import address_id, plural, quantity
 from ui.i18n import tr
 from ui.layout import frame
 from ui.live import refresh_on_ledger_change
@@ -33,7 +33,7 @@ def register(ctx: AppContext) -> None:
 
     @protected_page(ctx, PATH + "/{mission_id}", Action.WORK_MISSIONS)
     def mission_run_page(user: Identity, mission_id: str) -> None:
-        number = int(mission_id) if mission_id.isdigit() and len(mission_id) < 10 else 0
+        number = address_id(mission_id)
         title = tr(f"Задание №{number}", f"Mission {number}")
         with frame(user, title, PATH):
             MissionRun(ctx, user, number).build()

@@ -16,6 +16,7 @@ from ui.components.feedback import ScanFeedback
 from ui.components.scan_field import ScanField
 from ui.components.task_queue import QueueCard, QueueMarks, TaskQueue, queue_badge
 from ui.context import AppContext
+from ui.formatting import address_id
 from ui.i18n import language, tr
 from ui.layout import frame
 from ui.pages.floor.packing_run import PackingRun
@@ -32,7 +33,7 @@ def register(ctx: AppContext) -> None:
 
     @protected_page(ctx, PATH + "/{task_id}", Action.PACK)
     def packing_run_page(user: Identity, task_id: str) -> None:
-        number = int(task_id) if task_id.isdigit() and len(task_id) < 10 else 0
+        number = address_id(task_id)
         with frame(user, tr(f"Упаковка №{number}", f"Packing {number}"), PATH):
             PackingRun(ctx, user, number).build()
 

@@ -12,6 +12,7 @@ from core.users.policy import Action
 from data.picking.queries import queue
 from ui.components.task_queue import QueueCard, QueueMarks, TaskQueue, queue_badge
 from ui.context import AppContext
+from ui.formatting import address_id
 from ui.i18n import tr
 from ui.layout import frame
 from ui.pages.floor.mission_labels import priority_badge
@@ -29,7 +30,7 @@ def register(ctx: AppContext) -> None:
 
     @protected_page(ctx, PATH + "/{task_id}", Action.PICK)
     def picking_run_page(user: Identity, task_id: str) -> None:
-        number = int(task_id) if task_id.isdigit() and len(task_id) < 10 else 0
+        number = address_id(task_id)
         with frame(user, tr(f"Сборка №{number}", f"Picking {number}"), PATH):
             PickingRun(ctx, user, number).build()
 

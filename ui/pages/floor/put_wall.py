@@ -19,6 +19,7 @@ from data.waves.queries import batches, packing_tasks
 from ui.components.feedback import ScanFeedback
 from ui.components.scan_field import ScanField
 from ui.context import AppContext
+from ui.formatting import address_id
 from ui.i18n import tr
 from ui.layout import frame
 from ui.session import guarded, protected_page
@@ -45,7 +46,7 @@ def register(ctx: AppContext) -> None:
 
     @protected_page(ctx, PATH + "/{batch_id}", Action.PACK)
     def put_wall_page(user: Identity, batch_id: str) -> None:
-        number = int(batch_id) if batch_id.isdigit() and len(batch_id) < 10 else 0
+        number = address_id(batch_id)
         with frame(user, tr(f"Раскладка: партия №{number}", f"Put wall: batch {number}"), PATH):
             PutWall(ctx, user, number).build()
 

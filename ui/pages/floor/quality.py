@@ -33,7 +33,7 @@ from ui.components.feedback import ScanFeedback
 from ui.components.qc_photos import photo_strip, register_photo_route
 from ui.components.scan_field import ScanField
 from ui.context import AppContext
-from ui.formatting import quantity
+from ui.formatting import address_id, quantity
 from ui.i18n import tr
 from ui.layout import frame
 from ui.middleware import UPLOAD_PATHS
@@ -51,7 +51,7 @@ def register(ctx: AppContext) -> None:
 
     @protected_page(ctx, PATH + "/{task_id}", ACTION)
     def qc_run_page(user: Identity, task_id: str) -> None:
-        number = int(task_id) if task_id.isdigit() and len(task_id) < 10 else 0
+        number = address_id(task_id)
         with frame(user, tr(f"Проверка №{number}", f"Check {number}"), PATH):
             CheckRun(ctx, user, number).build()
 

@@ -20,7 +20,7 @@ from data.orders.queries import carriers
 from data.waves.queries import Wave, preview, waves
 from ui.components.feedback import show_error
 from ui.context import AppContext
-from ui.formatting import format_time, zone
+from ui.formatting import address_id, format_time, zone
 from ui.i18n import tr
 from ui.layout import frame
 from ui.live import refresh_on_ledger_change
@@ -39,7 +39,7 @@ def register(ctx: AppContext) -> None:
 
     @protected_page(ctx, PATH + "/{wave_id}", Action.MANAGE_ORDERS)
     def wave_page(user: Identity, wave_id: str) -> None:
-        number = int(wave_id) if wave_id.isdigit() and len(wave_id) < 10 else 0
+        number = address_id(wave_id)
         with frame(user, tr(f"Волна №{number}", f"Wave {number}"), PATH):
             WaveCard(ctx, number).build()
 
