@@ -17,13 +17,13 @@ products, 1–3 units of each, for the `manual` carrier — what POST /orders se
   picking task with its items, in one transaction, and the order read back for the answer;
 - raw: the statements that transaction needs, written by hand on one psycopg connection
   per worker (the repositories' own SQL text): the products (FOR KEY SHARE, one read) and
-  the carrier, INSERT the order with its lines (one statement, RETURNING the lines' ids),
-  its history row, lock the quants, every hold in one set-based conditional UPDATE that
-  writes the reservation rows, the status, INSERT the task at the packing station with
-  its items (one statement), the events (inventory.reserved per product, picking.created)
-  in one INSERT, the history row, COMMIT. What it leaves out: reading the reservations
-  and the order back (the use case does, to build the task in route order and its
-  answer).
+  the carrier, INSERT the order with its history row and its lines (one statement,
+  RETURNING the lines' ids), lock the quants, every hold in one set-based conditional
+  UPDATE that writes the reservation rows (RETURNING them in route order), INSERT the
+  task at the packing station with its items (one statement), the events
+  (inventory.reserved per product, picking.created) in one INSERT sent with the status
+  and its history row (one statement), COMMIT. What it leaves out: reading the order
+  back (the use case does, for its answer).
 
 Timed: with 1 worker, each order alone (use case and raw alternating), p50 and p95 in ms;
 with --workers threads, orders per second over --duration seconds, --repeat times (median).
@@ -56,9 +56,8 @@ from data.database import Database
 from data.orders.repository import (
     CARRIER,
     INSERT_ORDER_AND_LINES,
-    INSERT_STEP,
     RESERVE_ALL,
-    SET_STATUS,
+    SET_STATUS_WITH_STEP,
     SLOT_COLUMNS,
     SLOTS_LOCKED,
 )
@@ -130,10 +129,9 @@ class RawPlacer:
         self.conn = psycopg.connect(conninfo)
         self.cur = self.conn.cursor()
         self.carrier, self.order = _pg(CARRIER), _pg(INSERT_ORDER_AND_LINES)
-        self.step = _pg(INSERT_STEP)
         self.products, self.reserve = _pg(PRODUCTS_LOCKED), _pg(RESERVE_ALL)
         self.slots = _pg(SLOTS_LOCKED)
-        self.status, self.task = _pg(SET_STATUS), _pg(INSERT_TASK_AND_ITEMS)
+        self.status, self.task = _pg(SET_STATUS_WITH_STEP), _pg(INSERT_TASK_AND_ITEMS)
         self.events = {n: _pg(insert_rows(n)) for n in range(1, LINES + 2)}
 
     def place(self, job: Job) -> bool:
@@ -149,13 +147,12 @@ class RawPlacer:
                 "external_id": job.external_id, "source_id": None, "kind": "customer",
                 "priority": "normal", "carrier": "manual", "dc": None, "ship_to": None,
                 "created_by": None, "at": now, "ps": [p for p, _ in job.lines],
-                "qs": [q for _, q in job.lines],
+                "qs": [q for _, q in job.lines], **self._step("created", "new", now, "Строк: 5"),
             }).fetchall()  # fmt: skip
             assert rows, "external ids are unique here"
             order_id = rows[0][0]
             pairs = enumerate(zip(rows, job.lines, strict=True), start=1)
             lines = [OrderLine(row[1], n, p, q, 0) for n, (row, (p, q)) in pairs]
-            cur.execute(self.step, self._step(order_id, "created", "new", now, "Строк: 5"))
             slot_rows = cur.execute(self.slots, {"products": ids}).fetchall()
             slots = [Slot(**dict(zip(SLOT_COLUMNS, r, strict=True)))
                      for r in slot_rows if r[3] > 0]  # fmt: skip
@@ -163,7 +160,6 @@ class RawPlacer:
             if shortages:
                 self.conn.rollback()
                 return False
-            route = {s.quant_id: s.route_sequence for s in slots}
             ordered = sorted(holds, key=lambda h: (h.product_id, h.location_id, h.quant_id))
             taken = cur.execute(self.reserve, {
                 "quants": [h.quant_id for h in ordered], "qs": [h.quantity for h in ordered],
@@ -172,14 +168,8 @@ class RawPlacer:
             if len(taken) != len(ordered):
                 self.conn.rollback()
                 return False
-            rid = {(quant, line): r for r, quant, line in taken}
-            held = sorted((route[h.quant_id], h.location_id, rid[h.quant_id, h.order_line_id], h)
-                          for h in ordered)  # fmt: skip
-            cur.execute(self.status, {"id": order_id, "seen": "new", "new": "reserved",
-                                      "at": now, "reason": None, "confirming": True,
-                                      "cancelling": False})  # fmt: skip
-            items = [(n, h.order_line_id, r, h.product_id, h.location_id, h.quantity)
-                     for n, (_, _, r, h) in enumerate(held, start=1)]  # fmt: skip
+            # (id, line, quant, product, location, quantity, ...) in route order
+            items = [(n, r[1], r[0], r[3], r[4], r[5]) for n, r in enumerate(taken, start=1)]
             task = cur.execute(self.task, {
                 "o": order_id, "p": "normal", "at": now, "s": None, "ns": [i[0] for i in items],
                 "lines": [i[1] for i in items], "rs": [i[2] for i in items],
@@ -210,9 +200,14 @@ class RawPlacer:
             params: dict[str, Any] = {}
             for i, (event, payload) in enumerate(events):
                 params.update({f"{k}{i}": v for k, v in event_params(event, payload, now).items()})
-            cur.execute(self.events[len(events)], params)
             details = f"Товар зарезервирован; задание на сборку {task[0]}"
-            cur.execute(self.step, self._step(order_id, "confirmed", "reserved", now, details))
+            with self.conn.pipeline():  # the events go with the status, as the use case's
+                cur.execute(self.events[len(events)], params)
+                cur.execute(self.status, {
+                    "id": order_id, "seen": "new", "new": "reserved", "at": now,
+                    "reason": None, "confirming": True, "cancelling": False,
+                    **self._step("confirmed", "reserved", now, details),
+                })  # fmt: skip
             self.conn.commit()
             return True
         except BaseException:
@@ -220,10 +215,8 @@ class RawPlacer:
             raise
 
     @staticmethod
-    def _step(
-        order_id: int, action: str, status: str, at: datetime, details: str
-    ) -> dict[str, Any]:
-        return {"o": order_id, "at": at, "u": None, "action": action, "status": status,
+    def _step(action: str, status: str, at: datetime, details: str) -> dict[str, Any]:
+        return {"step_at": at, "u": None, "action": action, "step_status": status,
                 "details": details, "key": None}  # fmt: skip
 
     def close(self) -> None:

@@ -143,18 +143,16 @@ def _place(uow: FulfillmentUnitOfWork, req: OrderRequest, user_id: int | None, c
         return earlier
     draft = draft_of(uow, req, user_id)
     # No look-up first: an order already placed (same source and external id) makes the
-    # insert write nothing, and its twin is answered below.
-    placed = repo.insert_order(draft)
-    order_id = None if placed is None else placed[0]
-    if order_id is None or not repo.add_step(
-        Step(0 if order_id is None else order_id, "created", Status.NEW, user_id,
-             draft.created_at, f"Строк: {len(draft.lines)}", key)
-    ):  # fmt: skip
+    # insert write nothing, and its twin is answered below. The first history row is
+    # written with the order (its order id is the new order's).
+    placed = repo.insert_order(draft, Step(0, "created", Status.NEW, user_id, draft.created_at,
+                                           f"Строк: {len(draft.lines)}", key))  # fmt: skip
+    if placed is None:
         # A twin (same order or same key), placed before or meanwhile: its order.
         return _twin(uow, key, user_id, draft)
+    order_id = placed[0]
     status = Status.NEW
     if confirm:
-        assert placed is not None
         # Inserted by this transaction: no one else sees the rows, nothing to lock or read.
         lines = [
             OrderLine(line_id, n, d.product_id, d.quantity, 0, sku=d.sku, barcode=d.barcode,
@@ -188,18 +186,16 @@ def _confirm(uow: FulfillmentUnitOfWork, head: OrderHead, user_id: int | None,
     repo = uow.orders
     now = now_utc()
     until = expiry_of(now)  # None unless WMS_RESERVATION_TTL_MINUTES is set
-    shortages, lines = reserve_lines(repo, head.id, now, until, lines)
+    shortages, lines, held = reserve_lines(repo, head.id, now, until, lines)
     target = Status.AWAITING_STOCK if shortages else Status.RESERVED
     if target == head.status:  # still waiting: nothing changes, nothing to record
         return target
     check_move(head.status, target)
-    moved = repo.set_status(head.id, head.status, target, now)
-    assert moved, "the order's row is held"
     details = shortage_text(shortages) if shortages else "Товар зарезервирован"
     if target == Status.RESERVED:
-        # The reservations read once, for the task and the events; the barcodes are the
-        # lines' (no second read of the products).
-        held = repo.active_reservations(head.id)
+        # A new or waiting order held nothing before (all lines or none), so the
+        # reservations just made are all it holds: for the task and the events, not read
+        # again; the barcodes are the lines' (no second read of the products).
         task_id = create_for_order(repo, uow.picking, head.id, head.priority, held)
         barcodes = {line.product_id: line.barcode for line in lines}
         events, warehouse = held_payloads(uow, held, EventType.INVENTORY_RESERVED, now,
@@ -211,8 +207,11 @@ def _confirm(uow: FulfillmentUnitOfWork, head: OrderHead, user_id: int | None,
         details += f"; задание на сборку {task_id}"
         if until is not None:  # core.orders.expiry releases it then, unless picking began
             repo.hold_until(head.id, until)
-    repo.add_step(Step(head.id, "confirmed" if head.status == Status.NEW else "retried",
-                       target, user_id, now, details))  # fmt: skip
+    # The move last, with its history row: one statement (the events above go with it).
+    moved = repo.set_status(head.id, head.status, target, now, step=Step(
+        head.id, "confirmed" if head.status == Status.NEW else "retried", target, user_id,
+        now, details))  # fmt: skip
+    assert moved, "the order's row is held"
     return target
 
 

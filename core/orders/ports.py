@@ -164,9 +164,10 @@ class Carrier:
 class OrderRepository(Protocol):
     def carrier(self, code: str) -> Carrier | None: ...
     def by_external_id(self, source_id: int | None, external_id: str) -> int | None: ...
-    def insert_order(self, draft: OrderDraft) -> tuple[int, list[int]] | None:
-        """The new order's id and its lines' ids (in the draft's order); None when
-        (source, external id) is taken (a twin)."""
+    def insert_order(self, draft: OrderDraft, step: Step) -> tuple[int, list[int]] | None:
+        """The new order's id and its lines' ids (in the draft's order), and `step` (its
+        first history row, for the new order whatever its `order_id`) written with it;
+        None when (source, external id) or the step's idempotency key is taken (a twin)."""
 
     def head(self, order_id: int, *, hold: bool = False) -> OrderHead | None:
         """`hold`: lock the order's row until the transaction ends (confirm vs cancel)."""
@@ -178,18 +179,22 @@ class OrderRepository(Protocol):
         location) order — the order every writer touches quants in — so two orders never
         wait on each other in a cycle."""
 
-    def reserve(self, holds: list[Hold], at: datetime, expires_at: datetime | None) -> bool:
+    def reserve(self, holds: list[Hold], at: datetime,
+                expires_at: datetime | None) -> list[Reservation] | None:  # fmt: skip
         """For each hold, in the given order: raise its quant's `reserved` by the hold's
         quantity only while that much is unreserved (one conditional statement per hold)
-        and write the reservation row. False when some hold could not be taken."""
+        and write the reservation row. The rows written, as `active_reservations` lists
+        them (route order); None when some hold could not be taken."""
 
     def active_reservations(self, order_id: int) -> list[Reservation]: ...
     def release(self, reservation: Reservation, at: datetime) -> bool:
         """Mark the reservation released and lower its quant's `reserved` (conditional)."""
 
     def set_status(self, order_id: int, seen: str, status: str, at: datetime,
-                   *, reason: str | None = None) -> bool:  # fmt: skip
-        """Move the order from `seen` to `status`; False when it is no longer `seen`."""
+                   *, reason: str | None = None, step: Step | None = None) -> bool:  # fmt: skip
+        """Move the order from `seen` to `status`; False when it is no longer `seen`.
+        `step` (without an idempotency key): the history row of the move, written with
+        it (one statement where the database can), only when it moved."""
 
     def hold_until(self, order_id: int, until: datetime | None) -> None:
         """Record when the order's reservation expires (`reserved_until`); None: never."""

@@ -70,7 +70,7 @@ def _repick(uow: QualityUnitOfWork, item: QcItem, left: dict[int, int]) -> Slot 
         return None
     now = now_utc()
     hold = Hold(item.order_line_id, slot.quant_id, item.product_id, slot.location_id, 1)
-    if not uow.orders.reserve([hold], now, expiry_of(now)):
+    if uow.orders.reserve([hold], now, expiry_of(now)) is None:
         raise InsufficientStock("Остаток изменился во время пересборки: повторите")
     left[slot.quant_id] -= 1
     return slot

@@ -63,22 +63,24 @@ def expiry_of(at: datetime) -> datetime | None:
 def reserve_lines(
     repo: OrderRepository, order_id: int, at: datetime, expires_at: datetime | None = None,
     lines: list[OrderLine] | None = None,
-) -> tuple[list[Shortage], list[OrderLine]]:  # fmt: skip
-    """Reserve every line of the order, or nothing; the shortages when nothing was, and
-    the lines as reserved from (`lines`: as just written by this transaction, not read)."""
+) -> tuple[list[Shortage], list[OrderLine], list[Reservation]]:  # fmt: skip
+    """Reserve every line of the order, or nothing; the shortages when nothing was, the
+    lines as reserved from (`lines`: as just written by this transaction, not read) and
+    the reservations made (route order)."""
     if lines is None:
         lines = repo.lines(order_id)
     slots = repo.lock_slots(sorted({line.product_id for line in lines}))
     holds, shortages = plan(lines, slots)
     if shortages:
-        return shortages, lines
+        return shortages, lines, []
     # The statements in the order the quants were locked in: no cycle with another writer.
     ordered = sorted(holds, key=lambda h: (h.product_id, h.location_id, h.quant_id))
-    if not repo.reserve(ordered, at, expires_at):
+    held = repo.reserve(ordered, at, expires_at)
+    if held is None:
         # The quants are locked, so this means a bug or a writer that skipped the lock:
         # refuse the whole reservation (the caller's transaction rolls back).
         raise InsufficientStock("Остаток изменился во время резервирования: повторите")
-    return [], lines
+    return [], lines, held
 
 
 def shortage_text(shortages: list[Shortage]) -> str:

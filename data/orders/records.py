@@ -132,6 +132,13 @@ ACTIVE_RESERVATIONS = sa.text(
 ACTIVE_RESERVATIONS_TYPED = ACTIVE_RESERVATIONS.columns(
     created_at=UtcDateTime(), expires_at=UtcDateTime()
 )
+# These reservations (just written: SQLite's reserve), as ACTIVE_RESERVATIONS lists them.
+_THESE = ACTIVE_RESERVATIONS.text.replace("r.order_id = :o AND r.status = 'active'", "r.id IN :ids")
+RESERVATIONS_TYPED = (
+    sa.text(_THESE)
+    .bindparams(sa.bindparam("ids", expanding=True))
+    .columns(created_at=UtcDateTime(), expires_at=UtcDateTime())
+)
 RESERVATION_COLUMNS = ("id", "order_line_id", "quant_id", "product_id", "location_id",
                        "quantity", "status", "created_at", "expires_at", "location_code",
                        "stage", "handling_unit_id")  # fmt: skip

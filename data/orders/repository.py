@@ -10,6 +10,7 @@ written back. SQLite has no row locks: its writers take turns (BEGIN IMMEDIATE).
 """
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +35,7 @@ from data.orders.records import (
     ACTIVE_RESERVATIONS_TYPED,
     LINE_COLUMNS,
     LINES_OF,
+    RESERVATIONS_TYPED,
     order_on_driver,
     read_order,
     reservation_of,
@@ -75,25 +77,33 @@ RESERVE = sa.text(
 INSERT_RESERVATION = sa.text(
     "INSERT INTO reservation (order_id, order_line_id, quant_id, quantity, status, "
     "created_at, expires_at) SELECT order_id, id, :quant, :q, 'active', :at, :expires "
-    "FROM order_line WHERE id = :line"
+    "FROM order_line WHERE id = :line RETURNING id"
 ).bindparams(sa.bindparam("at", type_=UtcDateTime()), sa.bindparam("expires", type_=UtcDateTime()))
 # PostgreSQL: every hold of an order in one statement (one round trip). Each quant is
 # raised once by what its holds add up to, only while that much is unreserved (the same
 # condition, row by row), and a quant raised writes its holds' reservation rows; a quant
 # without that much changes nothing, fewer rows come back than holds, and the caller's
 # transaction is rolled back. The quants are locked already (SLOTS_LOCKED, in lock
-# order), so the UPDATE waits for no one.
+# order), so the UPDATE waits for no one. The rows written come back as
+# ACTIVE_RESERVATIONS lists them (same columns, route order): no read after it.
 RESERVE_ALL = sa.text(
     "WITH h AS (SELECT * FROM unnest(CAST(:quants AS bigint[]), CAST(:qs AS int[]), "
     "CAST(:lines AS bigint[])) WITH ORDINALITY AS h(quant, q, line, n)), "
     "need AS (SELECT quant, sum(q) AS q FROM h GROUP BY quant), "
     "taken AS (UPDATE quant SET reserved = quant.reserved + need.q, "
     "version = quant.version + 1 FROM need WHERE quant.id = need.quant "
-    "AND quant.quantity - quant.reserved >= need.q RETURNING quant.id) "
-    "INSERT INTO reservation (order_id, order_line_id, quant_id, quantity, status, "
+    "AND quant.quantity - quant.reserved >= need.q "
+    "RETURNING quant.id, quant.location_id, quant.handling_unit_id), "
+    "r AS (INSERT INTO reservation (order_id, order_line_id, quant_id, quantity, status, "
     "created_at, expires_at) SELECT l.order_id, l.id, h.quant, h.q, 'active', :at, :expires "
     "FROM h JOIN taken ON taken.id = h.quant JOIN order_line l ON l.id = h.line "
-    "ORDER BY h.n RETURNING id, quant_id, order_line_id"
+    "ORDER BY h.n RETURNING id, order_line_id, quant_id, quantity, status, created_at, "
+    "expires_at, stage) "
+    "SELECT r.id, r.order_line_id, r.quant_id, l.product_id, loc.id AS location_id, "
+    "r.quantity, r.status, r.created_at, r.expires_at, loc.code AS location_code, r.stage, "
+    "taken.handling_unit_id FROM r JOIN order_line l ON l.id = r.order_line_id "
+    "JOIN taken ON taken.id = r.quant_id JOIN location loc ON loc.id = taken.location_id "
+    "ORDER BY loc.route_sequence, loc.code, r.id"
 ).bindparams(sa.bindparam("at", type_=UtcDateTime()), sa.bindparam("expires", type_=UtcDateTime()))
 # Release one reservation once: only an active row turns released, and gives back what it
 # held (so a release racing another frees the units once).
@@ -117,15 +127,23 @@ INSERT_LINE = sa.text(
     "shipped) VALUES (:o, :s, :p, :q, 0, 0, 0)"
 )
 INSERT_LINE_RETURNING = sa.text(INSERT_LINE.text + " RETURNING id")
-# PostgreSQL: the order and its lines in one statement (one round trip); no row at all
-# when (source, external id) is taken. The lines' ids come back in their sequence.
+_STEP_VALUES = ":step_at, :u, :action, :step_status, :details, :key"
+INSERT_STEP_COLUMNS = (
+    "INSERT INTO order_history (order_id, at, user_id, action, status, details, idempotency_key) "
+)
+# PostgreSQL: the order, its first history row and its lines in one statement (one round
+# trip); no row at all when (source, external id) is taken or the step's idempotency key
+# is (a twin: the caller's transaction is rolled back). The lines' ids come back in their
+# sequence.
 INSERT_ORDER_AND_LINES = sa.text(
-    "WITH o AS (" + INSERT_ORDER.text + "), l AS (INSERT INTO order_line (order_id, "
+    f"WITH o AS ({INSERT_ORDER.text}), h AS ({INSERT_STEP_COLUMNS}SELECT o.id, "
+    f"{_STEP_VALUES} FROM o ON CONFLICT DO NOTHING RETURNING id), "
+    "l AS (INSERT INTO order_line (order_id, "
     "sequence, product_id, quantity, picked, packed, shipped) SELECT o.id, x.s, x.p, x.q, "
     "0, 0, 0 FROM o, unnest(CAST(:ps AS bigint[]), CAST(:qs AS int[])) WITH ORDINALITY "
     "AS x(p, q, s) RETURNING id, sequence) "
-    "SELECT o.id, l.id FROM o JOIN l ON true ORDER BY l.sequence"
-)
+    "SELECT o.id, l.id FROM o JOIN h ON true JOIN l ON true ORDER BY l.sequence"
+).bindparams(sa.bindparam("at", type_=UtcDateTime()), sa.bindparam("step_at", type_=UtcDateTime()))
 BY_EXTERNAL_ID = sa.text(
     "SELECT id FROM sale_order WHERE coalesce(source_id, 0) = :s AND external_id = :e"
 )
@@ -140,6 +158,11 @@ SET_STATUS = sa.text(
     "cancel_reason = CASE WHEN :cancelling THEN :reason ELSE cancel_reason END "
     "WHERE id = :id AND status = :seen RETURNING id"
 ).bindparams(sa.bindparam("at", type_=UtcDateTime()))
+# PostgreSQL: the move and its history row in one statement; the row only if it moved.
+SET_STATUS_WITH_STEP = sa.text(
+    f"WITH s AS ({SET_STATUS.text}) {INSERT_STEP_COLUMNS}SELECT s.id, {_STEP_VALUES} "
+    "FROM s RETURNING order_id"
+).bindparams(sa.bindparam("at", type_=UtcDateTime()), sa.bindparam("step_at", type_=UtcDateTime()))
 # How long a background job's transaction waits for a row lock (wait_briefly): shorter
 # than PostgreSQL's deadlock_timeout (1 s), so in a cycle with a person's request it is the
 # job that gives up, before the server picks a victim.
@@ -155,10 +178,8 @@ EXPIRED = sa.text(
     "ORDER BY reserved_until, id LIMIT :n"
 ).bindparams(sa.bindparam("now", type_=UtcDateTime()))
 INSERT_STEP = sa.text(
-    "INSERT INTO order_history (order_id, at, user_id, action, status, details, "
-    "idempotency_key) VALUES (:o, :at, :u, :action, :status, :details, :key) "
-    "ON CONFLICT DO NOTHING RETURNING id"
-).bindparams(sa.bindparam("at", type_=UtcDateTime()))
+    f"{INSERT_STEP_COLUMNS}VALUES (:o, {_STEP_VALUES}) ON CONFLICT DO NOTHING RETURNING id"
+).bindparams(sa.bindparam("step_at", type_=UtcDateTime()))
 _STEP_COLUMNS = "order_id, action, status, user_id, at, details, idempotency_key"
 STEP_BY_KEY = sa.text(
     f"SELECT {_STEP_COLUMNS} FROM order_history "
@@ -188,6 +209,13 @@ def any_waiting(conn: Connection, product_ids: Sequence[int]) -> bool:
 
 
 CARRIER = sa.text("SELECT code, name, is_active FROM carrier WHERE code = :c")
+
+
+def _step_params(step: Step) -> dict[str, Any]:
+    """A history row's values, as _STEP_VALUES names them (its order id apart)."""
+    return {"step_at": step.at, "u": step.user_id, "action": step.action,
+            "step_status": str(step.status), "details": step.details[:1000],
+            "key": step.idempotency_key}  # fmt: skip
 
 
 class SqlOrders:
@@ -221,7 +249,7 @@ class SqlOrders:
         rows = self._tx.run(BY_EXTERNAL_ID, {"s": source_id or 0, "e": external_id})
         return int(rows[0][0]) if rows else None
 
-    def insert_order(self, draft: OrderDraft) -> tuple[int, list[int]] | None:
+    def insert_order(self, draft: OrderDraft, step: Step) -> tuple[int, list[int]] | None:
         params = {
             "external_id": draft.external_id, "source_id": draft.source_id,
             "kind": draft.kind, "priority": draft.priority, "carrier": draft.carrier,
@@ -230,7 +258,7 @@ class SqlOrders:
         }  # fmt: skip
         if self._postgres:
             rows = self._tx.run(INSERT_ORDER_AND_LINES, {
-                **params, "ps": [line.product_id for line in draft.lines],
+                **params, **_step_params(step), "ps": [line.product_id for line in draft.lines],
                 "qs": [line.quantity for line in draft.lines],
             })  # fmt: skip
             return (int(rows[0][0]), [int(r[1]) for r in rows]) if rows else None
@@ -244,6 +272,8 @@ class SqlOrders:
                                                      "q": line.quantity})[0][0])
             for n, line in enumerate(draft.lines, start=1)
         ]  # fmt: skip
+        if not self.add_step(replace(step, order_id=order_id)):
+            return None
         return order_id, line_ids
 
     def head(self, order_id: int, *, hold: bool = False) -> OrderHead | None:
@@ -266,23 +296,26 @@ class SqlOrders:
         slots = [Slot(**dict(zip(SLOT_COLUMNS, r, strict=True))) for r in rows]
         return [s for s in slots if s.available > 0]
 
-    def reserve(self, holds: list[Hold], at: datetime, expires_at: datetime | None) -> bool:
+    def reserve(self, holds: list[Hold], at: datetime,
+                expires_at: datetime | None) -> list[Reservation] | None:  # fmt: skip
+        if not holds:
+            return []
         if self._postgres:
-            if not holds:
-                return True
             rows = self._tx.run(RESERVE_ALL, {
                 "quants": [h.quant_id for h in holds], "qs": [h.quantity for h in holds],
                 "lines": [h.order_line_id for h in holds], "at": at, "expires": expires_at,
             })  # fmt: skip
-            return len(rows) == len(holds)
+            return [reservation_of(r) for r in rows] if len(rows) == len(holds) else None
         params = [{"quant": h.quant_id, "q": h.quantity, "at": at, "expires": expires_at,
                    "line": h.order_line_id} for h in holds]  # fmt: skip
         # SQLite has no UPDATE in a WITH: two statements a hold (its writers take turns).
+        ids = []
         for hold, values in zip(holds, params, strict=True):
             if not self._tx.run(RESERVE, {"id": hold.quant_id, "q": hold.quantity}):
-                return False
-            self._tx.run(INSERT_RESERVATION, values)
-        return True
+                return None
+            ids.append(int(self._tx.run(INSERT_RESERVATION, values)[0][0]))
+        rows = self._tx.conn.execute(RESERVATIONS_TYPED, {"ids": ids})
+        return [reservation_of(r) for r in rows]
 
     def active_reservations(self, order_id: int) -> list[Reservation]:
         rows = self._rows(ACTIVE_RESERVATIONS, ACTIVE_RESERVATIONS_TYPED, {"o": order_id})
@@ -299,11 +332,19 @@ class SqlOrders:
         return True
 
     def set_status(self, order_id: int, seen: str, status: str, at: datetime,
-                   *, reason: str | None = None) -> bool:  # fmt: skip
+                   *, reason: str | None = None, step: Step | None = None) -> bool:  # fmt: skip
         params = {"id": order_id, "seen": str(seen), "new": str(status), "at": at,
                   "reason": reason, "confirming": status == "reserved",
                   "cancelling": status == "cancelled"}  # fmt: skip
-        return bool(self._tx.run(SET_STATUS, params))
+        if step is None:
+            return bool(self._tx.run(SET_STATUS, params))
+        assert step.idempotency_key is None, "a step with a key is written by add_step"
+        if self._postgres:
+            return bool(self._tx.run(SET_STATUS_WITH_STEP, {**params, **_step_params(step)}))
+        moved = bool(self._tx.run(SET_STATUS, params))
+        if moved:
+            self.add_step(step)
+        return moved
 
     def hold_until(self, order_id: int, until: datetime | None) -> None:
         self._tx.run(HOLD_UNTIL, {"id": order_id, "until": until})
@@ -318,10 +359,7 @@ class SqlOrders:
         return [int(r[0]) for r in self._tx.conn.execute(EXPIRED, {"now": now, "n": limit})]
 
     def add_step(self, step: Step) -> bool:
-        params = {"o": step.order_id, "at": step.at, "u": step.user_id, "action": step.action,
-                  "status": str(step.status), "details": step.details[:1000],
-                  "key": step.idempotency_key}  # fmt: skip
-        return bool(self._tx.run(INSERT_STEP, params))
+        return bool(self._tx.run(INSERT_STEP, {"o": step.order_id, **_step_params(step)}))
 
     def step_by_key(self, key: str, user_id: int | None) -> Step | None:
         row = self._one(STEP_BY_KEY, {"u": user_id or 0, "k": key})

@@ -333,7 +333,7 @@ def test_a_hold_beyond_the_unreserved_stock_is_refused_and_takes_nothing(db: Dat
             Hold(order.lines[0].id, s.quant_id, product, s.location_id, wanted[s.location_id])
             for s in slots
         ]
-        assert uow.orders.reserve(holds, T0, None) is False
+        assert uow.orders.reserve(holds, T0, None) is None
         reserved = dict(
             uow.conn.execute(
                 sa.text("SELECT location_id, reserved FROM quant WHERE product_id = :p"),
