@@ -10,20 +10,27 @@ Run from the project root (PostgreSQL on 127.0.0.1 as in the README):
 A database of its own is created (dropped afterwards unless --keep) and filled as
 bench.positions fills it; the app runs from main.py as a real server process (one uvicorn
 worker, as in production, bench.pages.App). Each client is a thread with its own keep-alive
-httpx session and two bearer tokens of its own: a manager that places the order and a
+HTTP session and two bearer tokens of its own: a manager that places the order and a
 worker, linked to an executor, who picks, packs and ships it (so the API's "own task"
-checks run as on the floor). Every order has 5 lines of random products, 1–3 units each.
+checks run as on the floor). A session is the standard library's http.client connection:
+real HTTP to the real server, from a client lighter on the shared cores than httpx. Every
+order has 5 lines of random products, 1–3 units each.
 
 Steps timed (ms, p50 / p95 over every call of the kind in the timed runs): create (POST
 /orders, confirmed: reservation + picking task), assign, start, pick (one per task item),
 complete, find packing (GET /packing-tasks?order_id=…, as a tablet finds the task), pack
 start, package (POST …/packages), pack, ship. Orders/s: orders shipped over the run's wall
 time, --repeat runs (median). The server's CPU per order: its utime + stime from /proc over
-a run / orders shipped. Afterwards every order must be shipped, every reservation must match
-its quant's `reserved` and the ledger must equal the quants. Target: >= 20 orders/s.
+a run / orders shipped; beside it the CPU per order of the PostgreSQL backends serving the
+bench's database and of this process (the 8 clients), to see where the cores go.
+Afterwards every order must be shipped, every reservation must match its quant's
+`reserved` and the ledger must equal the quants. Target: >= 20 orders/s.
 """
 
 import argparse
+import contextlib
+import http.client
+import json
 import os
 import random
 import statistics
@@ -35,8 +42,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
-import httpx
 import sqlalchemy as sa
 
 from bench.api import cpu_seconds
@@ -58,11 +65,45 @@ BOX = {"packaging_type": "box", "weight_kg": 1.5, "length_cm": 40, "width_cm": 3
        "height_cm": 20}  # fmt: skip
 
 
+IDLE_SECONDS = 2.0  # a connection idle longer is opened afresh (uvicorn closes at 5 s)
+
+
+class Session:
+    """One keep-alive HTTP/1.1 connection to the API; JSON bodies and answers."""
+
+    def __init__(self, base: str) -> None:
+        where = urlsplit(base)
+        self.conn = http.client.HTTPConnection(where.hostname or "", where.port, timeout=60)
+        self.prefix = where.path + "/api/v1"
+        self.used = time.monotonic()
+
+    def request(self, method: str, path: str, *, headers: dict[str, str] | None = None,
+                payload: Any = None, params: dict[str, Any] | None = None,
+                form: dict[str, str] | None = None) -> tuple[int, Any]:  # fmt: skip
+        sent = dict(headers or {})
+        body = None
+        if payload is not None:
+            body, sent["Content-Type"] = json.dumps(payload), "application/json"
+        elif form is not None:
+            body, sent["Content-Type"] = urlencode(form), "application/x-www-form-urlencoded"
+        url = self.prefix + path + (f"?{urlencode(params)}" if params else "")
+        if time.monotonic() - self.used > IDLE_SECONDS:
+            self.conn.close()  # the server may be closing it: a new one, never a resend
+        self.conn.request(method, url, body=body, headers=sent)
+        answer = self.conn.getresponse()
+        data = answer.read()
+        self.used = time.monotonic()
+        return answer.status, json.loads(data) if data else None
+
+    def close(self) -> None:
+        self.conn.close()
+
+
 class Client:
     """One tablet and its manager: a keep-alive session, two tokens, an executor."""
 
     def __init__(self, base: str, n: int, manager: str, worker: str, executor: int) -> None:
-        self.http = httpx.Client(base_url=base + "/api/v1", timeout=60)
+        self.http = Session(base)
         self.manager = {"Authorization": f"Bearer {token(self.http, manager)}"}
         self.worker = {"Authorization": f"Bearer {token(self.http, worker)}"}
         self.executor = executor
@@ -73,23 +114,23 @@ class Client:
              want: int = 200, **kw: Any) -> Any:  # fmt: skip
         headers = self.manager if manager else self.worker
         t = time.perf_counter()
-        answer = self.http.request(method, path, headers=headers, **kw)
+        status, answer = self.http.request(method, path, headers=headers, **kw)
         self.times[kind].append((time.perf_counter() - t) * 1000)
-        assert answer.status_code == want, f"{kind} {path}: {answer.status_code} {answer.text}"
-        return answer.json()
+        assert status == want, f"{kind} {path}: {status} {answer}"
+        return answer
 
     def life(self, external_id: str, lines: list[tuple[int, int]]) -> None:
         body = {"external_id": external_id, "kind": "customer", "carrier": "manual",
                 "lines": [{"product_id": p, "quantity": q} for p, q in lines]}  # fmt: skip
-        order = self.call("create", "POST", "/orders", manager=True, want=201, json=body)
+        order = self.call("create", "POST", "/orders", manager=True, want=201, payload=body)
         assert order["status"] == "reserved", order["status"]
         tid = order["picking_task_id"]
         self.call("assign", "POST", f"/picking-tasks/{tid}/assign",
-                  json={"executor_id": self.executor})  # fmt: skip
+                  payload={"executor_id": self.executor})  # fmt: skip
         task = self.call("start", "POST", f"/picking-tasks/{tid}/start")
         for item in sorted(task["items"], key=lambda i: i["sequence"]):
             self.call("pick", "POST", f"/picking-tasks/{tid}/items/{item['id']}/pick",
-                      json={"quantity": item["quantity_required"],
+                      payload={"quantity": item["quantity_required"],
                             "barcode": item["barcode"]})  # fmt: skip
         self.call("complete", "POST", f"/picking-tasks/{tid}/complete")
         found = self.call("find packing", "GET", "/packing-tasks",
@@ -97,20 +138,21 @@ class Client:
         assert found["total"] == 1, found
         pack = found["items"][0]
         base = f"/packing-tasks/{pack['id']}"
-        self.call("pack start", "POST", f"{base}/start", json={"executor_id": self.executor})
+        self.call("pack start", "POST", f"{base}/start", payload={"executor_id": self.executor})
         items = [{"product_id": i["product_id"], "quantity": i["quantity"]}
                  for i in pack["items"]]  # fmt: skip
-        self.call("package", "POST", f"{base}/packages", want=201, json={**BOX, "items": items})
+        self.call("package", "POST", f"{base}/packages", want=201, payload={**BOX, "items": items})
         self.call("pack", "POST", f"{base}/pack")
         shipped = self.call("ship", "POST", f"{base}/ship",
-                            json={"tracking_number": f"TR-{external_id}"})  # fmt: skip
+                            payload={"tracking_number": f"TR-{external_id}"})  # fmt: skip
         assert shipped["status"] == "shipped", shipped["status"]
 
 
-def token(http: httpx.Client, username: str) -> str:
-    answer = http.post("/auth/token", data={"username": username, "password": PASSWORD})
-    assert answer.status_code == 200, answer.text
-    return str(answer.json()["access_token"])
+def token(http: Session, username: str) -> str:
+    status, answer = http.request("POST", "/auth/token",
+                                  form={"username": username, "password": PASSWORD})  # fmt: skip
+    assert status == 200, answer
+    return str(answer["access_token"])
 
 
 def make_clients(db: Database, base: str, count: int, run: str) -> list[Client]:
@@ -120,12 +162,13 @@ def make_clients(db: Database, base: str, count: int, run: str) -> list[Client]:
     for n in range(count):
         manager = create_user(store, f"life-m{run}{n}", "Менеджер замера", "manager", PASSWORD)
         worker = create_user(store, f"life-w{run}{n}", "Работник замера", "worker", PASSWORD)
-        with httpx.Client(base_url=base + "/api/v1", timeout=60) as http:
-            headers = {"Authorization": f"Bearer {token(http, manager.username)}"}
-            body = {"code": f"LIFE-{run}{n}", "name": f"Планшет {n}", "user_id": worker.id}
-            made = http.post("/executors", headers=headers, json=body)
-            assert made.status_code == 201, made.text
-        clients.append(Client(base, n, manager.username, worker.username, made.json()["id"]))
+        http = Session(base)
+        headers = {"Authorization": f"Bearer {token(http, manager.username)}"}
+        body = {"code": f"LIFE-{run}{n}", "name": f"Планшет {n}", "user_id": worker.id}
+        status, made = http.request("POST", "/executors", headers=headers, payload=body)
+        http.close()
+        assert status == 201, made
+        clients.append(Client(base, n, manager.username, worker.username, made["id"]))
     return clients
 
 
@@ -135,10 +178,32 @@ class Run:
     orders: int
     cpu_ms: float  # server CPU per order
     times: dict[str, list[float]] = field(default_factory=dict)
+    postgres_ms: float = 0.0  # the backends of the bench's database, per order
+    client_ms: float = 0.0  # this process: the client threads, per order
+
+
+def backend_seconds(engine: sa.Engine) -> dict[int, float]:
+    """CPU so far of each PostgreSQL backend on the bench's database but this look-up's own
+    (a local server: its processes' /proc)."""
+    with engine.connect() as conn:
+        pids = conn.execute(sa.text(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )).scalars().all()  # fmt: skip
+    spent = {}
+    for pid in pids:
+        with contextlib.suppress(OSError):  # ended meanwhile, or not readable here
+            spent[pid] = cpu_seconds(pid)
+    return spent
+
+
+def client_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
 
 
 def run_clients(app: App, clients: list[Client], products: list[int], seconds: float,
-                label: str) -> Run:  # fmt: skip
+                label: str, engine: sa.Engine) -> Run:  # fmt: skip
     """Every client loops whole lives until `seconds` are up (a life begun is finished)."""
     for c in clients:
         c.times.clear()
@@ -161,6 +226,7 @@ def run_clients(app: App, clients: list[Client], products: list[int], seconds: f
     threads = [threading.Thread(target=loop, args=(c,)) for c in clients]
     for t in threads:
         t.start()
+    backends, client = backend_seconds(engine), client_seconds()
     cpu = cpu_seconds(app.proc.pid)
     t0 = time.perf_counter()
     stop_at[0] = t0 + seconds
@@ -169,6 +235,8 @@ def run_clients(app: App, clients: list[Client], products: list[int], seconds: f
         t.join()
     wall = time.perf_counter() - t0
     spent = cpu_seconds(app.proc.pid) - cpu
+    client = client_seconds() - client
+    postgres = sum(s - backends.get(pid, 0.0) for pid, s in backend_seconds(engine).items())
     if errors:
         raise errors[0]
     orders = sum(done)
@@ -176,7 +244,9 @@ def run_clients(app: App, clients: list[Client], products: list[int], seconds: f
     for c in clients:
         for kind, values in c.times.items():
             times[kind].extend(values)
-    return Run(orders / wall, orders, spent / max(orders, 1) * 1000, dict(times))
+    per_order = 1000 / max(orders, 1)
+    return Run(orders / wall, orders, spent * per_order, dict(times), postgres * per_order,
+               client * per_order)  # fmt: skip
 
 
 def _p95(values: list[float]) -> float:
@@ -247,6 +317,10 @@ def report(args: argparse.Namespace, runs: list[Run], idle_ms: float) -> bool:
         f"target >= {TARGET_RATE:g}: {'met' if rate >= TARGET_RATE else 'MISSED'}"
     )
     print(f"server CPU per order (median): {cpu:.0f} ms; at rest {idle_ms:.1f} ms per second")
+    postgres = statistics.median(r.postgres_ms for r in runs)
+    client = statistics.median(r.client_ms for r in runs)
+    print(f"CPU per order elsewhere (medians): PostgreSQL backends {postgres:.0f} ms, "
+          f"the clients {client:.0f} ms")  # fmt: skip
     print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return rate >= TARGET_RATE
 
@@ -266,15 +340,16 @@ def main(argv: list[str] | None = None) -> int:
             clients: list[Client] = []
             try:
                 clients = make_clients(db, app.base, args.clients, "")
-                run_clients(app, clients, products, min(2.0, args.duration), "warm")
+                run_clients(app, clients, products, min(2.0, args.duration), "warm", db.engine)
                 before, rest = cpu_seconds(app.proc.pid), min(2.0, args.duration)
                 time.sleep(rest)
                 idle = (cpu_seconds(app.proc.pid) - before) / rest * 1000
                 for rep in range(args.repeat):
-                    r = run_clients(app, clients, products, args.duration, f"r{rep + 1}")
+                    r = run_clients(app, clients, products, args.duration, f"r{rep + 1}", db.engine)
                     runs.append(r)
                     print(f"  run {rep + 1}/{args.repeat}: {r.rate:5.1f} orders/s ({r.orders} "
-                          f"shipped), server {r.cpu_ms:.0f} ms CPU/order, load "
+                          f"shipped), CPU/order: server {r.cpu_ms:.0f} ms, PostgreSQL "
+                          f"{r.postgres_ms:.0f} ms, clients {r.client_ms:.0f} ms, load "
                           f"{os.getloadavg()[0]:.1f}", file=sys.stderr, flush=True)  # fmt: skip
             finally:
                 for c in clients:
