@@ -20,6 +20,7 @@ from core.events import EventType, add_event
 from core.marking.codes import parse_code
 from core.model import MovementDraft
 from core.orders.marking_rules import record_code
+from core.orders.own_tasks import PACKING_REFUSALS, Worker, check_own
 from core.orders.packing_ports import (
     Package,
     PackageDraft,
@@ -109,10 +110,26 @@ def check_task_move(current: str, target: str) -> None:
         raise Conflict("invalid_transition", error.message) from None
 
 
-def held_task(uow: FulfillmentUnitOfWork, task_id: int) -> PackTask:
+def own_task_order(uow: FulfillmentUnitOfWork, task_id: int,
+                   worker: Worker | None) -> int | None:  # fmt: skip
+    """A worker's step: the task's order, read with the own-task check (core.orders.own_tasks:
+    404, then 403) as the step's first statement; None for a manager's, whose `held_task`
+    reads the order then."""
+    if worker is None:
+        return None
+    head = uow.packing.task_head(task_id, worker.user_id)
+    if head is None:
+        raise NotFound("packing_task_not_found", "Задание на упаковку не найдено")
+    check_own(head.executor_id, head.mine, worker, PACKING_REFUSALS)
+    return head.order_id
+
+
+def held_task(uow: FulfillmentUnitOfWork, task_id: int, order_id: int | None = None) -> PackTask:
     """The task and its order locked, the order's row first (as an order's cancel). The
-    task's order never changes: that column is read unlocked first, the task once held."""
-    order_id = uow.packing.order_of(task_id)
+    task's order never changes: that column is read unlocked first (`order_id`: already
+    read so), the task once held."""
+    if order_id is None:
+        order_id = uow.packing.order_of(task_id)
     if order_id is None:
         raise NotFound("packing_task_not_found", "Задание на упаковку не найдено")
     uow.orders.head(order_id, hold=True)
@@ -165,11 +182,15 @@ def log_step(what: str, task: PackTask, **more: object) -> None:
 
 
 def start_task(uow: FulfillmentUnitOfWork, task_id: int, executor_id: object,
-               user_id: int | None, *, idempotency_key: str | None = None) -> Done:  # fmt: skip
-    """pending → in_progress by this executor; the order goes `picking` → `packing`."""
+               user_id: int | None, *, idempotency_key: str | None = None,
+               worker: Worker | None = None) -> Done:  # fmt: skip
+    """pending → in_progress by this executor; the order goes `picking` → `packing`.
+    `worker`: their own executor only (core.orders.own_tasks)."""
     key = clean_key(idempotency_key)
     eid = positive_id(executor_id, "executor_not_found", "Исполнитель не найден", "executor_id")
     with uow:
+        order_id = own_task_order(uow, task_id, None if worker is None else
+                                  Worker(worker.user_id, taking=eid))  # fmt: skip
         earlier = replay(uow.packing, key, user_id, task_id, "start")
         if earlier is not None:
             return earlier
@@ -179,7 +200,7 @@ def start_task(uow: FulfillmentUnitOfWork, task_id: int, executor_id: object,
                                   field="executor_id")  # fmt: skip
         if not executor.is_active:
             raise Conflict("executor_inactive", "Исполнитель отключён: выберите другого")
-        task = held_task(uow, task_id)
+        task = held_task(uow, task_id, order_id)
         check_task_move(task.status, PackingStatus.IN_PROGRESS)
         now = now_utc()
         if not uow.packing.set_status(task_id, task.status, PackingStatus.IN_PROGRESS, now,
@@ -264,16 +285,19 @@ def _plan(held: list[PickedUnits], wanted: dict[int, int]) -> list[tuple[PickedU
 
 
 def add_package(uow: FulfillmentUnitOfWork, task_id: int, req: PackageRequest,
-                user_id: int | None, *, idempotency_key: str | None = None) -> Done:  # fmt: skip
-    """A package with these units (only `in_progress`): sequence numbers 1, 2, …"""
+                user_id: int | None, *, idempotency_key: str | None = None,
+                worker: Worker | None = None) -> Done:  # fmt: skip
+    """A package with these units (only `in_progress`): sequence numbers 1, 2, …
+    `worker`: their own task only (core.orders.own_tasks)."""
     key = clean_key(idempotency_key)
     draft = _draft(req)
     codes = [parse_code(c) for c in req.marking_codes]
     with uow:
+        order_id = own_task_order(uow, task_id, worker)
         earlier = replay(uow.packing, key, user_id, task_id, "package")
         if earlier is not None:
             return earlier
-        task = held_task(uow, task_id)
+        task = held_task(uow, task_id, order_id)
         if task.status != PackingStatus.IN_PROGRESS:
             raise Conflict("invalid_transition", "Сначала начните задание на упаковку")
         plan = _plan(uow.packing.picked_units(task.order_id), _wanted(uow, req.items))
@@ -315,16 +339,19 @@ def _journal(uow: FulfillmentUnitOfWork, task: PackTask, package: Package, produ
 
 
 def pack_task(uow: FulfillmentUnitOfWork, task_id: int, user_id: int | None, *,
-              idempotency_key: str | None = None) -> Done:  # fmt: skip
+              idempotency_key: str | None = None,
+              worker: Worker | None = None) -> Done:  # fmt: skip
     """in_progress → packed: 409 `invalid_transition` from other states, then
     `not_all_packed` (a picked unit outside a package), `marking_codes_missing` (a unit of
-    a marked product without its code), then `dimensions_missing`."""
+    a marked product without its code), then `dimensions_missing`. `worker`: their own
+    task only (core.orders.own_tasks)."""
     key = clean_key(idempotency_key)
     with uow:
+        order_id = own_task_order(uow, task_id, worker)
         earlier = replay(uow.packing, key, user_id, task_id, "pack")
         if earlier is not None:
             return earlier
-        task = held_task(uow, task_id)
+        task = held_task(uow, task_id, order_id)
         check_task_move(task.status, PackingStatus.PACKED)  # only from in_progress
         left = sum(i.quantity - i.packed_quantity for i in task.items)
         if not task.packages or left > 0:

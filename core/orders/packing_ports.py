@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from core.orders.own_tasks import TaskHead
 from core.orders.ports import Order
 
 # DESIGN.md §2b.3: volumetric weight = L×W×H / 5000 (cm → kg).
@@ -194,6 +195,10 @@ class PackingRepository(Protocol):
     def step_by_key(self, key: str, user_id: int | None) -> PackStep | None: ...
     def order_of(self, task_id: int) -> int | None:
         """The task's order (it never changes); None when there is no such task."""
+
+    def task_head(self, task_id: int, user_id: int) -> TaskHead | None:
+        """The task's order and executor with the user's active executor, unlocked, in
+        one statement (core.orders.own_tasks); None when there is no such task."""
 
 
 class CarrierService(Protocol):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from core.errors import Conflict, IllegalTransition, NotFound, ValidationError
 from core.events import EventType, add_event
+from core.orders.own_tasks import PICKING_REFUSALS, Worker, check_own
 from core.orders.picking_ports import (
     ItemDraft,
     PickingRepository,
@@ -95,15 +96,30 @@ def held_task(picking: PickingRepository, task_id: int) -> PickTask:
     return task
 
 
-def order_and_task(uow: PickingUnitOfWork, task_id: int) -> PickTask:
+def own_task_order(uow: PickingUnitOfWork, task_id: int, worker: Worker | None) -> int | None:
+    """A worker's step: the task's order, read with the own-task check (core.orders.own_tasks:
+    404, then 403) as the step's first statement; None for a manager's, whose
+    `order_and_task` reads the order then."""
+    if worker is None:
+        return None
+    head = uow.picking.task_head(task_id, worker.user_id)
+    if head is None:
+        raise NotFound("picking_task_not_found", "Задание на сборку не найдено")
+    check_own(head.executor_id, head.mine, worker, PICKING_REFUSALS)
+    return head.order_id
+
+
+def order_and_task(uow: PickingUnitOfWork, task_id: int,
+                   order_id: int | None = None) -> PickTask:  # fmt: skip
     """The task and its order locked, the order's row first. One lock order for an
     order's floor work — the order, its picking task, its packing task, then the quants
     in (product, location) order — taken by every task step, pick and skip, an order's
     cancel and the reservation expiry: none can deadlock another (a start locking the
     task, then the order, did with a cancel: tests/integration/test_order_lock_order.py).
     The task's order never changes, so reading it unlocked first is safe (that column
-    alone: the task is read once, when its row is held)."""
-    order_id = uow.picking.order_of(task_id)
+    alone: the task is read once, when its row is held); `order_id`: already read so."""
+    if order_id is None:
+        order_id = uow.picking.order_of(task_id)
     if order_id is None:
         raise NotFound("picking_task_not_found", "Задание на сборку не найдено")
     uow.orders.head(order_id, hold=True)
@@ -168,16 +184,17 @@ def _completed(uow: PickingUnitOfWork, task: PickTask) -> str:
 
 def _transition(uow: PickingUnitOfWork, task_id: int, target: str, user_id: int | None,
                 key: str | None, *, executor_id: int | None = None,
-                reason: str | None = None) -> Done:  # fmt: skip
+                reason: str | None = None, worker: Worker | None = None) -> Done:  # fmt: skip
     action = "cancel" if target == PickingStatus.CANCELLED else str(target)
     with uow:
         picking = uow.picking
+        order_id = own_task_order(uow, task_id, worker)
         if executor_id is not None:  # assigning: checked first, in this transaction
             _check_executor(picking, executor_id)
         earlier = replay(picking, key, user_id, task_id, action)
         if earlier is not None:
             return earlier
-        task = order_and_task(uow, task_id)
+        task = order_and_task(uow, task_id, order_id)
         check_task_move(task.status, target)
         if target == PickingStatus.COMPLETED and any(i.status == "pending" for i in task.items):
             left = sum(1 for i in task.items if i.status == "pending")
@@ -210,10 +227,15 @@ def _transition(uow: PickingUnitOfWork, task_id: int, target: str, user_id: int 
 
 
 def assign_task(uow: PickingUnitOfWork, task_id: int, executor_id: object, user_id: int | None,
-                *, idempotency_key: str | None = None) -> Done:  # fmt: skip
+                *, idempotency_key: str | None = None,
+                worker: Worker | None = None) -> Done:  # fmt: skip
+    """`worker`: a worker takes the task, for their own executor only (core.orders.own_tasks)."""
     key = clean_key(idempotency_key)
     eid = positive_id(executor_id, "executor_not_found", "Исполнитель не найден", "executor_id")
-    return _transition(uow, task_id, PickingStatus.ASSIGNED, user_id, key, executor_id=eid)
+    if worker is not None:
+        worker = Worker(worker.user_id, taking=eid)
+    return _transition(uow, task_id, PickingStatus.ASSIGNED, user_id, key, executor_id=eid,
+                       worker=worker)  # fmt: skip
 
 
 def _check_executor(picking: PickingRepository, executor_id: int) -> None:
@@ -225,15 +247,19 @@ def _check_executor(picking: PickingRepository, executor_id: int) -> None:
 
 
 def start_task(uow: PickingUnitOfWork, task_id: int, user_id: int | None, *,
-               idempotency_key: str | None = None) -> Done:  # fmt: skip
+               idempotency_key: str | None = None,
+               worker: Worker | None = None) -> Done:  # fmt: skip
+    """`worker`: their own task only (core.orders.own_tasks)."""
     return _transition(uow, task_id, PickingStatus.IN_PROGRESS, user_id,
-                       clean_key(idempotency_key))  # fmt: skip
+                       clean_key(idempotency_key), worker=worker)  # fmt: skip
 
 
 def complete_task(uow: PickingUnitOfWork, task_id: int, user_id: int | None, *,
-                  idempotency_key: str | None = None) -> Done:  # fmt: skip
+                  idempotency_key: str | None = None,
+                  worker: Worker | None = None) -> Done:  # fmt: skip
+    """`worker`: their own task only (core.orders.own_tasks)."""
     return _transition(uow, task_id, PickingStatus.COMPLETED, user_id,
-                       clean_key(idempotency_key))  # fmt: skip
+                       clean_key(idempotency_key), worker=worker)  # fmt: skip
 
 
 def cancel_task(uow: PickingUnitOfWork, task_id: int, reason: object, user_id: int | None, *,

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Protocol
 
 from core.marking.ports import MarkingRepository
+from core.orders.own_tasks import TaskHead
 from core.orders.packing_ports import PackingRepository
 from core.orders.ports import OrderRepository, OrdersUnitOfWork
 from core.ports import UnitOfWork
@@ -163,6 +164,10 @@ class PickingRepository(Protocol):
     def step_by_key(self, key: str, user_id: int | None) -> PickStep | None: ...
     def order_of(self, task_id: int) -> int | None:
         """The task's order (it never changes); None when there is no such task."""
+
+    def task_head(self, task_id: int, user_id: int) -> TaskHead | None:
+        """The task's order and executor with the user's active executor, unlocked, in
+        one statement (core.orders.own_tasks); None when there is no such task."""
 
 
 class PickingUnitOfWork(UnitOfWork, Protocol):

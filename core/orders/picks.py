@@ -13,7 +13,8 @@ from dataclasses import replace
 from core.errors import Conflict, NotFound, ValidationError
 from core.events import EventType
 from core.model import MovementDraft
-from core.orders.picking import Done, order_and_task, record, replay
+from core.orders.own_tasks import Worker
+from core.orders.picking import Done, order_and_task, own_task_order, record, replay
 from core.orders.picking_ports import PickingUnitOfWork, PickItem, PickStep, PickTask
 from core.orders.rules import MAX_REASON, clean_key, text
 from core.periods import now_utc
@@ -23,8 +24,9 @@ from core.stock.operations import ORDER_DOCUMENT
 PICK_DOCUMENT = ORDER_DOCUMENT  # a pick's movement: document "order:<id>"
 
 
-def _open_item(uow: PickingUnitOfWork, task_id: int, item_id: int) -> tuple[PickTask, PickItem]:
-    task = order_and_task(uow, task_id)  # the order's row, then the task's
+def _open_item(uow: PickingUnitOfWork, task_id: int, item_id: int,
+               order_id: int | None) -> tuple[PickTask, PickItem]:  # fmt: skip
+    task = order_and_task(uow, task_id, order_id)  # the order's row, then the task's
     if task.status != PickingStatus.IN_PROGRESS:
         raise Conflict("invalid_transition", "Сначала начните задание на сборку")
     item = next((i for i in task.items if i.id == item_id), None)
@@ -96,13 +98,16 @@ def _release_rest(uow: PickingUnitOfWork, task: PickTask, item: PickItem) -> Non
 def pick_item(
     uow: PickingUnitOfWork, task_id: int, item_id: int, quantity: object, user_id: int | None,
     *, barcode: str | None = None, idempotency_key: str | None = None,
+    worker: Worker | None = None,
 ) -> Done:  # fmt: skip
+    """`worker`: their own task only (core.orders.own_tasks)."""
     key = clean_key(idempotency_key)
     with uow:
+        order_id = own_task_order(uow, task_id, worker)
         earlier = replay(uow.picking, key, user_id, task_id, "pick")
         if earlier is not None:
             return earlier
-        task, item = _open_item(uow, task_id, item_id)
+        task, item = _open_item(uow, task_id, item_id, order_id)
         scanned = (barcode or "").strip()
         if scanned and scanned != item.barcode:
             raise ValidationError(
@@ -126,15 +131,17 @@ def pick_item(
 
 def skip_item(
     uow: PickingUnitOfWork, task_id: int, item_id: int, reason: object, user_id: int | None,
-    *, idempotency_key: str | None = None,
+    *, idempotency_key: str | None = None, worker: Worker | None = None,
 ) -> Done:  # fmt: skip
+    """`worker`: their own task only (core.orders.own_tasks)."""
     key = clean_key(idempotency_key)
     why = text(reason, "причина пропуска", "reason", limit=MAX_REASON, required=True)
     with uow:
+        order_id = own_task_order(uow, task_id, worker)
         earlier = replay(uow.picking, key, user_id, task_id, "skip")
         if earlier is not None:
             return earlier
-        task, item = _open_item(uow, task_id, item_id)
+        task, item = _open_item(uow, task_id, item_id, order_id)
         _release_rest(uow, task, item)
         if not uow.picking.set_item(item.id, "pending", "skipped", 0, why):
             raise Conflict("invalid_transition", "Эта позиция уже обработана")

@@ -21,12 +21,14 @@ from core.errors import Conflict, NotFound, ValidationError
 from core.events import EventType, add_event
 from core.model import MovementDraft
 from core.orders.orders import cancel_order
+from core.orders.own_tasks import Worker
 from core.orders.packing import (
     Done,
     check_task_move,
     held_task,
     log_step,
     order_follows,
+    own_task_order,
     record,
     replay,
 )
@@ -92,16 +94,18 @@ def _leave(uow: FulfillmentUnitOfWork, order: Order, r: Reservation, tracking: s
 def ship_task(
     uow: FulfillmentUnitOfWork, task_id: int, carrier: object, tracking_number: object,
     user_id: int | None, *, services: Mapping[str, CarrierService] | None = None,
-    idempotency_key: str | None = None,
+    idempotency_key: str | None = None, worker: Worker | None = None,
 ) -> Done:  # fmt: skip
     """packed → shipped: the stock leaves (§2b.4); the order is `shipped` with its carrier
-    and tracking number. 409 `invalid_transition` unless the task is packed."""
+    and tracking number. 409 `invalid_transition` unless the task is packed. `worker`:
+    their own task only (core.orders.own_tasks)."""
     key = clean_key(idempotency_key)
     with uow:
+        order_id = own_task_order(uow, task_id, worker)
         earlier = replay(uow.packing, key, user_id, task_id, "ship")
         if earlier is not None:
             return earlier
-        task = held_task(uow, task_id)
+        task = held_task(uow, task_id, order_id)
         check_task_move(task.status, PackingStatus.SHIPPED)
         if task.status != PackingStatus.PACKED:
             raise Conflict("invalid_transition", "Сначала упакуйте заказ")

@@ -15,9 +15,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from core.orders.own_tasks import TaskHead
 from core.orders.packing_ports import Package, PackageDraft, PackStep, PackTask, PickedUnits
 from data.models import UtcDateTime
 from data.packing.records import read_task, task_on_driver
+from data.picking.queries import ownership_sql
 from data.picking.repository import TAKE_RESERVED
 from data.transaction import Transaction
 
@@ -136,6 +138,7 @@ STEP_BY_KEY = sa.text(
     "FROM packing_history WHERE coalesce(user_id, 0) = :u AND idempotency_key = :k"
 ).columns(at=UtcDateTime())
 ORDER_OF = sa.text("SELECT order_id FROM packing_task WHERE id = :id")
+TASK_HEAD = ownership_sql("packing_task", with_order=True)
 
 
 class SqlPacking:
@@ -249,3 +252,7 @@ class SqlPacking:
     def order_of(self, task_id: int) -> int | None:
         rows = self._tx.run(ORDER_OF, {"id": task_id})
         return int(rows[0][0]) if rows else None
+
+    def task_head(self, task_id: int, user_id: int) -> TaskHead | None:
+        rows = self._tx.run(TASK_HEAD, {"id": task_id, "user": user_id})
+        return TaskHead(*rows[0]) if rows else None

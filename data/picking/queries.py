@@ -11,7 +11,6 @@ from sqlalchemy.engine import Engine
 
 from core.orders.picking_ports import PickTask
 from core.orders.rules import PRIORITY_RANK
-from data.db import single_read
 from data.picking.records import executor_t, read_task, read_tasks, task_t
 from data.reads import page_bounds
 
@@ -110,22 +109,13 @@ def mine_sql(user_id: int) -> Any:
     )
 
 
-def ownership_sql(table: str) -> sa.TextClause:
+def ownership_sql(table: str, *, with_order: bool = False) -> sa.TextClause:
     """The own-task check's one row for `table`: the task's executor and the user's active
-    executor (`mine_sql`). Text made once: building the statement per request cost more
+    executor (`mine_sql`); `with_order`: the task's order first (a step's first read,
+    core.orders.own_tasks). Text made once: building the statement per request cost more
     CPU than running it."""
+    order = "t.order_id, " if with_order else ""
     return sa.text(
-        "SELECT t.executor_id, (SELECT e.id FROM executor e WHERE e.user_id = :user "
+        f"SELECT {order}t.executor_id, (SELECT e.id FROM executor e WHERE e.user_id = :user "
         f"AND e.is_active LIMIT 1) FROM {table} t WHERE t.id = :id"
     )
-
-
-OWNERSHIP = ownership_sql(task_t.name)
-
-
-def ownership(engine: Engine, task_id: int, user_id: int) -> Ownership | None:
-    """One statement, one row: the task's executor_id and the user's executor; None when
-    there is no such task. The full task (2 queries with items) is not read for this."""
-    with single_read(engine) as conn:
-        row = conn.execute(OWNERSHIP, {"id": task_id, "user": user_id}).first()
-    return Ownership(row[0], row[1]) if row else None

@@ -15,8 +15,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from core.orders.own_tasks import TaskHead
 from core.orders.picking_ports import ExecutorRef, ItemDraft, PickStep, PickTask
 from data.models import UtcDateTime
+from data.picking.queries import ownership_sql
 from data.picking.records import read_task, task_on_driver
 from data.transaction import Transaction
 
@@ -115,6 +117,7 @@ STEP_BY_KEY = sa.text(
     "FROM picking_history WHERE coalesce(user_id, 0) = :u AND idempotency_key = :k"
 ).columns(at=UtcDateTime())
 ORDER_OF = sa.text("SELECT order_id FROM picking_task WHERE id = :id")
+TASK_HEAD = ownership_sql("picking_task", with_order=True)
 
 
 class SqlPicking:
@@ -215,3 +218,7 @@ class SqlPicking:
     def order_of(self, task_id: int) -> int | None:
         rows = self._tx.run(ORDER_OF, {"id": task_id})
         return int(rows[0][0]) if rows else None
+
+    def task_head(self, task_id: int, user_id: int) -> TaskHead | None:
+        rows = self._tx.run(TASK_HEAD, {"id": task_id, "user": user_id})
+        return TaskHead(*rows[0]) if rows else None

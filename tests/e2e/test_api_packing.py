@@ -125,6 +125,8 @@ async def test_a_worker_packs_and_ships_an_order(visitor: User, app_database: Da
     assert_error(await worker.post(f"{base}/ship", json={"carrier": "manual"}), 422,
                  "tracking_number_required")  # fmt: skip
     assert_error(await worker.post(f"{base}/cancel", json={"reason": "нет"}), 403, "forbidden")
+    assert_error(await other.post(f"{base}/ship", json={"carrier": "manual",
+                 "tracking_number": "1"}), 403, "forbidden")  # fmt: skip
     shipped = await worker.post(f"{base}/ship", json={"carrier": "manual",
                                 "tracking_number": "RP123456789RU"})  # fmt: skip
     assert shipped.status_code == 200, shipped.text

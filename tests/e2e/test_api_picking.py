@@ -83,6 +83,10 @@ async def test_a_worker_takes_picks_and_completes_an_order(
     assert_error(await worker.post(path, json={"quantity": 4, "barcode": "0000"}),
                  422, "wrong_product")  # fmt: skip
     assert_error(await worker.post(path, json={"quantity": 5}), 422, "quantity_exceeds")
+    # Another worker's pick and a task that is not there: checked in the step's transaction.
+    assert_error(await other.post(path, json={"quantity": 4}), 403, "forbidden")
+    assert_error(await worker.post("/picking-tasks/999999/items/1/pick", json={"quantity": 1}),
+                 404, "picking_task_not_found")  # fmt: skip
     missing = await worker.post(f"/picking-tasks/{tid}/items/999999/pick", json={"quantity": 1})
     assert_error(missing, 404, "picking_item_not_found")
     picked = await worker.post(path, json={"quantity": 4, "barcode": product["barcode"]},

@@ -17,11 +17,12 @@ from pydantic import Field
 
 import data.marking.queries as queries
 import data.packing.queries as packing_queries
-from core.errors import Forbidden, NotFound, ValidationError
+from core.errors import NotFound, ValidationError
 from core.marking.ports import CodeRecord
 from core.orders import marking as use_cases
+from core.orders.own_tasks import PACKING_REFUSALS, check_own, worker_of
 from core.users.auth import Identity
-from core.users.policy import Action, can
+from core.users.policy import Action
 from data.orders.queries import order as read_order
 from ui.api.errors import responses
 from ui.api.executors import Requirement, acting
@@ -93,14 +94,14 @@ def add_routes(router: APIRouter, ctx: Any, floor: Requirement) -> None:
     tz_name = ctx.settings.time_zone
 
     def own(user: Identity, task_id: int) -> None:
-        """A worker acts on their own task only (as ui.api.packing)."""
-        if can(user.role, Action.MANAGE_ORDERS):
+        """A worker acts on their own task only (core.orders.own_tasks)."""
+        bound = worker_of(user)
+        if bound is None:
             return
         held = packing_queries.ownership(ctx.db.engine, task_id, user.id)
         if held is None:
             raise NotFound("packing_task_not_found", "Задание на упаковку не найдено")
-        if held.mine is None or held.executor_id != held.mine:
-            raise Forbidden("forbidden", "Это задание упаковывает другой исполнитель")
+        check_own(held.executor_id, held.mine, bound, PACKING_REFUSALS)
 
     @router.post(
         "/packing-tasks/{task_id}/marking-codes", response_model=CodeOut, tags=tags,

@@ -16,10 +16,11 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import Field
 
 import data.packing.queries as queries
-from core.errors import Forbidden, NotFound
+from core.errors import NotFound
 from core.labels.package import zpl_label
 from core.orders import packing as use_cases
 from core.orders import shipping
+from core.orders.own_tasks import PACKING_REFUSALS, check_own, worker_of
 from core.orders.package_measures import MeasureRequest, measure_package
 from core.orders.packing import Done, ItemRequest, PackageRequest, PackagingType
 from core.orders.packing_ports import Package, PackTask
@@ -27,7 +28,7 @@ from core.orders.rules import MAX_MEASURE, MAX_REASON
 from core.states import PackingStatus
 from core.stock.operations import MAX_QUANTITY
 from core.users.auth import Identity
-from core.users.policy import Action, can
+from core.users.policy import Action
 from data.files.labels import ZPL_MEDIA_TYPE
 from ui.api.errors import responses
 from ui.api.executors import Requirement, acting
@@ -185,20 +186,16 @@ def add_routes(router: APIRouter, ctx: AppContext, floor: Requirement) -> None:
     def uow() -> Any:
         return ctx.db.unit_of_work()
 
-    def own(user: Identity, task_id: int, *, taking: int | None = None) -> None:
-        """A worker acts on their own task only; starting one: as themselves."""
-        if can(user.role, Action.MANAGE_ORDERS):
+    def own(user: Identity, task_id: int) -> None:
+        """A step outside the use cases that check it themselves (a package's measures):
+        a worker acts on their own task only (core.orders.own_tasks), read on its own."""
+        bound = worker_of(user)
+        if bound is None:
             return
         held = queries.ownership(ctx.db.engine, task_id, user.id)  # one row, not the task
         if held is None:
             raise NotFound("packing_task_not_found", "Задание на упаковку не найдено")
-        mine = held.mine
-        if taking is not None:
-            if mine is None or taking != mine:
-                raise Forbidden("forbidden", "Начать упаковку можно только от своего имени")
-            return
-        if mine is None or held.executor_id != mine:
-            raise Forbidden("forbidden", "Это задание упаковывает другой исполнитель")
+        check_own(held.executor_id, held.mine, bound, PACKING_REFUSALS)
 
     @router.get(
         "/packing-tasks", response_model=PackTaskList, tags=tags, dependencies=readers,
@@ -252,9 +249,9 @@ def add_routes(router: APIRouter, ctx: AppContext, floor: Requirement) -> None:
               idempotency_key: IdempotencyKey = None) -> Response:  # fmt: skip
         """Начать упаковку: `pending → in_progress` (работник — от своего имени), заказ
         переходит в упаковку; отключённый исполнитель — 409 `executor_inactive`."""
-        own(user, task_id, taking=body.executor_id)
         return _answer(use_cases.start_task(uow(), task_id, body.executor_id, user.id,
-                                            idempotency_key=idempotency_key))  # fmt: skip
+                                            idempotency_key=idempotency_key,
+                                            worker=worker_of(user)))  # fmt: skip
 
     @router.post(
         "/packing-tasks/{task_id}/packages", response_model=PackageOut, tags=tags,
@@ -266,14 +263,14 @@ def add_routes(router: APIRouter, ctx: AppContext, floor: Requirement) -> None:
         (TRANSFER с номером заказа, резерв вместе с ним). Больше собранного — 422
         `quantity_exceeds_picked`; товара нет среди собранного — 422 `product_not_picked`;
         задание не в работе — 409 `invalid_transition`."""
-        own(user, task_id)
         request = PackageRequest(
             body.packaging_type,
             [ItemRequest(i.quantity, i.product_id, i.barcode) for i in body.items],
             body.weight_kg, body.length_cm, body.width_cm, body.height_cm,
         )  # fmt: skip
         done = use_cases.add_package(uow(), task_id, request, user.id,
-                                     idempotency_key=idempotency_key)  # fmt: skip
+                                     idempotency_key=idempotency_key,
+                                     worker=worker_of(user))  # fmt: skip
         assert done.package is not None
         code = status.HTTP_200_OK if done.replayed else status.HTTP_201_CREATED
         return as_json(package_out(done.package), code)
@@ -299,9 +296,9 @@ def add_routes(router: APIRouter, ctx: AppContext, floor: Requirement) -> None:
     def pack(task_id: PathId, user: Packer, idempotency_key: IdempotencyKey = None) -> Response:
         """Упаковано: 409 `invalid_transition` не из «в работе», затем `not_all_packed`
         (собранное не всё в посылках), затем `dimensions_missing` (нет веса или габаритов)."""
-        own(user, task_id)
         return _answer(use_cases.pack_task(uow(), task_id, user.id,
-                                           idempotency_key=idempotency_key))  # fmt: skip
+                                           idempotency_key=idempotency_key,
+                                           worker=worker_of(user)))  # fmt: skip
 
     @router.post("/packing-tasks/{task_id}/ship", response_model=PackTaskOut, tags=tags,
                  responses=STEP)  # fmt: skip
@@ -310,9 +307,9 @@ def add_routes(router: APIRouter, ctx: AppContext, floor: Requirement) -> None:
         """Отгрузить упакованное: товар уходит покупателю (SHIPMENT_ORDER) или на РЦ
         (SHIPMENT_RC) с номером заказа. Перевозчик неизвестен или отключён — 422
         `carrier_not_found`; без трек-номера — 422 `tracking_number_required`."""
-        own(user, task_id)
         return _answer(shipping.ship_task(uow(), task_id, body.carrier, body.tracking_number,
-                                          user.id, idempotency_key=idempotency_key))  # fmt: skip
+                                          user.id, idempotency_key=idempotency_key,
+                                          worker=worker_of(user)))  # fmt: skip
 
     @router.post("/packing-tasks/{task_id}/cancel", response_model=PackTaskOut, tags=tags,
                  responses=STEP)  # fmt: skip

@@ -13,16 +13,17 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import Field
 
 import data.picking.queries as queries
-from core.errors import Forbidden, NotFound
+from core.errors import NotFound
 from core.orders import picking as use_cases
 from core.orders import picks
+from core.orders.own_tasks import worker_of
 from core.orders.picking import Done
 from core.orders.picking_ports import PickItem, PickTask
 from core.orders.rules import MAX_REASON, Priority
 from core.states import PickingStatus
 from core.stock.operations import MAX_QUANTITY
 from core.users.auth import Identity
-from core.users.policy import Action, can
+from core.users.policy import Action
 from ui.api.errors import responses
 from ui.api.executors import Requirement, acting
 from ui.api.movements import IdempotencyKey, as_json
@@ -128,21 +129,6 @@ def add_routes(router: APIRouter, ctx: AppContext, floor: Requirement) -> None:
     def uow() -> Any:
         return ctx.db.unit_of_work()
 
-    def own(user: Identity, task_id: int, *, taking: int | None = None) -> None:
-        """A worker acts on their own task only; taking one: for themselves, if free."""
-        if can(user.role, Action.MANAGE_ORDERS):
-            return
-        held = queries.ownership(ctx.db.engine, task_id, user.id)  # one row, not the task
-        if held is None:
-            raise NotFound("picking_task_not_found", "Задание на сборку не найдено")
-        mine = held.mine
-        if taking is not None:
-            if mine is None or taking != mine:
-                raise Forbidden("forbidden", "Взять задание можно только на себя")
-            return
-        if mine is None or held.executor_id != mine:
-            raise Forbidden("forbidden", "Это задание назначено другому исполнителю")
-
     @router.get(
         "/picking-tasks", response_model=PickTaskList, tags=tags, dependencies=readers,
         responses=responses(401, 403, 422),
@@ -196,17 +182,17 @@ def add_routes(router: APIRouter, ctx: AppContext, floor: Requirement) -> None:
                idempotency_key: IdempotencyKey = None) -> Response:  # fmt: skip
         """Назначить исполнителю (работник — только себе). Отключённый — 409
         `executor_inactive`."""
-        own(user, task_id, taking=body.executor_id)
         return _answer(use_cases.assign_task(uow(), task_id, body.executor_id, user.id,
-                                             idempotency_key=idempotency_key))  # fmt: skip
+                                             idempotency_key=idempotency_key,
+                                             worker=worker_of(user)))  # fmt: skip
 
     @router.post("/picking-tasks/{task_id}/start", response_model=PickTaskOut, tags=tags,
                  responses=STEP)  # fmt: skip
     def start(task_id: PathId, user: Picker, idempotency_key: IdempotencyKey = None) -> Response:
         """Начать сборку: назначенное → в работе; заказ — «Сборка»."""
-        own(user, task_id)
         return _answer(use_cases.start_task(uow(), task_id, user.id,
-                                            idempotency_key=idempotency_key))  # fmt: skip
+                                            idempotency_key=idempotency_key,
+                                            worker=worker_of(user)))  # fmt: skip
 
     @router.post("/picking-tasks/{task_id}/complete", response_model=PickTaskOut, tags=tags,
                  responses=STEP)  # fmt: skip
@@ -215,9 +201,9 @@ def add_routes(router: APIRouter, ctx: AppContext, floor: Requirement) -> None:
         """Завершить: нужна каждая позиция собранной, с недостачей или пропущенной (иначе 409
         `invalid_transition`); у заказа появляется задание на упаковку, сам заказ остаётся
         в сборке, пока упаковку не начнут."""
-        own(user, task_id)
         return _answer(use_cases.complete_task(uow(), task_id, user.id,
-                                               idempotency_key=idempotency_key))  # fmt: skip
+                                               idempotency_key=idempotency_key,
+                                               worker=worker_of(user)))  # fmt: skip
 
     @router.post("/picking-tasks/{task_id}/cancel", response_model=PickTaskOut, tags=tags,
                  responses=STEP)  # fmt: skip
@@ -236,16 +222,15 @@ def add_routes(router: APIRouter, ctx: AppContext, floor: Requirement) -> None:
         переходит вместе с товаром). Весь остаток — `picked`, меньше — `short` (остаток
         снимается с резерва); больше — 422 `quantity_exceeds`; чужой штрихкод — 422
         `wrong_product`."""
-        own(user, task_id)
         return _answer(picks.pick_item(uow(), task_id, item_id, body.quantity, user.id,
-                                       barcode=body.barcode,
-                                       idempotency_key=idempotency_key))  # fmt: skip
+                                       barcode=body.barcode, idempotency_key=idempotency_key,
+                                       worker=worker_of(user)))  # fmt: skip
 
     @router.post("/picking-tasks/{task_id}/items/{item_id}/skip", response_model=PickTaskOut,
                  tags=tags, responses=STEP)  # fmt: skip
     def skip(task_id: PathId, item_id: PathId, body: SkipIn, user: Picker,
              idempotency_key: IdempotencyKey = None) -> Response:  # fmt: skip
         """Пропустить позицию с причиной: `skipped`, резерв снимается."""
-        own(user, task_id)
         return _answer(picks.skip_item(uow(), task_id, item_id, body.reason, user.id,
-                                       idempotency_key=idempotency_key))  # fmt: skip
+                                       idempotency_key=idempotency_key,
+                                       worker=worker_of(user)))  # fmt: skip
