@@ -29,6 +29,7 @@ from core.users.auth import (
     client_address,
     signed_in,
 )
+from core.users.policy import Action, can
 from data.identity import CachedUsers, OneUser
 from ui.api.errors import BEARER, ApiError, responses
 from ui.api.schemas import Token, storable
@@ -108,8 +109,13 @@ def requirement(
     tokens: Tokens,
     roles: frozenset[str],
     refusal: str = "У вашей роли нет доступа к API",
+    *,
+    action: tuple[Action, str] | None = None,
 ) -> Callable[..., Awaitable[Identity]]:
-    """A dependency: the user behind the bearer token, as the database knows them now."""
+    """A dependency: the user behind the bearer token, as the database knows them now, in
+    one of `roles`; with `action`, also allowed to do it (else 403 with its message). Its
+    `acting(action, message)` is the same requirement narrowed so (ui.api.executors.acting):
+    one dependency a request, the user read once."""
 
     # Async: a known user is checked on the event loop, without a hop to a worker thread.
     async def current_user(token: Annotated[str | None, Depends(bearer)]) -> Identity:
@@ -126,8 +132,14 @@ def requirement(
             raise _unauthorized(error.code, error.message) from None
         if user.role not in roles:
             raise ApiError(403, "forbidden", refusal)
+        if action is not None and not can(user.role, action[0]):
+            raise ApiError(403, "forbidden", action[1])
         return user
 
+    def acting(what: Action, message: str) -> Callable[..., Awaitable[Identity]]:
+        return requirement(identities, tokens, roles, refusal, action=(what, message))
+
+    current_user.acting = acting  # type: ignore[attr-defined]
     return current_user
 
 

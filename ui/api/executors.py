@@ -19,9 +19,9 @@ from core.floor.executors import (
 )
 from core.floor.ports import ExecutorData, ExecutorRecord
 from core.users.auth import Identity
-from core.users.policy import Action, can
+from core.users.policy import Action
 from data.floor.executors import SqlExecutorStore
-from ui.api.errors import ApiError, responses
+from ui.api.errors import responses
 from ui.api.schemas import Id, Input, Limit, Model, Offset, PathId, Text
 from ui.context import AppContext
 
@@ -29,15 +29,11 @@ Requirement = Callable[..., Awaitable[Identity]]
 
 
 def acting(base: Requirement, action: Action, message: str) -> Requirement:
-    """`base` (signed in, a floor role) and allowed to `action`: else 403 with `message`.
-    A dependency, so a role that may not act hears so before its body is read."""
-
-    async def check(user: Annotated[Identity, Depends(base)]) -> Identity:
-        if not can(user.role, action):
-            raise ApiError(403, "forbidden", message)
-        return user
-
-    return check
+    """`base` (signed in, a floor role: ui.api.auth.requirement) and allowed to `action`:
+    else 403 with `message`. A dependency, so a role that may not act hears so before its
+    body is read; `base` narrowed, not wrapped: one dependency, the user read once."""
+    narrowed: Requirement = base.acting(action, message)  # type: ignore[attr-defined]
+    return narrowed
 
 
 class Executor(Model):
