@@ -86,6 +86,23 @@ async def user(caplog: pytest.LogCaptureFixture, request: pytest.FixtureRequest)
         pytest.fail("There were unexpected ERROR logs.", pytrace=False)
 
 
+# --- What a page shows may take a moment on a loaded machine ---
+#
+# NiceGUI's `should_see` looks three times, 0.1 s apart: a handler that runs in a worker
+# thread (a post, a Redis call) or a navigation on a loaded 2-core machine takes longer,
+# and a correct page failed the test. Five seconds by default; a test may still say less.
+SHOULD_SEE_RETRIES = 50
+_nicegui_should_see = User.should_see
+
+
+async def _should_see(self: User, *args: Any, retries: int = SHOULD_SEE_RETRIES,
+                      **kwargs: Any) -> None:  # fmt: skip
+    await _nicegui_should_see(self, *args, retries=retries, **kwargs)
+
+
+User.should_see = _should_see  # type: ignore[method-assign]
+
+
 # --- Tests that must run alone (pytest-xdist) ---
 #
 # `@pytest.mark.serial` tests measure time or wait for something within a bound (login

@@ -257,7 +257,7 @@ def test_quality_control_and_returns_keep_the_ledger_whole(
     run_state_machine_as_test(
         QualityMachine,
         settings=settings(
-            max_examples=40, stateful_step_count=50, deadline=None,
+            max_examples=60, stateful_step_count=50, deadline=None,
             derandomize=True,  # the same runs each time: what they reach is asserted below
             suppress_health_check=[HealthCheck.too_slow],
         ),
