@@ -84,11 +84,10 @@ def prepare(db: Database) -> int:
 
 def scanner(driver: WebDriver, code: str) -> None:
     """A USB scanner: the keys go to whatever has the focus, then Enter. A worker scans
-    once the page shows its field: on a page just opened, that is once a field has the
-    focus (a loaded machine gives it a moment later than the field appears)."""
-    focus = "return document.activeElement && document.activeElement.tagName"
-    wait(driver).until(lambda d: d.execute_script(focus) in ("INPUT", "TEXTAREA"),
-                       "no field has the focus")  # fmt: skip
+    once the page is there: on a page just opened, once something has the focus (a loaded
+    machine gives the field its autofocus a moment after the field appears)."""
+    focused = "return document.activeElement !== null && document.activeElement !== document.body"
+    wait(driver).until(lambda d: d.execute_script(focused), "nothing on the page has the focus")
     driver.switch_to.active_element.send_keys(code + Keys.ENTER)
 
 
