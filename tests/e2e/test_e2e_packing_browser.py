@@ -49,7 +49,13 @@ def prepare(db: Database, printer: str) -> None:
 
 def close_box(driver: WebDriver, weight: str, sizes: tuple[str, str, str], shot: str = "") -> None:
     visible(driver, "//button[.//span[normalize-space(.)='Закрыть коробку']]").click()
-    field(driver, "Вес, кг").send_keys(weight)
+    # The dialog puts the focus on the weight once it has opened: keys typed before that
+    # land in the weight field (a loaded CI run typed the width into it).
+    weight_field = field(driver, "Вес, кг")
+    opening = "return document.querySelectorAll('.q-dialog [class*=\"q-transition--\"]').length"
+    wait(driver).until(lambda d: d.switch_to.active_element == weight_field
+                       and d.execute_script(opening) == 0, "the dialog did not open")  # fmt: skip
+    weight_field.send_keys(weight)
     for label, value in zip(("Длина, см", "Ширина, см", "Высота, см"), sizes, strict=True):
         field(driver, label).send_keys(value)
     if shot:
